@@ -1,0 +1,108 @@
+"""Command line: ``salesnb run | validate | sample``.
+
+Exit codes: 0 success; 1 a notebook failed; 2 bad input, bad parameters or
+a refused run (the message says why).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import DataError, RunRefused
+
+__all__ = ["main"]
+
+
+def _print_error(err: DataError) -> None:
+    print(f"error: {err}", file=sys.stderr)
+
+
+def _cmd_validate(args) -> int:
+    from .io import load_workspace
+
+    ws = load_workspace(args.workspace)
+    notes = ws.quality_frame()
+    for src in ws.sources.values():
+        print(f"{src.table:<11} {src.file:<24} {src.rows:>8} rows  {src.format}{'  ' + src.encoding if src.encoding else ''}")
+    if len(notes):
+        print(f"\n{len(notes)} data-quality note(s):")
+        for note in notes.itertuples():
+            print(f"  [{note.severity}] {note.file}: {note.rule} ×{note.count} — {note.detail}")
+    print(f"\nworkspace {ws.root} is valid")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .report import NotebookFailed, run_period
+
+    try:
+        result = run_period(args.workspace, args.period, lang=args.lang, out=args.out, force=args.force, parallel=not args.sequential)
+    except NotebookFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(result.index_html)
+    return 0
+
+
+def _cmd_sample(args) -> int:
+    from .sample import generate_sample
+
+    path = generate_sample(args.out, seed=args.seed)
+    print(path)
+    return 0
+
+
+def _cmd_strip(args) -> int:
+    from .report import strip_outputs
+
+    for path in args.notebooks:
+        if strip_outputs(path):
+            print(f"stripped {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salesnb", description="Quarterly sales plan and customer-satisfaction improvement notebooks.")
+    parser.add_argument("--version", action="version", version=f"salesnb {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="validate a workspace, run the four notebooks for a period and publish the report")
+    run.add_argument("workspace", type=Path, help="workspace folder (workspace.yaml + one file per table)")
+    run.add_argument("--period", default=None, help="YYYYQn or YYYY (default: the latest complete quarter in the sales data)")
+    run.add_argument("--lang", default="en", choices=["en", "zh"], help="report language")
+    run.add_argument("--out", default="outputs", type=Path, help="output root (default: outputs/)")
+    run.add_argument("--force", action="store_true", help="move an existing period folder aside instead of refusing")
+    run.add_argument("--sequential", action="store_true", help="run the notebooks one at a time (default: two side by side)")
+    run.set_defaults(func=_cmd_run)
+
+    val = sub.add_parser("validate", help="check a workspace against the data contract")
+    val.add_argument("workspace", type=Path)
+    val.set_defaults(func=_cmd_validate)
+
+    sample = sub.add_parser("sample", help="generate the demo company's workspace")
+    sample.add_argument("--out", required=True, type=Path, help="folder to create")
+    sample.add_argument("--seed", type=int, default=2025, help="random seed (default 2025: the bundled data/sample)")
+    sample.set_defaults(func=_cmd_sample)
+
+    strip = sub.add_parser("strip", help="remove outputs from notebooks before committing them")
+    strip.add_argument("notebooks", nargs="+", type=Path)
+    strip.set_defaults(func=_cmd_strip)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DataError as err:
+        _print_error(err)
+        return 2
+    except (RunRefused, ValueError, FileNotFoundError, FileExistsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

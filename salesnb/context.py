@@ -1,0 +1,125 @@
+"""What every step notebook opens with: the workspace, the period and helpers.
+
+:func:`open_step` loads and validates the workspace once per notebook and
+returns a :class:`StepContext`; notebooks read tables, labels and thresholds
+from it and write artifacts through it, so the four notebooks share one
+opening instead of four copies.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import artifacts
+from .i18n import check_lang, t
+from .io import Workspace, load_workspace
+from .periods import Period
+
+__all__ = ["StepContext", "open_step"]
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """The workspace and parameters of one notebook run.
+
+    Examples
+    --------
+    >>> ctx = open_step("data/sample", "2025Q4", "en", "/tmp/salesnb-doc")  # doctest: +SKIP
+    >>> ctx.period.end.date()  # doctest: +SKIP
+    datetime.date(2025, 12, 31)
+    """
+
+    ws: Workspace
+    period: Period
+    lang: str
+    output_dir: Path
+
+    # -- configuration ---------------------------------------------------
+    @property
+    def config(self):
+        return self.ws.config
+
+    @property
+    def unit(self) -> str:
+        """Display unit of amounts (e.g. 万元)."""
+        return self.config.company.display_unit
+
+    @property
+    def promise_hours(self) -> float:
+        return self.config.thresholds.response_promise_hours
+
+    @property
+    def min_n(self) -> int:
+        return self.config.thresholds.min_group_n
+
+    @property
+    def dimension_keys(self) -> list[str]:
+        return [d.key for d in self.config.survey.dimensions]
+
+    @property
+    def dimension_labels(self) -> dict[str, str]:
+        return {d.key: (d.zh if self.lang == "zh" else d.en) for d in self.config.survey.dimensions}
+
+    # -- tables ------------------------------------------------------------
+    def _optional(self, name: str) -> pd.DataFrame | None:
+        return self.ws.table(name) if self.ws.has(name) else None
+
+    @property
+    def sales(self) -> pd.DataFrame:
+        return self.ws.table("sales")
+
+    @property
+    def customers(self) -> pd.DataFrame:
+        return self.ws.table("customers")
+
+    @property
+    def surveys(self) -> pd.DataFrame | None:
+        return self._optional("surveys")
+
+    @property
+    def complaints(self) -> pd.DataFrame | None:
+        return self._optional("complaints")
+
+    @property
+    def interviews(self) -> pd.DataFrame | None:
+        return self._optional("interviews")
+
+    @property
+    def actions(self) -> pd.DataFrame | None:
+        return self._optional("actions")
+
+    def surveys_in_period(self) -> pd.DataFrame | None:
+        """Survey answers dated inside the period (None without a surveys table)."""
+        s = self.surveys
+        return None if s is None else s.loc[self.period.contains(s["survey_date"])]
+
+    # -- text and output ---------------------------------------------------
+    def t(self, key: str, **fields) -> str:
+        """Label ``key`` in the report language."""
+        return t(key, self.lang, **fields)
+
+    def banner(self, step: str):
+        """The notebook's title block."""
+        from .present import period_banner
+
+        return period_banner(self.config.company.name, f"step_{step}", self.period, self.lang)
+
+    def record(self, step: str, metrics: dict) -> dict:
+        """Merge ``metrics`` into ``artifacts/summary.json``."""
+        return artifacts.record_metrics(self.output_dir, step, metrics, period=str(self.period), workspace=self.ws.name, lang=self.lang)
+
+    def write_csv(self, df: pd.DataFrame, name: str) -> Path:
+        """Write ``artifacts/<name>``."""
+        return artifacts.write_csv(df, self.output_dir, name)
+
+
+def open_step(workspace: str | Path, period: str, lang: str, output_dir: str | Path) -> StepContext:
+    """Load and validate ``workspace`` and parse ``period`` under its fiscal calendar."""
+    check_lang(lang)
+    ws = load_workspace(workspace)
+    p = Period.parse(period, ws.config.calendar.fiscal_year_start_month)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return StepContext(ws, p, lang, out)

@@ -1,0 +1,418 @@
+"""Sales and satisfaction metrics on tidy DataFrames.
+
+Every function takes DataFrames with contract column names (see
+:mod:`salesnb.schemas`) and returns a number, a small frozen dataclass or a
+DataFrame. Definitions are the framework's (``docs/metrics.md``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from .periods import Period, period_labels
+
+__all__ = [
+    "NPSResult",
+    "nps",
+    "nps_table",
+    "CSATResult",
+    "csat",
+    "csat_table",
+    "sales_history",
+    "sales_in",
+    "period_sales",
+    "PeriodSales",
+    "new_customer_flags",
+    "response_hours",
+    "complaint_summary",
+    "Z95",
+    "headline",
+    "nps_history",
+    "revenue_split",
+    "new_customers",
+    "response_table",
+    "category_shares",
+    "share_table",
+]
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class NPSResult:
+    """NPS with its 95 % interval and the three shares.
+
+    ``nps``, ``ci_low`` and ``ci_high`` are on the −100…100 scale; shares are
+    0…1; ``n`` counts valid answers (blanks excluded).
+    """
+
+    nps: float
+    ci_low: float
+    ci_high: float
+    se: float
+    n: int
+    promoters: float
+    passives: float
+    detractors: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def nps(scores: pd.Series | np.ndarray | list) -> NPSResult:
+    """Net Promoter Score of 0–10 answers with its 95 % interval.
+
+    NPS = 100·(p_P − p_D); SE = 100·sqrt((p_P + p_D − (p_P − p_D)²)/n); the
+    interval is NPS ± 1.96·SE, clipped to −100…100. Blank answers are
+    excluded; with no answers every field is NaN and ``n`` is 0.
+
+    Examples
+    --------
+    >>> r = nps([10, 9, 8, 7, 6, 0, 10, 10, 5, 9])
+    >>> r.nps, r.n
+    (20.0, 10)
+    """
+    s = pd.to_numeric(pd.Series(scores, dtype="float64"), errors="raise").dropna()
+    n = int(s.size)
+    if n == 0:
+        nan = float("nan")
+        return NPSResult(nan, nan, nan, nan, 0, nan, nan, nan)
+    p_p = float((s >= 9).mean())
+    p_d = float((s <= 6).mean())
+    value = 100 * (p_p - p_d)
+    se = 100 * math.sqrt(max(p_p + p_d - (p_p - p_d) ** 2, 0.0) / n)
+    return NPSResult(
+        nps=value,
+        ci_low=max(-100.0, value - Z95 * se),
+        ci_high=min(100.0, value + Z95 * se),
+        se=se,
+        n=n,
+        promoters=p_p,
+        passives=1 - p_p - p_d,
+        detractors=p_d,
+    )
+
+
+def nps_table(surveys: pd.DataFrame, by: str | list[str], min_n: int = 30, score: str = "nps") -> pd.DataFrame:
+    """NPS per group with interval, shares, ``n`` and a ``reliable`` flag.
+
+    Groups with fewer than ``min_n`` answers keep their ``n`` but have
+    ``reliable = False``; reports show them as "too few answers".
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"region": ["A", "A", "B"], "nps": [10, 0, 9]})
+    >>> nps_table(df, "region", min_n=2)[["nps", "n", "reliable"]].to_dict("list")
+    {'nps': [0.0, 100.0], 'n': [2, 1], 'reliable': [True, False]}
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    rows = []
+    for key, group in surveys.groupby(by, sort=True, dropna=False, observed=True):
+        key = key if isinstance(key, tuple) else (key,)
+        r = nps(group[score])
+        rows.append({**dict(zip(by, key)), **r.as_dict()})
+    cols = by + list(NPSResult.__dataclass_fields__)
+    out = pd.DataFrame(rows, columns=cols)
+    out["reliable"] = out["n"] >= min_n
+    return out.set_index(by)
+
+
+@dataclass(frozen=True)
+class CSATResult:
+    """Mean and top-2-box of a 1–5 score."""
+
+    mean: float
+    top2: float
+    n: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def csat(scores: pd.Series | list) -> CSATResult:
+    """Mean and top-2-box (share of 4 or 5) of 1–5 answers, blanks excluded.
+
+    Examples
+    --------
+    >>> csat([5, 4, 3, None]).top2
+    0.6666666666666666
+    """
+    s = pd.Series(scores, dtype="float64").dropna()
+    if s.empty:
+        return CSATResult(float("nan"), float("nan"), 0)
+    return CSATResult(float(s.mean()), float((s >= 4).mean()), int(s.size))
+
+
+def csat_table(surveys: pd.DataFrame, columns: list[str], by: str | list[str] | None = None, min_n: int = 30) -> pd.DataFrame:
+    """Mean, top-2-box and n of each 1–5 column, overall or per group (long format).
+
+    Returns one row per (group…, dimension) with ``mean``, ``top2``, ``n`` and
+    ``reliable``.
+    """
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    groups = surveys.groupby(by, sort=True, dropna=False, observed=True) if by else [((), surveys)]
+    rows = []
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for col in columns:
+            r = csat(group[col]) if col in group else CSATResult(float("nan"), float("nan"), 0)
+            rows.append({**dict(zip(by, key)), "dimension": col, **r.as_dict()})
+    out = pd.DataFrame(rows, columns=by + ["dimension", "mean", "top2", "n"])
+    out["reliable"] = out["n"] >= min_n
+    return out
+
+
+def sales_in(sales: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The order lines dated inside ``period``."""
+    return sales.loc[period.contains(sales["order_date"])]
+
+
+def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month: int = 1) -> pd.Series:
+    """Per order line: ``'new'`` when the line falls in the period (of ``grain``)
+    of its customer's first-ever order, else ``'existing'``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                   "order_date": pd.to_datetime(["2025-01-05", "2025-05-01", "2025-05-02"])})
+    >>> new_customer_flags(s).tolist()
+    ['new', 'existing', 'new']
+    """
+    first = sales.groupby("customer_id")["order_date"].transform("min")
+    same = period_labels(first, grain, start_month) == period_labels(sales["order_date"], grain, start_month)
+    return pd.Series(np.where(same, "new", "existing"), index=sales.index, name="customer_type")
+
+
+def sales_history(sales: pd.DataFrame, grain: str = "quarter", by: str | list[str] | None = None, start_month: int = 1) -> pd.DataFrame:
+    """Revenue, orders, active customers and average order value per period.
+
+    Parameters
+    ----------
+    sales : DataFrame
+        Order lines (``order_id``, ``order_date``, ``customer_id``, ``amount`` …).
+    grain : {'month', 'quarter', 'year'}
+    by : column name(s), optional
+        Extra grouping, e.g. ``"region"`` or ``["region", "product_line"]``.
+
+    Returns
+    -------
+    DataFrame with ``period`` (and ``by``) columns and ``revenue``, ``orders``
+    (distinct order ids), ``customers`` (distinct), ``aov`` (revenue / orders).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"order_id": ["1", "1", "2"], "customer_id": ["a", "a", "b"],
+    ...                   "order_date": pd.to_datetime(["2025-01-05"] * 2 + ["2025-04-01"]),
+    ...                   "amount": [10.0, 5.0, 20.0]})
+    >>> sales_history(s)[["period", "revenue", "orders"]].values.tolist()
+    [['2025Q1', 15.0, 1], ['2025Q2', 20.0, 1]]
+    """
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    keyed = sales.assign(period=period_labels(sales["order_date"], grain, start_month))
+    out = (
+        keyed.groupby(["period", *by], sort=True, observed=True)
+        .agg(revenue=("amount", "sum"), orders=("order_id", "nunique"), customers=("customer_id", "nunique"))
+        .reset_index()
+    )
+    out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
+    return out
+
+
+@dataclass(frozen=True)
+class PeriodSales:
+    """Headline sales figures of one period and the same period a year before."""
+
+    period: str
+    revenue: float
+    revenue_prev_year: float
+    revenue_yoy: float
+    orders: int
+    active_customers: int
+    aov: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def period_sales(sales: pd.DataFrame, period: Period) -> PeriodSales:
+    """Revenue (returns included), orders, active customers and YoY growth.
+
+    ``revenue_yoy`` is NaN when last year's revenue is zero or absent.
+    """
+    cur = sales_in(sales, period)
+    prev = sales_in(sales, period.year_ago())
+    revenue = float(cur["amount"].sum())
+    prev_rev = float(prev["amount"].sum())
+    orders = int(cur["order_id"].nunique())
+    return PeriodSales(
+        period=str(period),
+        revenue=revenue,
+        revenue_prev_year=prev_rev if len(prev) else float("nan"),
+        revenue_yoy=revenue / prev_rev - 1 if prev_rev > 0 else float("nan"),
+        orders=orders,
+        active_customers=int(cur["customer_id"].nunique()),
+        aov=revenue / orders if orders else float("nan"),
+    )
+
+
+def response_hours(complaints: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.Series:
+    """Hours from opening to first response per ticket.
+
+    Tickets not yet answered count up to ``as_of`` (a lower bound on their
+    response time), so a ticket silent for three days is late even without a
+    response; without ``as_of`` they are NaN.
+    """
+    first = complaints["first_response_at"] if "first_response_at" in complaints else pd.Series(pd.NaT, index=complaints.index)
+    if as_of is not None:
+        first = first.fillna(pd.Timestamp(as_of))
+    return (first - complaints["opened_at"]).dt.total_seconds() / 3600
+
+
+def complaint_summary(complaints: pd.DataFrame, period: Period, promise_hours: float) -> dict:
+    """Count, response-over-promise share and median first response of the
+    tickets opened in ``period``.
+
+    The share's denominator is every ticket opened in the period; a ticket
+    unanswered at the period's end counts as late once it is older than the
+    promise.
+    """
+    cur = complaints.loc[period.contains(complaints["opened_at"])]
+    hours = response_hours(cur, as_of=period.end_exclusive)
+    return {
+        "complaints": int(len(cur)),
+        "response_over_promise_share": float((hours > promise_hours).mean()) if len(cur) else float("nan"),
+        "median_first_response_hours": float(hours.median()) if len(cur) else float("nan"),
+    }
+
+
+def _surveys_in(surveys: pd.DataFrame | None, period: Period) -> pd.DataFrame:
+    if surveys is None or surveys.empty:
+        return pd.DataFrame(columns=["survey_date", "nps", "satisfaction"])
+    return surveys.loc[period.contains(surveys["survey_date"])]
+
+
+def headline(sales: pd.DataFrame, surveys: pd.DataFrame | None, complaints: pd.DataFrame | None,
+             period: Period, promise_hours: float = 48) -> dict[str, float | int | None]:
+    """The period's headline figures, as written to ``summary.json``.
+
+    Keys: ``revenue``, ``revenue_prev_year``, ``revenue_yoy``, ``orders``,
+    ``active_customers``, ``nps``, ``nps_ci_low``, ``nps_ci_high``, ``nps_n``
+    (plain, unweighted, over every answer dated in the period),
+    ``satisfaction_mean``, ``satisfaction_top2``, ``complaints``,
+    ``response_over_promise_share``. Missing tables give NaN, not zero.
+    """
+    ps = period_sales(sales, period)
+    cur = _surveys_in(surveys, period)
+    r = nps(cur["nps"]) if "nps" in cur else nps([])
+    c = csat(cur["satisfaction"]) if "satisfaction" in cur else csat([])
+    nan = float("nan")
+    comp = complaint_summary(complaints, period, promise_hours) if complaints is not None else {"complaints": nan, "response_over_promise_share": nan}
+    return {
+        "revenue": ps.revenue,
+        "revenue_prev_year": ps.revenue_prev_year,
+        "revenue_yoy": ps.revenue_yoy,
+        "orders": ps.orders,
+        "active_customers": ps.active_customers,
+        "nps": r.nps,
+        "nps_ci_low": r.ci_low,
+        "nps_ci_high": r.ci_high,
+        "nps_n": r.n,
+        "satisfaction_mean": c.mean,
+        "satisfaction_top2": c.top2,
+        "complaints": comp["complaints"],
+        "response_over_promise_share": comp["response_over_promise_share"],
+    }
+
+
+def nps_history(surveys: pd.DataFrame, grain: str = "quarter", by: str | list[str] | None = None,
+                start_month: int = 1, min_n: int = 30) -> pd.DataFrame:
+    """NPS per period (and group) with interval, shares, n and ``reliable``."""
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    keyed = surveys.assign(period=period_labels(surveys["survey_date"], grain, start_month))
+    return nps_table(keyed, ["period", *by], min_n=min_n).reset_index()
+
+
+def revenue_split(sales: pd.DataFrame, period: Period, by: list[str] = ("region", "product_line")) -> pd.DataFrame:
+    """Revenue, orders and customers of ``period`` by ``by`` and customer type.
+
+    ``customer_type`` is ``new`` for lines in the period (of the same grain as
+    ``period``) holding the customer's first-ever order, else ``existing``.
+    """
+    grain = "quarter" if period.is_quarter else "year"
+    flagged = sales.assign(customer_type=new_customer_flags(sales, grain, period.start_month))
+    cur = sales_in(flagged, period)
+    keys = [*by, "customer_type"]
+    return (
+        cur.groupby(keys, sort=True, observed=True)
+        .agg(revenue=("amount", "sum"), orders=("order_id", "nunique"), customers=("customer_id", "nunique"))
+        .reset_index()
+    )
+
+
+def new_customers(sales: pd.DataFrame, period: Period) -> dict[str, float | int]:
+    """Customers whose first-ever order falls in ``period`` and their share of its revenue.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 30.0, 60.0],
+    ...                   "order_date": pd.to_datetime(["2024-12-01", "2025-01-05", "2025-02-01"])})
+    >>> new_customers(s, Period.parse("2025Q1"))
+    {'new_customers': 1, 'new_customer_revenue_share': 0.6666666666666666}
+    """
+    grain = "quarter" if period.is_quarter else "year"
+    flags = new_customer_flags(sales, grain, period.start_month)
+    mask = period.contains(sales["order_date"])
+    cur, is_new = sales.loc[mask], flags.loc[mask] == "new"
+    total = float(cur["amount"].sum())
+    return {
+        "new_customers": int(cur.loc[is_new, "customer_id"].nunique()),
+        "new_customer_revenue_share": float(cur.loc[is_new, "amount"].sum()) / total if total > 0 else float("nan"),
+    }
+
+
+def response_table(complaints: pd.DataFrame, by: str | list[str], grain: str = "quarter", start_month: int = 1,
+                   promise_hours: float = 48) -> pd.DataFrame:
+    """Tickets, median first-response hours and share over the promise per period and group.
+
+    Unanswered tickets count with their age at the end of the data (a lower bound).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    as_of = complaints["opened_at"].max() if len(complaints) else None
+    keyed = complaints.assign(period=period_labels(complaints["opened_at"], grain, start_month),
+                              hours=response_hours(complaints, as_of=as_of))
+    out = (
+        keyed.groupby(["period", *by], sort=True, observed=True)
+        .agg(tickets=("ticket_id", "size"), median_hours=("hours", "median"), over_promise=("hours", lambda h: float((h > promise_hours).mean())))
+        .reset_index()
+    )
+    return out
+
+
+def category_shares(complaints: pd.DataFrame, period: Period, column: str = "category") -> pd.DataFrame:
+    """Tickets per category opened in ``period``, largest first, with share and cumulative share."""
+    cur = complaints.loc[period.contains(complaints["opened_at"])]
+    counts = cur[column].value_counts().rename_axis(column).reset_index(name="tickets")
+    counts["share"] = counts["tickets"] / counts["tickets"].sum() if len(counts) else []
+    counts["cumulative_share"] = counts["share"].cumsum()
+    return counts
+
+
+def share_table(df: pd.DataFrame, index: str, columns: str, value: str = "revenue") -> pd.DataFrame:
+    """``value`` by ``index`` × ``columns`` with a ``total`` column and each row's
+    ``share`` of the grand total, largest row first.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"region": ["A", "A", "B"], "customer_type": ["new", "existing", "new"], "revenue": [1.0, 3.0, 6.0]})
+    >>> share_table(df, "region", "customer_type").to_dict("index")["A"]
+    {'existing': 3.0, 'new': 1.0, 'total': 4.0, 'share': 0.4}
+    """
+    wide = df.pivot_table(index=index, columns=columns, values=value, aggfunc="sum", fill_value=0.0)
+    wide.columns.name = None
+    wide["total"] = wide.sum(axis=1)
+    grand = wide["total"].sum()
+    wide["share"] = wide["total"] / grand if grand else float("nan")
+    return wide.sort_values("total", ascending=False)

@@ -1,0 +1,152 @@
+"""Planning periods: quarters (``2025Q4``) and years (``2025``).
+
+A :class:`Period` knows its first and last day under a fiscal calendar whose
+year starts in ``start_month`` (1 = calendar year). A fiscal year is named by
+the calendar year in which it *starts*: with ``start_month=4``, ``2025`` runs
+2025-04-01 … 2026-03-31 and ``2025Q1`` is April–June 2025.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = ["Period", "parse_period", "PERIOD_PATTERN", "latest_complete_quarter", "period_labels"]
+
+PERIOD_PATTERN = re.compile(r"^(?P<year>(19|20)\d{2})(Q(?P<q>[1-4]))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A fiscal quarter or year.
+
+    Examples
+    --------
+    >>> p = Period.parse("2025Q4")
+    >>> p.start.date(), p.end.date()
+    (datetime.date(2025, 10, 1), datetime.date(2025, 12, 31))
+    >>> str(p.previous()), str(p.year_ago())
+    ('2025Q3', '2024Q4')
+    """
+
+    year: int
+    quarter: int | None = None
+    start_month: int = 1
+
+    @classmethod
+    def parse(cls, text: str, start_month: int = 1) -> "Period":
+        """Parse ``YYYY`` or ``YYYYQn``; anything else is a ``ValueError``."""
+        if not isinstance(text, str):
+            text = str(text)
+        m = PERIOD_PATTERN.match(text.strip().upper()) if len(text) <= 10 else None
+        if m is None:
+            raise ValueError(f"period {text!r} is not of the form YYYY or YYYYQn (e.g. 2025 or 2025Q4)")
+        if not 1 <= start_month <= 12:
+            raise ValueError(f"fiscal start month {start_month} is not within 1..12")
+        q = m.group("q")
+        return cls(int(m.group("year")), int(q) if q else None, start_month)
+
+    @property
+    def is_quarter(self) -> bool:
+        return self.quarter is not None
+
+    @property
+    def months(self) -> int:
+        return 3 if self.is_quarter else 12
+
+    @property
+    def start(self) -> pd.Timestamp:
+        first = pd.Timestamp(year=self.year, month=self.start_month, day=1)
+        if self.is_quarter:
+            first = first + pd.DateOffset(months=3 * (self.quarter - 1))
+        return first
+
+    @property
+    def end_exclusive(self) -> pd.Timestamp:
+        return self.start + pd.DateOffset(months=self.months)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """Last day of the period (midnight)."""
+        return self.end_exclusive - pd.Timedelta(days=1)
+
+    def shift(self, n: int) -> "Period":
+        """The period ``n`` steps later (negative: earlier), same grain."""
+        if self.is_quarter:
+            idx = self.year * 4 + (self.quarter - 1) + n
+            return Period(idx // 4, idx % 4 + 1, self.start_month)
+        return Period(self.year + n, None, self.start_month)
+
+    def previous(self) -> "Period":
+        return self.shift(-1)
+
+    def year_ago(self) -> "Period":
+        return self.shift(-4 if self.is_quarter else -1)
+
+    def contains(self, dates: pd.Series) -> pd.Series:
+        """Boolean mask of ``dates`` falling inside the period (any time of day)."""
+        return (dates >= self.start) & (dates < self.end_exclusive)
+
+    def quarters(self) -> list["Period"]:
+        """The quarters of this period (itself when it is a quarter)."""
+        if self.is_quarter:
+            return [self]
+        return [Period(self.year, q, self.start_month) for q in range(1, 5)]
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.quarter}" if self.is_quarter else f"{self.year}"
+
+    @classmethod
+    def of(cls, date: pd.Timestamp, grain: str = "quarter", start_month: int = 1) -> "Period":
+        """The period of ``grain`` ('quarter' or 'year') containing ``date``."""
+        date = pd.Timestamp(date)
+        months_in = (date.year * 12 + date.month - 1) - (start_month - 1)
+        fy, m = divmod(months_in, 12)
+        if grain == "year":
+            return cls(fy, None, start_month)
+        if grain == "quarter":
+            return cls(fy, m // 3 + 1, start_month)
+        raise ValueError(f"grain {grain!r} must be 'quarter' or 'year'")
+
+
+def parse_period(text: str, start_month: int = 1) -> Period:
+    """Shorthand for :meth:`Period.parse`."""
+    return Period.parse(text, start_month)
+
+
+def latest_complete_quarter(last_date: pd.Timestamp, start_month: int = 1) -> Period:
+    """The last quarter that ends on or before ``last_date``.
+
+    Examples
+    --------
+    >>> str(latest_complete_quarter(pd.Timestamp("2025-12-31")))
+    '2025Q4'
+    >>> str(latest_complete_quarter(pd.Timestamp("2025-12-30")))
+    '2025Q3'
+    """
+    q = Period.of(last_date, "quarter", start_month)
+    return q if q.end <= pd.Timestamp(last_date).normalize() else q.previous()
+
+
+def period_labels(dates: pd.Series, grain: str = "quarter", start_month: int = 1) -> pd.Series:
+    """Vectorised period label (``'2025Q4'``, ``'2025'`` or ``'2025-12'``) of each date.
+
+    Examples
+    --------
+    >>> period_labels(pd.Series(pd.to_datetime(["2025-03-31", "2025-04-01"]))).tolist()
+    ['2025Q1', '2025Q2']
+    >>> period_labels(pd.Series(pd.to_datetime(["2025-03-31"])), "quarter", start_month=4).tolist()
+    ['2024Q4']
+    """
+    dates = pd.to_datetime(dates)
+    if grain == "month":
+        return dates.dt.strftime("%Y-%m")
+    months_in = dates.dt.year * 12 + dates.dt.month - 1 - (start_month - 1)
+    fy = (months_in // 12).astype("Int64").astype(str)
+    if grain == "year":
+        return fy.where(dates.notna())
+    if grain == "quarter":
+        q = ((months_in % 12) // 3 + 1).astype("Int64").astype(str)
+        return (fy + "Q" + q).where(dates.notna())
+    raise ValueError(f"grain {grain!r} must be 'month', 'quarter' or 'year'")

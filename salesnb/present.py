@@ -1,0 +1,167 @@
+"""Safe rendering of headings, narrative and tables into a notebook.
+
+Everything here escapes text that comes from data (names, comments,
+categories) before it becomes HTML, so a survey comment such as
+``<script>…`` is shown as text in the leadership report. Notebooks display
+through these functions, never through raw ``Markdown``/``HTML`` of data.
+"""
+from __future__ import annotations
+
+import html
+from typing import Callable, Mapping
+
+import pandas as pd
+
+from .i18n import t
+
+__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "nps_groups"]
+
+_STYLE = (
+    "<style>.snb-table{border-collapse:collapse;font-size:13px;margin:4px 0 12px}"
+    ".snb-table th,.snb-table td{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}"
+    ".snb-table th{background:#f3f5f8}.snb-table td.text,.snb-table th.text{text-align:left}"
+    ".snb-caption{font-weight:600;margin:8px 0 2px}.snb-note{color:#555;font-size:12px}"
+    ".snb-warn{color:#9a4b00}</style>"
+)
+
+
+def esc(value) -> str:
+    """HTML-escape any value (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _html(markup: str):
+    from IPython.display import HTML
+
+    return HTML(markup)
+
+
+def heading(text: str, level: int = 2):
+    """A heading; ``text`` is escaped."""
+    return _html(f"<h{level}>{esc(text)}</h{level}>")
+
+
+def para(text: str):
+    """A paragraph of narrative; ``text`` is escaped."""
+    return _html(f"<p>{esc(text)}</p>")
+
+
+def note(text: str, warn: bool = False):
+    """A small grey (or amber, with ``warn``) note; escaped."""
+    cls = "snb-note snb-warn" if warn else "snb-note"
+    return _html(f'<p class="{cls}">{esc(text)}</p>')
+
+
+def table(df: pd.DataFrame, caption: str | None = None, formats: Mapping[str, Callable] | None = None,
+          index: bool = False, max_rows: int = 60):
+    """Render ``df`` as an escaped HTML table.
+
+    Parameters
+    ----------
+    formats : mapping column → callable, optional
+        Formatter per column (e.g. ``lambda v: pct(v, lang)``); other numeric
+        columns get thousands separators.
+    """
+    formats = dict(formats or {})
+    shown = df.reset_index() if index else df
+    shown = shown.head(max_rows)
+    head = "".join(f'<th class="{"text" if not pd.api.types.is_numeric_dtype(shown[c]) else ""}">{esc(c)}</th>' for c in shown.columns)
+    body = []
+    for _, row in shown.iterrows():
+        cells = []
+        for c in shown.columns:
+            v = row[c]
+            numeric = pd.api.types.is_numeric_dtype(shown[c])
+            if c in formats:
+                text = formats[c](v)
+            elif pd.isna(v) if not isinstance(v, (list, tuple)) else False:
+                text = "–"
+            elif numeric and isinstance(v, float):
+                text = f"{v:,.1f}"
+            elif numeric:
+                text = f"{v:,}"
+            else:
+                text = v
+            cells.append(f'<td class="{"" if numeric else "text"}">{esc(text)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f'<div class="snb-caption">{esc(caption)}</div>' if caption else ""
+    more = f'<p class="snb-note">… {len(df) - max_rows} more rows</p>' if len(df) > max_rows else ""
+    return _html(f'{_STYLE}{cap}<table class="snb-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{more}')
+
+
+def period_banner(company: str, step_key: str, period, lang: str):
+    """The title block of a notebook: company, step and the period's dates."""
+    span = t("period_range", lang, period=str(period), start=period.start.date().isoformat(), end=period.end.date().isoformat())
+    return _html(f"<h1>{esc(t(step_key, lang))}</h1><p><b>{esc(company)}</b> · {esc(span)}</p>")
+
+
+def quality_section(ws, lang: str) -> None:
+    """Display the data-quality block every notebook opens with: the input
+    files (rows, encoding) and every repair or warning of the workspace."""
+    from IPython.display import display
+
+    display(heading(t("data_quality", lang), 2))
+    sources = pd.DataFrame(
+        [{"table": s.table, "file": s.file, "rows": s.rows, "encoding": s.encoding or s.format} for s in ws.sources.values()]
+    )
+    display(table(sources.rename(columns={c: t(c, lang) for c in ("table", "file", "rows", "encoding")}), caption=t("inputs", lang)))
+    quality = ws.quality_frame()
+    if quality.empty:
+        display(para(t("data_quality_clean", lang)))
+        return
+    display(para(t("data_quality_notes", lang, n=len(quality))))
+    shown = quality.assign(severity=quality["severity"].map(lambda s: t(s, lang) if s in ("repair", "warning") else s))
+    cols = ["table", "file", "severity", "rule", "count", "detail", "examples"]
+    display(table(shown[cols].rename(columns={c: t(c, lang) for c in cols})))
+
+
+def metric_table(values: Mapping[str, float | int | None], lang: str, unit: str, kinds: Mapping[str, str]):
+    """A two-column table of named metrics, each formatted by its kind:
+    ``money`` (in ``unit``), ``pct``, ``pct_signed``, ``int``, ``float1``, ``float2``."""
+    from .i18n import money, number, pct
+
+    fmt = {
+        "money": lambda v: money(v, unit, lang),
+        "pct": lambda v: pct(v, lang),
+        "pct_signed": lambda v: pct(v, lang, signed=True),
+        "int": lambda v: number(v, lang),
+        "float1": lambda v: number(v, lang, 1),
+        "float2": lambda v: number(v, lang, 2),
+    }
+    rows = [{t("metric", lang): t(k, lang), t("value", lang): fmt[kind](values.get(k))} for k, kind in kinds.items() if k in values]
+    return table(pd.DataFrame(rows))
+
+
+def nps_groups(nps: pd.DataFrame, group: str, lang: str, caption: str | None = None):
+    """NPS per group as a table; groups below the minimum n read "too few answers"."""
+    from .i18n import number, pct
+
+    df = nps.reset_index()
+    shown = pd.DataFrame({
+        t(group, lang) if group in ("region", "respondent_type", "period") else group: df[group],
+        t("nps", lang): [number(v, lang, 1) if ok else t("too_few", lang, n=n) for v, ok, n in zip(df["nps"], df["reliable"], df["n"])],
+        t("nps_ci", lang): [f"{number(lo, lang, 1)} … {number(hi, lang, 1)}" if ok else "–" for lo, hi, ok in zip(df["ci_low"], df["ci_high"], df["reliable"])],
+        t("promoters", lang): [pct(v, lang) for v in df["promoters"]],
+        t("detractors", lang): [pct(v, lang) for v in df["detractors"]],
+        t("n", lang): df["n"],
+    })
+    return table(shown, caption=caption)
+
+
+def definitions(texts: list[str], lang: str):
+    """A "Definitions" note listing how the figures above were computed."""
+    items = "".join(f"<li>{esc(x)}</li>" for x in texts)
+    return _html(f'<div class="snb-note"><b>{esc(t("definition", lang))}</b><ul>{items}</ul></div>')
+
+
+def money_formats(df: pd.DataFrame, unit: str, lang: str, share_columns: tuple[str, ...] = ("share",)) -> dict[str, Callable]:
+    """Formatters for :func:`table`: numeric columns as money in ``unit``, ``share_columns`` as percentages."""
+    from .i18n import money, pct
+
+    out: dict[str, Callable] = {}
+    for c in df.columns:
+        if c in share_columns:
+            out[c] = lambda v: pct(v, lang)
+        elif pd.api.types.is_numeric_dtype(df[c]):
+            out[c] = lambda v: money(v, unit, lang)
+    return out

@@ -1,0 +1,397 @@
+"""The quarterly run: validate, execute the four notebooks, publish the report.
+
+:func:`run_period` is what ``salesnb run`` calls. It never overwrites an
+earlier period's folder: everything is built in a hidden staging folder next
+to the final one and moved into place with one ``os.replace`` at the end. A
+failed run publishes nothing and keeps its executed notebooks under
+``failed/`` for the analyst.
+
+Layout of a published period (``docs/outputs.md``)::
+
+    <out>/<workspace>/<period>/
+        01_goals.ipynb … 04_improvement.ipynb
+        report/index.html, report/01_goals.html …
+        artifacts/summary.json …
+        run.json
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .artifacts import record_metrics
+from .errors import RunRefused
+from .i18n import LANGS, check_lang, money, number, pct, t
+from .io import Workspace, load_workspace
+from .periods import Period, latest_complete_quarter
+
+__all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period"]
+
+NOTEBOOKS = ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement")
+# Notebooks in one wave do not read each other's artifacts and run side by side.
+WAVES = (("01_goals", "03_diagnosis"), ("02_breakdown", "04_improvement"))
+PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "pandera", "pydantic", "openpyxl", "pyarrow", "ipykernel")
+_STAGING = re.compile(r"^\.(?P<period>[0-9Q]+)\.running-(?P<pid>\d+)-")
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised; ``failed_dir`` keeps the executed notebooks."""
+
+    def __init__(self, notebook: str, error: str, failed_dir: Path):
+        self.notebook, self.error, self.failed_dir = notebook, error, failed_dir
+        super().__init__(f"{notebook} failed: {error}\nExecuted notebooks kept in {failed_dir}; nothing was published.")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where a published run lives and how long it took."""
+
+    folder: Path
+    period: str
+    index_html: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def notebooks_dir() -> Path:
+    """The folder with the numbered notebooks (``SALESNB_NOTEBOOKS`` overrides)."""
+    env = os.environ.get("SALESNB_NOTEBOOKS")
+    path = Path(env) if env else Path(__file__).resolve().parent.parent / "notebooks"
+    if not (path / f"{NOTEBOOKS[0]}.ipynb").is_file():
+        raise FileNotFoundError(f"notebooks not found in {path}; install salesnb from its source folder (pip install -e .) or set SALESNB_NOTEBOOKS")
+    return path
+
+
+def resolve_period(ws: Workspace, period: str | None) -> tuple[Period, bool]:
+    """The requested period (default: latest complete quarter of the sales data)
+    and whether the data covers all of it. A period starting after the data ends
+    is refused."""
+    start_month = ws.config.calendar.fiscal_year_start_month
+    last = ws.table("sales")["order_date"].max()
+    p = latest_complete_quarter(last, start_month) if period is None else Period.parse(period, start_month)
+    if p.start > last:
+        raise RunRefused(f"period {p} starts after the last sales date in the workspace ({last.date()}); nothing to report")
+    return p, bool(p.end <= last)
+
+
+def _progress_default(message: str) -> None:
+    print(f"[salesnb] {message}", flush=True)
+
+
+def _clean_stale_staging(base: Path) -> None:
+    """Remove staging folders of runs whose process is gone (killed runs)."""
+    for entry in base.glob(".*.running-*"):
+        m = _STAGING.match(entry.name)
+        if not m or not entry.is_dir():
+            continue
+        pid = int(m.group("pid"))
+        try:
+            os.kill(pid, 0)
+            alive = True
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _kernel_manager_class():
+    """A kernel manager that turns on CurveZMQ transport encryption where the
+    installed jupyter_client supports it (ipykernel ≥ 7.4 warns otherwise)."""
+    from jupyter_client.manager import KernelManager
+
+    if "transport_encryption" not in KernelManager.class_trait_names():
+        return KernelManager
+    try:
+        KernelManager(transport_encryption="auto")
+    except Exception:  # noqa: BLE001 - no CurveZMQ in this libzmq
+        return KernelManager
+
+    class EncryptedKernelManager(KernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport_encryption", "auto")
+            super().__init__(**kwargs)
+
+    return EncryptedKernelManager
+
+
+def _execute(name: str, nb_dir: Path, staging: Path, params: dict) -> float:
+    import papermill as pm
+
+    start = time.perf_counter()
+    pm.execute_notebook(
+        str(nb_dir / f"{name}.ipynb"),
+        str(staging / f"{name}.ipynb"),
+        parameters=params,
+        cwd=str(staging),
+        progress_bar=False,
+        log_output=False,
+        kernel_name="python3",
+        kernel_manager_class=_kernel_manager_class(),
+    )
+    return time.perf_counter() - start
+
+
+def _error_text(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    count = getattr(exc, "exec_count", None)
+    where = f"cell [{count}] " if count is not None else ""
+    return f"{where}{ename}: {evalue}"
+
+
+def export_html(notebook: Path, target: Path, title: str, nav: str = "") -> Path:
+    """Render an executed notebook to HTML with code, prompts and stderr hidden."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.exclude_markdown = True  # analyst notes; the report is the outputs, in the report language
+    exporter.embed_images = True
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    if nav:
+        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def strip_outputs(path: str | Path) -> bool:
+    """Remove outputs, execution counts and run metadata from a notebook file.
+
+    Returns True when the file changed. Used before committing notebooks.
+    """
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    before = nbformat.writes(nb)
+    for cell in nb.cells:
+        for key in ("execution", "papermill"):
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.metadata.pop("papermill", None)
+    after = nbformat.writes(nb)
+    if after != before:
+        path.write_text(after + ("" if after.endswith("\n") else "\n"), encoding="utf-8")
+    return after != before
+
+
+def _nav(lang: str, current: str | None) -> str:
+    links = [f'<a href="index.html">{html.escape(t("open_report", lang))}</a>']
+    for name in NOTEBOOKS:
+        label = html.escape(t(f"step_{name}", lang))
+        links.append(f"<b>{label}</b>" if name == current else f'<a href="{name}.html">{label}</a>')
+    return '<nav style="font:14px sans-serif;padding:8px 16px;background:#f3f5f8;border-bottom:1px solid #ddd">' + " · ".join(links) + "</nav>"
+
+
+_HEADLINE = (
+    ("revenue", "money"), ("revenue_yoy", "pct_signed"), ("orders", "int"), ("active_customers", "int"),
+    ("nps", "float"), ("nps_n", "int"), ("satisfaction_mean", "float2"), ("complaints", "int"), ("response_over_promise_share", "pct"),
+)
+
+
+def _format_metric(value, kind: str, lang: str, unit: str) -> str:
+    if value is None:
+        return t("not_available", lang)
+    return {
+        "money": lambda v: money(v, unit, lang),
+        "pct": lambda v: pct(v, lang),
+        "pct_signed": lambda v: pct(v, lang, signed=True),
+        "int": lambda v: number(v, lang),
+        "float": lambda v: number(v, lang, 1),
+        "float2": lambda v: number(v, lang, 2),
+    }[kind](value)
+
+
+def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete: bool, notes: int) -> Path:
+    """``report/index.html``: headline figures and links to the four step reports."""
+    from .artifacts import read_summary
+
+    e = html.escape
+    summary = read_summary(folder).get("metrics", {})
+    unit = ws.config.company.display_unit
+    rows = "".join(
+        f"<tr><td>{e(t(key, lang))}</td><td class=num>{e(_format_metric(summary.get(key), kind, lang, unit))}</td></tr>"
+        for key, kind in _HEADLINE
+        if key in summary
+    )
+    links = "".join(f'<li><a href="{name}.html">{e(t(f"step_{name}", lang))}</a></li>' for name in NOTEBOOKS)
+    partial = "" if complete else f"<p class=warn>{e(t('incomplete_period', lang, last=str(ws.table('sales')['order_date'].max().date()), period=str(period)))}</p>"
+    dq = f"<p>{e(t('data_quality', lang))}: {e(t('data_quality_notes', lang, n=notes) if notes else t('data_quality_clean', lang))}</p>"
+    generated = t("generated", lang, version=__version__, date=datetime.now().date().isoformat())
+    page = f"""<!DOCTYPE html>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{e(ws.config.company.name)} · {e(str(period))}</title>
+<style>body{{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;max-width:860px;margin:32px auto;padding:0 16px;color:#222}}
+table{{border-collapse:collapse}}td{{padding:4px 14px;border-bottom:1px solid #ddd}}td.num{{text-align:right}}.warn{{color:#9a4b00}}.note{{color:#666;font-size:13px}}</style>
+</head><body>
+<h1>{e(t('report_title', lang))}</h1>
+<p><b>{e(ws.config.company.name)}</b> · {e(t('period_range', lang, period=str(period), start=period.start.date().isoformat(), end=period.end.date().isoformat()))}</p>
+{partial}
+<h2>{e(t('headline', lang))}</h2>
+<table>{rows}</table>
+<h2>{e(t('open_report', lang))}</h2>
+<ol>{links}</ol>
+{dq}
+<p class=note>{e(generated)}</p>
+</body></html>
+"""
+    target = folder / "report" / "index.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "salesnb": __version__}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def run_period(
+    workspace: str | Path,
+    period: str | None = None,
+    lang: str = "en",
+    out: str | Path = "outputs",
+    force: bool = False,
+    progress: Callable[[str], None] = _progress_default,
+    parallel: bool = True,
+) -> RunResult:
+    """Validate ``workspace``, run the four notebooks for ``period`` and publish.
+
+    Parameters
+    ----------
+    workspace : path
+        Workspace folder (``workspace.yaml`` plus one file per table).
+    period : str, optional
+        ``YYYYQn`` or ``YYYY``; default the latest complete quarter in the sales data.
+    lang : {'en', 'zh'}
+    out : path
+        Output root; the run goes to ``<out>/<workspace folder name>/<period>/``.
+    force : bool
+        Move an existing period folder aside (``<period>.replaced-<timestamp>``)
+        instead of refusing.
+    parallel : bool
+        Run independent notebooks side by side (two at a time).
+
+    Raises
+    ------
+    DataError, ConfigError
+        The workspace is invalid (nothing was run).
+    RunRefused
+        Bad parameters, or the period folder exists and ``force`` is False.
+    NotebookFailed
+        A notebook raised; nothing was published.
+    """
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    try:  # reject malformed parameters before reading anything
+        check_lang(lang)
+        if period is not None:
+            Period.parse(period)
+    except ValueError as exc:
+        raise RunRefused(str(exc)) from None
+    root = Path(workspace).resolve()
+    if not root.is_dir():
+        raise RunRefused(f"workspace folder {root} does not exist")
+    nb_dir = notebooks_dir()
+    progress(f"validating workspace {root}")
+    ws = load_workspace(root)
+    p, complete = resolve_period(ws, period)
+    base = Path(out).resolve() / ws.name
+    final = base / str(p)
+    if final.exists() and not force:
+        raise RunRefused(f"{final} already exists; an earlier run is never overwritten. Use --force to move it aside, or choose another --out")
+    base.mkdir(parents=True, exist_ok=True)
+    _clean_stale_staging(base)
+    staging = Path(tempfile.mkdtemp(prefix=f".{p}.running-{os.getpid()}-", dir=base))
+    params = {"workspace": str(root), "period": str(p), "lang": lang, "output_dir": "."}
+    progress(f"period {p} ({p.start.date()} to {p.end.date()}), lang={lang}" + ("" if complete else " — data ends inside the period"))
+
+    timings: dict[str, float] = {}
+    try:
+        for wave in WAVES if parallel else tuple((n,) for n in NOTEBOOKS):
+            for name in wave:
+                progress(f"running {name} …")
+            with ThreadPoolExecutor(max_workers=len(wave)) as pool:
+                futures = {name: pool.submit(_execute, name, nb_dir, staging, params) for name in wave}
+                for name, fut in futures.items():
+                    try:
+                        timings[name] = round(fut.result(), 2)
+                    except Exception as exc:  # noqa: BLE001 - any failure aborts the run
+                        failed = base / "failed" / f"{p}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+                        failed.parent.mkdir(parents=True, exist_ok=True)
+                        os.replace(staging, failed)
+                        raise NotebookFailed(name, _error_text(exc), failed) from exc
+                    progress(f"{name} done in {timings[name]:.1f} s (elapsed {time.perf_counter() - t0:.1f} s)")
+
+        h0 = time.perf_counter()
+        record_metrics(staging, "run", {}, period=str(p), workspace=ws.name, lang=lang)
+        company = ws.config.company.name
+        for name in NOTEBOOKS:
+            export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html",
+                        f"{company} · {t(f'step_{name}', lang)} · {p}", nav=_nav(lang, name))
+        notes = ws.quality_frame()
+        index = write_index(staging, ws, p, lang, complete, len(notes))
+        timings["html"] = round(time.perf_counter() - h0, 2)
+
+        run_info = {
+            "salesnb": __version__,
+            "parameters": {"workspace": str(root), "period": str(p), "lang": lang, "output_dir": str(final)},
+            "period": {"label": str(p), "start": p.start.date().isoformat(), "end": p.end.date().isoformat(), "complete": complete},
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "seconds_total": round(time.perf_counter() - t0, 2),
+            "timings_seconds": timings,
+            "versions": _versions(),
+            "platform": platform.platform(),
+            "inputs": [
+                {"table": s.table, "file": s.file, "format": s.format, "encoding": s.encoding, "sheet": s.sheet, "rows": s.rows, "sha256": s.sha256}
+                for s in ws.sources.values()
+            ],
+            "data_quality": json.loads(notes.to_json(orient="records", force_ascii=False)),
+        }
+        (staging / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+        if final.exists():
+            aside = base / f"{p}.replaced-{datetime.now().strftime('%Y%m%dT%H%M%S')}"
+            os.replace(final, aside)
+            progress(f"moved the earlier {p} run aside to {aside}")
+        os.replace(staging, final)
+    except BaseException:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    seconds = round(time.perf_counter() - t0, 2)
+    progress(f"published {final} in {seconds:.1f} s")
+    return RunResult(final, str(p), final / "report" / index.relative_to(staging / "report"), timings, seconds)

@@ -1,0 +1,271 @@
+"""The data contract: tables, columns, types, allowed values and header aliases.
+
+Every table a workspace may hold is described by a :class:`Table` of
+:class:`Column` s. Readers map the user's headers onto these names (Chinese and
+English variants are known, see ``aliases``), coerce each column to its
+``kind`` and then validate the values with the pandera schema built by
+:func:`pandera_schema`. ``docs/data.md`` is this module in prose.
+
+Kinds
+-----
+``id``        text identifier, stripped; never a number (leading zeros kept)
+``text``      free text (comments, names)
+``category``  text from ``allowed`` (after ``value_aliases``)
+``date``      calendar date
+``datetime``  date and time
+``number``    decimal number (currency amounts, quantities)
+``score``     integer on the closed scale [low, high]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+__all__ = ["Column", "Table", "CONTRACT", "table_contract", "pandera_schema", "normalise_header", "TABLE_NAMES"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the contract.
+
+    Examples
+    --------
+    >>> Column("nps", "score", required=True, low=0, high=10).high
+    10
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    nullable: bool = False
+    aliases: tuple[str, ...] = ()
+    allowed: tuple[str, ...] | None = None
+    value_aliases: Mapping[str, str] = field(default_factory=dict)
+    low: float | None = None
+    high: float | None = None
+    unique: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a workspace: its columns and what one row is."""
+
+    name: str
+    row: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    key: str | None = None
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_names(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+def normalise_header(text: str) -> str:
+    """Fold a header for matching: NFKC (full-width → half-width), lower case,
+    no spaces, underscores, hyphens, dots or brackets.
+
+    >>> normalise_header(" Order_ID ")
+    'orderid'
+    >>> normalise_header("客户ＩＤ")
+    '客户id'
+    """
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    for ch in " \t\u3000_-.()（）[]【】:：/\\'\"":
+        folded = folded.replace(ch, "")
+    # zero-width characters that survive NFKC
+    for ch in "\u200b\u200c\u200d\ufeff\u2060":
+        folded = folded.replace(ch, "")
+    return folded
+
+
+_CUSTOMER_ID = ("客户编号", "客户ID", "客户id", "客户代码", "客户号", "customer id", "customerid", "client id", "cust id")
+_REGION = ("区域", "大区", "地区", "销售区域", "region", "area", "sales region")
+
+RESPONDENT_TYPES = ("customer", "prospect", "lost")
+ACTION_STATUSES = ("planned", "in_progress", "done", "overdue", "cancelled")
+
+_SALES = Table(
+    "sales",
+    "order line",
+    (
+        Column("order_id", "id", True, aliases=("订单号", "订单编号", "单号", "订单id", "order no", "order number", "invoice", "invoiceno", "invoice no"), description="Order (or invoice) number; several lines may share it."),
+        Column("order_date", "date", True, aliases=("下单日期", "订单日期", "日期", "成交日期", "order date", "date", "invoicedate", "invoice date"), description="Date the order was placed."),
+        Column("customer_id", "id", True, aliases=_CUSTOMER_ID, description="Buying customer; ids unknown to customers are reported as a warning."),
+        Column("region", "id", True, aliases=_REGION, description="Sales region, e.g. 华东."),
+        Column("product_line", "id", True, aliases=("产品线", "产品类别", "产品大类", "product line", "productline", "category", "product category"), description="Product line."),
+        Column("amount", "number", True, aliases=("销售额", "金额", "订单金额", "销售金额", "成交金额", "amount", "sales", "revenue", "net sales"), description="Line revenue in the unit of company.unit (converted to 元 on read); negative for returns."),
+        Column("product", "id", aliases=("产品", "产品名称", "品名", "商品", "product", "item", "sku", "product name"), nullable=True, description="Product or SKU."),
+        Column("quantity", "number", aliases=("数量", "销量", "quantity", "qty", "units"), nullable=True, description="Units; negative for returns."),
+        Column("channel", "id", aliases=("渠道", "销售渠道", "channel", "sales channel"), nullable=True, description="Sales channel."),
+        Column("sales_rep", "id", aliases=("销售代表", "业务员", "销售员", "销售", "sales rep", "salesperson", "rep"), nullable=True, description="Responsible sales representative."),
+    ),
+    required=True,
+)
+
+_CUSTOMERS = Table(
+    "customers",
+    "customer",
+    (
+        Column("customer_id", "id", True, aliases=_CUSTOMER_ID, unique=True, description="Unique customer id."),
+        Column("region", "id", True, aliases=_REGION, description="Home region of the customer."),
+        Column("customer_name", "text", aliases=("客户名称", "客户名", "公司名称", "客户", "customer name", "name", "company"), nullable=True, description="Name (personal data: masked in leadership reports)."),
+        Column("segment", "id", aliases=("客户细分", "细分", "行业类型", "segment", "customer segment"), nullable=True, description="Segment, e.g. 大客户 / 中小企业."),
+        Column("industry", "id", aliases=("行业", "所属行业", "industry"), nullable=True, description="Industry."),
+        Column("created_date", "date", aliases=("建档日期", "创建日期", "注册日期", "开户日期", "created date", "created", "signup date"), nullable=True, description="Date the customer record was created."),
+        Column("contact", "text", aliases=("联系人", "contact", "contact name"), nullable=True, description="Contact person (personal data)."),
+        Column("phone", "text", aliases=("电话", "手机", "联系电话", "手机号", "phone", "mobile", "telephone"), nullable=True, description="Phone (personal data)."),
+        Column("email", "text", aliases=("邮箱", "电子邮件", "邮件", "email", "e-mail"), nullable=True, description="E-mail (personal data)."),
+    ),
+    required=True,
+    key="customer_id",
+)
+
+_SURVEYS = Table(
+    "surveys",
+    "survey response",
+    (
+        Column("response_id", "id", True, aliases=("问卷编号", "答卷编号", "回复编号", "序号", "response id", "responseid"), unique=True, description="Unique response id."),
+        Column("survey_date", "date", True, aliases=("调研日期", "填写日期", "提交日期", "提交时间", "答题时间", "日期", "survey date", "date", "submitted"), description="Date of the answer."),
+        Column(
+            "respondent_type", "category", True,
+            aliases=("受访者类型", "客户状态", "受访类型", "respondent type", "respondent"),
+            allowed=RESPONDENT_TYPES,
+            value_aliases={"成交客户": "customer", "现有客户": "customer", "客户": "customer", "潜在客户": "prospect", "流失客户": "lost", "active": "customer", "buying": "customer"},
+            description="customer (buying), prospect or lost (成交/潜在/流失客户).",
+        ),
+        Column("nps", "score", True, aliases=("推荐意愿", "推荐度", "推荐分", "推荐可能性", "nps", "likelihood to recommend", "recommend"), low=0, high=10, nullable=True, description="0–10 'would you recommend'; blank = not answered."),
+        Column("customer_id", "id", aliases=_CUSTOMER_ID, nullable=True, description="Respondent's customer id (blank for prospects)."),
+        Column("region", "id", aliases=_REGION, nullable=True, description="Region (taken from customers when blank)."),
+        Column("satisfaction", "score", aliases=("满意度", "总体满意度", "整体满意度", "satisfaction", "overall satisfaction", "csat"), low=1, high=5, nullable=True, description="Overall satisfaction 1–5."),
+        Column("channel", "id", aliases=("调研方式", "调查方式", "survey channel", "mode"), nullable=True, description="online / phone."),
+        Column("comment", "text", aliases=("意见", "评论", "建议", "意见建议", "其他意见", "备注", "comment", "comments", "feedback"), nullable=True, description="Free-text comment (untrusted text)."),
+    ),
+    key="response_id",
+)
+
+_COMPLAINTS = Table(
+    "complaints",
+    "complaint ticket",
+    (
+        Column("ticket_id", "id", True, aliases=("工单号", "工单编号", "投诉编号", "投诉单号", "ticket id", "ticket", "case id"), unique=True, description="Unique ticket id."),
+        Column("customer_id", "id", True, aliases=_CUSTOMER_ID, description="Complaining customer."),
+        Column("opened_at", "datetime", True, aliases=("投诉时间", "创建时间", "受理时间", "提交时间", "opened at", "opened", "created at", "created"), description="When the ticket was opened."),
+        Column("category", "id", True, aliases=("投诉类型", "投诉类别", "问题类型", "类别", "category", "type"), description="Complaint category."),
+        Column("first_response_at", "datetime", aliases=("首次响应时间", "响应时间", "first response at", "first response", "responded at"), nullable=True, description="First response to the customer; blank = not yet."),
+        Column("resolved_at", "datetime", aliases=("解决时间", "关闭时间", "完成时间", "resolved at", "resolved", "closed at"), nullable=True, description="Resolution time; blank = open."),
+        Column("channel", "id", aliases=("渠道", "投诉渠道", "来源", "channel", "source"), nullable=True, description="Channel (phone, e-mail, WeChat …)."),
+        Column("region", "id", aliases=_REGION, nullable=True, description="Region (taken from customers when blank)."),
+        Column("description", "text", aliases=("投诉内容", "描述", "问题描述", "内容", "description", "text", "details"), nullable=True, description="Complaint text (untrusted text)."),
+    ),
+    key="ticket_id",
+)
+
+_INTERVIEWS = Table(
+    "interviews",
+    "interview note",
+    (
+        Column("interview_id", "id", True, aliases=("访谈编号", "访谈id", "interview id"), unique=True, description="Unique interview id."),
+        Column("customer_id", "id", True, aliases=_CUSTOMER_ID, description="Interviewed customer."),
+        Column("interview_date", "date", True, aliases=("访谈日期", "日期", "interview date", "date"), description="Date of the interview."),
+        Column("notes", "text", True, aliases=("访谈记录", "纪要", "访谈纪要", "记录", "notes", "summary"), description="Notes (untrusted text)."),
+        Column("interviewer", "text", aliases=("访谈人", "访谈者", "interviewer"), nullable=True, description="Interviewer (personal data)."),
+        Column("themes", "text", aliases=("主题", "标签", "themes", "tags"), nullable=True, description="Themes, separated by ; or 、."),
+    ),
+    key="interview_id",
+)
+
+_ACTIONS = Table(
+    "actions",
+    "improvement action (the register, kept across periods)",
+    (
+        Column("action_id", "id", True, aliases=("措施编号", "编号", "action id"), unique=True, description="Unique action id."),
+        Column("problem", "text", True, aliases=("问题", "问题描述", "problem"), description="Diagnosed problem."),
+        Column("measure", "text", True, aliases=("措施", "改进措施", "measure"), description="Measure taken."),
+        Column("owner", "text", True, aliases=("责任人", "负责人", "owner"), description="Owner (role or person)."),
+        Column("start", "date", True, aliases=("开始日期", "开始时间", "start", "start date"), description="Start date."),
+        Column("due", "date", True, aliases=("截止日期", "完成期限", "due", "due date", "deadline"), description="Due date."),
+        Column("kpi", "id", True, aliases=("指标", "kpi"), description="KPI name (a metric salesnb computes)."),
+        Column("baseline", "number", True, aliases=("基线", "基准值", "baseline"), nullable=True, description="KPI value when opened."),
+        Column("target", "number", True, aliases=("目标", "目标值", "target"), nullable=True, description="KPI target."),
+        Column(
+            "status", "category", True, aliases=("状态", "status"), allowed=ACTION_STATUSES,
+            value_aliases={"未开始": "planned", "计划": "planned", "进行中": "in_progress", "已完成": "done", "完成": "done", "已逾期": "overdue", "逾期": "overdue", "已取消": "cancelled", "in progress": "in_progress"},
+            description="planned, in_progress, done, overdue, cancelled.",
+        ),
+        Column("period_opened", "id", aliases=("提出期间", "period opened"), nullable=True, description="Period the action was opened (YYYYQn)."),
+        Column("period_closed", "id", aliases=("关闭期间", "period closed"), nullable=True, description="Period it was closed."),
+        Column("evidence", "text", aliases=("证据", "evidence"), nullable=True, description="Evidence of effect."),
+        Column("notes", "text", aliases=("备注", "notes"), nullable=True, description="Notes."),
+    ),
+    key="action_id",
+)
+
+CONTRACT: dict[str, Table] = {t.name: t for t in (_SALES, _CUSTOMERS, _SURVEYS, _COMPLAINTS, _INTERVIEWS, _ACTIONS)}
+TABLE_NAMES: tuple[str, ...] = tuple(CONTRACT)
+
+
+def table_contract(name: str, dimensions: Mapping[str, tuple[str, ...]] | None = None) -> Table:
+    """The contract of ``name``; for ``surveys`` add one 1–5 column per dimension.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`TABLE_NAMES`.
+    dimensions : mapping of str to tuple of str, optional
+        Survey dimension key → header aliases (e.g. ``{"quality": ("产品质量",)}``).
+
+    Examples
+    --------
+    >>> t = table_contract("surveys", {"quality": ("产品质量",)})
+    >>> t.column("quality").high
+    5
+    """
+    table = CONTRACT[name]
+    if name != "surveys" or not dimensions:
+        return table
+    extra = tuple(
+        Column(key, "score", aliases=tuple(aliases), low=1, high=5, nullable=True, description=f"Dimension score 1–5 ({key}).")
+        for key, aliases in dimensions.items()
+        if key not in table.names
+    )
+    return replace(table, columns=table.columns + extra)
+
+
+def pandera_schema(table: Table):
+    """A pandera ``DataFrameSchema`` for the *coerced* table (value rules only).
+
+    Missing optional columns are allowed; extra columns pass through.
+    """
+    import pandera.pandas as pa
+
+    columns = {}
+    for c in table.columns:
+        checks = []
+        if c.allowed is not None:
+            checks.append(pa.Check.isin(list(c.allowed), error=f"must be one of {', '.join(c.allowed)}"))
+        if c.kind == "score":
+            checks.append(pa.Check.in_range(c.low, c.high, error=f"must be within {c.low:g}..{c.high:g}"))
+            checks.append(pa.Check(lambda s: (s.dropna() % 1 == 0).reindex(s.index, fill_value=True), error="must be a whole number"))
+        columns[c.name] = pa.Column(
+            nullable=c.nullable or not c.required,
+            checks=checks,
+            required=c.required,
+            unique=c.unique,
+            coerce=False,
+            report_duplicates="all",
+        )
+    return pa.DataFrameSchema(columns, strict=False, name=table.name)

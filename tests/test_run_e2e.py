@@ -1,0 +1,139 @@
+"""End to end: `salesnb run` on the bundled sample, checked against an
+independent pandas reading of the raw files."""
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import SAMPLE
+from salesnb.cli import main
+from salesnb.errors import RunRefused
+from salesnb.report import NOTEBOOKS, run_period
+
+pytestmark = pytest.mark.e2e
+
+Z = 1.959963984540054  # standard normal 97.5 % quantile
+Q4_START, Q4_END = pd.Timestamp("2025-10-01"), pd.Timestamp("2026-01-01")
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def en_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    messages: list[str] = []
+    result = run_period(SAMPLE, "2025Q4", "en", out, progress=messages.append)
+    return result, out, messages
+
+
+@pytest.fixture(scope="module")
+def independent():
+    """The summary metrics computed from the raw files with plain pandas (no salesnb)."""
+    sales = pd.read_csv(SAMPLE / "sales.csv", encoding="utf-8-sig", dtype=str)
+    sales["amount"] = sales["销售额"].astype(float)
+    sales["date"] = pd.to_datetime(sales["下单日期"])
+    sales = sales.drop_duplicates()  # exact duplicate lines are removed by salesnb (documented repair)
+    q4 = sales[(sales["date"] >= Q4_START) & (sales["date"] < Q4_END)]
+    q4_prev = sales[(sales["date"] >= "2024-10-01") & (sales["date"] < "2025-01-01")]
+    first = sales.groupby("客户编号")["date"].min()
+    new_ids = set(first[(first >= Q4_START) & (first < Q4_END)].index)
+
+    surveys = pd.read_csv(SAMPLE / "surveys.csv", dtype={"customer_id": str})
+    surveys["survey_date"] = pd.to_datetime(surveys["survey_date"])
+    s4 = surveys[(surveys["survey_date"] >= Q4_START) & (surveys["survey_date"] < Q4_END)]
+    scores = s4["nps"].dropna()
+    p_p, p_d, n = (scores >= 9).mean(), (scores <= 6).mean(), len(scores)
+    se = 100 * np.sqrt((p_p + p_d - (p_p - p_d) ** 2) / n)
+
+    complaints = pd.read_csv(SAMPLE / "complaints.csv", encoding="gb18030", dtype=str)
+    opened = pd.to_datetime(complaints["投诉时间"])
+    first_resp = pd.to_datetime(complaints["首次响应时间"])
+    c4 = (opened >= Q4_START) & (opened < Q4_END)
+    hours = (first_resp.fillna(Q4_END) - opened)[c4].dt.total_seconds() / 3600
+    return {
+        "revenue": q4["amount"].sum(),
+        "revenue_prev_year": q4_prev["amount"].sum(),
+        "revenue_yoy": q4["amount"].sum() / q4_prev["amount"].sum() - 1,
+        "orders": q4["订单号"].nunique(),
+        "active_customers": q4["客户编号"].nunique(),
+        "new_customers": len(new_ids & set(q4["客户编号"])),
+        "new_customer_revenue_share": q4.loc[q4["客户编号"].isin(new_ids), "amount"].sum() / q4["amount"].sum(),
+        "nps": 100 * (p_p - p_d),
+        "nps_ci_low": 100 * (p_p - p_d) - Z * se,
+        "nps_ci_high": 100 * (p_p - p_d) + Z * se,
+        "nps_n": n,
+        "satisfaction_mean": s4["satisfaction"].dropna().mean(),
+        "satisfaction_top2": (s4["satisfaction"].dropna() >= 4).mean(),
+        "complaints": int(c4.sum()),
+        "response_over_promise_share": (hours > 48).mean(),
+        "median_first_response_hours": hours.median(),
+    }
+
+
+def test_run_publishes_notebooks_html_artifacts_and_run_json(en_run):
+    result, out, messages = en_run
+    folder = out / "sample" / "2025Q4"
+    assert result.folder == folder and result.index_html == folder / "report" / "index.html"
+    for name in NOTEBOOKS:
+        nb = json.loads((folder / f"{name}.ipynb").read_text(encoding="utf-8"))
+        errors = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"] if o["output_type"] == "error"]
+        assert not errors, f"{name} has error outputs"
+        assert (folder / "report" / f"{name}.html").is_file()
+    assert (folder / "report" / "index.html").is_file()
+    assert len(list((folder / "report").glob("*.html"))) == 5
+    # no staging folder left behind, progress was reported per notebook
+    assert [p.name for p in (out / "sample").iterdir()] == ["2025Q4"]
+    assert sum("done in" in m for m in messages) == 4
+
+
+def test_summary_metrics_equal_an_independent_pandas_computation(en_run, independent):
+    folder = en_run[0].folder
+    metrics = json.loads((folder / "artifacts" / "summary.json").read_text(encoding="utf-8"))["metrics"]
+    for key, expected in independent.items():
+        assert metrics[key] == pytest.approx(expected, rel=1e-9, abs=1e-9), key
+        assert isinstance(metrics[key], (int, float)), key
+
+
+def test_run_json_records_parameters_versions_hashes_and_timings(en_run):
+    folder = en_run[0].folder
+    info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert info["parameters"]["period"] == "2025Q4" and info["parameters"]["lang"] == "en"
+    assert info["period"] == {"label": "2025Q4", "start": "2025-10-01", "end": "2025-12-31", "complete": True}
+    for item in info["inputs"]:
+        assert item["sha256"] == hashlib.sha256((SAMPLE / item["file"]).read_bytes()).hexdigest()
+    assert {i["table"] for i in info["inputs"]} >= {"sales", "customers", "surveys", "complaints", "interviews"}
+    assert set(info["timings_seconds"]) == {*NOTEBOOKS, "html"}
+    assert info["versions"]["pandas"] == pd.__version__
+
+
+def test_html_report_hides_code(en_run):
+    html = (en_run[0].folder / "report" / "01_goals.html").read_text(encoding="utf-8")
+    assert "salesnb.open_step" not in html and "import salesnb" not in html
+    assert "Revenue" in html and "data:image/png;base64" in html
+
+
+def test_second_identical_run_refuses_and_leaves_the_first_byte_identical(en_run, capsys):
+    result, out, _ = en_run
+    before = _digest(result.folder)
+    with pytest.raises(RunRefused, match="already exists"):
+        run_period(SAMPLE, "2025Q4", "en", out, progress=lambda m: None)
+    code = main(["run", str(SAMPLE), "--period", "2025Q4", "--out", str(out)])
+    assert code == 2 and "already exists" in capsys.readouterr().err
+    assert _digest(result.folder) == before
+
+
+def test_chinese_report_renders_without_missing_glyphs(tmp_path):
+    result = run_period(SAMPLE, "2025Q3", "zh", tmp_path, progress=lambda m: None)
+    html = (result.folder / "report" / "01_goals.html").read_text(encoding="utf-8")
+    assert "第一步" in html and "销售额" in html
+    for name in NOTEBOOKS:
+        text = (result.folder / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert "missing from font" not in text, f"{name} has a missing-glyph warning"

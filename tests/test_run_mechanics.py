@@ -1,0 +1,123 @@
+"""How a run publishes, refuses and fails — with tiny stand-in notebooks so
+these tests take seconds (the real notebooks are covered by test_run_e2e)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import SAMPLE
+from salesnb.cli import main
+from salesnb.errors import RunRefused
+from salesnb.report import NOTEBOOKS, NotebookFailed, run_period
+
+QUIET = {"progress": lambda m: None}
+
+
+def _write_notebooks(folder: Path, failing: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in NOTEBOOKS:
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        params = nbformat.v4.new_code_cell('workspace = ""\nperiod = ""\nlang = "en"\noutput_dir = "."')
+        params.metadata["tags"] = ["parameters"]
+        body = f'from salesnb.artifacts import record_metrics\nrecord_metrics(output_dir, "{name}", {{"{name}_ran": 1}})\nprint(period, lang)'
+        if name == failing:
+            body = 'raise ValueError("planted failure in " + period)'
+        nb.cells = [params, nbformat.v4.new_code_cell(body)]
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    return folder
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    monkeypatch.setenv("SALESNB_NOTEBOOKS", str(_write_notebooks(tmp_path / "nb")))
+    return tmp_path
+
+
+def test_summary_collects_every_notebooks_metrics(tiny):
+    result = run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
+    summary = json.loads((result.folder / "artifacts" / "summary.json").read_text())
+    assert summary["metrics"] == {f"{n}_ran": 1 for n in NOTEBOOKS}
+    assert summary["period"] == "2025Q4"
+
+
+def test_force_moves_the_earlier_run_aside_never_deletes_it(tiny):
+    first = run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
+    before = _digest(first.folder)
+    second = run_period(SAMPLE, "2025Q4", "en", tiny / "out", force=True, **QUIET)
+    aside = [p for p in (tiny / "out" / "sample").iterdir() if p.name.startswith("2025Q4.replaced-")]
+    assert len(aside) == 1 and _digest(aside[0]) == before
+    assert second.folder.is_dir() and (second.folder / "run.json").is_file()
+
+
+def test_failed_run_keeps_executed_notebooks_and_publishes_nothing(tiny, monkeypatch, capsys):
+    good = run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
+    before = _digest(good.folder)
+    monkeypatch.setenv("SALESNB_NOTEBOOKS", str(_write_notebooks(tiny / "bad", failing="02_breakdown")))
+    with pytest.raises(NotebookFailed) as info:
+        run_period(SAMPLE, "2025Q4", "en", tiny / "out", force=True, **QUIET)
+    assert info.value.notebook == "02_breakdown"
+    assert "ValueError: planted failure in 2025Q4" in info.value.error
+    failed = info.value.failed_dir
+    assert failed.parent == tiny / "out" / "sample" / "failed"
+    executed = (failed / "02_breakdown.ipynb").read_text(encoding="utf-8")
+    assert "planted failure" in executed and "An Exception was encountered" in executed  # papermill's banner
+    assert _digest(good.folder) == before  # the earlier good report is intact
+    assert sorted(p.name for p in (tiny / "out" / "sample").iterdir()) == ["2025Q4", "failed"]
+    # the CLI reports the failing cell and exits non-zero
+    code = main(["run", str(SAMPLE), "--period", "2025Q3", "--out", str(tiny / "out")])
+    assert code == 1 and "planted failure in 2025Q3" in capsys.readouterr().err
+    assert not (tiny / "out" / "sample" / "2025Q3").exists()
+
+
+@pytest.mark.parametrize("period", ["2025Q5", "25Q1", "../2024Q1", "2025-Q4", "2025Q4; rm -rf /"])
+def test_malformed_period_is_refused_before_anything_runs(tiny, period, capsys):
+    with pytest.raises(RunRefused, match="YYYY"):
+        run_period(SAMPLE, period, "en", tiny / "out", **QUIET)
+    assert main(["run", str(SAMPLE), "--period", period, "--out", str(tiny / "out")]) == 2
+    assert "YYYY" in capsys.readouterr().err
+    assert not (tiny / "out").exists()
+
+
+def test_period_after_the_data_and_bad_language_are_refused(tiny):
+    with pytest.raises(RunRefused, match="after the last sales date"):
+        run_period(SAMPLE, "2026Q2", "en", tiny / "out", **QUIET)
+    with pytest.raises(RunRefused, match="lang"):
+        run_period(SAMPLE, "2025Q4", "fr", tiny / "out", **QUIET)
+
+
+def test_default_period_is_the_latest_complete_quarter(tiny):
+    assert run_period(SAMPLE, None, "en", tiny / "out", **QUIET).period == "2025Q4"
+
+
+def test_staging_folder_of_a_killed_run_is_cleaned_up(tiny):
+    stale = tiny / "out" / "sample" / ".2025Q4.running-999999999-abcd"
+    stale.mkdir(parents=True)
+    (stale / "01_goals.ipynb").write_text("{}")
+    run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
+    assert not stale.exists()
+
+
+def test_validate_command_exit_codes(tmp_path, capsys):
+    assert main(["validate", str(SAMPLE)]) == 0
+    assert "is valid" in capsys.readouterr().out
+    broken = tmp_path / "broken"
+    shutil.copytree(SAMPLE, broken)
+    text = (broken / "surveys.csv").read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    row = text[1].split(",")
+    row[header.index("nps")] = "11"
+    text[1] = ",".join(row)
+    (broken / "surveys.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    assert main(["validate", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "surveys.csv" in err and "nps" in err and "11" in err and "0..10" in err
