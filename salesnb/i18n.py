@@ -135,6 +135,28 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def _load_locales() -> None:
+    """Merge the step label files ``salesnb/locales/*.yaml`` into :data:`LABELS`.
+
+    Each file maps ``key: {en: ..., zh: ...}``; a key defined twice is an error,
+    so steps cannot silently overwrite each other's wording.
+    """
+    from pathlib import Path
+
+    import yaml
+
+    for path in sorted((Path(__file__).parent / "locales").glob("*.yaml")):
+        for key, pair in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if key in LABELS:
+                raise ValueError(f"label {key!r} in {path.name} is already defined")
+            if set(pair) != {"en", "zh"}:
+                raise ValueError(f"label {key!r} in {path.name} needs exactly 'en' and 'zh'")
+            LABELS[key] = (str(pair["en"]), str(pair["zh"]))
+
+
+_load_locales()
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` if supported, else raise ``ValueError``."""
     if lang not in LANGS:

@@ -316,6 +316,7 @@ def _day_weights() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pick(rng: np.random.Generator, items, n: int, p=None) -> np.ndarray:
+    """``n`` indices into ``items``, with weights ``p`` (normalised here) or uniform."""
     idx = rng.choice(len(items), size=n, p=None if p is None else np.asarray(p) / np.sum(p))
     return idx
 
@@ -494,6 +495,7 @@ def _service_level(region: int) -> np.ndarray:
 
 
 def _simulate(rng: np.random.Generator, cust: dict, order_w: np.ndarray) -> dict:
+    """The monthly loop: arrivals, tickets, experience, churn and orders (see the module docstring)."""
     n = cust["n"]
     region, seg = cust["region"], cust["segment"]
     resp_med = np.array([_response_median(r) for r in range(len(REGIONS))])  # (6, 12)
