@@ -36,6 +36,11 @@ __all__ = [
     "response_table",
     "category_shares",
     "share_table",
+    "purchases",
+    "retention",
+    "RetentionResult",
+    "customer_status",
+    "CUSTOMER_STATUSES",
 ]
 
 Z95 = 1.959963984540054
@@ -416,3 +421,120 @@ def share_table(df: pd.DataFrame, index: str, columns: str, value: str = "revenu
     grand = wide["total"].sum()
     wide["share"] = wide["total"] / grand if grand else float("nan")
     return wide.sort_values("total", ascending=False)
+
+
+def purchases(sales: pd.DataFrame) -> pd.DataFrame:
+    """Order lines that are purchases (``amount > 0``); returns and zero lines excluded.
+
+    A customer is *active* in a window when it has at least one purchase line
+    there: a customer with only returns in a window is not active.
+    """
+    return sales.loc[sales["amount"] > 0]
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    """Repurchase, churn and repeat-purchase over stated windows.
+
+    The current window is ``[current_start, end)`` and the base window
+    ``[base_start, current_start)``, each ``window_months`` long.
+    """
+
+    end: pd.Timestamp
+    window_months: int
+    base_start: pd.Timestamp
+    current_start: pd.Timestamp
+    base_customers: int
+    retained_customers: int
+    current_customers: int
+    repeat_customers: int
+    repurchase_rate: float
+    churn_rate: float
+    repeat_purchase_rate: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def retention(sales: pd.DataFrame, end: pd.Timestamp | Period, window_months: int = 12) -> RetentionResult:
+    """Repurchase rate (复购率), churn rate and repeat-purchase rate at ``end``.
+
+    For a period ending at E (exclusive), the current window is (E−W, E] and the
+    base window (E−2W, E−W], W = ``window_months``:
+
+    - repurchase rate = customers active in both windows ÷ customers active in the base window;
+    - churn rate = 1 − repurchase rate;
+    - repeat-purchase rate = share of the current window's customers with 2+ distinct orders in it.
+
+    Active means at least one purchase line (``amount > 0``).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c"], "order_id": ["1", "2", "3", "4", "5"],
+    ...     "amount": [5.0, 5.0, 5.0, 5.0, 5.0],
+    ...     "order_date": pd.to_datetime(["2024-03-01", "2025-02-01", "2024-06-01", "2025-05-01", "2025-06-01"])})
+    >>> r = retention(s, Period.parse("2025"))
+    >>> r.repurchase_rate, r.churn_rate, r.repeat_purchase_rate
+    (0.5, 0.5, 0.5)
+    """
+    end_ts = end.end_exclusive if isinstance(end, Period) else pd.Timestamp(end)
+    current_start = end_ts - pd.DateOffset(months=window_months)
+    base_start = current_start - pd.DateOffset(months=window_months)
+    buys = purchases(sales)
+    dates = buys["order_date"]
+    current = buys.loc[(dates >= current_start) & (dates < end_ts)]
+    base_ids = set(buys.loc[(dates >= base_start) & (dates < current_start), "customer_id"])
+    current_ids = set(current["customer_id"])
+    orders_per = current.groupby("customer_id")["order_id"].nunique()
+    retained = len(base_ids & current_ids)
+    repurchase = retained / len(base_ids) if base_ids else float("nan")
+    return RetentionResult(
+        end=end_ts,
+        window_months=window_months,
+        base_start=base_start,
+        current_start=current_start,
+        base_customers=len(base_ids),
+        retained_customers=retained,
+        current_customers=len(current_ids),
+        repeat_customers=int((orders_per >= 2).sum()),
+        repurchase_rate=repurchase,
+        churn_rate=1 - repurchase if base_ids else float("nan"),
+        repeat_purchase_rate=float((orders_per >= 2).mean()) if len(orders_per) else float("nan"),
+    )
+
+
+CUSTOMER_STATUSES = ("customer", "lost", "lapsed", "prospect")
+
+
+def customer_status(sales: pd.DataFrame, customers: pd.DataFrame, end: pd.Timestamp | Period, window_months: int = 12) -> pd.Series:
+    """Status of every customer in the master at ``end`` (the churn windows of :func:`retention`).
+
+    - ``customer``: bought in the current window (E−W, E];
+    - ``lost``: bought in the base window (E−2W, E−W] but not in the current one (the churned customers);
+    - ``lapsed``: bought before the base window only;
+    - ``prospect``: in the customer master, never bought before E.
+
+    Returns a Series indexed by ``customer_id``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "b", "c"], "amount": [1.0, 1.0, 1.0],
+    ...                   "order_date": pd.to_datetime(["2025-06-01", "2024-06-01", "2022-06-01"])})
+    >>> c = pd.DataFrame({"customer_id": ["a", "b", "c", "d"]})
+    >>> customer_status(s, c, Period.parse("2025")).to_dict()
+    {'a': 'customer', 'b': 'lost', 'c': 'lapsed', 'd': 'prospect'}
+    """
+    end_ts = end.end_exclusive if isinstance(end, Period) else pd.Timestamp(end)
+    current_start = end_ts - pd.DateOffset(months=window_months)
+    base_start = current_start - pd.DateOffset(months=window_months)
+    buys = purchases(sales)
+    buys = buys.loc[buys["order_date"] < end_ts]
+    last = buys.groupby("customer_id")["order_date"].max()
+    ids = pd.Index(customers["customer_id"].dropna().unique(), name="customer_id")
+    last = last.reindex(ids)
+    status = np.select(
+        [last >= current_start, last >= base_start, last.notna()],
+        ["customer", "lost", "lapsed"],
+        default="prospect",
+    )
+    return pd.Series(status, index=ids, name="status")

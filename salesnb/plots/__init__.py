@@ -1,5 +1,11 @@
 """Charts in the report language, with a real CJK font for Chinese.
 
+The theme, generic charts and the foundation charts live here; each step
+adds its own charts in a submodule (``salesnb.plots.goals``,
+``salesnb.plots.breakdown``, ``salesnb.plots.diagnosis``,
+``salesnb.plots.improve``) built on :func:`bar`, :func:`line`,
+:func:`heatmap` and :func:`finish`.
+
 Call :func:`use_theme` once per notebook (after any ``seaborn.set_theme``,
 which resets fonts). Every chart function takes a tidy DataFrame and returns
 the matplotlib ``Figure``, titled and labelled with units.
@@ -17,7 +23,7 @@ import seaborn as sns
 from matplotlib import font_manager
 
 __all__ = [
-    "use_theme", "cjk_font_path", "CJK_FAMILY", "bar", "line", "interval_line", "heatmap",
+    "use_theme", "cjk_font_path", "CJK_FAMILY", "bar", "line", "interval_line", "heatmap", "finish",
     "revenue_trend", "revenue_heatmap", "nps_trend", "nps_by_group", "dimension_scores", "complaint_categories", "response_heatmap",
 ]
 
@@ -55,7 +61,8 @@ def use_theme(lang: str = "en") -> None:
     plt.rcParams["axes.titlesize"] = "large"
 
 
-def _finish(ax, title: str, xlabel: str, ylabel: str):
+def finish(ax, title: str, xlabel: str, ylabel: str):
+    """Title and label ``ax``, tighten the layout, close the figure (so it shows once) and return it."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -79,7 +86,7 @@ def bar(data: pd.DataFrame, x: str, y: str, *, title: str, xlabel: str, ylabel: 
             ax.bar_label(container, fmt=value_format, fontsize=9, padding=2)
     if hue is not None:
         ax.legend(title=None, fontsize=9, ncols=min(4, data[hue].nunique()))
-    return _finish(ax, title, xlabel, ylabel)
+    return finish(ax, title, xlabel, ylabel)
 
 
 def line(data: pd.DataFrame, x: str, y: str, *, title: str, xlabel: str, ylabel: str, hue: str | None = None):
@@ -89,7 +96,7 @@ def line(data: pd.DataFrame, x: str, y: str, *, title: str, xlabel: str, ylabel:
     ax.tick_params(axis="x", rotation=45)
     if hue is not None:
         ax.legend(title=None, fontsize=9, ncols=min(3, data[hue].nunique()))
-    return _finish(ax, title, xlabel, ylabel)
+    return finish(ax, title, xlabel, ylabel)
 
 
 def interval_line(data: pd.DataFrame, x: str, y: str, low: str, high: str, *, title: str, xlabel: str, ylabel: str):
@@ -99,7 +106,7 @@ def interval_line(data: pd.DataFrame, x: str, y: str, low: str, high: str, *, ti
     ax.fill_between(xs, data[low], data[high], alpha=0.2)
     ax.plot(xs, data[y], marker="o")
     ax.set_xticks(xs, data[x].astype(str), rotation=45)
-    return _finish(ax, title, xlabel, ylabel)
+    return finish(ax, title, xlabel, ylabel)
 
 
 def heatmap(matrix: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, fmt: str = ".0f", cmap: str = "RdYlGn_r", center: float | None = None):
@@ -108,7 +115,7 @@ def heatmap(matrix: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, fmt: 
     sns.heatmap(matrix, annot=True, fmt=fmt, cmap=cmap, center=center, cbar=False, ax=ax, linewidths=0.5)
     ax.tick_params(axis="x", rotation=45)
     ax.tick_params(axis="y", rotation=0)
-    return _finish(ax, title, xlabel, ylabel)
+    return finish(ax, title, xlabel, ylabel)
 
 
 # ---- domain charts: each takes a metrics table and returns a titled Figure ----
@@ -171,7 +178,7 @@ def nps_by_group(table: pd.DataFrame, group: str, lang: str, period):
             b.set_alpha(0.4)
     ax.set_yticks(list(ys), [f"{g} (n={n})" for g, n in zip(data[group], data["n"])])
     ax.axvline(0, color="#444", linewidth=0.8)
-    return _finish(ax, t("chart_nps_region", lang, period=str(period)), t("nps_axis", lang), t(group, lang) if group in ("region",) else group)
+    return finish(ax, t("chart_nps_region", lang, period=str(period)), t("nps_axis", lang), t(group, lang) if group in ("region",) else group)
 
 
 def dimension_scores(table: pd.DataFrame, labels: dict[str, str], lang: str, period):
@@ -198,7 +205,7 @@ def complaint_categories(shares: pd.DataFrame, lang: str, period):
     ax2.set_ylim(0, 105)
     ax2.set_ylabel("%")
     ax2.grid(False)
-    return _finish(ax, t("chart_complaints", lang, period=str(period)), t("category", lang), t("count_axis", lang))
+    return finish(ax, t("chart_complaints", lang, period=str(period)), t("category", lang), t("count_axis", lang))
 
 
 def response_heatmap(table: pd.DataFrame, lang: str, until: str | None = None, last: int = 8):
