@@ -113,6 +113,44 @@ class Thresholds(_Model):
     """Groups with fewer answers are shown as 'too few answers', not as a number."""
 
 
+class Bottlenecks(_Model):
+    """When the step-1 scan calls something a bottleneck (trailing 12 months vs the 12 before)."""
+
+    new_customers_drop: float = Field(0.15, ge=0, le=1)
+    """Fall in new customers that counts as weak acquisition (0.15 = −15 %)."""
+    churn_rise_points: float = Field(0.03, ge=0, le=1)
+    """Rise in churn rate, in rate points (0.03 = +3 points)."""
+    growth_stall: float = Field(0.02, ge=-1, le=1)
+    """Revenue growth at or below this, after growing above it the year before, is a stall."""
+    nps_drop_points: float = Field(8, ge=0, le=200)
+    dimension_drop: float = Field(0.2, ge=0, le=4)
+    """Fall of a 1–5 dimension mean."""
+    complaint_rise: float = Field(0.5, ge=0)
+    """Rise in a complaint category's tickets (0.5 = +50 %) …"""
+    complaint_min_tickets: int = Field(10, ge=1)
+    """… with at least this many tickets in the latest 12 months."""
+    promise_broken_share: float = Field(0.2, ge=0, le=1)
+    """Share of tickets answered later than the promise that counts as a broken promise."""
+
+
+class Planning(_Model):
+    """How goals are judged and baselines turned into targets."""
+
+    horizon_years: int = Field(2, ge=1, le=5)
+    """A deadline more than this many years after the report period is not time-bound."""
+    gap_close_share: float = Field(0.5, gt=0, le=1)
+    """Share of the gap to the industry leader a suggested target closes per year."""
+    stretch_factor: float = Field(1.5, ge=1)
+    """Required growth up to this × the best historical year is a stretch; beyond it, unrealistic."""
+    max_yearly_change: dict[str, float] = Field(
+        default_factory=lambda: {"nps": 12.0, "satisfaction_mean": 0.3, "satisfaction_top2": 0.1, "repurchase_rate": 0.08,
+                                 "churn_rate": 0.08, "response_over_promise_share": 0.25, "new_customer_revenue_share": 0.08,
+                                 "repeat_purchase_rate": 0.08, "complaints": 0.25}
+    )
+    """Plausible yearly improvement with a dedicated programme, used when history shows less:
+    rate points for rates and shares, relative change for ``complaints``."""
+
+
 class Theme(_Model):
     key: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     en: str
@@ -174,6 +212,8 @@ class WorkspaceConfig(_Model):
     themes: list[Theme] = Field(default_factory=list)
     goals: list[Goal] = Field(default_factory=list)
     benchmarks: Benchmarks = Field(default_factory=Benchmarks)
+    bottlenecks: Bottlenecks = Field(default_factory=Bottlenecks)
+    planning: Planning = Field(default_factory=Planning)
 
     @model_validator(mode="after")
     def _goal_ids_unique(self) -> "WorkspaceConfig":

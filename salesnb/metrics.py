@@ -41,6 +41,13 @@ __all__ = [
     "RetentionResult",
     "customer_status",
     "CUSTOMER_STATUSES",
+    "with_growth",
+    "cagr",
+    "CAGRResult",
+    "contribution",
+    "concentration",
+    "Concentration",
+    "satisfaction_history",
 ]
 
 Z95 = 1.959963984540054
@@ -177,7 +184,7 @@ def sales_in(sales: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month: int = 1) -> pd.Series:
     """Per order line: ``'new'`` when the line falls in the period (of ``grain``)
-    of its customer's first-ever order, else ``'existing'``.
+    of its customer's first-ever purchase (``amount > 0``), else ``'existing'``.
 
     Examples
     --------
@@ -186,7 +193,8 @@ def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month:
     >>> new_customer_flags(s).tolist()
     ['new', 'existing', 'new']
     """
-    first = sales.groupby("customer_id")["order_date"].transform("min")
+    first = sales["customer_id"].map(sales.loc[sales["amount"] > 0].groupby("customer_id")["order_date"].min()) if "amount" in sales \
+        else sales.groupby("customer_id")["order_date"].transform("min")
     same = period_labels(first, grain, start_month) == period_labels(sales["order_date"], grain, start_month)
     return pd.Series(np.where(same, "new", "existing"), index=sales.index, name="customer_type")
 
@@ -204,8 +212,10 @@ def sales_history(sales: pd.DataFrame, grain: str = "quarter", by: str | list[st
 
     Returns
     -------
-    DataFrame with ``period`` (and ``by``) columns and ``revenue``, ``orders``
-    (distinct order ids), ``customers`` (distinct), ``aov`` (revenue / orders).
+    DataFrame with ``period`` (and ``by``) columns and ``revenue`` (returns
+    included), ``orders`` (distinct order ids with a purchase line),
+    ``customers`` (distinct customers with a purchase line), ``aov``
+    (revenue / orders).
 
     Examples
     --------
@@ -217,11 +227,12 @@ def sales_history(sales: pd.DataFrame, grain: str = "quarter", by: str | list[st
     """
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     keyed = sales.assign(period=period_labels(sales["order_date"], grain, start_month))
-    out = (
-        keyed.groupby(["period", *by], sort=True, observed=True)
-        .agg(revenue=("amount", "sum"), orders=("order_id", "nunique"), customers=("customer_id", "nunique"))
-        .reset_index()
-    )
+    keys = ["period", *by]
+    revenue = keyed.groupby(keys, sort=True, observed=True)["amount"].sum().rename("revenue")
+    bought = keyed.loc[keyed["amount"] > 0].groupby(keys, sort=True, observed=True)
+    out = pd.concat([revenue, bought["order_id"].nunique().rename("orders"), bought["customer_id"].nunique().rename("customers")], axis=1)
+    out[["orders", "customers"]] = out[["orders", "customers"]].fillna(0).astype(int)
+    out = out.reset_index()
     out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
     return out
 
@@ -245,20 +256,23 @@ class PeriodSales:
 def period_sales(sales: pd.DataFrame, period: Period) -> PeriodSales:
     """Revenue (returns included), orders, active customers and YoY growth.
 
+    Orders and active customers count purchase lines only (``amount > 0``): a
+    customer that only returned goods in the period is not active.
     ``revenue_yoy`` is NaN when last year's revenue is zero or absent.
     """
     cur = sales_in(sales, period)
     prev = sales_in(sales, period.year_ago())
     revenue = float(cur["amount"].sum())
     prev_rev = float(prev["amount"].sum())
-    orders = int(cur["order_id"].nunique())
+    bought = cur.loc[cur["amount"] > 0]
+    orders = int(bought["order_id"].nunique())
     return PeriodSales(
         period=str(period),
         revenue=revenue,
         revenue_prev_year=prev_rev if len(prev) else float("nan"),
         revenue_yoy=revenue / prev_rev - 1 if prev_rev > 0 else float("nan"),
         orders=orders,
-        active_customers=int(cur["customer_id"].nunique()),
+        active_customers=int(bought["customer_id"].nunique()),
         aov=revenue / orders if orders else float("nan"),
     )
 
@@ -538,3 +552,190 @@ def customer_status(sales: pd.DataFrame, customers: pd.DataFrame, end: pd.Timest
         default="prospect",
     )
     return pd.Series(status, index=ids, name="status")
+
+
+# ---- step 1: growth, contribution, concentration, satisfaction per period ----
+
+def with_growth(history: pd.DataFrame, by: str | list[str] | None = None, value: str = "revenue", grain: str = "quarter") -> pd.DataFrame:
+    """Add period-over-period (``qoq`` for quarters, ``mom`` for months) and
+    year-over-year (``yoy``) growth of ``value`` to a :func:`sales_history` table.
+
+    Growth is NaN where the earlier period is missing or not positive.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"period": ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"], "revenue": [10.0, 20, 20, 40, 15]})
+    >>> with_growth(h)[["qoq", "yoy"]].round(2).iloc[-1].tolist()
+    [-0.62, 0.5]
+    """
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    steps = {"month": ("mom", 12), "quarter": ("qoq", 4), "year": (None, 1)}[grain]
+    out = history.sort_values([*by, "period"]).copy()
+    # index every period on one integer axis so that gaps are not skipped over
+    if grain == "quarter":
+        idx = out["period"].str[:4].astype(int) * 4 + out["period"].str[-1].astype(int)
+    elif grain == "month":
+        idx = out["period"].str[:4].astype(int) * 12 + out["period"].str[5:7].astype(int)
+    else:
+        idx = out["period"].astype(int)
+    out["_idx"] = idx
+    lookup = out.set_index([*by, "_idx"])[value]
+
+    def lagged(n: int) -> pd.Series:
+        keys = list(zip(*[out[b] for b in by], out["_idx"] - n)) if by else list(out["_idx"] - n)
+        prev = lookup.reindex(pd.MultiIndex.from_tuples(keys) if by else keys).to_numpy()
+        prev = np.where(prev > 0, prev, np.nan)
+        return pd.Series(out[value].to_numpy() / prev - 1, index=out.index)
+
+    if steps[0]:
+        out[steps[0]] = lagged(1)
+    out["yoy"] = lagged(steps[1])
+    return out.drop(columns="_idx")
+
+
+@dataclass(frozen=True)
+class CAGRResult:
+    """Compound annual growth over the complete years available."""
+
+    cagr: float
+    first_year: int | None
+    last_year: int | None
+    years: int
+    requested_years: int
+
+    @property
+    def shorter_than_requested(self) -> bool:
+        return self.years < self.requested_years
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "shorter_than_requested": self.shorter_than_requested}
+
+
+def cagr(sales: pd.DataFrame, last_year: int, years: int = 3, start_month: int = 1) -> CAGRResult:
+    """CAGR of revenue over up to ``years`` complete years ending with ``last_year``.
+
+    Uses the complete (fiscal) years present in the data; with fewer than
+    ``years`` available it uses what there is and ``shorter_than_requested``
+    is True. CAGR = (R_last / R_first)^(1/(n−1)) − 1 over n years.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"amount": [100.0, 121.0], "order_date": pd.to_datetime(["2023-01-05", "2025-12-01"])})
+    >>> r = cagr(s, 2025)
+    >>> round(r.cagr, 4), r.years
+    (0.1, 3)
+    """
+    first_date = sales["order_date"].min()
+    # a year counts when the data starts in or before its first month
+    data_start = pd.Timestamp(first_date.year, first_date.month, 1)
+    available = [y for y in range(last_year - years + 1, last_year + 1) if Period(y, None, start_month).start >= data_start]
+    if len(available) < 2:
+        return CAGRResult(float("nan"), available[0] if available else None, last_year, len(available), years)
+    totals = {y: float(sales_in(sales, Period(y, None, start_month))["amount"].sum()) for y in (available[0], available[-1])}
+    n = len(available)
+    value = (totals[available[-1]] / totals[available[0]]) ** (1 / (n - 1)) - 1 if totals[available[0]] > 0 else float("nan")
+    return CAGRResult(value, available[0], available[-1], n, years)
+
+
+def contribution(sales: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
+    """Each group's revenue, share of revenue, growth and share of the growth
+    (period vs the same period a year earlier): who drove the change.
+
+    ``growth_share`` = the group's change ÷ the total change; it can be negative
+    or above 1 when groups move in opposite directions.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"region": ["A", "B", "A", "B"], "amount": [10.0, 10, 16, 12],
+    ...                   "order_date": pd.to_datetime(["2024-02-01", "2024-02-01", "2025-02-01", "2025-02-01"])})
+    >>> contribution(s, Period.parse("2025Q1"), "region")["growth_share"].round(2).tolist()
+    [0.75, 0.25]
+    """
+    cur = sales_in(sales, period).groupby(by, observed=True)["amount"].sum()
+    prev = sales_in(sales, period.year_ago()).groupby(by, observed=True)["amount"].sum()
+    out = pd.DataFrame({"revenue": cur, "revenue_prev_year": prev}).fillna(0.0)
+    out["share"] = out["revenue"] / out["revenue"].sum() if out["revenue"].sum() else float("nan")
+    out["growth"] = (out["revenue"] / out["revenue_prev_year"].where(out["revenue_prev_year"] > 0)) - 1
+    change = out["revenue"] - out["revenue_prev_year"]
+    total_change = change.sum()
+    out["change"] = change
+    out["growth_share"] = change / total_change if total_change else float("nan")
+    out.index.name = by
+    return out.sort_values("revenue", ascending=False).reset_index()
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """How concentrated revenue is among customers."""
+
+    customers: int
+    top_n: int
+    top_n_share: float
+    customers_for_80: int
+    share_of_customers_for_80: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def concentration(sales: pd.DataFrame, period: Period, top_n: int = 10) -> Concentration:
+    """Top-``top_n`` customers' revenue share and the customer Pareto: the
+    fewest customers whose revenue reaches 80 % of the period's total.
+
+    Only customers with positive net revenue are ranked.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": list("abcde"), "amount": [50.0, 30, 10, 5, 5],
+    ...                   "order_date": pd.to_datetime(["2025-01-05"] * 5)})
+    >>> c = concentration(s, Period.parse("2025Q1"), top_n=1)
+    >>> c.top_n_share, c.customers_for_80
+    (0.5, 2)
+    """
+    rev = sales_in(sales, period).groupby("customer_id")["amount"].sum()
+    rev = rev[rev > 0].sort_values(ascending=False)
+    total = rev.sum()
+    if total <= 0:
+        return Concentration(0, top_n, float("nan"), 0, float("nan"))
+    cum = rev.cumsum() / total
+    k = int((cum < 0.8 - 1e-12).sum()) + 1
+    return Concentration(int(len(rev)), top_n, float(rev.head(top_n).sum() / total), k, k / len(rev))
+
+
+def satisfaction_history(surveys: pd.DataFrame | None, complaints: pd.DataFrame | None, sales: pd.DataFrame,
+                         grain: str = "quarter", start_month: int = 1, min_n: int = 30,
+                         promise_hours: float = 48, by: str | None = None) -> pd.DataFrame:
+    """Per period (and group): NPS with interval and shares, satisfaction mean
+    and top-2-box, complaints, complaints per 100 active customers and the
+    share of tickets answered later than the promise.
+
+    Missing tables leave their columns NaN. ``reliable`` refers to the NPS n.
+    """
+    keys = ["period"] + ([by] if by else [])
+    parts = []
+    if surveys is not None and len(surveys):
+        s = surveys.assign(period=period_labels(surveys["survey_date"], grain, start_month))
+        n = nps_table(s, keys, min_n=min_n)
+        sat = s.groupby(keys, observed=True)["satisfaction"].agg(
+            satisfaction_mean="mean", satisfaction_top2=lambda x: float((x.dropna() >= 4).mean()) if x.notna().any() else float("nan"),
+            satisfaction_n="count") if "satisfaction" in s else None
+        parts.append(n if sat is None else n.join(sat))
+    active = purchases(sales).assign(period=period_labels(sales["order_date"], grain, start_month))
+    if by and by not in active:
+        active = active.iloc[0:0]
+    act = active.groupby(keys, observed=True)["customer_id"].nunique().rename("active_customers")
+    parts.append(act.to_frame())
+    if complaints is not None and len(complaints):
+        c = complaints.assign(period=period_labels(complaints["opened_at"], grain, start_month))
+        # an unanswered ticket counts with its age at the end of its period (as in complaint_summary)
+        ends = c["period"].map(lambda lab: Period.parse(lab, start_month).end_exclusive if grain != "month" else pd.Period(lab).end_time.normalize() + pd.Timedelta(days=1))
+        first = c["first_response_at"] if "first_response_at" in c else pd.Series(pd.NaT, index=c.index)
+        hours = (first.fillna(ends) - c["opened_at"]).dt.total_seconds() / 3600
+        c = c.assign(late=(hours > promise_hours).astype(float))
+        comp = c.groupby(keys, observed=True).agg(complaints=("ticket_id", "size"), response_over_promise_share=("late", "mean"))
+        parts.append(comp)
+    out = pd.concat(parts, axis=1).sort_index()
+    if "complaints" in out:
+        out["complaints"] = out["complaints"].fillna(0)
+        out["complaints_per_100_customers"] = 100 * out["complaints"] / out["active_customers"]
+    return out.reset_index()

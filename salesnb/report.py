@@ -25,7 +25,8 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -130,21 +131,29 @@ def _kernel_manager_class():
     return EncryptedKernelManager
 
 
-def _execute(name: str, nb_dir: Path, staging: Path, params: dict) -> float:
+def _execute(name: str, nb_dir: Path, staging: Path, params: dict) -> tuple[float, str | None]:
+    """Execute one notebook into ``staging``; returns (seconds, error text or None).
+
+    Runs in a worker process: papermill changes the process's working
+    directory to ``staging`` for the kernel, which is not safe in threads.
+    """
     import papermill as pm
 
     start = time.perf_counter()
-    pm.execute_notebook(
-        str(nb_dir / f"{name}.ipynb"),
-        str(staging / f"{name}.ipynb"),
-        parameters=params,
-        cwd=str(staging),
-        progress_bar=False,
-        log_output=False,
-        kernel_name="python3",
-        kernel_manager_class=_kernel_manager_class(),
-    )
-    return time.perf_counter() - start
+    try:
+        pm.execute_notebook(
+            str(nb_dir / f"{name}.ipynb"),
+            str(staging / f"{name}.ipynb"),
+            parameters=params,
+            cwd=str(staging),
+            progress_bar=False,
+            log_output=False,
+            kernel_name="python3",
+            kernel_manager_class=_kernel_manager_class(),
+        )
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill errors do not pickle)
+        return time.perf_counter() - start, _error_text(exc)
+    return time.perf_counter() - start, None
 
 
 def _error_text(exc: BaseException) -> str:
@@ -343,17 +352,20 @@ def run_period(
         for wave in WAVES if parallel else tuple((n,) for n in NOTEBOOKS):
             for name in wave:
                 progress(f"running {name} …")
-            with ThreadPoolExecutor(max_workers=len(wave)) as pool:
-                futures = {name: pool.submit(_execute, name, nb_dir, staging, params) for name in wave}
-                for name, fut in futures.items():
-                    try:
-                        timings[name] = round(fut.result(), 2)
-                    except Exception as exc:  # noqa: BLE001 - any failure aborts the run
-                        failed = base / "failed" / f"{p}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-                        failed.parent.mkdir(parents=True, exist_ok=True)
-                        os.replace(staging, failed)
-                        raise NotebookFailed(name, _error_text(exc), failed) from exc
-                    progress(f"{name} done in {timings[name]:.1f} s (elapsed {time.perf_counter() - t0:.1f} s)")
+            with ProcessPoolExecutor(max_workers=len(wave), mp_context=multiprocessing.get_context("spawn")) as pool:
+                futures = {pool.submit(_execute, name, nb_dir, staging, params): name for name in wave}
+                results = {}
+                for fut in as_completed(futures):  # the whole wave finishes before anything moves
+                    name = futures[fut]
+                    results[name] = fut.result()
+                    timings[name] = round(results[name][0], 2)
+                    progress(f"{name} {'failed' if results[name][1] else 'done'} in {timings[name]:.1f} s (elapsed {time.perf_counter() - t0:.1f} s)")
+            failures = [(name, err) for name, (_, err) in results.items() if err]
+            if failures:
+                failed = base / "failed" / f"{p}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+                failed.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging, failed)
+                raise NotebookFailed(failures[0][0], failures[0][1], failed)
 
         h0 = time.perf_counter()
         record_metrics(staging, "run", {}, period=str(p), workspace=ws.name, lang=lang)

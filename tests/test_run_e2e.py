@@ -43,7 +43,7 @@ def independent():
     sales = sales.drop_duplicates()  # exact duplicate lines are removed by salesnb (documented repair)
     q4 = sales[(sales["date"] >= Q4_START) & (sales["date"] < Q4_END)]
     q4_prev = sales[(sales["date"] >= "2024-10-01") & (sales["date"] < "2025-01-01")]
-    first = sales.groupby("客户编号")["date"].min()
+    first = sales[sales["amount"] > 0].groupby("客户编号")["date"].min()
     new_ids = set(first[(first >= Q4_START) & (first < Q4_END)].index)
 
     surveys = pd.read_csv(SAMPLE / "surveys.csv", dtype={"customer_id": str})
@@ -58,14 +58,21 @@ def independent():
     first_resp = pd.to_datetime(complaints["首次响应时间"])
     c4 = (opened >= Q4_START) & (opened < Q4_END)
     hours = (first_resp.fillna(Q4_END) - opened)[c4].dt.total_seconds() / 3600
+    buys = sales[sales["amount"] > 0]
+    base = set(buys.loc[buys["date"].dt.year == 2024, "客户编号"])
+    current = buys[buys["date"].dt.year == 2025]
+    orders_per = current.groupby("客户编号")["订单号"].nunique()
     return {
+        "repurchase_rate": len(base & set(current["客户编号"])) / len(base),
+        "churn_rate": 1 - len(base & set(current["客户编号"])) / len(base),
+        "repeat_purchase_rate": (orders_per >= 2).mean(),
         "revenue": q4["amount"].sum(),
         "revenue_prev_year": q4_prev["amount"].sum(),
         "revenue_yoy": q4["amount"].sum() / q4_prev["amount"].sum() - 1,
-        "orders": q4["订单号"].nunique(),
-        "active_customers": q4["客户编号"].nunique(),
+        "orders": q4.loc[q4["amount"] > 0, "订单号"].nunique(),
+        "active_customers": q4.loc[q4["amount"] > 0, "客户编号"].nunique(),
         "new_customers": len(new_ids & set(q4["客户编号"])),
-        "new_customer_revenue_share": q4.loc[q4["客户编号"].isin(new_ids), "amount"].sum() / q4["amount"].sum(),
+        "new_customer_revenue_share": q4.loc[q4["客户编号"].isin(new_ids) & (q4["date"] >= Q4_START), "amount"].sum() / q4["amount"].sum(),
         "nps": 100 * (p_p - p_d),
         "nps_ci_low": 100 * (p_p - p_d) - Z * se,
         "nps_ci_high": 100 * (p_p - p_d) + Z * se,

@@ -1,0 +1,844 @@
+"""Step 1: bottlenecks, a forecast baseline, SMART checks and satisfaction baselines.
+
+Everything here works on the tidy tables of a workspace (``sales``,
+``surveys``, ``complaints``) passed in a :class:`Tables` bundle, never on
+paths. Comparisons that find bottlenecks use trailing twelve months (TTM)
+against the twelve months before, so seasonality cancels out.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import metrics as m
+from .config import Goal, GoalTarget, WorkspaceConfig
+from .i18n import number, pct, t
+from .periods import Period, period_labels
+
+__all__ = [
+    "Tables",
+    "METRICS",
+    "LOWER_IS_BETTER",
+    "FLOW_METRICS",
+    "metric_value",
+    "bottlenecks",
+    "forecast_revenue",
+    "check_goals",
+    "satisfaction_baselines",
+    "describe_bottlenecks",
+    "goal_reasons",
+    "format_change",
+    "MAX_EXCESS",
+    "period_metrics",
+    "bottleneck_table",
+    "scope_summary",
+    "goal_table",
+    "goals_artifact",
+    "forecast_all",
+    "forecast_for_goals",
+    "last_complete_year",
+    "until",
+    "narrate_cagr",
+    "narrate_contribution",
+    "contribution_table",
+    "narrate_bottlenecks",
+    "narrate_forecast",
+    "forecast_table",
+    "narrate_goals",
+    "narrate_customers",
+    "narrate_concentration",
+]
+
+#: Metrics a goal may name; each is computable by :func:`metric_value`.
+METRICS = (
+    "revenue", "orders", "active_customers", "aov", "new_customers", "new_customer_revenue_share",
+    "repurchase_rate", "churn_rate", "repeat_purchase_rate", "nps", "satisfaction_mean", "satisfaction_top2",
+    "complaints", "response_over_promise_share",
+)
+#: Metrics where a smaller value is better.
+LOWER_IS_BETTER = frozenset({"churn_rate", "complaints", "response_over_promise_share"})
+#: Additive per-period amounts (judged by relative growth); the rest are rates (judged in points).
+FLOW_METRICS = frozenset({"revenue", "orders", "active_customers", "new_customers", "complaints", "aov"})
+_SURVEY = frozenset({"nps", "satisfaction_mean", "satisfaction_top2"})
+_COMPLAINT = frozenset({"complaints", "response_over_promise_share"})
+_SCOPES = ("region", "product_line")
+#: A finding counts at most this many thresholds beyond the line, so one extreme count cannot swamp the ranking.
+MAX_EXCESS = 5.0
+#: Metrics whose first year of data is left-censored (every customer looks new, or has no base window).
+_NEEDS_A_YEAR = frozenset({"new_customers", "new_customer_revenue_share", "repurchase_rate", "churn_rate"})
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The workspace tables step 1 reads (optional ones may be None)."""
+
+    sales: pd.DataFrame
+    surveys: pd.DataFrame | None = None
+    complaints: pd.DataFrame | None = None
+    window_months: int = 12
+    promise_hours: float = 48.0
+    start_month: int = 1
+
+    def scoped(self, scope: dict[str, str]) -> "Tables":
+        """The same tables filtered to ``scope`` (tables without the column are left out)."""
+        def cut(df):
+            if df is None:
+                return None
+            mask = pd.Series(True, index=df.index)
+            for col, val in scope.items():
+                if col not in df:
+                    return None
+                mask &= df[col] == val
+            return df.loc[mask]
+
+        return Tables(cut(self.sales), cut(self.surveys), cut(self.complaints), self.window_months, self.promise_hours, self.start_month)
+
+
+def metric_value(metric: str, tables: Tables, period: Period) -> float:
+    """The value of ``metric`` over ``period`` (NaN when it cannot be computed).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"order_id": ["1", "2"], "customer_id": ["a", "b"], "amount": [10.0, 5.0],
+    ...                   "order_date": pd.to_datetime(["2025-01-02", "2025-02-03"])})
+    >>> metric_value("revenue", Tables(s), Period.parse("2025Q1"))
+    15.0
+    """
+    nan = float("nan")
+    if metric not in METRICS:
+        raise KeyError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+    if metric in _SURVEY:
+        if tables.surveys is None:
+            return nan
+        cur = tables.surveys.loc[period.contains(tables.surveys["survey_date"])]
+        if metric == "nps":
+            return m.nps(cur["nps"]).nps
+        if "satisfaction" not in cur:
+            return nan
+        c = m.csat(cur["satisfaction"])
+        return c.mean if metric == "satisfaction_mean" else c.top2
+    if metric in _COMPLAINT:
+        if tables.complaints is None:
+            return nan
+        return float(m.complaint_summary(tables.complaints, period, tables.promise_hours)[metric])
+    if tables.sales is None:
+        return nan
+    if metric in ("repurchase_rate", "churn_rate", "repeat_purchase_rate"):
+        return float(getattr(m.retention(tables.sales, period, tables.window_months), metric))
+    if metric in ("new_customers", "new_customer_revenue_share"):
+        return float(m.new_customers(tables.sales, period)[metric])
+    ps = m.period_sales(tables.sales, period)
+    return float({"revenue": ps.revenue, "orders": ps.orders, "active_customers": ps.active_customers, "aov": ps.aov}[metric])
+
+
+# ---------------------------------------------------------------- forecast
+
+def _quarterly(sales: pd.DataFrame, end: Period, by: str | None, start_month: int) -> pd.DataFrame:
+    """Revenue per quarter (columns) per node (rows), up to ``end``'s last quarter, gaps as 0."""
+    last = end.quarters()[-1]
+    cut = sales.loc[sales["order_date"] < last.end_exclusive]
+    keyed = cut.assign(period=period_labels(cut["order_date"], "quarter", start_month), node=cut[by] if by else "total")
+    wide = keyed.pivot_table(index="node", columns="period", values="amount", aggfunc="sum", fill_value=0.0)
+    first = Period.parse(wide.columns.min(), start_month) if len(wide.columns) else last
+    labels, q = [], first
+    while q <= last:
+        labels.append(str(q))
+        q = q.shift(1)
+    return wide.reindex(columns=labels, fill_value=0.0)
+
+
+def _seasonal_drift(y: np.ndarray, horizon: int) -> tuple[np.ndarray, str]:
+    """Point forecasts for ``horizon`` quarters after the series ``y``."""
+    n = len(y)
+    if n >= 8 and y[-8:-4].sum() > 0:
+        drift = y[-4:].sum() / y[-8:-4].sum()
+        return np.array([y[n - 4 + (h % 4)] * drift ** (1 + h // 4) for h in range(horizon)]), "seasonal_naive_drift"
+    if n >= 4:
+        return np.array([y[n - 4 + (h % 4)] for h in range(horizon)]), "seasonal_naive"
+    return np.repeat(y.mean() if n else 0.0, horizon), "mean"
+
+
+def _backtest_sd(y: np.ndarray) -> tuple[float, int]:
+    """Standard deviation of log(actual/forecast) of the method over the history, and how many errors."""
+    errors = []
+    for origin in range(8, len(y)):
+        point, _ = _seasonal_drift(y[:origin], min(4, len(y) - origin))
+        actual = y[origin:origin + len(point)]
+        ok = (point > 0) & (actual > 0)
+        errors.extend(np.log(actual[ok] / point[ok]))
+    if len(errors) < 3:
+        return 0.10, len(errors)
+    return max(float(np.std(errors, ddof=1)), 0.03), len(errors)
+
+
+def forecast_revenue(sales: pd.DataFrame, period: Period, by: str | None = None, horizon: int = 4,
+                     start_month: int = 1, level: float = 0.95) -> pd.DataFrame:
+    """Revenue forecast for the ``horizon`` quarters after ``period`` with a prediction interval.
+
+    Method: seasonal naive with drift (the same quarter a year earlier × the
+    latest twelve months' growth over the twelve before), used when eight or
+    more quarters of history exist; seasonal naive with four to seven; the
+    mean below that. The interval is empirical: the standard deviation of the
+    method's own log errors when back-tested over the history (at least 3 %,
+    10 % when fewer than three errors exist), point × exp(±z·sd). It is a
+    baseline for judging goals, not a goal.
+
+    Returns one row per node and future quarter: ``node``, ``period``,
+    ``forecast``, ``low``, ``high``, ``method``, ``errors`` (back-test size).
+    """
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    wide = _quarterly(sales, period, by, start_month)
+    last = period.quarters()[-1]
+    future = [str(last.shift(h + 1)) for h in range(horizon)]
+    rows = []
+    for node, series in wide.iterrows():
+        y = series.to_numpy(dtype=float)
+        point, method = _seasonal_drift(y, horizon)
+        sd, n_err = _backtest_sd(y)
+        for h, label in enumerate(future):
+            rows.append({"node": node, "period": label, "forecast": point[h], "low": point[h] * math.exp(-z * sd),
+                         "high": point[h] * math.exp(z * sd), "method": method, "errors": n_err})
+    out = pd.DataFrame(rows)
+    if by:
+        out = out.rename(columns={"node": by})
+    return out
+
+
+# ---------------------------------------------------------------- bottlenecks
+
+def _ttm(end: pd.Timestamp, months: int = 12) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    cur = end - pd.DateOffset(months=months)
+    return cur - pd.DateOffset(months=months), cur, end
+
+
+def _between(df: pd.DataFrame, col: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    return df.loc[(df[col] >= lo) & (df[col] < hi)]
+
+
+def _finding(kind, scope_type, scope, metric, current, previous, threshold, excess, share, **evidence):
+    return {"kind": kind, "scope_type": scope_type, "scope": scope, "metric": metric, "current": current,
+            "previous": previous, "change": (current - previous) if previous == previous and current == current else float("nan"),
+            "threshold": threshold, "excess": excess, "revenue_share": share, **evidence}
+
+
+def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensions: list[str] | None = None) -> pd.DataFrame:
+    """Scan the history for sales bottlenecks and customer pain points (销售瓶颈 and 痛点).
+
+    Compares the twelve months ending with ``period`` (TTM) with the twelve
+    before, company-wide and per region (and per product line for growth):
+
+    - ``weak_acquisition``: new customers (first-ever purchase) fell by at least ``new_customers_drop``;
+    - ``rising_churn``: churn rate (``retention`` windows) rose by at least ``churn_rise_points``;
+    - ``growth_stall``: revenue growth at or below ``growth_stall`` after growing above it the year before;
+    - ``falling_nps``: NPS fell by at least ``nps_drop_points`` (both years with n ≥ ``min_group_n``);
+    - ``falling_dimension``: a 1–5 dimension mean fell by at least ``dimension_drop``;
+    - ``rising_complaints``: a complaint category rose by at least ``complaint_rise`` with ≥ ``complaint_min_tickets``
+      tickets and a Poisson z = (now − before)/sqrt(now + before) of at least 2 (its excess is the smaller of rise/threshold and z/2);
+    - ``promise_broken``: at least ``promise_broken_share`` of tickets answered later than the promise.
+
+    Each finding carries its evidence numbers; ``severity`` = ``excess`` (how
+    many thresholds beyond the line it is, between 1 and :data:`MAX_EXCESS`) × the square root of the
+    scope's revenue share (1 for the company), so a large miss in a small
+    region can outrank a small miss company-wide. Sorted by severity.
+    """
+    th = config.bottlenecks
+    min_n = config.thresholds.min_group_n
+    sales = tables.sales
+    prev_lo, cur_lo, end = _ttm(period.end_exclusive)
+    cur_sales = _between(sales, "order_date", cur_lo, end)
+    total_rev = cur_sales["amount"].sum()
+    region_share = (cur_sales.groupby("region")["amount"].sum() / total_rev) if total_rev else pd.Series(dtype=float)
+    scopes = [("company", "", 1.0)] + [("region", r, float(region_share.get(r, 0.0))) for r in sorted(sales["region"].dropna().unique())]
+    findings = []
+
+    for scope_type, scope, share in scopes:
+        sub = tables if scope_type == "company" else tables.scoped({"region": scope})
+        s = sub.sales
+        # new-customer acquisition
+        first = m.purchases(s).groupby("customer_id")["order_date"].min()
+        n_cur = int(((first >= cur_lo) & (first < end)).sum())
+        n_prev = int(((first >= prev_lo) & (first < cur_lo)).sum())
+        if n_prev >= 5 and n_cur <= n_prev * (1 - th.new_customers_drop):
+            drop = 1 - n_cur / n_prev
+            findings.append(_finding("weak_acquisition", scope_type, scope, "new_customers", n_cur, n_prev, th.new_customers_drop, drop / th.new_customers_drop, share))
+        # churn
+        r_cur = m.retention(s, end, tables.window_months)
+        r_prev = m.retention(s, cur_lo, tables.window_months)
+        if r_cur.base_customers >= 10 and r_prev.base_customers >= 10 and r_cur.churn_rate - r_prev.churn_rate >= th.churn_rise_points:
+            findings.append(_finding("rising_churn", scope_type, scope, "churn_rate", r_cur.churn_rate, r_prev.churn_rate, th.churn_rise_points,
+                                     (r_cur.churn_rate - r_prev.churn_rate) / th.churn_rise_points, share, lost_customers=r_cur.base_customers - r_cur.retained_customers))
+        # satisfaction
+        if sub.surveys is not None and len(sub.surveys):
+            sv_cur = _between(sub.surveys, "survey_date", cur_lo, end)
+            sv_prev = _between(sub.surveys, "survey_date", prev_lo, cur_lo)
+            a, b = m.nps(sv_cur["nps"]), m.nps(sv_prev["nps"])
+            if a.n >= min_n and b.n >= min_n and b.nps - a.nps >= th.nps_drop_points:
+                z = (a.nps - b.nps) / math.sqrt(a.se ** 2 + b.se ** 2) if (a.se + b.se) > 0 else float("nan")
+                findings.append(_finding("falling_nps", scope_type, scope, "nps", a.nps, b.nps, th.nps_drop_points, (b.nps - a.nps) / th.nps_drop_points, share,
+                                         n=a.n, n_previous=b.n, z=z, detractors=a.detractors, detractors_previous=b.detractors))
+            for dim in dimensions or []:
+                if dim not in sv_cur:
+                    continue
+                ca, cb = m.csat(sv_cur[dim]), m.csat(sv_prev[dim])
+                if ca.n >= min_n and cb.n >= min_n and cb.mean - ca.mean >= th.dimension_drop:
+                    findings.append(_finding("falling_dimension", scope_type, scope, dim, ca.mean, cb.mean, th.dimension_drop,
+                                             (cb.mean - ca.mean) / th.dimension_drop, share, n=ca.n))
+        # complaints
+        if sub.complaints is not None and len(sub.complaints):
+            c_cur = _between(sub.complaints, "opened_at", cur_lo, end)
+            c_prev = _between(sub.complaints, "opened_at", prev_lo, cur_lo)
+            counts = pd.DataFrame({"cur": c_cur["category"].value_counts(), "prev": c_prev["category"].value_counts()}).fillna(0)
+            for cat, row in counts.iterrows():
+                # Poisson z of the change: small counts need a large rise to count
+                z = (row["cur"] - row["prev"]) / math.sqrt(row["cur"] + row["prev"]) if row["cur"] + row["prev"] else 0.0
+                if row["cur"] >= th.complaint_min_tickets and row["cur"] >= (1 + th.complaint_rise) * max(row["prev"], 1) and z >= 2:
+                    rise = row["cur"] / max(row["prev"], 1) - 1
+                    findings.append(_finding("rising_complaints", scope_type, scope, str(cat), float(row["cur"]), float(row["prev"]), th.complaint_rise,
+                                             min(rise / th.complaint_rise, z / 2), share, z=z))
+            hours = m.response_hours(c_cur, as_of=end)
+            late = float((hours > tables.promise_hours).mean()) if len(c_cur) else float("nan")
+            late_prev = float((m.response_hours(c_prev, as_of=cur_lo) > tables.promise_hours).mean()) if len(c_prev) else float("nan")
+            if len(c_cur) >= th.complaint_min_tickets and late >= th.promise_broken_share:
+                findings.append(_finding("promise_broken", scope_type, scope, "response_over_promise_share", late, late_prev, th.promise_broken_share,
+                                         late / th.promise_broken_share, share, tickets=len(c_cur), median_hours=float(hours.median())))
+
+    # growth stalls by region and product line
+    for col in ("region", "product_line"):
+        cur = cur_sales.groupby(col)["amount"].sum()
+        prev = _between(sales, "order_date", prev_lo, cur_lo).groupby(col)["amount"].sum()
+        prev2 = _between(sales, "order_date", prev_lo - pd.DateOffset(months=12), prev_lo).groupby(col)["amount"].sum()
+        for node in cur.index:
+            if prev.get(node, 0) <= 0:
+                continue
+            g = cur[node] / prev[node] - 1
+            g_prev = prev[node] / prev2[node] - 1 if prev2.get(node, 0) > 0 else float("nan")
+            stalled = g <= th.growth_stall and (g_prev != g_prev or g_prev > th.growth_stall)
+            if stalled:
+                gap = (g_prev if g_prev == g_prev else th.growth_stall) - g
+                findings.append(_finding("growth_stall", col, node, "revenue_growth", g, g_prev, th.growth_stall,
+                                         max(1.0, gap / max(abs(th.growth_stall), 0.05)), float(cur[node] / total_rev) if total_rev else 0.0,
+                                         revenue=float(cur[node])))
+
+    out = pd.DataFrame(findings)
+    if out.empty:
+        return pd.DataFrame(columns=["rank", "kind", "scope_type", "scope", "metric", "current", "previous", "change", "threshold", "excess", "revenue_share", "severity"])
+    out["excess"] = out["excess"].clip(lower=1.0, upper=MAX_EXCESS)
+    out["severity"] = out["excess"] * np.sqrt(out["revenue_share"].clip(lower=0.0))
+    out = out.sort_values(["severity", "kind"], ascending=[False, True]).reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+def describe_bottlenecks(findings: pd.DataFrame, lang: str, dimension_labels: dict[str, str] | None = None) -> pd.Series:
+    """One plain sentence per finding, in ``lang``, with its evidence numbers."""
+    labels = dimension_labels or {}
+
+    def where(row) -> str:
+        return t("gl_company", lang) if row["scope_type"] == "company" else str(row["scope"])
+
+    def sentence(row) -> str:
+        k = row["kind"]
+        fields = {"where": where(row)}
+        if k == "weak_acquisition":
+            fields |= {"cur": number(row["current"], lang), "prev": number(row["previous"], lang), "change": pct(row["current"] / row["previous"] - 1, lang, signed=True)}
+        elif k == "rising_churn":
+            fields |= {"cur": pct(row["current"], lang), "prev": pct(row["previous"], lang)}
+        elif k == "falling_nps":
+            fields |= {"cur": number(row["current"], lang, 1), "prev": number(row["previous"], lang, 1), "n": int(row["n"]), "z": number(row["z"], lang, 1)}
+        elif k == "falling_dimension":
+            fields |= {"dim": labels.get(row["metric"], row["metric"]), "cur": number(row["current"], lang, 2), "prev": number(row["previous"], lang, 2)}
+        elif k == "rising_complaints":
+            fields |= {"cat": row["metric"], "cur": number(row["current"], lang), "prev": number(row["previous"], lang)}
+        elif k == "promise_broken":
+            fields |= {"share": pct(row["current"], lang), "prev": pct(row["previous"], lang), "hours": number(row["median_hours"], lang)}
+        elif k == "growth_stall":
+            fields |= {"where": str(row["scope"]), "cur": pct(row["current"], lang, signed=True), "prev": pct(row["previous"], lang, signed=True)}
+        return t(f"gl_finding_{k}", lang, **fields)
+
+    return findings.apply(sentence, axis=1) if len(findings) else pd.Series(dtype=str)
+
+
+# ---------------------------------------------------------------- SMART goals
+
+@dataclass(frozen=True)
+class _Judgement:
+    achievable: str
+    required: float
+    reference: float
+    detail: dict = field(default_factory=dict)
+
+
+def _periods_between(a: Period, b: Period) -> float:
+    """Years from the end of ``a`` to the end of ``b``."""
+    months = (b.end_exclusive.year - a.end_exclusive.year) * 12 + b.end_exclusive.month - a.end_exclusive.month
+    return months / 12
+
+
+def _history(metric: str, tables: Tables, last: Period) -> dict[Period, float]:
+    """Values of ``metric`` over the periods of ``last``'s grain up to ``last`` (three years at most).
+
+    Periods starting within twelve months of the first sale are left out for
+    metrics that need a year of history (in the first year every customer looks new).
+    """
+    first = tables.sales["order_date"].min() if tables.sales is not None and len(tables.sales) else None
+    values = {}
+    p = last
+    for _ in range(12 if last.is_quarter else 3):
+        censored = metric in _NEEDS_A_YEAR and first is not None and p.start < first.normalize().replace(day=1) + pd.DateOffset(months=12)
+        if not censored:
+            values[p] = metric_value(metric, tables, p)
+        p = p.shift(-1)
+    return {k: v for k, v in values.items() if v == v}
+
+
+def _history_changes(metric: str, values: dict[Period, float]) -> list[float]:
+    """Year-over-year changes (relative for amounts, points for rates), favourable direction positive."""
+    changes = []
+    for p, v in values.items():
+        prev = values.get(p.year_ago())
+        if prev is None:
+            continue
+        if metric in FLOW_METRICS:
+            if prev <= 0:
+                continue
+            c = v / prev - 1
+        else:
+            c = v - prev
+        changes.append(-c if metric in LOWER_IS_BETTER else c)
+    return changes
+
+
+def _target_value(goal: Goal, baseline: float) -> float:
+    tgt: GoalTarget = goal.target
+    return tgt.value if tgt.value is not None else baseline * (1 + tgt.growth)
+
+
+def check_goals(goals: list[Goal], tables: Tables, report: Period, config: WorkspaceConfig,
+                forecast: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Check each goal on the five SMART criteria and give a verdict.
+
+    - **Specific**: the metric is one of :data:`METRICS` and its scope names
+      columns and values present in the data.
+    - **Measurable**: the baseline can be computed from the workspace.
+    - **Achievable**: the required yearly change (relative growth for amounts,
+      points for rates) against the best year-over-year change in the history
+      (for rates at least ``planning.max_yearly_change``): *within reach* up to
+      it, *stretch* up to ``stretch_factor`` × it, *unrealistic* beyond; *too
+      timid* when the target is no better than the baseline, or (revenue)
+      below the forecast interval's lower bound for the deadline.
+    - **Relevant**: its theme is one of the declared strategic themes.
+    - **Time-bound**: the deadline falls after the report period and within
+      ``planning.horizon_years``.
+
+    Baseline: for a growth target, the same period a year before the
+    deadline (or the latest complete one of the deadline's grain); for a value
+    target, the latest complete period of the deadline's grain.
+
+    Returns one row per goal: ``goal_id``, ``metric``, ``scope``,
+    ``baseline_period``, ``baseline``, ``target``, ``deadline``,
+    ``required_change``, ``reference_change``, ``forecast``, the five criteria
+    (booleans; ``achievable`` holds the class), ``verdict`` and ``reason_codes``.
+    """
+    themes = {th.key for th in config.themes}
+    latest_year = Period(report.year if not report.is_quarter or report.quarter == 4 else report.year - 1, None, report.start_month)
+    latest_quarter = report.quarters()[-1]
+    rows = []
+    for g in goals:
+        reasons: list[tuple[str, dict]] = []
+        try:
+            deadline = Period.parse(g.deadline, report.start_month)
+        except ValueError:
+            deadline = None
+        specific = g.metric in METRICS
+        if not specific:
+            reasons.append(("gl_r_unknown_metric", {"metric": g.metric}))
+        scope_ok = True
+        for col, val in g.scope.items():
+            table = tables.surveys if g.metric in _SURVEY else tables.complaints if g.metric in _COMPLAINT else tables.sales
+            if col not in _SCOPES or table is None or col not in table or not (table[col] == val).any():
+                scope_ok = False
+                reasons.append(("gl_r_scope", {"scope": f"{col}={val}"}))
+        specific = specific and scope_ok
+        sub = tables.scoped(g.scope) if scope_ok else None
+        baseline_period = None
+        baseline = float("nan")
+        if specific and deadline is not None:
+            latest = latest_quarter if deadline.is_quarter else latest_year
+            if g.target.growth is not None and deadline.year_ago() <= latest:
+                baseline_period = deadline.year_ago()
+            else:
+                baseline_period = latest
+            baseline = metric_value(g.metric, sub, baseline_period)
+        measurable = bool(specific and baseline == baseline)
+        if specific and not measurable:
+            reasons.append(("gl_r_no_baseline", {"metric": g.metric}))
+        relevant = g.theme is not None and g.theme in themes
+        if not relevant:
+            reasons.append(("gl_r_theme", {"theme": g.theme or "–"}))
+        horizon_end = Period(report.year + config.planning.horizon_years, None, report.start_month)
+        time_bound = deadline is not None and report.end < deadline.end <= horizon_end.end
+        if not time_bound:
+            reasons.append(("gl_r_deadline", {"deadline": g.deadline, "period": str(report), "years": config.planning.horizon_years}))
+
+        target = _target_value(g, baseline) if measurable else (g.target.value if g.target.value is not None else float("nan"))
+        achievable, required, reference, fc = "n/a", float("nan"), float("nan"), float("nan")
+        if measurable and time_bound:
+            years = max(_periods_between(baseline_period, deadline), 0.25)
+            lower = g.metric in LOWER_IS_BETTER
+            if g.metric in FLOW_METRICS:
+                ratio = target / baseline if baseline > 0 else float("nan")
+                required = (ratio ** (1 / years) - 1) if ratio == ratio and ratio > 0 else float("nan")
+                required = -required if lower else required
+            else:
+                required = ((baseline - target) if lower else (target - baseline)) / years
+            levels = _history(g.metric, sub, latest_quarter if deadline.is_quarter else latest_year)
+            hist = _history_changes(g.metric, levels)
+            floor = config.planning.max_yearly_change.get(g.metric)
+            reference = max(hist) if hist else float("nan")
+            # a level the business has already reached in the history counts as within reach
+            best_level = (min(levels.values()) if lower else max(levels.values())) if levels else float("nan")
+            done_before = best_level == best_level and ((target >= best_level) if lower else (target <= best_level))
+            from_floor = floor is not None and (reference != reference or floor > reference)
+            if from_floor:
+                reference = floor
+            if g.metric == "revenue" and forecast is not None:
+                fc_low, fc = _forecast_for(forecast, g.scope, deadline)
+            else:
+                fc_low = float("nan")
+            if required != required or reference != reference:
+                achievable = "n/a"
+                reasons.append(("gl_r_no_history", {}))
+            elif required <= 0 or (fc_low == fc_low and target < fc_low):
+                achievable = "too_timid"
+                reasons.append(("gl_r_timid_forecast" if fc_low == fc_low and target < fc_low else "gl_r_timid", {}))
+            else:
+                stretch_limit = reference * config.planning.stretch_factor if reference > 0 else reference + 0.05
+                achievable = "within_reach" if required <= reference or done_before else "stretch" if required <= stretch_limit else "unrealistic"
+                code = "gl_r_done_before" if done_before and required > reference else f"gl_r_{achievable}"
+                reasons.append((code + ("_floor" if from_floor and code != "gl_r_done_before" else ""), {}))
+        if not (specific and measurable and relevant and time_bound):
+            verdict = "revise"
+        else:
+            verdict = {"within_reach": "sound", "stretch": "stretch", "unrealistic": "unrealistic", "too_timid": "too_timid"}.get(achievable, "revise")
+        rows.append({
+            "goal_id": g.id, "metric": g.metric, "scope": ", ".join(f"{k}={v}" for k, v in g.scope.items()) or "company",
+            "theme": g.theme, "baseline_period": str(baseline_period) if baseline_period else None, "baseline": baseline,
+            "target": target, "deadline": g.deadline, "required_change": required, "reference_change": reference,
+            "forecast": fc, "specific": specific, "measurable": measurable, "achievable": achievable,
+            "relevant": relevant, "time_bound": time_bound, "verdict": verdict,
+            "reason_codes": reasons, "label_en": g.en, "label_zh": g.zh,
+        })
+    return pd.DataFrame(rows)
+
+
+def _forecast_for(forecast: pd.DataFrame, scope: dict[str, str], deadline: Period) -> tuple[float, float]:
+    """Summed forecast (lower bound, point) over the deadline's quarters for a scope, if covered."""
+    f = forecast
+    for col, val in scope.items():
+        if col not in f:
+            return float("nan"), float("nan")
+        f = f.loc[f[col] == val]
+    if not scope and "node" in f:
+        f = f.loc[f["node"] == "total"]
+    wanted = {str(q) for q in deadline.quarters()}
+    f = f.loc[f["period"].isin(wanted)]
+    if f["period"].nunique() != len(wanted):
+        return float("nan"), float("nan")
+    return float(f["low"].sum()), float(f["forecast"].sum())
+
+
+def format_change(metric: str, value: float, lang: str) -> str:
+    """A yearly change of ``metric`` as readers expect it: % for amounts,
+    percentage points for shares and rates, points for NPS and 1–5 scores."""
+    if metric in FLOW_METRICS:
+        return pct(value, lang, signed=True)
+    if metric in ("nps", "satisfaction_mean"):
+        return number(value, lang, 1 if metric == "nps" else 2, signed=True) + (" " + t("gl_points", lang))
+    return number(100 * value, lang, 1, signed=True) + " " + t("gl_pp", lang)
+
+
+def goal_reasons(checked: pd.DataFrame, lang: str, unit: str = "万元") -> pd.Series:
+    """The ``reason_codes`` of :func:`check_goals` as plain sentences in ``lang``."""
+    from .i18n import money
+
+    def render(row) -> str:
+        parts = []
+        for code, fields in row["reason_codes"]:
+            if code.startswith(("gl_r_within_reach", "gl_r_stretch", "gl_r_unrealistic", "gl_r_done_before")):
+                fields = {"req": format_change(row["metric"], row["required_change"], lang),
+                          "ref": format_change(row["metric"], row["reference_change"], lang)}
+            if code == "gl_r_timid_forecast":
+                fields = {"fc": money(row["forecast"], unit, lang)}
+            parts.append(t(code, lang, **fields))
+        return " ".join(parts)
+
+    return checked.apply(render, axis=1) if len(checked) else pd.Series(dtype=str)
+
+
+# ---------------------------------------------------------------- baselines
+
+def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConfig) -> tuple[pd.DataFrame, list[Goal]]:
+    """Current NPS, satisfaction and repurchase rate against the industry benchmark.
+
+    For each: the value of the latest year (TTM ending with ``report``), the
+    year before, the benchmark (industry and leader from ``benchmarks``), the
+    gap to the leader (or the industry when no leader is given) and a
+    suggested target for the next year that closes ``planning.gap_close_share``
+    of the gap (no higher than the leader). The suggestions come back as goals
+    (theme: the first declared theme whose key mentions service/retention, else none),
+    so they can be checked with :func:`check_goals`.
+    """
+    end = report.end_exclusive
+    _, cur_lo, _ = _ttm(end)
+    prev_lo = cur_lo - pd.DateOffset(months=12)
+    rows, goals = [], []
+    bench = config.benchmarks
+    share = config.planning.gap_close_share
+    next_year = Period(report.year + 1 if (not report.is_quarter or report.quarter == 4) else report.year, None, report.start_month)
+    theme_of = {"nps": "service", "satisfaction_mean": "service", "repurchase_rate": "retention"}
+    themes = {th.key for th in config.themes}
+    for metric, b in (("nps", bench.nps), ("satisfaction_mean", bench.satisfaction), ("repurchase_rate", bench.repurchase_rate)):
+        if metric == "repurchase_rate":
+            cur = m.retention(tables.sales, end, tables.window_months).repurchase_rate
+            prev = m.retention(tables.sales, cur_lo, tables.window_months).repurchase_rate
+        elif tables.surveys is None:
+            cur = prev = float("nan")
+        else:
+            col = "nps" if metric == "nps" else "satisfaction"
+            sv = tables.surveys
+            now = _between(sv, "survey_date", cur_lo, end)[col] if col in sv else pd.Series(dtype=float)
+            before = _between(sv, "survey_date", prev_lo, cur_lo)[col] if col in sv else pd.Series(dtype=float)
+            cur = m.nps(now).nps if metric == "nps" else m.csat(now).mean
+            prev = m.nps(before).nps if metric == "nps" else m.csat(before).mean
+        ref = b.leader if b.leader is not None else b.industry
+        gap = ref - cur if ref is not None and cur == cur else float("nan")
+        suggested = min(cur + share * gap, ref) if gap == gap and gap > 0 else (cur if cur == cur else float("nan"))
+        rows.append({"metric": metric, "current": cur, "previous": prev, "trend": cur - prev if cur == cur and prev == prev else float("nan"),
+                     "industry": b.industry, "leader": b.leader, "gap": gap, "suggested_target": suggested, "deadline": str(next_year),
+                     "source": b.source})
+        if gap == gap and gap > 0:
+            digits = 0 if metric == "nps" else 2
+            goals.append(Goal(id=f"B-{metric}", metric=metric, target=GoalTarget(value=round(suggested, digits)), deadline=str(next_year),
+                              theme=theme_of[metric] if theme_of[metric] in themes else None))
+    return pd.DataFrame(rows), goals
+
+
+# ---------------------------------------------------------------- report tables
+
+def _tables_of(ctx) -> Tables:
+    full = Tables(ctx.sales, ctx.surveys, ctx.complaints, ctx.config.retention.window_months,
+                  ctx.config.thresholds.response_promise_hours, ctx.period.start_month)
+    return until(full, ctx.period)
+
+
+Tables.of = staticmethod(_tables_of)
+Tables.of.__doc__ = "The step-1 tables of a notebook's :class:`~salesnb.context.StepContext` (duck-typed)."
+
+
+def period_metrics(tables: Tables, period: Period) -> dict[str, float | int]:
+    """Every step-1 headline metric of ``period`` (the ``summary.json`` keys).
+
+    ``nps`` is the plain, unweighted figure over every answer dated in the period.
+    """
+    out = m.headline(tables.sales, tables.surveys, tables.complaints, period, tables.promise_hours)
+    out.update(m.new_customers(tables.sales, period))
+    r = m.retention(tables.sales, period, tables.window_months)
+    out.update(repurchase_rate=r.repurchase_rate, churn_rate=r.churn_rate, repeat_purchase_rate=r.repeat_purchase_rate)
+    return out
+
+
+def bottleneck_table(findings: pd.DataFrame, lang: str, dimension_labels: dict[str, str] | None = None, top: int = 12) -> pd.DataFrame:
+    """The ranked findings as a display table in ``lang``."""
+    shown = findings.head(top)
+    return pd.DataFrame({
+        "#": shown["rank"],
+        t("gl_col_kind", lang): [t(f"gl_kind_{k}", lang) for k in shown["kind"]],
+        t("gl_col_finding", lang): describe_bottlenecks(shown, lang, dimension_labels).to_numpy(),
+        t("gl_col_severity", lang): shown["severity"].round(2),
+    })
+
+
+def scope_summary(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings per scope (company, each region, each product line): count and total severity, worst first."""
+    if findings.empty:
+        return pd.DataFrame(columns=["scope", "findings", "severity"])
+    key = findings["scope"].where(findings["scope_type"] != "company", "")
+    return (findings.assign(scope=key).groupby("scope").agg(findings=("kind", "size"), severity=("severity", "sum"))
+            .sort_values("severity", ascending=False).reset_index())
+
+
+def goal_table(checked: pd.DataFrame, lang: str, unit: str = "万元") -> pd.DataFrame:
+    """The SMART check as a display table: goal, baseline, target, the five criteria, verdict, reason."""
+    from .i18n import money
+
+    def fmt(metric, v):
+        if v != v:
+            return t("not_available", lang)
+        if metric in ("revenue", "aov"):
+            return money(v, unit, lang)
+        if metric in FLOW_METRICS or metric == "new_customers":
+            return number(v, lang)
+        if metric in ("nps",):
+            return number(v, lang, 1)
+        if metric == "satisfaction_mean":
+            return number(v, lang, 2)
+        return pct(v, lang)
+
+    def mark(v):
+        return "✓" if v is True else "✗"
+
+    label = checked[f"label_{lang}"].fillna(checked["metric"] + " · " + checked["scope"])
+    return pd.DataFrame({
+        "ID": checked["goal_id"],
+        t("gl_col_goal", lang): label,
+        t("gl_col_baseline", lang): [f"{fmt(mt, b)} ({bp or '–'})" for mt, b, bp in zip(checked["metric"], checked["baseline"], checked["baseline_period"])],
+        t("gl_col_target", lang): [f"{fmt(mt, v)} ({d})" for mt, v, d in zip(checked["metric"], checked["target"], checked["deadline"])],
+        "S": checked["specific"].map(mark), "M": checked["measurable"].map(mark),
+        "A": [t(f"gl_ach_{a}", lang) for a in checked["achievable"]],
+        "R": checked["relevant"].map(mark), "T": checked["time_bound"].map(mark),
+        t("gl_col_verdict", lang): [t(f"gl_verdict_{v}", lang) for v in checked["verdict"]],
+        t("gl_col_reason", lang): goal_reasons(checked, lang, unit).to_numpy(),
+    })
+
+
+def goals_artifact(checked: pd.DataFrame, lang: str = "en", unit: str = "万元") -> pd.DataFrame:
+    """``goals.csv``: one row per goal with the SMART columns and a plain reason."""
+    out = checked[["goal_id", "metric", "scope", "baseline_period", "baseline", "target", "deadline", "specific", "measurable",
+                   "achievable", "relevant", "time_bound", "verdict"]].copy()
+    out["reason"] = goal_reasons(checked, lang, unit).to_numpy()
+    return out
+
+
+def forecast_all(sales: pd.DataFrame, period: Period, horizon: int = 4) -> pd.DataFrame:
+    """Forecasts for the company, each region and each product line in one long table
+    (``scope_type``, ``scope``, ``period``, ``forecast``, ``low``, ``high``, ``method``)."""
+    parts = [forecast_revenue(sales, period, None, horizon, period.start_month).assign(scope_type="company", scope="")]
+    for col in ("region", "product_line"):
+        f = forecast_revenue(sales, period, col, horizon, period.start_month)
+        parts.append(f.assign(scope_type=col, scope=f[col]))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["scope_type", "scope", "period", "forecast", "low", "high", "method", "errors"]]
+
+
+def forecast_for_goals(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`forecast_all` output reshaped for :func:`check_goals` (``node``/``region``/``product_line`` columns)."""
+    f = forecasts.copy()
+    f["node"] = np.where(f["scope_type"] == "company", "total", "")
+    for col in ("region", "product_line"):
+        f[col] = np.where(f["scope_type"] == col, f["scope"], None)
+    return f
+
+
+# ---------------------------------------------------------------- narrative
+
+def last_complete_year(period: Period) -> int:
+    """The last fiscal year that ends within ``period`` (its own year for Q4 or an annual period)."""
+    return period.year if (not period.is_quarter or period.quarter == 4) else period.year - 1
+
+
+def until(tables: Tables, period: Period) -> Tables:
+    """The tables cut at the end of ``period``: a report on 2025Q3 never sees later data."""
+    end = period.end_exclusive
+
+    def cut(df, col):
+        return None if df is None else df.loc[df[col] < end]
+
+    return Tables(cut(tables.sales, "order_date"), cut(tables.surveys, "survey_date"), cut(tables.complaints, "opened_at"),
+                  tables.window_months, tables.promise_hours, tables.start_month)
+
+
+def narrate_cagr(result: "m.CAGRResult", lang: str) -> str:
+    """The CAGR sentence, saying when history is shorter than asked."""
+    if result.years < 2:
+        return t("gl_r_no_history", lang)
+    fields = {"cagr": pct(result.cagr, lang, signed=True), "first": result.first_year, "last": result.last_year}
+    if result.shorter_than_requested:
+        return t("gl_narr_cagr_short", lang, years=result.years, requested=result.requested_years, **fields)
+    return t("gl_narr_cagr", lang, **fields)
+
+
+def narrate_contribution(contrib: pd.DataFrame, by: str, lang: str, unit: str = "万元") -> str:
+    """Who drove the change and which group pulled the other way (or moved least)."""
+    from .i18n import money
+
+    if contrib.empty or contrib["change"].abs().sum() == 0:
+        return t("not_available", lang)
+    top = contrib.loc[contrib["change"].idxmax()]
+    worst = contrib.loc[contrib["change"].idxmin()]
+    return t("gl_narr_contribution", lang, top=top[by], share=pct(top["growth_share"], lang), worst=worst[by],
+             worst_change=("+" if worst["change"] >= 0 else "") + money(worst["change"], unit, lang))
+
+
+def contribution_table(contrib: pd.DataFrame, by: str, lang: str, unit: str = "万元") -> pd.DataFrame:
+    """Revenue, share, growth and share of the change per group, formatted for display."""
+    from .i18n import money
+
+    return pd.DataFrame({
+        t(by, lang): contrib[by],
+        t("revenue", lang): [money(v, unit, lang) for v in contrib["revenue"]],
+        t("share", lang): [pct(v, lang) for v in contrib["share"]],
+        t("revenue_yoy", lang): [pct(v, lang, signed=True) for v in contrib["growth"]],
+        t("gl_col_growth_share", lang): [pct(v, lang) for v in contrib["growth_share"]],
+    })
+
+
+def narrate_bottlenecks(findings: pd.DataFrame, lang: str, dimension_labels: dict[str, str] | None = None) -> str:
+    """How many findings, the most severe one, and the scope with the heaviest total."""
+    if findings.empty:
+        return t("gl_narr_no_bottlenecks", lang)
+    scopes = scope_summary(findings)
+    worst = scopes.iloc[0]
+    return t("gl_narr_bottlenecks", lang, n=len(findings), top=describe_bottlenecks(findings.head(1), lang, dimension_labels).iloc[0],
+             scope=worst["scope"] or t("gl_company", lang), scope_n=int(worst["findings"]))
+
+
+def narrate_forecast(forecasts: pd.DataFrame, lang: str, unit: str = "万元") -> str:
+    """Next four quarters' company forecast with its interval and method."""
+    from .i18n import money
+
+    f = forecasts.loc[forecasts["scope_type"] == "company"]
+    return t("gl_narr_forecast", lang, method=t(f"gl_method_{f['method'].iloc[0]}", lang), total=money(f["forecast"].sum(), unit, lang),
+             low=money(f["low"].sum(), unit, lang), high=money(f["high"].sum(), unit, lang))
+
+
+def forecast_table(forecasts: pd.DataFrame, lang: str, unit: str = "万元") -> pd.DataFrame:
+    """Forecast for the next quarters summed per region and product line, with the interval."""
+    from .i18n import money
+
+    f = forecasts.loc[forecasts["scope_type"] != "company"]
+    sums = f.groupby(["scope_type", "scope"], sort=False)[["forecast", "low", "high"]].sum().reset_index()
+    return pd.DataFrame({
+        t("gl_col_scope", lang): [f"{t(st, lang)} · {sc}" for st, sc in zip(sums["scope_type"], sums["scope"])],
+        t("gl_forecast", lang): [money(v, unit, lang) for v in sums["forecast"]],
+        t("gl_interval", lang): [f"{money(lo, unit, lang)} – {money(hi, unit, lang)}" for lo, hi in zip(sums["low"], sums["high"])],
+    })
+
+
+def narrate_goals(checked: pd.DataFrame, lang: str) -> str:
+    """Counts of goals by verdict."""
+    if checked.empty:
+        return t("gl_no_goals", lang)
+    v = checked["verdict"].value_counts()
+    return t("gl_narr_goals", lang, n=len(checked), sound=int(v.get("sound", 0)), stretch=int(v.get("stretch", 0)),
+             unrealistic=int(v.get("unrealistic", 0)), timid=int(v.get("too_timid", 0)), revise=int(v.get("revise", 0)))
+
+
+def narrate_customers(tables: Tables, period: Period, lang: str) -> str:
+    """New customers, repurchase, churn and repeat purchase of the period, in one sentence."""
+    nc = m.new_customers(tables.sales, period)
+    r = m.retention(tables.sales, period, tables.window_months)
+    return t("gl_narr_customers", lang, new=number(nc["new_customers"], lang), period=str(period),
+             new_share=pct(nc["new_customer_revenue_share"], lang), base=number(r.base_customers, lang),
+             repurchase=pct(r.repurchase_rate, lang), churn=pct(r.churn_rate, lang), repeat=pct(r.repeat_purchase_rate, lang))
+
+
+def narrate_concentration(tables: Tables, period: Period, lang: str, top_n: int = 10) -> str:
+    """Top-N share and the customer Pareto of the period."""
+    c = m.concentration(tables.sales, period, top_n)
+    return t("gl_narr_concentration", lang, n=top_n, top_share=pct(c.top_n_share, lang), period=str(period),
+             k=number(c.customers_for_80, lang), k_share=pct(c.share_of_customers_for_80, lang))

@@ -1,0 +1,104 @@
+"""Charts of step 1 (goals): revenue with growth, contribution, forecast, satisfaction, baselines."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..i18n import UNIT_FACTORS, report_unit, t, unit_label
+from . import finish
+
+__all__ = ["revenue_yoy", "growth_contribution", "forecast", "satisfaction_trend", "benchmarks"]
+
+
+def _money_axis(unit: str, lang: str) -> tuple[float, str]:
+    unit = report_unit(unit, lang)
+    return UNIT_FACTORS[unit], t("amount_axis", lang, unit=unit_label(unit, lang))
+
+
+def revenue_yoy(history: pd.DataFrame, lang: str, unit: str = "万元", last: int = 12):
+    """Revenue bars per period with the year-over-year growth line on a second axis
+    (``metrics.with_growth`` output, company level)."""
+    data = history.tail(last)
+    factor, ylabel = _money_axis(unit, lang)
+    fig, ax = plt.subplots()
+    xs = np.arange(len(data))
+    ax.bar(xs, data["revenue"] / factor, color="#4c72b0", label=t("revenue", lang))
+    ax.set_xticks(xs, data["period"], rotation=45)
+    ax2 = ax.twinx()
+    ax2.plot(xs, data["yoy"] * 100, color="#c44e52", marker="o", label=t("gl_yoy_pct", lang))
+    ax2.axhline(0, color="#c44e52", linewidth=0.6, linestyle=":")
+    ax2.set_ylabel(t("gl_yoy_pct", lang))
+    ax2.grid(False)
+    lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(lines, [t("revenue", lang), t("gl_yoy_pct", lang)], loc="upper left", fontsize=9)
+    return finish(ax, t("gl_chart_revenue_yoy", lang), t("quarter", lang), ylabel)
+
+
+def growth_contribution(contrib: pd.DataFrame, by: str, lang: str, period, unit: str = "万元"):
+    """Each group's change in revenue against a year earlier, largest first: who drove the change."""
+    data = contrib.sort_values("change")
+    factor, _ = _money_axis(unit, lang)
+    unit = unit_label(report_unit(unit, lang), lang)
+    fig, ax = plt.subplots(figsize=(8.5, max(3.0, 0.45 * len(data) + 1.2)))
+    colors = ["#c44e52" if v < 0 else "#55a868" for v in data["change"]]
+    ax.barh(data[by].astype(str), data["change"] / factor, color=colors)
+    for y, (v, share) in enumerate(zip(data["change"] / factor, data["growth_share"])):
+        ax.annotate(f"{share * 100:+.0f}%", (v, y), xytext=(4 if v >= 0 else -4, 0), textcoords="offset points",
+                    ha="left" if v >= 0 else "right", va="center", fontsize=9)
+    ax.axvline(0, color="#444", linewidth=0.8)
+    return finish(ax, t("gl_chart_contribution", lang, by=t(by, lang), period=str(period)),
+                  t("gl_change_axis", lang, unit=unit), t(by, lang))
+
+
+def forecast(history: pd.DataFrame, fc: pd.DataFrame, lang: str, unit: str = "万元", last: int = 12):
+    """Quarterly revenue history with the next quarters' forecast and its interval band."""
+    factor, ylabel = _money_axis(unit, lang)
+    hist = history.tail(last)
+    fig, ax = plt.subplots()
+    n = len(hist)
+    ax.plot(range(n), hist["revenue"] / factor, marker="o", color="#4c72b0", label=t("gl_actual", lang))
+    xs = np.arange(n, n + len(fc))
+    ax.fill_between(xs, fc["low"] / factor, fc["high"] / factor, color="#dd8452", alpha=0.25, label=t("gl_interval", lang))
+    ax.plot(xs, fc["forecast"] / factor, marker="o", linestyle="--", color="#dd8452", label=t("gl_forecast", lang))
+    ax.set_xticks(list(range(n + len(fc))), list(hist["period"]) + list(fc["period"]), rotation=45)
+    ax.legend(fontsize=9, loc="upper left")
+    return finish(ax, t("gl_chart_forecast", lang), t("quarter", lang), ylabel)
+
+
+def satisfaction_trend(history: pd.DataFrame, lang: str):
+    """Mean satisfaction (1–5) and complaints per 100 active customers per period."""
+    fig, ax = plt.subplots()
+    xs = np.arange(len(history))
+    ax.plot(xs, history["satisfaction_mean"], marker="o", color="#4c72b0", label=t("satisfaction_mean", lang))
+    ax.set_ylim(1, 5)
+    ax.set_xticks(xs, history["period"], rotation=45)
+    ax2 = ax.twinx()
+    ax2.bar(xs, history["complaints_per_100_customers"], alpha=0.3, color="#c44e52", label=t("gl_complaints_per_100", lang))
+    ax2.set_ylabel(t("gl_complaints_per_100", lang))
+    ax2.grid(False)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles, [t("satisfaction_mean", lang), t("gl_complaints_per_100", lang)], loc="lower left", fontsize=9)
+    return finish(ax, t("gl_chart_satisfaction", lang), t("quarter", lang), t("score_1_5", lang))
+
+
+def benchmarks(baselines: pd.DataFrame, lang: str):
+    """Current value, industry average, leader and suggested target of each baseline metric, one panel each."""
+    fig, axes = plt.subplots(1, len(baselines), figsize=(3.2 * len(baselines) + 1, 3.6))
+    axes = np.atleast_1d(axes)
+    for ax, row in zip(axes, baselines.itertuples()):
+        pct = row.metric == "repurchase_rate"
+        names = [t("gl_current", lang), t("gl_industry", lang), t("gl_leader", lang), t("gl_suggested", lang)]
+        vals = [row.current, row.industry, row.leader, row.suggested_target]
+        vals = [np.nan if v is None else (v * 100 if pct else v) for v in vals]
+        ax.bar(names, vals, color=["#4c72b0", "#8c8c8c", "#55a868", "#dd8452"])
+        for x, v in enumerate(vals):
+            if v == v:
+                ax.annotate(f"{v:.1f}" if not pct else f"{v:.0f}%", (x, v), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=9)
+        ax.set_title(t(row.metric, lang) if row.metric != "repurchase_rate" else t("gl_repurchase_rate", lang), fontsize=11)
+        ax.tick_params(axis="x", rotation=30, labelsize=9)
+        ax.set_ylabel("%" if pct else (t("score_1_5", lang) if row.metric == "satisfaction_mean" else t("nps_axis", lang)), fontsize=9)
+    fig.suptitle(t("gl_chart_benchmarks", lang))
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

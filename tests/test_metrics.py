@@ -1,0 +1,138 @@
+"""Metrics against hand-computed values on tiny frames."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesnb import metrics as m
+from salesnb.periods import Period
+
+
+def _sales(rows):
+    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_date", "amount"])
+    df["order_date"] = pd.to_datetime(df["order_date"])
+    return df
+
+
+def test_nps_and_its_interval_follow_the_formula():
+    r = m.nps([10, 9, 8, 7, 6, 0, 10, 10, 5, 9])  # 5 promoters, 2 passives, 3 detractors
+    p_p, p_d, n = 0.5, 0.3, 10
+    se = math.sqrt((p_p + p_d - (p_p - p_d) ** 2) / n) * 100  # 27.568...
+    assert r.nps == pytest.approx(20.0)
+    assert r.se == pytest.approx(27.5680975, rel=1e-6) and r.se == pytest.approx(se)
+    assert r.ci_low == pytest.approx(20 - 1.959964 * se, rel=1e-6)
+    assert r.ci_high == pytest.approx(20 + 1.959964 * se, rel=1e-6)
+    assert (r.promoters, r.passives, r.detractors) == pytest.approx((0.5, 0.2, 0.3))
+
+
+def test_nps_ignores_blanks_and_an_empty_group_is_nan_with_n_zero():
+    assert m.nps([10, None, np.nan, 0]).n == 2
+    empty = m.nps([])
+    assert empty.n == 0 and math.isnan(empty.nps)
+    table = m.nps_table(pd.DataFrame({"region": ["A"] * 3 + ["B"], "nps": [10, 10, 0, 9]}), "region", min_n=3)
+    assert table.loc["A", "nps"] == pytest.approx(100 * (2 / 3 - 1 / 3)) and bool(table.loc["A", "reliable"])
+    assert table.loc["B", "n"] == 1 and not bool(table.loc["B", "reliable"])
+
+
+def test_csat_mean_top2_and_n():
+    r = m.csat([5, 4, 3, 2, None])
+    assert (r.mean, r.top2, r.n) == (3.5, 0.5, 4)
+
+
+def test_retention_windows_cross_year_ends_and_returns_only_customers_are_not_active():
+    # period 2025Q1 ends 2025-04-01: current window [2024-04-01, 2025-04-01), base [2023-04-01, 2024-04-01)
+    s = _sales([
+        ("a", "1", "2024-03-15", 100.0),   # base
+        ("a", "2", "2024-12-20", 50.0),    # current → a retained
+        ("b", "3", "2023-05-01", 80.0),    # base only → b lost
+        ("c", "4", "2023-06-01", -30.0),   # a return in the base window: c is not active there
+        ("c", "5", "2025-01-10", 30.0),    # current
+        ("d", "6", "2024-05-01", 10.0),    # current, two orders → repeat buyer
+        ("d", "7", "2025-03-31", 10.0),
+        ("e", "8", "2023-03-31", 10.0),    # the day before the base window: outside both
+    ])
+    r = m.retention(s, Period.parse("2025Q1"))
+    assert (r.base_start, r.current_start, r.end) == (pd.Timestamp("2023-04-01"), pd.Timestamp("2024-04-01"), pd.Timestamp("2025-04-01"))
+    assert (r.base_customers, r.retained_customers, r.current_customers, r.repeat_customers) == (2, 1, 3, 1)
+    assert (r.repurchase_rate, r.churn_rate) == (0.5, 0.5)
+    assert r.repeat_purchase_rate == pytest.approx(1 / 3)
+
+
+def test_customer_status_uses_the_churn_windows():
+    s = _sales([("a", "1", "2025-06-01", 1.0), ("b", "2", "2024-06-01", 1.0), ("c", "3", "2022-06-01", 1.0),
+                ("e", "4", "2025-06-01", -5.0), ("f", "5", "2026-02-01", 9.0)])
+    c = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "e", "f"]})
+    status = m.customer_status(s, c, Period.parse("2025"))
+    # e only returned goods; f bought after the end: both are prospects at the end of 2025
+    assert status.to_dict() == {"a": "customer", "b": "lost", "c": "lapsed", "d": "prospect", "e": "prospect", "f": "prospect"}
+
+
+def test_period_sales_counts_purchases_for_orders_and_customers_but_returns_in_revenue():
+    s = _sales([("a", "1", "2025-01-05", 100.0), ("a", "1", "2025-01-05", 50.0), ("b", "R1", "2025-02-01", -20.0),
+                ("b", "2", "2024-02-01", 40.0)])
+    ps = m.period_sales(s, Period.parse("2025Q1"))
+    assert (ps.revenue, ps.orders, ps.active_customers) == (130.0, 1, 1)
+    assert ps.revenue_prev_year == 40.0 and ps.revenue_yoy == pytest.approx(130 / 40 - 1)
+
+
+def test_new_customers_and_their_revenue_share():
+    s = _sales([("a", "1", "2024-12-31", 10.0), ("a", "2", "2025-01-01", 30.0), ("b", "3", "2025-03-31", 60.0)])
+    assert m.new_customers(s, Period.parse("2025Q1")) == {"new_customers": 1, "new_customer_revenue_share": pytest.approx(60 / 90)}
+    assert m.new_customers(s, Period.parse("2024"))["new_customers"] == 1
+
+
+def test_growth_does_not_skip_over_missing_quarters():
+    h = pd.DataFrame({"period": ["2024Q1", "2024Q3", "2025Q1", "2025Q3"], "revenue": [10.0, 20.0, 15.0, 30.0]})
+    g = m.with_growth(h)
+    assert g["qoq"].isna().all()  # the quarter before each is missing
+    assert g["yoy"].tolist()[2:] == [pytest.approx(0.5), pytest.approx(0.5)]
+
+
+def test_cagr_and_short_history():
+    s = _sales([("a", "1", "2023-01-10", 100.0), ("a", "2", "2024-01-20", 50.0), ("a", "3", "2025-06-01", 144.0)])
+    r = m.cagr(s, 2025, years=3)
+    assert r.years == 3 and not r.shorter_than_requested
+    assert r.cagr == pytest.approx(0.2)  # (144/100)^(1/2) − 1
+    short = m.cagr(s.iloc[1:], 2025, years=3)
+    assert short.years == 2 and short.shorter_than_requested and short.cagr == pytest.approx(144 / 50 - 1)
+    # data starting mid-year: that year is incomplete and does not count
+    late = m.cagr(s.iloc[2:], 2025, years=3)
+    assert late.years == 0 and math.isnan(late.cagr)
+
+
+def test_contribution_shares_of_revenue_and_of_growth():
+    s = pd.DataFrame({"region": ["A", "B", "C", "A", "B", "C"], "amount": [10.0, 10, 10, 20, 15, 5],
+                      "order_date": pd.to_datetime(["2024-02-01"] * 3 + ["2025-02-01"] * 3)})
+    c = m.contribution(s, Period.parse("2025Q1"), "region").set_index("region")
+    # total change +10: A +10, B +5, C −5
+    assert c.loc["A", "growth_share"] == pytest.approx(1.0)
+    assert c.loc["B", "growth_share"] == pytest.approx(0.5)
+    assert c.loc["C", "growth_share"] == pytest.approx(-0.5)
+    assert c.loc["A", "share"] == pytest.approx(0.5) and c.loc["C", "growth"] == pytest.approx(-0.5)
+
+
+def test_concentration_pareto():
+    s = pd.DataFrame({"customer_id": list("abcdef"), "amount": [40.0, 30, 15, 10, 5, -3],
+                      "order_date": pd.to_datetime(["2025-01-05"] * 6)})
+    c = m.concentration(s, Period.parse("2025Q1"), top_n=2)
+    assert c.customers == 5  # f has negative net revenue
+    assert c.top_n_share == pytest.approx(0.70)
+    assert c.customers_for_80 == 3  # 40 + 30 = 70 % < 80 %, + 15 = 85 %
+
+
+def test_satisfaction_history_complaints_per_100_and_late_share_with_unanswered_tickets():
+    sales = _sales([(c, str(i), "2025-02-01", 10.0) for i, c in enumerate("abcd")])
+    complaints = pd.DataFrame({
+        "ticket_id": ["t1", "t2", "t3"],
+        "opened_at": pd.to_datetime(["2025-01-10 09:00", "2025-02-10 09:00", "2025-03-31 12:00"]),
+        "first_response_at": pd.to_datetime(["2025-01-10 10:00", "2025-02-13 09:00", None]),
+        "category": ["x", "y", "x"],
+    })
+    h = m.satisfaction_history(None, complaints, sales, promise_hours=48).set_index("period")
+    # t2 took 72 h; t3 is unanswered for 36 h at the end of the quarter: within the promise
+    assert h.loc["2025Q1", "complaints"] == 3
+    assert h.loc["2025Q1", "response_over_promise_share"] == pytest.approx(1 / 3)
+    assert h.loc["2025Q1", "complaints_per_100_customers"] == pytest.approx(75.0)
