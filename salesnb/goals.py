@@ -82,6 +82,22 @@ class Tables:
     promise_hours: float = 48.0
     start_month: int = 1
 
+    @property
+    def data_start(self) -> pd.Timestamp:
+        """First day of the month of the first sale."""
+        first = self.sales["order_date"].min()
+        return pd.Timestamp(first.year, first.month, 1)
+
+    def covers(self, period: Period) -> bool:
+        """Whether the sales data starts in or before the first month of ``period``
+        (a period the data starts inside of would look smaller than it was)."""
+        return len(self.sales) > 0 and period.start >= self.data_start
+
+    def months_of_history(self) -> int:
+        """Whole months from the first sale's month to the last sale."""
+        last = self.sales["order_date"].max()
+        return (last.year - self.data_start.year) * 12 + last.month - self.data_start.month + 1
+
     def scoped(self, scope: dict[str, str]) -> "Tables":
         """The same tables filtered to ``scope`` (tables without the column are left out)."""
         def cut(df):
@@ -473,9 +489,12 @@ def check_goals(goals: list[Goal], tables: Tables, report: Period, config: Works
                 baseline_period = deadline.year_ago()
             else:
                 baseline_period = latest
-            baseline = metric_value(g.metric, sub, baseline_period)
+            if tables.covers(baseline_period):
+                baseline = metric_value(g.metric, sub, baseline_period)
+            else:
+                reasons.append(("gl_r_partial_baseline", {"period": str(baseline_period), "start": tables.data_start.date().isoformat()}))
         measurable = bool(specific and baseline == baseline)
-        if specific and not measurable:
+        if specific and not measurable and baseline_period is not None and tables.covers(baseline_period):
             reasons.append(("gl_r_no_baseline", {"metric": g.metric}))
         relevant = g.theme is not None and g.theme in themes
         if not relevant:
@@ -755,7 +774,7 @@ def until(tables: Tables, period: Period) -> Tables:
 def narrate_cagr(result: "m.CAGRResult", lang: str) -> str:
     """The CAGR sentence, saying when history is shorter than asked."""
     if result.years < 2:
-        return t("gl_r_no_history", lang)
+        return t("gl_narr_cagr_none", lang, years=result.years)
     fields = {"cagr": pct(result.cagr, lang, signed=True), "first": result.first_year, "last": result.last_year}
     if result.shorter_than_requested:
         return t("gl_narr_cagr_short", lang, years=result.years, requested=result.requested_years, **fields)
@@ -766,18 +785,19 @@ def narrate_contribution(contrib: pd.DataFrame, by: str, lang: str, unit: str = 
     """Who drove the change and which group pulled the other way (or moved least)."""
     from .i18n import money
 
-    if contrib.empty or contrib["change"].abs().sum() == 0:
-        return t("not_available", lang)
+    if contrib.empty or contrib["revenue_prev_year"].sum() <= 0:
+        return t("gl_no_prev_year", lang)
     top = contrib.loc[contrib["change"].idxmax()]
     worst = contrib.loc[contrib["change"].idxmin()]
     return t("gl_narr_contribution", lang, top=top[by], share=pct(top["growth_share"], lang), worst=worst[by],
              worst_change=("+" if worst["change"] >= 0 else "") + money(worst["change"], unit, lang))
 
 
-def contribution_table(contrib: pd.DataFrame, by: str, lang: str, unit: str = "万元") -> pd.DataFrame:
-    """Revenue, share, growth and share of the change per group, formatted for display."""
+def contribution_table(contrib: pd.DataFrame, by: str, lang: str, unit: str = "万元", top: int = 12) -> pd.DataFrame:
+    """Revenue, share, growth and share of the change per group (the ``top`` largest), formatted for display."""
     from .i18n import money
 
+    contrib = contrib.head(top)
     return pd.DataFrame({
         t(by, lang): contrib[by],
         t("revenue", lang): [money(v, unit, lang) for v in contrib["revenue"]],
@@ -787,12 +807,18 @@ def contribution_table(contrib: pd.DataFrame, by: str, lang: str, unit: str = "�
     })
 
 
-def narrate_bottlenecks(findings: pd.DataFrame, lang: str, dimension_labels: dict[str, str] | None = None) -> str:
-    """How many findings, the most severe one, and the scope with the heaviest total."""
+def narrate_bottlenecks(findings: pd.DataFrame, lang: str, dimension_labels: dict[str, str] | None = None,
+                        months_of_history: int | None = None) -> str:
+    """How many findings, the most severe one, and the scope with the heaviest total.
+
+    With no findings and less than 24 months of history, it says the scan
+    could not compare two years rather than that all is well.
+    """
     if findings.empty:
+        if months_of_history is not None and months_of_history < 24:
+            return t("gl_narr_bottlenecks_short", lang, have=months_of_history)
         return t("gl_narr_no_bottlenecks", lang)
-    scopes = scope_summary(findings)
-    worst = scopes.iloc[0]
+    worst = scope_summary(findings).iloc[0]
     return t("gl_narr_bottlenecks", lang, n=len(findings), top=describe_bottlenecks(findings.head(1), lang, dimension_labels).iloc[0],
              scope=worst["scope"] or t("gl_company", lang), scope_n=int(worst["findings"]))
 
@@ -806,12 +832,14 @@ def narrate_forecast(forecasts: pd.DataFrame, lang: str, unit: str = "万元") -
              low=money(f["low"].sum(), unit, lang), high=money(f["high"].sum(), unit, lang))
 
 
-def forecast_table(forecasts: pd.DataFrame, lang: str, unit: str = "万元") -> pd.DataFrame:
-    """Forecast for the next quarters summed per region and product line, with the interval."""
+def forecast_table(forecasts: pd.DataFrame, lang: str, unit: str = "万元", top: int = 8) -> pd.DataFrame:
+    """Forecast for the next quarters summed per region and product line (the ``top`` largest of each), with the interval."""
     from .i18n import money
 
     f = forecasts.loc[forecasts["scope_type"] != "company"]
     sums = f.groupby(["scope_type", "scope"], sort=False)[["forecast", "low", "high"]].sum().reset_index()
+    sums = sums.sort_values("forecast", ascending=False).groupby("scope_type", sort=False).head(top)
+    sums = sums.sort_values(["scope_type", "forecast"], ascending=[False, False])
     return pd.DataFrame({
         t("gl_col_scope", lang): [f"{t(st, lang)} · {sc}" for st, sc in zip(sums["scope_type"], sums["scope"])],
         t("gl_forecast", lang): [money(v, unit, lang) for v in sums["forecast"]],
@@ -832,6 +860,10 @@ def narrate_customers(tables: Tables, period: Period, lang: str) -> str:
     """New customers, repurchase, churn and repeat purchase of the period, in one sentence."""
     nc = m.new_customers(tables.sales, period)
     r = m.retention(tables.sales, period, tables.window_months)
+    if r.base_customers == 0 or not tables.covers(Period.of(r.base_start, "quarter", period.start_month)):
+        return t("gl_narr_customers_short", lang, new=number(nc["new_customers"], lang), period=str(period),
+                 new_share=pct(nc["new_customer_revenue_share"], lang), months=2 * tables.window_months,
+                 have=tables.months_of_history(), repeat=pct(r.repeat_purchase_rate, lang))
     return t("gl_narr_customers", lang, new=number(nc["new_customers"], lang), period=str(period),
              new_share=pct(nc["new_customer_revenue_share"], lang), base=number(r.base_customers, lang),
              repurchase=pct(r.repurchase_rate, lang), churn=pct(r.churn_rate, lang), repeat=pct(r.repeat_purchase_rate, lang))

@@ -152,3 +152,12 @@ def test_the_scan_finds_the_south_west_story_in_the_sample(sample_findings):
     # other regions keep their promise
     others = sample_findings[(sample_findings["kind"] == "promise_broken") & (sample_findings["scope"] != "西南")]
     assert others.empty
+
+
+def test_a_baseline_year_the_data_starts_inside_is_not_measurable():
+    sales = _company()
+    late_start = sales[sales["order_date"] >= "2025-03-01"]  # 2025 is only partly in the data
+    c = goals.check_goals([_goal("g", growth=0.1)], goals.Tables(late_start), P, CONFIG).iloc[0]
+    assert c["baseline_period"] == "2025" and not c["measurable"] and c["verdict"] == "revise"
+    assert "2025 is not fully covered" in goals.goal_reasons(pd.DataFrame([c]), "en").iloc[0]
+    assert goals.Tables(late_start).months_of_history() == 7  # May … November 2025

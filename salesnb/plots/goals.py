@@ -35,9 +35,9 @@ def revenue_yoy(history: pd.DataFrame, lang: str, unit: str = "万元", last: in
     return finish(ax, t("gl_chart_revenue_yoy", lang), t("quarter", lang), ylabel)
 
 
-def growth_contribution(contrib: pd.DataFrame, by: str, lang: str, period, unit: str = "万元"):
-    """Each group's change in revenue against a year earlier, largest first: who drove the change."""
-    data = contrib.sort_values("change")
+def growth_contribution(contrib: pd.DataFrame, by: str, lang: str, period, unit: str = "万元", top: int = 12):
+    """Each group's change in revenue against a year earlier (the ``top`` largest groups): who drove the change."""
+    data = contrib.head(top).sort_values("change")
     factor, _ = _money_axis(unit, lang)
     unit = unit_label(report_unit(unit, lang), lang)
     fig, ax = plt.subplots(figsize=(8.5, max(3.0, 0.45 * len(data) + 1.2)))
