@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["artifacts_dir", "write_csv", "write_json", "record_metrics", "read_summary", "atomic_write_bytes"]
+__all__ = ["artifacts_dir", "write_csv", "write_csv_file", "write_xlsx", "write_json", "record_metrics", "read_summary", "atomic_write_bytes", "neutralise_formula", "neutralise_frame", "csv_bytes"]
 
 
 def artifacts_dir(output_dir: str | Path) -> Path:
@@ -43,10 +43,101 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell starting with one of these as a formula."""
+
+
+def neutralise_formula(value: Any) -> Any:
+    """A text value that a spreadsheet would run as a formula, made inert with a
+    leading apostrophe (numbers and other values unchanged).
+
+    >>> neutralise_formula("=SUM(A1)"), neutralise_formula("-5 %"), neutralise_formula(-5.0)
+    ("'=SUM(A1)", "'-5 %", -5.0)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with :func:`neutralise_formula` applied to every text cell,
+    column label and index label (formula injection through exported data)."""
+    out = df.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_string_dtype(values) or values.dtype == object:
+            out[column] = values.map(neutralise_formula, na_action="ignore")
+    out.columns = out.columns.map(lambda c: neutralise_formula(c) if isinstance(c, str) else c)
+    if isinstance(out.index, pd.MultiIndex):
+        out.index = out.index.set_levels([level.map(neutralise_formula) if level.dtype == object or pd.api.types.is_string_dtype(level) else level
+                                          for level in out.index.levels])
+    elif out.index.dtype == object or pd.api.types.is_string_dtype(out.index):
+        out.index = out.index.map(neutralise_formula)
+    return out
+
+
+def csv_bytes(df: pd.DataFrame, index: bool = False) -> bytes:
+    """``df`` as UTF-8 CSV with a BOM, formula-like text neutralised."""
+    return neutralise_frame(df).to_csv(index=index, lineterminator="\n").encode("utf-8-sig")
+
+
 def write_csv(df: pd.DataFrame, output_dir: str | Path, name: str, index: bool = False) -> Path:
-    """Write ``artifacts/<name>`` as UTF-8 CSV with a BOM (opens cleanly in Excel)."""
-    data = df.to_csv(index=index, lineterminator="\n").encode("utf-8-sig")
-    return atomic_write_bytes(artifacts_dir(output_dir) / name, data)
+    """Write ``artifacts/<name>`` as UTF-8 CSV with a BOM (opens cleanly in Excel).
+
+    Text cells starting with ``=``, ``+``, ``-``, ``@`` (or tab/CR) get a
+    leading apostrophe so that a spreadsheet does not run them as formulas.
+    """
+    return atomic_write_bytes(artifacts_dir(output_dir) / name, csv_bytes(df, index))
+
+
+def write_csv_file(df: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
+    """Like :func:`write_csv`, to any path (e.g. ``quarantine/sales.csv`` of a run)."""
+    return atomic_write_bytes(Path(path), csv_bytes(df, index))
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame] | pd.DataFrame, output_dir: str | Path, name: str, index: bool = False) -> Path:
+    """Write ``artifacts/<name>`` as an Excel workbook (one sheet per frame).
+
+    Text is always stored as text: a value starting with ``=``, ``+``, ``-``
+    or ``@`` is written as a text cell with Excel's quote prefix, so it is
+    shown as written and never evaluated (and reads back unchanged).
+    """
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    if isinstance(sheets, pd.DataFrame):
+        sheets = {"Sheet1": sheets}
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, frame in sheets.items():
+        sheet = workbook.create_sheet(str(title)[:31])
+        shown = frame.reset_index() if index else frame
+        sheet.append([_xlsx_value(c) for c in shown.columns])
+        for row in shown.itertuples(index=False):
+            sheet.append([_xlsx_value(v) for v in row])
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return atomic_write_bytes(artifacts_dir(output_dir) / name, buffer.getvalue())
+
+
+def _xlsx_value(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, (str, int, float, bool)) or hasattr(value, "isoformat"):
+        return value
+    return str(value)
 
 
 def _plain(value: Any) -> Any:
@@ -106,7 +197,8 @@ def record_metrics(output_dir: str | Path, step: str, metrics: Mapping[str, floa
         summary.update({k: _plain(v) for k, v in context.items()})
         summary.setdefault("metrics", {}).update(_plain(dict(metrics)))
         if metrics:
-            summary.setdefault("steps", {})[step] = sorted(metrics)
+            steps = summary.setdefault("steps", {})
+            steps[step] = sorted(set(steps.get(step, [])) | set(metrics))
         summary["metrics"] = dict(sorted(summary["metrics"].items()))
         summary["steps"] = dict(sorted(summary.get("steps", {}).items()))
         write_json(summary, output_dir, "summary.json")

@@ -86,6 +86,8 @@ class SurveyDesign(_Model):
     min_lost_share: float = Field(0.2, ge=0, le=1)
     allocation: Literal["proportional", "neyman"] = "proportional"
     seed: int = 2025
+    sample_size: int | None = Field(None, ge=1)
+    """Total sample of the next wave; default ``min_per_region`` × regions."""
 
 
 class Survey(_Model):
@@ -100,6 +102,125 @@ class Survey(_Model):
         if dup:
             raise ValueError(f"dimension keys must be unique, repeated: {', '.join(dup)}")
         return dims
+
+
+PROBLEM_TYPES = (
+    "slow_after_sales_response", "product_quality", "delivery_delay", "price_perception", "sales_competence",
+    "billing_errors", "training_gap", "spare_parts", "weak_acquisition", "high_churn",
+)
+"""The fixed vocabulary of diagnosed problem types (``diagnosis.json``); step 4 maps each to measures."""
+ProblemType = Literal[
+    "slow_after_sales_response", "product_quality", "delivery_delay", "price_perception", "sales_competence",
+    "billing_errors", "training_gap", "spare_parts", "weak_acquisition", "high_churn",
+]
+FishboneKey = Literal["people", "process", "product", "price", "channel", "environment"]
+
+
+class TextTheme(_Model):
+    """A qualitative code: comments, complaints or interview notes mentioning any keyword belong to the theme."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    en: str
+    zh: str
+    keywords: list[str] = Field(min_length=1)
+    """Matched as substrings, case-insensitively (Chinese needs no word boundaries)."""
+    problem_type: ProblemType | None = None
+    """The problem type a mention is evidence for."""
+
+
+_DEFAULT_TEXT_THEMES = [
+    TextTheme(key="after_sales_response", en="Slow after-sales response", zh="售后响应慢", problem_type="slow_after_sales_response",
+              keywords=["售后", "响应", "报修", "工程师", "回电", "占线", "没人跟进", "没有人跟进", "工程师迟迟", "排队", "回复慢",
+                        "after-sales", "after sales", "response time", "slow response", "no response", "waiting for"]),
+    TextTheme(key="product_quality", en="Product quality and faults", zh="产品质量与故障", problem_type="product_quality",
+              keywords=["质量", "故障", "损坏", "返修", "精度", "不稳定", "开裂", "坏了", "quality", "broken", "defect", "faulty"]),
+    TextTheme(key="delivery", en="Delivery and lead time", zh="交付与交期", problem_type="delivery_delay",
+              keywords=["交付", "交期", "到货", "发货", "延迟", "延期", "delivery", "delivered", "late", "shipping"]),
+    TextTheme(key="price", en="Price and value", zh="价格与性价比", problem_type="price_perception",
+              keywords=["价格", "涨价", "报价", "贵", "性价比", "优惠", "议价", "price", "expensive", "cost"]),
+    TextTheme(key="sales_service", en="Sales contact and competence", zh="销售对接与专业度", problem_type="sales_competence",
+              keywords=["销售代表", "销售经理", "销售只管", "对接人", "联系不上", "参数不熟", "sales rep", "salesperson"]),
+    TextTheme(key="billing", en="Invoices and billing", zh="发票与账务", problem_type="billing_errors",
+              keywords=["发票", "对账", "账务", "开票", "invoice", "billing"]),
+    TextTheme(key="training", en="Training and documentation", zh="培训与资料", problem_type="training_gap",
+              keywords=["培训", "教程", "说明文档", "技术资料", "操作", "training", "manual"]),
+    TextTheme(key="spare_parts", en="Spare parts", zh="备件供应", problem_type="spare_parts",
+              keywords=["备件", "库存", "spare part"]),
+]
+
+
+class TextAnalysis(_Model):
+    """How free text (comments, complaint descriptions, interview notes) is tokenised and coded."""
+
+    user_words: list[str] = Field(default_factory=lambda: ["售后响应", "报修", "工单", "性价比", "交期", "备件", "7×24"])
+    """Words jieba must keep whole (added to its dictionary)."""
+    stopwords: list[str] = Field(default_factory=list)
+    """Added to the built-in Chinese, English and Portuguese stop words."""
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    """Canonical term → variants counted as it (e.g. ``售后: [售后服务, 售后部]``)."""
+    themes: list[TextTheme] = Field(default_factory=lambda: list(_DEFAULT_TEXT_THEMES))
+    top_terms: int = Field(20, ge=1, le=200)
+    min_word_length: int = Field(2, ge=1, le=10)
+    quotes_per_theme: int = Field(3, ge=0, le=20)
+
+    @field_validator("themes")
+    @classmethod
+    def _unique_theme_keys(cls, themes: list[TextTheme]) -> list[TextTheme]:
+        keys = [x.key for x in themes]
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        if dup:
+            raise ValueError(f"theme keys must be unique, repeated: {', '.join(dup)}")
+        return themes
+
+
+class FishboneCategory(_Model):
+    key: FishboneKey
+    en: str
+    zh: str
+
+
+_DEFAULT_FISHBONE = [
+    FishboneCategory(key="people", en="People", zh="人"),
+    FishboneCategory(key="process", en="Process", zh="流程"),
+    FishboneCategory(key="product", en="Product", zh="产品"),
+    FishboneCategory(key="price", en="Price", zh="价格"),
+    FishboneCategory(key="channel", en="Channel", zh="渠道"),
+    FishboneCategory(key="environment", en="Environment", zh="环境"),
+]
+
+
+class DiagnosisSettings(_Model):
+    """Step 3's statistics and how evidence maps onto problem types."""
+
+    pareto_threshold: float = Field(0.8, gt=0, le=1)
+    """The vital few are the causes up to and including the one whose cumulative share reaches this."""
+    alpha: float = Field(0.05, gt=0, lt=1)
+    """Significance level of the change and gap tests."""
+    bootstrap: int = Field(200, ge=0, le=5000)
+    """Bootstrap resamples for the driver intervals (0 = none)."""
+    min_gap: float = Field(0.2, ge=0, le=4)
+    """A region is a problem segment when its 1–5 score trails the rest of the company by this much (and significantly)."""
+    target_score: float | None = Field(None, ge=1, le=5)
+    """Optional company-wide target for every dimension; without it the company gap is the fall against the previous period."""
+    text_problem_share: float = Field(0.1, ge=0, le=1)
+    """A problem type seen only in free text is listed when its theme is in at least this share of comments or interviews."""
+    dimension_problems: dict[str, ProblemType] = Field(default_factory=lambda: {
+        "quality": "product_quality", "response_speed": "slow_after_sales_response", "after_sales": "slow_after_sales_response",
+        "sales_professionalism": "sales_competence", "price": "price_perception"})
+    """Survey dimension → the problem type a low score is evidence for."""
+    complaint_problems: dict[str, ProblemType] = Field(default_factory=lambda: {
+        "售后响应慢": "slow_after_sales_response", "售后服务": "slow_after_sales_response", "产品质量": "product_quality",
+        "质量问题": "product_quality", "交付延迟": "delivery_delay", "物流": "delivery_delay", "价格争议": "price_perception",
+        "价格": "price_perception", "销售服务": "sales_competence", "发票账务": "billing_errors",
+        "after-sales": "slow_after_sales_response", "quality": "product_quality", "delivery": "delivery_delay",
+        "price": "price_perception", "billing": "billing_errors"})
+    """Complaint category → problem type (categories not listed stay in the Pareto, untyped)."""
+    problem_categories: dict[ProblemType, FishboneKey] = Field(default_factory=lambda: {
+        "slow_after_sales_response": "process", "product_quality": "product", "delivery_delay": "channel",
+        "price_perception": "price", "sales_competence": "people", "billing_errors": "process", "training_gap": "people",
+        "spare_parts": "channel", "weak_acquisition": "channel", "high_churn": "environment"})
+    """Problem type → fishbone bone."""
+    fishbone: list[FishboneCategory] = Field(default_factory=lambda: list(_DEFAULT_FISHBONE))
 
 
 class Retention(_Model):
@@ -151,6 +272,33 @@ class Planning(_Model):
     rate points for rates and shares, relative change for ``complaints``."""
 
 
+class MeasureEntry(_Model):
+    """A measure of the step-4 library: a new key adds one (all fields needed),
+    a built-in key replaces the fields given, ``disabled: true`` removes it."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    problem_type: str | None = None
+    en: str | None = None
+    zh: str | None = None
+    kpi: str | None = None
+    direction: Literal[-1, 1] | None = None
+    owner_en: str | None = None
+    owner_zh: str | None = None
+    weeks: int | None = Field(None, ge=1, le=104)
+    effort: int | None = Field(None, ge=1, le=5)
+    effect: float | None = None
+    disabled: bool = False
+
+
+class ImproveSettings(_Model):
+    """How step 4 turns problems into actions and judges them."""
+
+    top_problems: int = Field(3, ge=1, le=20)
+    """New planned actions come from this many highest-ranked problems (the best measure each)."""
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    """Significance level of the KPI tests on survey KPIs."""
+
+
 class Theme(_Model):
     key: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     en: str
@@ -200,6 +348,324 @@ class Benchmarks(_Model):
     repurchase_rate: Benchmark = Field(default_factory=Benchmark)
 
 
+import datetime as _dt  # noqa: E402 - used by the checks section below
+
+
+class UnknownCustomers(_Model):
+    """Rows naming a ``customer_id`` that is not in customers, as a share of each
+    table's rows with a customer id: above ``warn_above`` a warning, above
+    ``error_above`` an error (at or below ``warn_above`` an info note)."""
+
+    warn_above: float = Field(0.0, ge=0, le=1)
+    error_above: float = Field(0.05, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "UnknownCustomers":
+        if self.error_above < self.warn_above:
+            raise ValueError("error_above must be at least warn_above")
+        return self
+
+
+class ScaleDeclaration(_Model):
+    """A survey score column written on another scale than the contract's
+    (e.g. satisfaction 1–10 instead of 1–5) and how to convert it:
+    ``linear`` maps low…high onto the contract scale, ``none`` keeps the values
+    (e.g. an NPS asked 1–10, read with the usual 9–10 / 0–6 classes), or an
+    explicit ``{answer: value}`` table."""
+
+    low: int
+    high: int
+    convert: Literal["linear", "none"] | dict[int, float] = "linear"
+
+    @model_validator(mode="after")
+    def _range(self) -> "ScaleDeclaration":
+        if self.high <= self.low:
+            raise ValueError("high must be greater than low")
+        return self
+
+
+class Checks(_Model):
+    """Input checks of ``salesnb.io`` (robustness of real-world exports)."""
+
+    unknown_customers: UnknownCustomers = Field(default_factory=UnknownCustomers)
+    earliest_date: _dt.date = _dt.date(2000, 1, 1)
+    """Rows dated before this (or after the day of the run) are quarantined with a warning."""
+    scales: dict[str, ScaleDeclaration] = Field(default_factory=dict)
+    """Survey score column → its declared scale (``satisfaction: {low: 1, high: 10}``)."""
+
+
+# ---- step 2: breakdown, tiers, budget and the action plan -------------------------
+
+_DIMENSION_NAME = r"^[a-z][a-z0-9_]*$"
+
+
+def _one_node(scope: dict[str, str]) -> dict[str, str]:
+    if len(scope) != 1:
+        raise ValueError("scope must name exactly one dimension and node, e.g. {region: 华南}")
+    return scope
+
+
+class BreakdownOverride(_Model):
+    """A target fixed for one node of one dimension (``{scope: {region: 华南}, growth: 0.25}``)."""
+
+    scope: dict[str, str]
+    value: float | None = Field(None, ge=0)
+    """Target amount in the workspace currency."""
+    growth: float | None = Field(None, gt=-1)
+    """Relative to the node's actual in the base period (0.25 = +25 %)."""
+    note: str | None = None
+    """Why (e.g. "new channels"), shown next to the override."""
+
+    @model_validator(mode="after")
+    def _check(self) -> "BreakdownOverride":
+        _one_node(self.scope)
+        if (self.value is None) == (self.growth is None):
+            raise ValueError("give exactly one of 'value' or 'growth'")
+        return self
+
+
+class BreakdownTotal(_Model):
+    """Where the plan's total comes from: ``value`` (the plan year's amount), else
+    ``growth`` over the base period, else goal ``goal``; with none of them, the
+    company-wide revenue goal due in the plan year, else the base period
+    continued at its latest growth."""
+
+    value: float | None = Field(None, gt=0)
+    growth: float | None = Field(None, gt=-1)
+    goal: str | None = None
+
+
+class CustomerSplitSettings(_Model):
+    """How the total splits into existing and new customers."""
+
+    source: Literal["auto", "estimate", "new_share_goal", "repurchase_goal"] = "auto"
+    """``auto``: a new-customer revenue-share goal due in the plan year pins the new part; else a
+    repurchase-rate goal sets the rate of the estimate; else the estimate from history."""
+    new_share_goal: str | None = None
+    """Goal id (metric ``new_customer_revenue_share``); default: the first such goal."""
+    repurchase_goal: str | None = None
+    """Goal id (metric ``repurchase_rate``); default: the first such goal."""
+    spend_trend_cap: float = Field(0.3, ge=0, le=1)
+    """The yearly trend of spend per retained customer is capped at ±this."""
+
+
+class PhasingSettings(_Model):
+    grain: Literal["month", "quarter"] = "month"
+    by: list[str] = Field(default_factory=lambda: ["region", "product_line"])
+    """Dimensions whose own seasonality is estimated (cells inherit it)."""
+    prior_orders: float = Field(200, ge=0)
+    """Shrinkage strength: a node with n orders in the history gets weight n / (n + prior_orders)
+    on its own monthly profile and the rest on the company's."""
+
+
+class GrowthCheckSettings(_Model):
+    beyond_history_points: float = Field(0.10, ge=0)
+    """Flag a part whose implied growth beats its best year in the history by more than this (0.10 = 10 points)."""
+    shrink_below: float = Field(0.0, ge=-1, le=1)
+    """Flag a part whose implied growth is below this (0 = any shrinking)."""
+    min_share: float = Field(0.0, ge=0, le=1)
+    """Parts below this share of the total are listed but not flagged (too small to matter)."""
+
+
+class Breakdown(_Model):
+    """Step 2: how the plan's total is split (dimensions, method, overrides, phasing)."""
+
+    horizon: Literal["auto", "year", "quarter"] = "auto"
+    """What a run for period P plans: ``auto`` = the next fiscal year when P is a year or its last
+    quarter, else the next quarter."""
+    dimensions: list[str] = Field(default_factory=lambda: ["region", "product_line", "customer_type"])
+    """Sales or customer columns (``customer_type`` = new/existing, derived)."""
+    method: Literal["even", "history", "momentum", "potential", "blend"] = "blend"
+    weights: dict[Literal["even", "history", "momentum", "potential"], float] = Field(
+        default_factory=lambda: {"history": 0.5, "momentum": 0.5})
+    """Blend weights (``method: blend``)."""
+    lookback: int = Field(2, ge=1, le=10)
+    """Periods of the plan's length the history and momentum methods look back over."""
+    momentum_cap: float = Field(0.3, ge=0, le=1)
+    """A cell's yearly growth factor in the momentum method is capped at 1 ± this."""
+    potential: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """Driver per node for the potential method, e.g. ``{region: {华东: 320, …}}`` (market size)."""
+    potential_source: str | None = None
+    """What the driver is and where it comes from (shown in the report)."""
+    total: BreakdownTotal = Field(default_factory=BreakdownTotal)
+    overrides: list[BreakdownOverride] = Field(default_factory=list)
+    customer_split: CustomerSplitSettings = Field(default_factory=CustomerSplitSettings)
+    phasing: PhasingSettings = Field(default_factory=PhasingSettings)
+    rounding_unit: float = Field(1, gt=0)
+    """Targets are whole multiples of this amount (1 = one yuan)."""
+    checks: GrowthCheckSettings = Field(default_factory=GrowthCheckSettings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Breakdown":
+        if not self.dimensions or len(set(self.dimensions)) != len(self.dimensions):
+            raise ValueError("dimensions must be a non-empty list without repeats")
+        if any(w < 0 for w in self.weights.values()) or (self.method == "blend" and sum(self.weights.values()) <= 0):
+            raise ValueError("blend weights must be non-negative with a positive sum")
+        seen = set()
+        for o in self.overrides:
+            key = next(iter(o.scope.items()))
+            if key in seen:
+                raise ValueError(f"{key[0]} {key[1]} has more than one override")
+            seen.add(key)
+        return self
+
+
+class TierRule(_Model):
+    """A customer tier: conditions (all must hold; none = everyone left) and its care strategy."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    en: str
+    zh: str
+    top_share: float | None = Field(None, gt=0, le=1)
+    """Among the top this share of customers by revenue in the window (0.05 = top 5 %)."""
+    min_revenue: float | None = Field(None, ge=0)
+    min_orders: int | None = Field(None, ge=0)
+    min_rfm: int | None = Field(None, ge=3, le=15)
+    """Sum of the recency, frequency and monetary quintile scores (1–5 each)."""
+    at_risk: bool | None = None
+    """True: only customers showing a risk signal (``tiers.risk``); False: only those without."""
+    visits_per_year: float = Field(0, ge=0)
+    care_en: str = ""
+    care_zh: str = ""
+    budget_per_customer: float = Field(0, ge=0)
+    owner: str | None = None
+
+    @property
+    def has_conditions(self) -> bool:
+        return any(v is not None for v in (self.top_share, self.min_revenue, self.min_orders, self.min_rfm, self.at_risk))
+
+
+class TierRisk(_Model):
+    recency_days: int = Field(120, ge=1)
+    """No purchase in this many days before the period end."""
+    spend_drop: float = Field(0.5, gt=0, le=1)
+    """Or spend in the window fell by at least this share against the window before."""
+
+
+_DEFAULT_TIERS = [
+    TierRule(key="vip", en="VIP", zh="VIP客户", top_share=0.05, min_orders=4, at_risk=False, visits_per_year=12,
+             care_en="Dedicated account manager, monthly visit, exclusive events, priority service",
+             care_zh="专属客户经理、每月拜访、专属活动、优先服务", budget_per_customer=20000),
+    TierRule(key="key", en="Key", zh="重点客户", top_share=0.20, at_risk=False, visits_per_year=4,
+             care_en="Quarterly visit, annual user conference, value-added services",
+             care_zh="每季度拜访、年度用户大会、增值服务", budget_per_customer=6000),
+    TierRule(key="at_risk", en="At risk", zh="流失预警客户", top_share=0.5, at_risk=True, visits_per_year=2,
+             care_en="Win-back call within two weeks, service review, retention offer",
+             care_zh="两周内回访、服务复盘、挽留优惠", budget_per_customer=3000),
+    TierRule(key="ordinary", en="Ordinary", zh="普通客户", visits_per_year=0.5,
+             care_en="Newsletter, online service, seasonal offers", care_zh="电子简报、在线服务、节令优惠",
+             budget_per_customer=300),
+]
+
+
+class Tiers(_Model):
+    """客户分层: rules evaluated in order, the first that matches wins."""
+
+    window_months: int = Field(12, ge=1, le=36)
+    risk: TierRisk = Field(default_factory=TierRisk)
+    rules: list[TierRule] = Field(default_factory=lambda: list(_DEFAULT_TIERS))
+
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, rules: list[TierRule]) -> list[TierRule]:
+        keys = [r.key for r in rules]
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        if dup:
+            raise ValueError(f"tier keys must be unique, repeated: {', '.join(dup)}")
+        if not rules or rules[-1].has_conditions:
+            raise ValueError("the last tier must have no conditions (it takes every customer left)")
+        return rules
+
+
+class BudgetCategory(_Model):
+    """A budget line (预算): people, channels, materials, customer care …"""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    en: str
+    zh: str
+    amount: float | None = Field(None, ge=0)
+    items: dict[str, float] = Field(default_factory=dict)
+    """Sub-lines (e.g. ``{commission: 6500000, hiring: 2500000}``); ``amount`` defaults to their sum."""
+    allocate: bool = True
+    """Spread over the plan's nodes by priority; False keeps it central (headquarters)."""
+
+    @model_validator(mode="after")
+    def _amount(self) -> "BudgetCategory":
+        if any(v < 0 for v in self.items.values()):
+            raise ValueError("budget items must not be negative")
+        if self.amount is None and not self.items:
+            raise ValueError("give 'amount' or 'items'")
+        if self.amount is not None and self.items and abs(self.amount - sum(self.items.values())) > 0.5:
+            raise ValueError(f"amount {self.amount:,.0f} differs from the sum of its items {sum(self.items.values()):,.0f}")
+        return self
+
+    @property
+    def total(self) -> float:
+        return float(self.amount if self.amount is not None else sum(self.items.values()))
+
+
+class BudgetLimit(_Model):
+    scope: dict[str, str]
+    min_share: float | None = Field(None, ge=0, le=1)
+    max_share: float | None = Field(None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> "BudgetLimit":
+        _one_node(self.scope)
+        if self.min_share is not None and self.max_share is not None and self.min_share > self.max_share:
+            raise ValueError("min_share is above max_share")
+        return self
+
+
+class Budget(_Model):
+    """预算: categories, spread over the plan's nodes by a priority score."""
+
+    categories: list[BudgetCategory] = Field(default_factory=list)
+    allocate_by: list[str] = Field(default_factory=lambda: ["region"])
+    strategic_weights: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """Dimension → node → weight (default 1), e.g. core product lines 1.5."""
+    min_share: float = Field(0.0, ge=0, le=1)
+    """Every node gets at least this share of each allocated category."""
+    limits: list[BudgetLimit] = Field(default_factory=list)
+    flag_ratio: float = Field(1.5, gt=1)
+    """A node whose budget per unit of target is above this × the company's is over-funded, below 1/this under-funded."""
+
+    @field_validator("categories")
+    @classmethod
+    def _unique(cls, cats: list[BudgetCategory]) -> list[BudgetCategory]:
+        keys = [c.key for c in cats]
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        if dup:
+            raise ValueError(f"budget category keys must be unique, repeated: {', '.join(dup)}")
+        return cats
+
+
+class PlanAction(_Model):
+    """One action of the plan: acquisition (by channel), care (by tier) or support (training, materials)."""
+
+    id: str
+    kind: Literal["acquisition", "care", "support"]
+    en: str
+    zh: str
+    channel: str | None = None
+    owner: str = Field(min_length=1)
+    start: _dt.date
+    due: _dt.date
+    budget: float = Field(0, ge=0)
+    category: str | None = None
+    """Budget category key the money comes from."""
+    serves: dict[str, str] = Field(default_factory=dict)
+    """The target it serves: ``{region: 华南}``, ``{customer_type: new}``, ``{tier: vip}`` …"""
+    goal: str | None = None
+    kpi: str | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> "PlanAction":
+        if self.due < self.start:
+            raise ValueError(f"due {self.due} is before start {self.start}")
+        return self
+
+
 class WorkspaceConfig(_Model):
     """Everything ``workspace.yaml`` may say."""
 
@@ -207,6 +673,8 @@ class WorkspaceConfig(_Model):
     calendar: Calendar = Field(default_factory=Calendar)
     tables: dict[Literal["sales", "customers", "surveys", "complaints", "interviews", "actions"], TableSource] = Field(default_factory=dict)
     survey: Survey = Field(default_factory=Survey)
+    text: TextAnalysis = Field(default_factory=TextAnalysis)
+    diagnosis: DiagnosisSettings = Field(default_factory=DiagnosisSettings)
     retention: Retention = Field(default_factory=Retention)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     themes: list[Theme] = Field(default_factory=list)
@@ -214,6 +682,13 @@ class WorkspaceConfig(_Model):
     benchmarks: Benchmarks = Field(default_factory=Benchmarks)
     bottlenecks: Bottlenecks = Field(default_factory=Bottlenecks)
     planning: Planning = Field(default_factory=Planning)
+    checks: Checks = Field(default_factory=Checks)
+    breakdown: Breakdown = Field(default_factory=Breakdown)
+    tiers: Tiers = Field(default_factory=Tiers)
+    budget: Budget = Field(default_factory=Budget)
+    action_plan: list[PlanAction] = Field(default_factory=list)
+    measures: list[MeasureEntry] = Field(default_factory=list)
+    improve: ImproveSettings = Field(default_factory=ImproveSettings)
 
     @model_validator(mode="after")
     def _goal_ids_unique(self) -> "WorkspaceConfig":

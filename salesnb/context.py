@@ -114,6 +114,21 @@ class StepContext:
         """Write ``artifacts/<name>``."""
         return artifacts.write_csv(df, self.output_dir, name)
 
+    def earlier_artifact(self, name: str):
+        """An artifact an earlier step of this run wrote (``.json`` → dict, ``.csv`` → DataFrame), or None.
+
+        Steps 2 and 4 run after 1 and 3 and read their results this way; run
+        alone in JupyterLab they find whatever the last run into ``output_dir`` left.
+        """
+        import json
+
+        path = self.output_dir / "artifacts" / name
+        if not path.is_file():
+            return None
+        if path.suffix == ".json":
+            return json.loads(path.read_text(encoding="utf-8"))
+        return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+
 
 def open_step(workspace: str | Path, period: str, lang: str, output_dir: str | Path) -> StepContext:
     """Load and validate ``workspace`` and parse ``period`` under its fiscal calendar."""

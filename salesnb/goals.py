@@ -82,6 +82,13 @@ class Tables:
     promise_hours: float = 48.0
     start_month: int = 1
 
+    @classmethod
+    def of(cls, ctx) -> "Tables":
+        """The tables of a notebook's :class:`~salesnb.context.StepContext`, cut at the end of its period."""
+        full = cls(ctx.sales, ctx.surveys, ctx.complaints, ctx.config.retention.window_months,
+                   ctx.config.thresholds.response_promise_hours, ctx.period.start_month)
+        return until(full, ctx.period)
+
     @property
     def data_start(self) -> pd.Timestamp:
         """First day of the month of the first sale."""
@@ -648,16 +655,6 @@ def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConf
 
 
 # ---------------------------------------------------------------- report tables
-
-def _tables_of(ctx) -> Tables:
-    full = Tables(ctx.sales, ctx.surveys, ctx.complaints, ctx.config.retention.window_months,
-                  ctx.config.thresholds.response_promise_hours, ctx.period.start_month)
-    return until(full, ctx.period)
-
-
-Tables.of = staticmethod(_tables_of)
-Tables.of.__doc__ = "The step-1 tables of a notebook's :class:`~salesnb.context.StepContext` (duck-typed)."
-
 
 def period_metrics(tables: Tables, period: Period) -> dict[str, float | int]:
     """Every step-1 headline metric of ``period`` (the ``summary.json`` keys).

@@ -1,38 +1,697 @@
-"""Improvement measures and the action register (step 4).
+"""Step 4: measures for diagnosed problems, the action register and the PDCA loop.
 
-The register is the workspace's ``actions`` table (改进措施跟踪表): problem,
-measure, owner, start, due, KPI, baseline, target, status. It is kept across
-periods; salesnb reads it and never rewrites the analyst's file.
+- :func:`measure_library` — the built-in mapping from problem type to candidate
+  measures (KPI, direction, owner role, duration, effort, expected effect),
+  editable from ``workspace.yaml`` (``measures:``: add, replace by key, disable).
+- :func:`propose` — for each ranked problem of ``diagnosis.json`` (and step 1's
+  acquisition and churn bottlenecks), the fitting measures with impact, effort
+  and an impact–effort class.
+- :func:`update_register` — the register (改进措施跟踪表) with new proposals added
+  as ``planned``, never duplicating an open action for the same problem and
+  segment and never deleting a row; :func:`publish_register` writes it into the
+  workspace after keeping the replaced version under ``actions.history/``.
+- :func:`track` — every action opened in an earlier period judged on its KPI
+  (baseline at opening against now, with step 3's tests for survey KPIs).
+- :func:`goal_attainment` — each step-1 goal against the actual to date.
+
+The register is the one file in a workspace that salesnb writes, and only at
+the end of a successful ``salesnb run``; everything else is read-only.
 """
 from __future__ import annotations
 
+import math
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
+from . import metrics as m
+from .errors import DataError, Problem
+from .goals import FLOW_METRICS, LOWER_IS_BETTER, METRICS, Tables, metric_value
 from .periods import Period
 
-__all__ = ["register_status", "CLOSED_STATUSES"]
+__all__ = [
+    "Measure", "BUILTIN_MEASURES", "measure_library", "kpi_value", "propose", "REGISTER_COLUMNS", "OPEN_STATUSES",
+    "CLOSED_STATUSES", "register_status", "validate_register", "update_register", "write_register", "publish_register",
+    "track", "goal_attainment", "segment_of", "parse_segment", "problems_from", "kpi_label", "format_kpi", "proposal_table",
+    "register_table", "tracking_table", "attainment_table", "decisions", "summary_metrics",
+]
 
-CLOSED_STATUSES = ("done", "cancelled")
+OPEN_STATUSES = ("planned", "in_progress")
+CLOSED_STATUSES = ("done", "dropped")
+REGISTER_COLUMNS = ["action_id", "problem", "measure", "owner", "start", "due", "kpi", "segment", "baseline", "target", "status",
+                    "period_opened", "period_closed", "notes"]
 
 
-def register_status(actions: pd.DataFrame, period: Period) -> dict[str, int]:
-    """Counts of the register at the end of ``period``.
+@dataclass(frozen=True)
+class Measure:
+    """A candidate measure for one problem type.
 
-    An action is *overdue* when its status says so, or when it is still open
-    and its due date is before the period's end.
+    ``kpi`` is a metric :func:`kpi_value` computes (a name of
+    :data:`salesnb.goals.METRICS`, ``median_first_response_hours`` or
+    ``dim:<dimension key>`` for a 1–5 survey dimension mean); ``direction`` is
+    +1 when the KPI should rise; ``effect`` is the planned change of the KPI —
+    relative for amounts and shares (−0.5 = halve), points for NPS and 1–5
+    scores; ``effort`` runs from 1 (a memo) to 5 (a new organisation).
+    """
+
+    key: str
+    problem_type: str
+    en: str
+    zh: str
+    kpi: str
+    direction: int
+    owner_en: str
+    owner_zh: str
+    weeks: int
+    effort: int
+    effect: float
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def owner(self, lang: str) -> str:
+        return self.owner_zh if lang == "zh" else self.owner_en
+
+
+def _m(*args) -> Measure:
+    return Measure(*args)
+
+
+BUILTIN_MEASURES: tuple[Measure, ...] = (
+    _m("channel_mix", "weak_acquisition", "Shift the channel mix toward short-video ads and industry platforms", "调整获客渠道组合：增加短视频广告与行业平台投放",
+       "new_customers", +1, "Marketing manager", "市场经理", 26, 3, 0.20),
+    _m("differentiation_pitch", "weak_acquisition", "Sharpen the sales pitch on what sets our products apart", "提炼差异化卖点，优化销售话术",
+       "new_customers", +1, "Sales director", "销售总监", 12, 2, 0.10),
+    _m("loyalty_offers", "high_churn", "Loyalty offers for existing customers (renewal discounts, service packages)", "老客户忠诚度计划（续约优惠、服务套餐）",
+       "churn_rate", -1, "Key-account manager", "大客户经理", 26, 2, -0.25),
+    _m("customer_success", "high_churn", "Customer-success managers for key accounts with quarterly business reviews", "为重点客户配备客户成功经理，按季度回访",
+       "churn_rate", -1, "Customer-success lead", "客户成功负责人", 26, 4, -0.35),
+    _m("hotline_7x24", "slow_after_sales_response", "7×24 service hotline with a 2-hour response promise", "开通7×24小时服务热线，承诺2小时内响应",
+       "response_over_promise_share", -1, "After-sales service manager", "售后服务经理", 12, 4, -0.60),
+    _m("dispatch_redesign", "slow_after_sales_response", "Redesign ticket dispatch and escalation (first response owner per region)", "优化工单派单与升级流程（各区域首响责任人）",
+       "median_first_response_hours", -1, "After-sales service manager", "售后服务经理", 8, 2, -0.40),
+    _m("quality_8d", "product_quality", "8D root-cause analysis of the top failure modes with suppliers", "针对主要故障模式与供应商开展8D根因分析",
+       "dim:quality", +1, "Quality manager", "质量经理", 16, 3, 0.30),
+    _m("delivery_promise", "delivery_delay", "Order tracking and a confirmed delivery date on every order", "订单全程跟踪，每单确认交期",
+       "complaints", -1, "Supply-chain manager", "供应链经理", 12, 3, -0.15),
+    _m("value_selling", "price_perception", "Value selling: ROI calculator and total-cost-of-ownership sheets", "价值销售：投资回报测算与全生命周期成本对比",
+       "dim:price", +1, "Product marketing manager", "产品市场经理", 12, 2, 0.25),
+    _m("tiered_pricing", "price_perception", "Tiered offers (basic / standard / premium service levels)", "推出分级方案（基础/标准/高级服务）",
+       "dim:price", +1, "Pricing manager", "定价经理", 16, 3, 0.35),
+    _m("sales_training", "sales_competence", "Monthly product and application training for the sales force", "每月开展新产品与应用培训",
+       "dim:sales_professionalism", +1, "Sales enablement manager", "销售赋能经理", 12, 2, 0.30),
+    _m("billing_check", "billing_errors", "Four-eyes check of invoices before they are sent", "发票寄出前双人复核",
+       "complaints", -1, "Finance manager", "财务经理", 8, 1, -0.10),
+    _m("customer_training", "training_gap", "Customer training sessions and simpler manuals", "客户操作培训与简明操作手册",
+       "satisfaction_mean", +1, "Technical support lead", "技术支持主管", 12, 2, 0.15),
+    _m("regional_spares", "spare_parts", "Regional spare-parts stock for the most used parts", "在各区域备齐常用备件",
+       "response_over_promise_share", -1, "Supply-chain manager", "供应链经理", 16, 3, -0.30),
+)
+
+_POINTS = {"nps", "satisfaction_mean"}  # KPIs whose effect is in points, like every dim:<key>
+
+
+def measure_library(config=None) -> pd.DataFrame:
+    """The measures in force: built-ins, then ``workspace.yaml`` ``measures:`` entries
+    (same key = replace, new key = add, ``disabled: true`` = remove).
 
     Examples
     --------
-    >>> a = pd.DataFrame({"status": ["done", "in_progress", "planned", "overdue"],
+    >>> lib = measure_library()
+    >>> lib.loc[lib["key"] == "hotline_7x24", "kpi"].item()
+    'response_over_promise_share'
+    """
+    from .errors import ConfigError
+
+    library = {mm.key: asdict(mm) for mm in BUILTIN_MEASURES}
+    problems = []
+    for i, entry in enumerate(getattr(config, "measures", None) or []):
+        data = entry.model_dump() if hasattr(entry, "model_dump") else dict(entry)
+        if data.pop("disabled", False):
+            library.pop(data["key"], None)
+            continue
+        base = library.get(data["key"], {})
+        merged = {**base, **{k: v for k, v in data.items() if v is not None}}
+        missing = [f for f in Measure.__dataclass_fields__ if f not in merged]
+        problems += [Problem("workspace.yaml", None, f"measures.{i}.{f}", None, "required for a new measure") for f in missing]
+        library[data["key"]] = merged
+    if problems:
+        raise ConfigError(problems, f"{len(problems)} problem(s) in workspace.yaml measures")
+    return pd.DataFrame(list(library.values()), columns=list(Measure.__dataclass_fields__))
+
+
+# ---------------------------------------------------------------- KPIs and segments
+
+def segment_of(scope: dict | None) -> str:
+    """Register text of a scope: ``company`` or ``region=西南`` (several regions joined by ``|``)."""
+    if not scope:
+        return "company"
+    parts = []
+    for col, val in scope.items():
+        vals = val if isinstance(val, (list, tuple)) else [val]
+        parts.append(f"{col}={'|'.join(str(v) for v in vals)}")
+    return ";".join(parts)
+
+
+def parse_segment(text: str | None) -> dict[str, list[str]]:
+    """Inverse of :func:`segment_of`.
+
+    >>> parse_segment("region=西南|华南")
+    {'region': ['西南', '华南']}
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() in ("", "company"):
+        return {}
+    out = {}
+    for part in str(text).split(";"):
+        col, _, vals = part.partition("=")
+        out[col.strip()] = [v.strip() for v in vals.split("|") if v.strip()]
+    return out
+
+
+def _cut(tables: Tables, segment: dict[str, list[str]]) -> Tables:
+    def cut(df):
+        if df is None:
+            return None
+        mask = pd.Series(True, index=df.index)
+        for col, vals in segment.items():
+            if col not in df:
+                return None
+            mask &= df[col].isin(vals)
+        return df.loc[mask]
+
+    return Tables(cut(tables.sales), cut(tables.surveys), cut(tables.complaints), tables.window_months, tables.promise_hours, tables.start_month)
+
+
+def kpi_value(kpi: str, tables: Tables, period: Period, segment: dict[str, list[str]] | None = None) -> float:
+    """Value of a KPI over ``period`` in ``segment`` (NaN when it cannot be computed)."""
+    sub = _cut(tables, segment or {})
+    nan = float("nan")
+    if kpi.startswith("dim:"):
+        col = kpi[4:]
+        if sub.surveys is None or col not in sub.surveys:
+            return nan
+        return m.csat(sub.surveys.loc[period.contains(sub.surveys["survey_date"]), col]).mean
+    if kpi == "median_first_response_hours":
+        if sub.complaints is None:
+            return nan
+        return m.complaint_summary(sub.complaints, period, tables.promise_hours)["median_first_response_hours"]
+    if kpi not in METRICS:
+        return nan
+    if sub.sales is None:
+        return nan
+    return metric_value(kpi, sub, period)
+
+
+def _target(kpi: str, baseline: float, effect: float) -> float:
+    if baseline != baseline:
+        return float("nan")
+    if kpi in _POINTS or kpi.startswith("dim:"):
+        value = baseline + effect
+        return min(value, 5.0) if kpi.startswith("dim:") or kpi == "satisfaction_mean" else min(value, 100.0)
+    value = baseline * (1 + effect)
+    return min(max(value, 0.0), 1.0) if kpi not in FLOW_METRICS and kpi != "median_first_response_hours" else max(value, 0.0)
+
+
+# ---------------------------------------------------------------- proposals
+
+_BOTTLENECK_TYPES = {"weak_acquisition": "weak_acquisition", "rising_churn": "high_churn"}
+
+
+def problems_from(diagnosis: dict | None, bottlenecks: pd.DataFrame | None = None) -> list[dict]:
+    """The ranked problems of ``diagnosis.json`` plus step 1's acquisition and churn
+    bottlenecks that the diagnosis does not already name (same type and segment)."""
+    problems = [dict(p) for p in (diagnosis or {}).get("problems", [])]
+    seen = {(p["type"], segment_of(p.get("segment"))) for p in problems}
+    if bottlenecks is not None and len(bottlenecks):
+        for row in bottlenecks.itertuples():
+            ptype = _BOTTLENECK_TYPES.get(row.kind)
+            if ptype is None:
+                continue
+            segment = {} if row.scope_type == "company" else {row.scope_type: [row.scope]}
+            if (ptype, segment_of(segment)) in seen:
+                continue
+            seen.add((ptype, segment_of(segment)))
+            problems.append({"rank": None, "type": ptype, "segment": segment, "impact": None, "basis": "bottleneck",
+                             "severity": float(row.severity), "statement": None})
+    return problems
+
+
+def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period: Period, lang: str = "en") -> pd.DataFrame:
+    """Every fitting measure for every problem, with impact, effort and priority.
+
+    ``impact`` is the problem's impact (driver weight × gap × revenue affected,
+    from ``diagnosis.json``) scaled to 0–1 by the largest one; problems without
+    one (complaint or text evidence only, step-1 bottlenecks) get their
+    bottleneck severity scaled the same way, else 0.25. ``quadrant``:
+    quick win (impact ≥ 0.5, effort ≤ 3), major project (impact ≥ 0.5),
+    fill-in (effort ≤ 3), thankless. ``priority`` = impact ÷ effort.
+    Baseline = the KPI in the problem's segment over ``period``; target = the
+    baseline moved by the measure's planned effect.
+    """
+    impacts = [p.get("impact") for p in problems if p.get("impact")]
+    top = max(impacts) if impacts else None
+    severities = [p.get("severity") for p in problems if p.get("severity")]
+    top_sev = max(severities) if severities else None
+    start = period.end_exclusive
+    rows = []
+    for order, p in enumerate(problems, start=1):
+        if p.get("impact") and top:
+            impact = float(p["impact"]) / top
+        elif p.get("severity") and top_sev:
+            impact = 0.8 * float(p["severity"]) / top_sev
+        else:
+            impact = 0.25
+        segment = {k: (v if isinstance(v, list) else [v]) for k, v in (p.get("segment") or {}).items()}
+        for mm in library.loc[library["problem_type"] == p["type"]].itertuples():
+            baseline = kpi_value(mm.kpi, tables, period, segment)
+            rows.append({
+                "problem_rank": p.get("rank") or order, "problem": p["type"], "segment": segment_of(segment),
+                "statement": (p.get("statement") or {}).get(lang) if isinstance(p.get("statement"), dict) else None,
+                "measure_key": mm.key, "measure": mm.zh if lang == "zh" else mm.en, "kpi": mm.kpi, "direction": mm.direction,
+                "owner": mm.owner_zh if lang == "zh" else mm.owner_en,
+                "start": start, "due": start + pd.Timedelta(weeks=int(mm.weeks)), "baseline": baseline,
+                "target": _target(mm.kpi, baseline, mm.effect), "impact": impact, "effort": int(mm.effort),
+            })
+    out = pd.DataFrame(rows, columns=["problem_rank", "problem", "segment", "statement", "measure_key", "measure", "kpi", "direction", "owner",
+                                      "start", "due", "baseline", "target", "impact", "effort"])
+    out["priority"] = out["impact"] / out["effort"]
+    out["quadrant"] = np.select([(out["impact"] >= 0.5) & (out["effort"] <= 3), out["impact"] >= 0.5, out["effort"] <= 3],
+                                ["quick_win", "major_project", "fill_in"], default="thankless")
+    return out.sort_values(["problem_rank", "priority"], ascending=[True, False]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the register
+
+def register_status(actions: pd.DataFrame, period: Period) -> dict[str, int]:
+    """Counts of the register at the end of ``period``: open (planned or in
+    progress), done, overdue (open with a due date before the period's end).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"status": ["done", "in_progress", "planned", "dropped"],
     ...                   "due": pd.to_datetime(["2025-11-01", "2025-11-01", "2026-03-31", "2025-12-01"])})
     >>> register_status(a, Period.parse("2025Q4"))
-    {'n': 4, 'done': 1, 'open': 3, 'overdue': 2}
+    {'n': 4, 'done': 1, 'open': 2, 'overdue': 1}
     """
-    closed = actions["status"].isin(CLOSED_STATUSES)
-    late = (~closed) & ((actions["status"] == "overdue") | (actions["due"] < period.end_exclusive - pd.Timedelta(days=1)))
+    open_ = actions["status"].isin(OPEN_STATUSES)
+    late = open_ & (actions["due"] < period.end_exclusive)
+    return {"n": int(len(actions)), "done": int((actions["status"] == "done").sum()), "open": int(open_.sum()), "overdue": int(late.sum())}
+
+
+def validate_register(actions: pd.DataFrame, file: str = "actions.xlsx") -> None:
+    """Rules the data contract cannot express: a due date before the start and a blank owner.
+
+    The index is the source line (Excel row), as :func:`salesnb.io.read_table` returns it.
+    """
+    problems = []
+    for line, row in actions.iterrows():
+        if pd.notna(row.get("start")) and pd.notna(row.get("due")) and row["due"] < row["start"]:
+            problems.append(Problem(file, int(line), "due", str(row["due"].date()), f"must not be before start ({row['start'].date()})"))
+        if not str(row.get("owner") if pd.notna(row.get("owner")) else "").strip():
+            problems.append(Problem(file, int(line), "owner", None, "must not be blank: every action needs an owner"))
+    if problems:
+        raise DataError(problems, f"{len(problems)} problem(s) in the action register {file}; it was left untouched")
+
+
+def update_register(register: pd.DataFrame | None, proposals: pd.DataFrame, period: Period, top_problems: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The register with the best measure of each of the ``top_problems``
+    highest-ranked problems added as ``planned``.
+
+    Rows already in the register are kept exactly (people edit them in
+    Excel); a proposal is skipped when an open action exists for the same
+    problem and segment. Returns (updated register, the rows added).
+    """
+    reg = register.copy() if register is not None else pd.DataFrame(columns=REGISTER_COLUMNS)
+    for col in REGISTER_COLUMNS:
+        if col not in reg:
+            reg[col] = pd.NA
+    reg = reg.reset_index(drop=True)
+    open_keys = {(str(p), str(s) if pd.notna(s) else "company") for p, s, st in zip(reg["problem"], reg["segment"], reg["status"]) if st in OPEN_STATUSES}
+    best = proposals.sort_values(["problem_rank", "priority"], ascending=[True, False]).drop_duplicates(["problem", "segment"])
+    ranks = sorted(best["problem_rank"].unique())[:top_problems]
+    best = best[best["problem_rank"].isin(ranks)]
+    existing = set(reg["action_id"].astype(str))
+    added = []
+    n = 0
+    for row in best.itertuples():
+        if (row.problem, row.segment) in open_keys:
+            continue
+        n += 1
+        action_id = f"A{period}-{n:02d}"
+        while action_id in existing:
+            n += 1
+            action_id = f"A{period}-{n:02d}"
+        existing.add(action_id)
+        added.append({"action_id": action_id, "problem": row.problem, "measure": row.measure, "owner": row.owner, "start": row.start,
+                      "due": row.due, "kpi": row.kpi, "segment": row.segment, "baseline": row.baseline, "target": row.target,
+                      "status": "planned", "period_opened": str(period), "period_closed": pd.NA, "notes": pd.NA})
+    added_df = pd.DataFrame(added, columns=REGISTER_COLUMNS)
+    out = pd.concat([reg, added_df], ignore_index=True) if len(added_df) else reg
+    return out[REGISTER_COLUMNS + [c for c in out.columns if c not in REGISTER_COLUMNS]], added_df
+
+
+def _safe_text(value):
+    """Neutralise spreadsheet formulas in text cells (=, +, -, @ at the start)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def write_register(register: pd.DataFrame, path: str | Path, period: Period) -> Path:
+    """Write the register as ``.xlsx`` (sheet ``actions``, plus ``_salesnb`` saying which period it was written for)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shown = register.copy()
+    for col in shown.columns:
+        if shown[col].dtype == object or pd.api.types.is_string_dtype(shown[col]):
+            shown[col] = shown[col].map(_safe_text)
+    for col in ("start", "due"):
+        shown[col] = pd.to_datetime(shown[col]).dt.date
+    tmp = path.with_name(f".{path.name}.tmp")
+    with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+        shown.to_excel(xw, sheet_name="actions", index=False)
+        pd.DataFrame({"key": ["written_for_period", "note"],
+                      "value": [str(period), "Edit owners, dates and statuses on the actions sheet; salesnb keeps every row."]}).to_excel(
+            xw, sheet_name="_salesnb", index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def _written_for(path: Path) -> str:
+    try:
+        meta = pd.read_excel(path, sheet_name="_salesnb", dtype=str)
+        return str(meta.set_index("key").loc["written_for_period", "value"])
+    except Exception:  # noqa: BLE001 - a register the analyst started by hand
+        return "initial"
+
+
+def publish_register(workspace: str | Path, updated: str | Path, period: Period, current: str | Path | None = None) -> Path:
+    """Put the run's updated register into the workspace as ``actions.xlsx``.
+
+    The file it replaces (``current``, default the workspace's ``actions.xlsx``
+    or ``actions.csv``) is first copied to ``actions.history/<period it was
+    written for>.xlsx`` (or ``.csv``); an existing history file is never
+    overwritten (a ``-2``, ``-3`` … suffix is added). Writes are atomic.
+    """
+    root = Path(workspace)
+    target = root / "actions.xlsx"
+    current = Path(current) if current else next((p for p in (root / "actions.xlsx", root / "actions.csv") if p.exists()), None)
+    if current is not None and current.exists():
+        history = root / "actions.history"
+        history.mkdir(exist_ok=True)
+        label = _written_for(current) if current.suffix == ".xlsx" else "initial"
+        keep = history / f"{label}{current.suffix}"
+        k = 2
+        while keep.exists():
+            keep = history / f"{label}-{k}{current.suffix}"
+            k += 1
+        shutil.copy2(current, keep)
+    tmp = root / ".actions.xlsx.tmp"
+    shutil.copy2(updated, tmp)
+    os.replace(tmp, target)
+    if current is not None and current.exists() and current != target:
+        current.unlink()  # the CSV register now lives on as actions.xlsx; its last version is in actions.history/
+    return target
+
+
+# ---------------------------------------------------------------- tracking
+
+def _survey_test(kpi: str, tables: Tables, segment: dict, before: Period, now: Period):
+    from .survey import nps_change_test, welch_test
+
+    sub = _cut(tables, segment)
+    if sub.surveys is None:
+        return None
+    a = sub.surveys.loc[now.contains(sub.surveys["survey_date"])]
+    b = sub.surveys.loc[before.contains(sub.surveys["survey_date"])]
+    if kpi == "nps":
+        return nps_change_test(m.nps(a["nps"]), m.nps(b["nps"]))
+    col = kpi[4:] if kpi.startswith("dim:") else ("satisfaction" if kpi == "satisfaction_mean" else None)
+    if col is None or col not in a:
+        return None
+    return welch_test(a[col], b[col])
+
+
+def track(register: pd.DataFrame, tables: Tables, period: Period, alpha: float = 0.05) -> pd.DataFrame:
+    """Judge every action opened before ``period`` on its KPI.
+
+    For each: the baseline (the register's, measured when it was opened), the
+    KPI now in the action's segment, the change, and for survey KPIs (NPS,
+    satisfaction, ``dim:`` scores) the two-sided test of step 3 between the
+    answers of the opening period and of ``period`` (NPS: z; means: Welch).
+
+    Verdicts: *effective* — moved the right way, significantly for survey
+    KPIs, otherwise by at least half the planned change (target − baseline);
+    *ineffective* — moved the wrong way significantly, or the due date has
+    passed without an effect; *not yet* — otherwise; *no data* — the KPI
+    cannot be computed. Dropped actions are not judged. ``overdue`` flags open
+    actions past their due date.
+    """
+    rows = []
+    for row in register.itertuples():
+        opened = str(row.period_opened) if pd.notna(row.period_opened) else None
+        if row.status == "dropped" or opened is None:
+            continue
+        try:
+            p_open = Period.parse(opened, period.start_month)
+        except ValueError:
+            continue
+        if p_open.end >= period.end:  # opened in this period (or later): nothing to judge yet
+            continue
+        segment = parse_segment(row.segment)
+        direction = -1 if (row.kpi in LOWER_IS_BETTER or row.kpi == "median_first_response_hours") else 1
+        baseline = float(row.baseline) if pd.notna(row.baseline) else kpi_value(row.kpi, tables, p_open, segment)
+        current = kpi_value(row.kpi, tables, period, segment)
+        change = current - baseline if baseline == baseline and current == current else float("nan")
+        test = _survey_test(row.kpi, tables, segment, p_open, period) if (row.kpi in ("nps", "satisfaction_mean") or str(row.kpi).startswith("dim:")) else None
+        p_value = test.p_value if test is not None else float("nan")
+        overdue = row.status in OPEN_STATUSES and pd.notna(row.due) and row.due < period.end_exclusive
+        due_passed = pd.notna(row.due) and row.due < period.end_exclusive
+        if change != change:
+            verdict = "no_data"
+        else:
+            good = direction * change > 0
+            if test is not None and p_value == p_value:
+                significant = p_value < alpha
+                verdict = "effective" if good and significant else "ineffective" if (not good and significant) or (due_passed and not good) else "not_yet"
+            else:
+                planned = (row.target - baseline) if pd.notna(row.target) else float("nan")
+                enough = planned == planned and planned != 0 and change / planned >= 0.5
+                verdict = "effective" if good and enough else "ineffective" if due_passed and not good else "not_yet"
+        rows.append({"action_id": row.action_id, "problem": row.problem, "segment": row.segment if pd.notna(row.segment) else "company",
+                     "kpi": row.kpi, "period_opened": opened, "baseline": baseline, "current": current, "change": change,
+                     "target": row.target, "p_value": p_value, "test": test.test if test is not None else None,
+                     "status": row.status, "overdue": bool(overdue), "verdict": verdict})
+    return pd.DataFrame(rows, columns=["action_id", "problem", "segment", "kpi", "period_opened", "baseline", "current", "change", "target",
+                                       "p_value", "test", "status", "overdue", "verdict"])
+
+
+# ---------------------------------------------------------------- goals
+
+def goal_attainment(goals_list, tables: Tables, period: Period) -> pd.DataFrame:
+    """Each goal's target against the actual to date.
+
+    - deadline not started yet: status ``not_started`` (the latest value is shown);
+    - deadline in progress: amounts are projected at the run-rate of last
+      year's seasonality (year-to-date ÷ last year's same span × last year's
+      full period); rates use the latest quarter; ``on_track`` when the
+      projection meets the target (lower is better for churn, complaints and
+      late responses);
+    - deadline passed: ``achieved`` or ``missed`` on the final value.
+    """
+    from .goals import _target_value, last_complete_year
+
+    rows = []
+    last_q = period.quarters()[-1]
+    for g in goals_list:
+        try:
+            d = Period.parse(g.deadline, period.start_month)
+        except ValueError:
+            continue
+        if g.metric not in METRICS:
+            continue
+        sub = tables.scoped(g.scope) if all(c in tables.sales for c in g.scope) else None
+        if sub is None:
+            continue
+        lower = g.metric in LOWER_IS_BETTER
+        latest = last_q if d.is_quarter else Period(last_complete_year(period), None, period.start_month)
+        base_p = d.year_ago() if (g.target.growth is not None and d.year_ago() <= latest) else latest
+        baseline = metric_value(g.metric, sub, base_p)
+        target = _target_value(g, baseline)
+        if period.end < d.start:
+            status, actual, projection = "not_started", float("nan"), float("nan")
+        elif period.end >= d.end:
+            actual = metric_value(g.metric, sub, d)
+            projection = actual
+            status = "achieved" if (actual <= target if lower else actual >= target) else "missed"
+        else:
+            to_date = [q for q in d.quarters() if q <= last_q]
+            if g.metric in FLOW_METRICS and g.metric != "aov":
+                actual = sum(metric_value(g.metric, sub, q) for q in to_date)
+                last_year_part = sum(metric_value(g.metric, sub, q.year_ago()) for q in to_date)
+                last_year_full = metric_value(g.metric, sub, d.year_ago())
+                projection = actual * last_year_full / last_year_part if last_year_part > 0 else actual * len(d.quarters()) / len(to_date)
+            else:
+                actual = metric_value(g.metric, sub, last_q)
+                projection = actual
+            status = "on_track" if (projection <= target if lower else projection >= target) else "off_track"
+        rows.append({"goal_id": g.id, "metric": g.metric, "scope": segment_of(g.scope), "deadline": g.deadline, "baseline": baseline,
+                     "target": target, "actual": actual, "projection": projection, "status": status,
+                     "on_track": {"on_track": True, "achieved": True, "off_track": False, "missed": False}.get(status)})
+    return pd.DataFrame(rows, columns=["goal_id", "metric", "scope", "deadline", "baseline", "target", "actual", "projection", "status", "on_track"])
+
+
+# ---------------------------------------------------------------- report tables and narrative
+
+def _t(key, lang, **kw):
+    from .i18n import t
+
+    return t(key, lang, **kw)
+
+
+def kpi_label(kpi: str, lang: str, dimension_labels: dict[str, str] | None = None) -> str:
+    """A KPI name as readers know it."""
+    from .i18n import LABELS
+
+    if kpi.startswith("dim:"):
+        return (dimension_labels or {}).get(kpi[4:], kpi[4:])
+    key = kpi if kpi in LABELS else f"im_kpi_{kpi}"
+    return _t(key, lang) if key in LABELS else kpi
+
+
+def format_kpi(kpi: str, value: float, lang: str, unit: str = "万元") -> str:
+    """A KPI value: money in ``unit``, shares as %, NPS with one decimal, 1–5 scores with two, counts whole."""
+    from .i18n import money, number, pct
+
+    if value is None or value != value:
+        return _t("not_available", lang)
+    if kpi in ("revenue", "aov"):
+        return money(value, unit, lang)
+    if kpi in ("nps",):
+        return number(value, lang, 1)
+    if kpi.startswith("dim:") or kpi == "satisfaction_mean":
+        return number(value, lang, 2)
+    if kpi in ("new_customers", "complaints", "orders", "active_customers"):
+        return number(value, lang)
+    if kpi == "median_first_response_hours":
+        return number(value, lang, 1) + " h"
+    return pct(value, lang)
+
+
+def problem_label(ptype: str, lang: str) -> str:
+    from .i18n import LABELS
+
+    key = f"im_problem_{ptype}"
+    return _t(key, lang) if key in LABELS else ptype
+
+
+def segment_label(segment: str, lang: str) -> str:
+    parsed = parse_segment(segment)
+    return _t("im_company", lang) if not parsed else "、".join(v for vals in parsed.values() for v in vals) if lang == "zh" else ", ".join(v for vals in parsed.values() for v in vals)
+
+
+def proposal_table(proposals: pd.DataFrame, lang: str, dimension_labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Proposals as a display table: problem, segment, measure, KPI baseline → target, owner, due, impact, effort, class."""
+    from .i18n import number
+
+    p = proposals
+    return pd.DataFrame({
+        _t("im_col_no", lang): range(1, len(p) + 1),
+        _t("im_col_rank", lang): p["problem_rank"],
+        _t("im_col_problem", lang): [problem_label(x, lang) for x in p["problem"]],
+        _t("im_col_segment", lang): [segment_label(x, lang) for x in p["segment"]],
+        _t("im_col_measure", lang): p["measure"],
+        _t("im_col_kpi", lang): [f"{kpi_label(k, lang, dimension_labels)}: {format_kpi(k, b, lang)} → {format_kpi(k, tg, lang)}"
+                                 for k, b, tg in zip(p["kpi"], p["baseline"], p["target"])],
+        _t("im_col_owner", lang): p["owner"],
+        _t("im_col_due", lang): pd.to_datetime(p["due"]).dt.date.astype(str),
+        _t("im_col_impact", lang): [number(v, lang, 2) for v in p["impact"]],
+        _t("im_col_effort", lang): p["effort"],
+        _t("im_col_quadrant", lang): [_t(f"im_q_{q}", lang) for q in p["quadrant"]],
+    })
+
+
+def register_table(register: pd.DataFrame, period: Period, lang: str, dimension_labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Open actions by owner and due date, overdue ones marked."""
+    open_ = register[register["status"].isin(OPEN_STATUSES)].sort_values(["owner", "due"])
+    overdue = pd.to_datetime(open_["due"]) < period.end_exclusive
+    return pd.DataFrame({
+        _t("im_col_owner", lang): open_["owner"],
+        _t("im_col_due", lang): [f"{pd.Timestamp(d).date()}{' ⚠ ' + _t('im_overdue', lang) if o else ''}" for d, o in zip(open_["due"], overdue)],
+        "ID": open_["action_id"],
+        _t("im_col_problem", lang): [problem_label(x, lang) for x in open_["problem"]],
+        _t("im_col_segment", lang): [segment_label(x, lang) for x in open_["segment"]],
+        _t("im_col_measure", lang): open_["measure"],
+        _t("im_col_kpi", lang): [kpi_label(k, lang, dimension_labels) for k in open_["kpi"]],
+        _t("status", lang): [_t(f"im_status_{s}", lang) for s in open_["status"]],
+    })
+
+
+def tracking_table(tracking: pd.DataFrame, lang: str, dimension_labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Earlier actions with their KPI then and now, the test and the verdict."""
+    from .i18n import number
+
+    tr = tracking
+    return pd.DataFrame({
+        "ID": tr["action_id"],
+        _t("im_col_problem", lang): [problem_label(x, lang) for x in tr["problem"]],
+        _t("im_col_segment", lang): [segment_label(x, lang) for x in tr["segment"]],
+        _t("im_col_kpi", lang): [kpi_label(k, lang, dimension_labels) for k in tr["kpi"]],
+        _t("im_col_then", lang): [f"{format_kpi(k, b, lang)} ({o})" for k, b, o in zip(tr["kpi"], tr["baseline"], tr["period_opened"])],
+        _t("im_col_now", lang): [format_kpi(k, c, lang) for k, c in zip(tr["kpi"], tr["current"])],
+        "p": [number(v, lang, 3) if v == v else "–" for v in tr["p_value"]],
+        _t("status", lang): [_t(f"im_status_{s}", lang) + (" ⚠" if o else "") for s, o in zip(tr["status"], tr["overdue"])],
+        _t("im_col_verdict", lang): [_t(f"im_verdict_{v}", lang) for v in tr["verdict"]],
+    })
+
+
+def attainment_table(attainment: pd.DataFrame, goals_list, lang: str, unit: str = "万元") -> pd.DataFrame:
+    """Goals against the actual to date (baseline, target, actual, projection, status)."""
+    labels = {g.id: (g.zh if lang == "zh" else g.en) or g.metric for g in goals_list}
+    a = attainment
+    return pd.DataFrame({
+        "ID": a["goal_id"],
+        _t("im_col_goal", lang): [labels.get(g, g) for g in a["goal_id"]],
+        _t("im_col_baseline", lang): [format_kpi(mt, v, lang, unit) for mt, v in zip(a["metric"], a["baseline"])],
+        _t("im_col_target", lang): [f"{format_kpi(mt, v, lang, unit)} ({d})" for mt, v, d in zip(a["metric"], a["target"], a["deadline"])],
+        _t("im_col_actual", lang): [format_kpi(mt, v, lang, unit) for mt, v in zip(a["metric"], a["actual"])],
+        _t("im_col_projection", lang): [format_kpi(mt, v, lang, unit) for mt, v in zip(a["metric"], a["projection"])],
+        _t("status", lang): [_t(f"im_goal_{s}", lang) for s in a["status"]],
+    })
+
+
+def decisions(added: pd.DataFrame, tracking: pd.DataFrame, attainment: pd.DataFrame, register: pd.DataFrame, period: Period,
+              lang: str) -> list[str]:
+    """What leadership should decide now, one sentence each."""
+    out = []
+    if len(added):
+        out.append(_t("im_decide_confirm", lang, n=len(added), ids=", ".join(added["action_id"])))
+    overdue = register[register["status"].isin(OPEN_STATUSES) & (pd.to_datetime(register["due"]) < period.end_exclusive)]
+    if len(overdue):
+        out.append(_t("im_decide_overdue", lang, n=len(overdue), ids=", ".join(overdue["action_id"].astype(str))))
+    bad = tracking[tracking["verdict"] == "ineffective"] if len(tracking) else tracking
+    if len(bad):
+        out.append(_t("im_decide_ineffective", lang, n=len(bad), ids=", ".join(bad["action_id"].astype(str))))
+    good = tracking[(tracking["verdict"] == "effective") & (tracking["status"] != "done")] if len(tracking) else tracking
+    if len(good):
+        out.append(_t("im_decide_close", lang, n=len(good), ids=", ".join(good["action_id"].astype(str))))
+    off = attainment[attainment["status"].isin(["off_track", "missed"])] if len(attainment) else attainment
+    if len(off):
+        out.append(_t("im_decide_goals", lang, n=len(off), ids=", ".join(off["goal_id"])))
+    return out or [_t("im_decide_nothing", lang)]
+
+
+def summary_metrics(register: pd.DataFrame, tracking: pd.DataFrame, attainment: pd.DataFrame, period: Period) -> dict[str, int]:
+    """``actions_open``, ``actions_overdue``, ``actions_effective``, ``goals_on_track``, ``goals_total`` for summary.json."""
+    status = register_status(register, period) if len(register) else {"open": 0, "overdue": 0}
+    started = attainment[attainment["on_track"].notna()] if len(attainment) else attainment
     return {
-        "n": int(len(actions)),
-        "done": int((actions["status"] == "done").sum()),
-        "open": int((~closed).sum()),
-        "overdue": int(late.sum()),
+        "actions_open": status["open"], "actions_overdue": status["overdue"],
+        "actions_effective": int((tracking["verdict"] == "effective").sum()) if len(tracking) else 0,
+        "goals_on_track": int(started["on_track"].astype(bool).sum()) if len(started) else 0,
+        "goals_total": int(len(attainment)),
     }

@@ -14,12 +14,18 @@ contract in :mod:`salesnb.schemas`:
 
 Every broken rule becomes a :class:`~salesnb.errors.Problem`; all problems of
 all tables are raised together in one :class:`~salesnb.errors.DataError`.
-Documented repairs and warnings become :class:`~salesnb.errors.QualityNote` s.
+Documented repairs and warnings become :class:`~salesnb.errors.QualityNote` s;
+rows set aside (total rows that reconcile, exact duplicates, footer notes,
+rows dated outside the accepted range) are kept in ``Workspace.quarantine``
+and written by the runner to ``quarantine/<table>.csv`` — nothing is dropped
+silently. ``docs/data.md`` lists every rule, and ``tests/robustness/`` holds
+one tiny file per case.
 
 The module is split by concern: finding files, decoding and parsing each
-format into a raw table, mapping headers, coercing values per kind, turning
+format into a raw table (header search, footers), mapping headers, coercing
+values per kind, row rules (totals, duplicates, returns, time order), turning
 pandera failures into problems, and the cross-table checks of
-:func:`load_workspace`.
+:func:`load_workspace` (date range, unknown customers, regions, personal data).
 """
 from __future__ import annotations
 
@@ -29,7 +35,8 @@ import hashlib
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from io import StringIO
 from pathlib import Path
@@ -39,8 +46,9 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .config import CONFIG_FILE, TableSource, WorkspaceConfig, load_config
+from .config import CONFIG_FILE, Checks, ScaleDeclaration, TableSource, WorkspaceConfig, load_config
 from .errors import ConfigError, DataError, Problem, QualityNote
+from .privacy import PERSONAL_COLUMNS, Masker, mask_column
 from .schemas import TABLE_NAMES, Column, Table, normalise_header, pandera_schema, table_contract
 
 __all__ = [
@@ -53,10 +61,15 @@ __all__ = [
     "REQUIRED_TABLES",
     "UNIT_FACTORS",
     "QUALITY_COLUMNS",
+    "QUARANTINE_REASON",
+    "EVENT_DATES",
 ]
 
 REQUIRED_TABLES: tuple[str, ...] = ("sales", "customers")
 """Tables a workspace must have; the others are optional."""
+
+MAY_BE_EMPTY: tuple[str, ...] = ("actions",)
+"""Tables whose file may hold a header only (a new action register starts empty)."""
 
 UNIT_FACTORS: dict[str, float] = {
     "元": 1.0,
@@ -69,7 +82,18 @@ UNIT_FACTORS: dict[str, float] = {
 }
 """Factor that turns an ``amount`` written in ``company.unit`` into units (元)."""
 
+# Unit words recognised in a header ("销售额(万元)") or a cell ("1.5万"), folded
+# with normalise_header, and the unit they mean.
+UNIT_WORDS: dict[str, str] = {
+    "元": "元", "人民币元": "元", "rmb": "元", "cny": "元", "¥": "元",
+    "千元": "千元", "千": "千元",
+    "万元": "万元", "万": "万元",
+    "百万元": "百万元", "百万": "百万元",
+}
+
 QUALITY_COLUMNS: tuple[str, ...] = ("table", "file", "severity", "rule", "count", "detail", "examples")
+QUARANTINE_REASON = "reason"
+"""Column of a quarantine frame saying why the row was set aside."""
 
 SEARCH_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".parquet")
 FORMATS: dict[str, str] = {
@@ -88,12 +112,35 @@ EXTRA = "extra"
 
 # Answers that mean "not answered" in a score column (compared after NFKC,
 # strip and casefold; the empty string is plain missing and not counted).
-BLANK_ANSWERS = frozenset({"无", "n/a", "na", "-", "--", "—", "——", "不适用", "未回答", "未填", "空", "/"})
+BLANK_ANSWERS = frozenset(
+    {"无", "n/a", "na", "n.a.", "#n/a", "none", "null", "-", "--", "—", "——", "不适用", "未回答", "未作答", "未填", "空", "/", "暂无"}
+)
 
 # Tables whose customer_id is checked against customers, and those whose blank
 # region is taken from the customer.
 CUSTOMER_TABLES: tuple[str, ...] = ("sales", "complaints", "surveys", "interviews")
 REGION_FROM_CUSTOMER: tuple[str, ...] = ("surveys", "complaints")
+
+EVENT_DATES: dict[str, str] = {"sales": "order_date", "surveys": "survey_date", "complaints": "opened_at", "interviews": "interview_date"}
+"""The date that places a row in time; rows dated outside the accepted range are quarantined."""
+
+# Labels of total rows (folded: NFKC, casefold, no spaces/_/-/:) and their kind.
+TOTAL_WORDS: dict[str, str] = {
+    "合计": "total", "总计": "total", "总合计": "total", "共计": "total", "总额": "total",
+    "total": "total", "totals": "total", "grandtotal": "total",
+    "小计": "subtotal", "subtotal": "subtotal",
+}
+_TOTAL_SUFFIX = re.compile(r"^[^\d]{1,12}?(小计|合计|总计)$")
+
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"})
+"""Cell values Excel writes when a formula failed."""
+
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE]\+\d{1,3}$")
+_SLASH_DATE = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}(?:\s.*)?$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+EXCEL_DIGITS = 15
+"""Excel keeps 15 significant digits: a longer number in an id column is already damaged."""
 
 
 # ---------------------------------------------------------------------------
@@ -120,7 +167,7 @@ class Source:
     sheet : str or None
         Worksheet read for XLSX files; ``None`` otherwise.
     rows : int
-        Data rows read from the file (before cross-table repairs).
+        Data rows read from the file (before rows were set aside).
     sha256 : str
         Hex digest of the file bytes.
     """
@@ -135,9 +182,18 @@ class Source:
     sha256: str
 
 
+def _empty_mapping() -> Mapping[str, pd.DataFrame]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, eq=False)
 class Workspace:
     """A loaded workspace: its configuration, tables, sources and quality notes.
+
+    ``quarantine`` holds, per table, the rows set aside (with a ``reason``
+    column and the same ``source_line`` index); ``contacts`` is the unmasked
+    contact list of the customers (the tables themselves carry personal data
+    masked, see :mod:`salesnb.privacy`).
 
     Examples
     --------
@@ -152,6 +208,8 @@ class Workspace:
     tables: Mapping[str, pd.DataFrame]
     sources: Mapping[str, Source]
     notes: tuple[QualityNote, ...] = ()
+    quarantine: Mapping[str, pd.DataFrame] = field(default_factory=_empty_mapping)
+    contacts: pd.DataFrame | None = None
 
     def has(self, table: str) -> bool:
         """Whether the workspace holds ``table`` (e.g. ``"surveys"``)."""
@@ -187,6 +245,10 @@ class Workspace:
         rows = [note.as_row() for note in self.notes]
         frame = pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
         return frame.astype({"count": "int64"})
+
+    def quarantined(self) -> dict[str, int]:
+        """Rows set aside per table (tables with none are left out)."""
+        return {name: len(frame) for name, frame in self.quarantine.items() if len(frame)}
 
 
 # ---------------------------------------------------------------------------
@@ -265,6 +327,7 @@ class _Raw:
     excel: bool = False
     problems: list[Problem] = field(default_factory=list)
     notes: list[QualityNote] = field(default_factory=list)
+    set_aside: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): footer notes
 
 
 def _clip(value: Any, width: int = 60) -> str | None:
@@ -272,6 +335,14 @@ def _clip(value: Any, width: int = 60) -> str | None:
         return None
     text = str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _visible(text: Any) -> str:
+    """Text with invisible characters spelled out (``C001<U+200B>``), for notes and problems."""
+    return "".join(
+        f"<U+{ord(ch):04X}>" if _ZERO_WIDTH.match(ch) or (unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\t\n") else ch
+        for ch in str(text)
+    )
 
 
 def _line_index(lines) -> pd.Index:
@@ -297,6 +368,150 @@ def _blank_note(table: str, file: str, lines: list[int], label: str = "line") ->
     ]
 
 
+def _filled(cells: list[Any]) -> int:
+    """How many cells of a record hold something."""
+    return sum(1 for c in cells if c is not None and str(c).strip())
+
+
+def _header_found_notes(table: str, file: str, label: str, skipped: list[tuple[int, str]], at: int, rows: int) -> list[QualityNote]:
+    notes = []
+    if skipped:
+        where = f"{label} {at}" if rows == 1 else f"{label}s {at}–{at + 1}"
+        notes.append(
+            QualityNote(
+                table, file, "header_not_first_row", len(skipped),
+                f"header found on {where}; the {len(skipped)} non-blank {label}(s) above it (titles, notes) were ignored",
+                "warning", tuple(f"{label} {n}: {_clip(text, 40)}" for n, text in skipped[:5]),
+            )
+        )
+    if rows == 2:
+        notes.append(
+            QualityNote(
+                table, file, "two_row_header", 1,
+                f"the header spans {label}s {at}–{at + 1} (merged cells); each column's name was read from both rows",
+                "warning", (f"{label}s {at}–{at + 1}",),
+            )
+        )
+    return notes
+
+
+def _footer_notes(table: str, file: str, label: str, footers: list[tuple[int, str]]) -> list[QualityNote]:
+    if not footers:
+        return []
+    return [
+        QualityNote(
+            table, file, "footer_rows_skipped", len(footers),
+            f"{len(footers)} {label}(s) after the last data row hold a single note (e.g. a source or a signature) and were set aside",
+            "warning", tuple(f"{label} {n}: {_clip(text, 40)}" for n, text in footers[:5]),
+        )
+    ]
+
+
+def _drop_repeated_headers(records: list[tuple[int, list[Any]]], header: list[str]) -> tuple[list[tuple[int, list[Any]]], list[int]]:
+    """Remove records that repeat the header (exports pasted one after another)."""
+    wanted = [h for h in header]
+    kept, repeated = [], []
+    for line, cells in records:
+        texts = [_header_text(c) for c in cells]
+        texts += [""] * (len(wanted) - len(texts))
+        if texts[: len(wanted)] == wanted and not any(texts[len(wanted):]):
+            repeated.append(line)
+        else:
+            kept.append((line, cells))
+    return kept, repeated
+
+
+def _repeated_header_note(table: str, file: str, label: str, lines: list[int]) -> list[QualityNote]:
+    if not lines:
+        return []
+    return [
+        QualityNote(
+            table, file, "repeated_header_skipped", len(lines),
+            f"{len(lines)} {label}(s) repeat the header (files pasted one after another) and were skipped",
+            "repair", tuple(f"{label} {n}" for n in lines[:5]),
+        )
+    ]
+
+
+def _split_footers(records: list[tuple[int, list[Any]]]) -> tuple[list[tuple[int, list[Any]]], list[tuple[int, str]]]:
+    """Split trailing records holding a single value in their first column (footer notes) from the data records."""
+    def note_only(cells: list[Any]) -> bool:  # a single value, in the first column
+        return _filled(cells) == 1 and cells[0] is not None and bool(str(cells[0]).strip())
+
+    k = len(records)
+    while k > 0 and note_only(records[k - 1][1]):
+        k -= 1
+    footers = [(line, next((str(c).strip() for c in cells if c is not None and str(c).strip()), "")) for line, cells in records[k:]]
+    return records[:k], footers
+
+
+# --- header search (CSV and XLSX) -------------------------------------------
+
+
+def _score(headers: list[str], table: Table, source: TableSource | None) -> int:
+    targets = set(_resolve_headers(headers, table, source).values())
+    return len(targets & set(table.required_names))
+
+
+def _merge_header_rows(top: list[str], sub: list[str], table: Table, source: TableSource | None) -> list[str]:
+    """Column names of a two-row header whose upper row has merged cells.
+
+    A merged cell's text sits in its first column, so the upper row is filled
+    to the right; each column is named by upper+lower when that is a known
+    header (``客户`` + ``编号``), else by the lower cell, else (vertically
+    merged) by the upper cell.
+    """
+    width = max(len(top), len(sub))
+    top = [str(h or "").strip() for h in top] + [""] * (width - len(top))
+    sub = [str(h or "").strip() for h in sub] + [""] * (width - len(sub))
+    filled, last = [], ""
+    for h in top:
+        last = h or last
+        filled.append(last)
+
+    def known(h: str) -> bool:
+        return bool(_resolve_headers([h], table, source))
+
+    names = []
+    for own, parent, lower in zip(top, filled, sub):
+        if not lower:
+            names.append(own)
+        elif parent and known(parent + lower):
+            names.append(parent + lower)
+        elif known(lower) or not parent or parent == lower:
+            names.append(lower)
+        else:
+            names.append(f"{parent} {lower}")
+    return names
+
+
+def _find_header(rows: list[list[str]], table: Table, source: TableSource | None) -> tuple[int, int, list[str]]:
+    """``(index, rows, headers)`` of the header among the first rows.
+
+    The header is the first row naming every required column; failing that,
+    two rows read together (merged cells above sub-headers); failing that, the
+    row naming the most required columns (the mapping step then reports what
+    is missing).
+    """
+    full = len(table.required_names)
+    best, best_score = None, -1
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if not any(str(h).strip() for h in row):
+            continue
+        score = _score(row, table, source)
+        if score == full:
+            return i, 1, [str(h).strip() for h in row]
+        nxt = rows[i + 1] if i + 1 < len(rows) else None
+        if nxt is not None and any(str(h).strip() for h in nxt) and _score(nxt, table, source) < full:
+            merged = _merge_header_rows(row, nxt, table, source)
+            if _score(merged, table, source) == full:
+                return i, 2, merged
+        if score > best_score:
+            best, best_score = i, score
+    best = best if best is not None else 0
+    return best, 1, [str(h).strip() for h in rows[best]] if rows else []
+
+
 # --- CSV --------------------------------------------------------------------
 
 
@@ -306,11 +521,25 @@ def _line_of_offset(data: bytes, offset: int, encoding: str) -> int:
     return len(re.findall(r"\r\n|\r|\n", prefix)) + 1
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the bytes look like UTF-16 text without a BOM."""
+    sample = data[:4000]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes, file: str, table: str, forced: str | None) -> tuple[str, str]:
     """Decode CSV bytes strictly; return ``(text, encoding)``.
 
-    BOMs decide (UTF-8 BOM → ``utf-8-sig``, UTF-16 BOM → ``utf-16``); else
-    UTF-8, then GB18030. ``forced`` (``tables.<name>.encoding``) overrides.
+    BOMs decide (UTF-8 BOM → ``utf-8-sig``, UTF-16 BOM → ``utf-16``); UTF-16
+    without a BOM is recognised by its zero bytes; else UTF-8, then GB18030.
+    ``forced`` (``tables.<name>.encoding``) overrides.
     """
     if forced:
         encodings = [forced]
@@ -318,6 +547,8 @@ def _decode(data: bytes, file: str, table: str, forced: str | None) -> tuple[str
         encodings = ["utf-8-sig"]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings = ["utf-16"]
+    elif (utf16 := _utf16_without_bom(data)) is not None:
+        encodings = [utf16]
     else:
         encodings = ["utf-8", "gb18030"]
     failures: list[tuple[str, UnicodeDecodeError]] = []
@@ -327,6 +558,13 @@ def _decode(data: bytes, file: str, table: str, forced: str | None) -> tuple[str
         except UnicodeDecodeError as exc:
             failures.append((encoding, exc))
             continue
+        if "\x00" in text:
+            line = text[: text.index("\x00")].count("\n") + 1
+            rule = (
+                f"holds NUL bytes although it decodes as {encoding.upper()}: it is probably UTF-16 or a binary file; "
+                f"save it as CSV UTF-8, or set tables.{table}.encoding in {CONFIG_FILE}"
+            )
+            raise DataError([Problem(file, line, None, None, rule)], f"{file} is not readable text")
         return text.removeprefix("\ufeff"), encoding
     # the encoding that got furthest is the likeliest one; report where it broke
     encoding, exc = max(failures, key=lambda f: f[1].start)
@@ -343,21 +581,22 @@ def _decode(data: bytes, file: str, table: str, forced: str | None) -> tuple[str
 
 
 def _sniff_delimiter(text: str) -> str:
-    """The delimiter of the header line: the most frequent of , tab ; | (comma when none)."""
-    first = next((ln for ln in StringIO(text, newline="") if ln.strip()), "")
-    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    """The delimiter of the first line that has one: the most frequent of , tab ; | (comma when none)."""
+    for n, ln in enumerate(StringIO(text, newline="")):
+        if n >= HEADER_SEARCH_ROWS:
+            break
+        counts = {d: ln.count(d) for d in (",", "\t", ";", "|")}
+        best = max(counts, key=lambda d: counts[d])
+        if counts[best]:
+            return best
+    return ","
 
 
-def _parse_csv(text: str, file: str, table: str) -> _Raw:
+def _parse_csv(text: str, file: str, table: Table, source: TableSource | None) -> _Raw:
     """Split decoded text into records with the line where each record starts."""
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    blank: list[int] = []
+    records: list[tuple[int, int, list[str]]] = []
     problems: list[Problem] = []
     previous = 0
     old_limit = csv.field_size_limit()
@@ -365,46 +604,70 @@ def _parse_csv(text: str, file: str, table: str) -> _Raw:
     try:
         for record in reader:
             start, previous = previous + 1, reader.line_num
-            if not record or not "".join(record).strip():
-                blank.append(start)
-                continue
-            if header is None:
-                header = record
-                continue
-            if len(record) != len(header):
-                rule = f"expected {len(header)} fields, found {len(record)}"
-                if reader.line_num > start:
-                    rule += f" (the record runs to line {reader.line_num}: check for an unclosed quote)"
-                problems.append(Problem(file, start, None, _clip(delimiter.join(record)), rule))
-                continue
-            rows.append(record)
-            lines.append(start)
+            records.append((start, previous, record))
     except csv.Error as exc:
         problems.append(Problem(file, previous + 1, None, None, f"cannot be read as CSV: {exc}"))
     finally:
         csv.field_size_limit(old_limit)
-    if header is None:
+    blank = [start for start, _, rec in records if not rec or not "".join(rec).strip()]
+    filled = [(start, end, rec) for start, end, rec in records if rec and "".join(rec).strip()]
+    if not filled:
         raise DataError([Problem(file, None, None, None, "the file is empty (no header line)")], f"{file} is empty")
+    at, header_rows, header = _find_header([rec for _, _, rec in filled[: HEADER_SEARCH_ROWS + 1]], table, source)
+    skipped = [(start, delimiter.join(c for c in rec if c.strip())) for start, _, rec in filled[:at]]
+    body = filled[at + header_rows :]
+    ends = {start: end for start, end, _ in body}
+    kept, footers = _split_footers([(start, rec) for start, _, rec in body])
+    kept, repeated = _drop_repeated_headers(kept, [h.strip() for h in header])
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    trimmed: list[int] = []
+    width = len(header)
+    for start, record in kept:
+        if len(record) > width and not "".join(record[width:]).strip():
+            record = record[:width]
+            trimmed.append(start)
+        if len(record) != width:
+            rule = f"expected {width} fields, found {len(record)}"
+            if ends[start] > start:
+                rule += f" (the record runs to line {ends[start]}: check for an unclosed quote)"
+            problems.append(Problem(file, start, None, _clip(delimiter.join(record)), rule))
+            continue
+        rows.append(record)
+        lines.append(start)
     index = _line_index(lines)
     columns = []
-    for values in (zip(*rows) if rows else [()] * len(header)):
+    for values in (zip(*rows) if rows else [()] * width):
         s = pd.Series(list(values), index=index, dtype="str").str.strip()
         columns.append(s.mask(s == ""))
+    notes = _blank_note(table.name, file, blank)
+    notes += _header_found_notes(table.name, file, "line", skipped, filled[at][0], header_rows)
+    if trimmed:
+        notes.append(
+            QualityNote(
+                table.name, file, "trailing_empty_fields_trimmed", len(trimmed),
+                f"{len(trimmed)} line(s) had more fields than the header, all of the extra ones empty (stray delimiters); the empty fields were dropped",
+                "repair", tuple(f"line {n}" for n in trimmed[:5]),
+            )
+        )
+    notes += _repeated_header_note(table.name, file, "line", repeated)
+    notes += _footer_notes(table.name, file, "line", footers)
     raw = _Raw(
         headers=[h.strip() for h in header],
         columns=columns,
-        positions=list(range(len(header))),
+        positions=list(range(width)),
         lines=index,
         problems=problems,
-        notes=_blank_note(table, file, blank),
+        notes=notes,
+        set_aside=[(line, f"footer note: {text}") for line, text in footers],
     )
     _drop_empty_unnamed(raw)
     return raw
 
 
-def _read_csv(path: Path, data: bytes, file: str, table: str, source: TableSource | None) -> _Raw:
-    text, encoding = _decode(data, file, table, source.encoding if source else None)
-    raw = _parse_csv(text, file, table)
+def _read_csv(path: Path, data: bytes, file: str, table: Table, source: TableSource | None) -> _Raw:
+    text, encoding = _decode(data, file, table.name, source.encoding if source else None)
+    raw = _parse_csv(text, file, table, source)
     raw.encoding = encoding
     return raw
 
@@ -454,53 +717,36 @@ def _read_xlsx(path: Path, file: str, table: Table, source: TableSource | None) 
     finally:
         workbook.close()
 
-    header_at = _find_header_row(rows, table, source)
-    width = max((len(r) for r in rows), default=0)
-    header_cells = list(rows[header_at]) if rows else []
-    headers = [_header_text(v) for v in header_cells] + [""] * (width - len(header_cells))
-    notes: list[QualityNote] = []
-    if header_at > 0:
-        notes.append(
-            QualityNote(
-                table.name, file, "header_not_first_row", header_at,
-                f"header found on row {header_at + 1} of sheet {title!r}; the {header_at} row(s) above it were ignored",
-                "warning", tuple(f"row {i + 1}: {_clip(' '.join(_header_text(v) for v in rows[i] if v is not None), 40)}" for i in range(min(header_at, 5))),
-            )
-        )
-    data_rows: list[list[Any]] = []
-    lines: list[int] = []
-    blank: list[int] = []
-    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        values = [_cell_value(v) for v in row]
-        if all(v is None for v in values):
-            blank.append(number)
-            continue
-        data_rows.append(values + [None] * (width - len(values)))
-        lines.append(number)
+    numbered = [(n, [_cell_value(v) for v in row]) for n, row in enumerate(rows, start=1)]
+    filled = [(n, values) for n, values in numbered if any(v is not None for v in values)]
+    blank_all = [n for n, values in numbered if all(v is None for v in values)]
+    if not filled:
+        raise DataError([Problem(file, None, None, title, f"sheet {title!r} is empty (no header and no rows)")], f"{file} is empty")
+    texts = [[_header_text(v) for v in values] for _, values in filled[: HEADER_SEARCH_ROWS + 1]]
+    at, header_rows, header = _find_header(texts, table, source)
+    header_row = filled[at][0]
+    body_start = filled[at + header_rows - 1][0]
+    skipped = [(n, " ".join(_header_text(v) for v in values if v is not None)) for n, values in filled[:at]]
+    body = [(n, values) for n, values in filled[at + header_rows :]]
+    kept, footers = _split_footers(body)
+    kept, repeated = (_drop_repeated_headers(kept, header) if header_rows == 1 else (kept, []))
+    width = max([len(header), *(len(v) for _, v in kept)])
+    headers = list(header) + [""] * (width - len(header))
+    data_rows = [values + [None] * (width - len(values)) for _, values in kept]
+    lines = [n for n, _ in kept]
+    blank = [n for n in blank_all if n > body_start]
     index = _line_index(lines)
     columns = [pd.Series([r[i] for r in data_rows], index=index, dtype=object) for i in range(width)]
+    notes = _blank_note(table.name, file, blank, "row")
+    notes += _header_found_notes(table.name, file, "row", skipped, header_row, header_rows)
+    notes += _repeated_header_note(table.name, file, "row", repeated)
+    notes += _footer_notes(table.name, file, "row", footers)
     raw = _Raw(
         headers=headers, columns=columns, positions=list(range(width)), lines=index,
-        sheet=title, excel=True, notes=notes + _blank_note(table.name, file, blank, "row"),
+        sheet=title, excel=True, notes=notes, set_aside=[(line, f"footer note: {text}") for line, text in footers],
     )
     _drop_empty_unnamed(raw)
     return raw
-
-
-def _find_header_row(rows: list[tuple], table: Table, source: TableSource | None) -> int:
-    """0-based row holding every required column (first 20 rows), else the best match."""
-    best, best_score = None, -1
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        headers = [_header_text(v) for v in row]
-        if not any(headers):
-            continue
-        targets = set(_resolve_headers(headers, table, source).values())
-        score = len(targets & set(table.required_names))
-        if score == len(table.required_names):
-            return i
-        if score > best_score:
-            best, best_score = i, score
-    return best if best is not None else 0
 
 
 # --- Parquet ----------------------------------------------------------------
@@ -551,22 +797,41 @@ def _source_column_problems(table: Table, source: TableSource | None) -> list[Pr
     return problems
 
 
-def _resolve_headers(headers: list[str], table: Table, source: TableSource | None) -> dict[int, str]:
-    """Header position → contract column: configured mapping, then contract names, then aliases."""
+_HEADER_SUFFIX = re.compile(r"^(?P<base>.+?)\s*(?:[(（\[【](?P<inner>[^)）\]】]*)[)）\]】]|(?P<unit>百万元|千元|万元|元))\s*$")
+
+
+def _resolve_headers(headers: list[str], table: Table, source: TableSource | None, units: dict[str, str] | None = None) -> dict[int, str]:
+    """Header position → contract column: configured mapping, then contract names, then aliases.
+
+    A header that is not known as written is tried again without a trailing
+    bracket or unit (``销售额(万元)``, ``数量（件）``, ``金额元``); a money unit
+    found that way on a number column is stored in ``units``.
+    """
     configured = {normalise_header(k): v for k, v in (source.columns.items() if source else ())}
     names = {normalise_header(c.name): c.name for c in table.columns}
     aliases: dict[str, str] = {}
     for c in table.columns:
         for alias in c.aliases:
             aliases.setdefault(normalise_header(alias), c.name)
+
+    def lookup(key: str) -> str | None:
+        return configured.get(key) or names.get(key) or aliases.get(key)
+
     mapping = {}
     for i, header in enumerate(headers):
         key = normalise_header(header)
         if not key:
             continue
-        target = configured.get(key) or names.get(key) or aliases.get(key)
+        target, unit = lookup(key), None
+        if not target:
+            m = _HEADER_SUFFIX.match(str(header).strip())
+            if m:
+                target = lookup(normalise_header(m["base"]))
+                unit = UNIT_WORDS.get(normalise_header(m["inner"] or m["unit"] or ""))
         if target and target != EXTRA and target in table.names:
             mapping[i] = target
+            if unit and units is not None and table.column(target).kind == "number":
+                units[target] = unit
     return mapping
 
 
@@ -575,8 +840,9 @@ def _display_header(header: str, name: str) -> str:
     return header if header == name else f"{header} ({name})"
 
 
-def _map_columns(raw: _Raw, table: Table, source: TableSource | None, file: str) -> tuple[dict[int, str], list[Problem], list[QualityNote]]:
-    mapping = _resolve_headers(raw.headers, table, source)
+def _map_columns(raw: _Raw, table: Table, source: TableSource | None, file: str) -> tuple[dict[int, str], dict[str, str], list[Problem], list[QualityNote]]:
+    units: dict[str, str] = {}
+    mapping = _resolve_headers(raw.headers, table, source, units)
     problems: list[Problem] = []
     notes: list[QualityNote] = []
     by_target: dict[str, list[int]] = {}
@@ -622,7 +888,7 @@ def _map_columns(raw: _Raw, table: Table, source: TableSource | None, file: str)
                 "warning", tuple(extras[:5]),
             )
         )
-    return mapping, problems, notes
+    return mapping, units, problems, notes
 
 
 # ---------------------------------------------------------------------------
@@ -661,6 +927,22 @@ def _coerce_text(raw: pd.Series) -> pd.Series:
     return raw.map(_cell_text).astype("str")
 
 
+def _normalise_ids(values: pd.Series) -> pd.Series:
+    """Ids with full-width characters folded (NFKC) and zero-width characters removed."""
+    present = values.dropna()
+    if present.empty:
+        return values
+    # ASCII text is unchanged by NFKC: fold only the distinct non-ASCII values
+    changes = {}
+    for value in pd.unique(present[~present.str.isascii()]):
+        folded = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", value)).strip()
+        if folded != value:
+            changes[value] = folded or None
+    if not changes:
+        return values
+    return values.map(lambda v: changes.get(v, v), na_action="ignore").astype("str")
+
+
 def _split_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Split an object column into its text values (``str`` dtype) and its other non-missing values."""
     if isinstance(raw.dtype, pd.StringDtype):
@@ -671,61 +953,130 @@ def _split_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 _NUMBER = re.compile(
-    r"""(?P<sign1>[+-])?(?:RMB|CNY|USD)?[¥$€£]?
+    r"""(?P<sign1>[+-])?(?P<cur1>(?:RMB|CNY|USD)?[¥$€£]?)
         (?P<open>\()?
-        (?P<sign2>[+-])?(?:RMB|CNY|USD)?[¥$€£]?
+        (?P<sign2>[+-])?(?P<cur2>(?:RMB|CNY|USD)?[¥$€£]?)
         (?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)
         (?P<exp>[eE][+-]?\d+)?
         (?P<close>\))?
-        元?""",
+        (?P<unit>百万元|千元|万元|元|百万|万|千)?""",
     re.X | re.I,
 )
+_CURRENCY = {"": None, "¥": "¥", "rmb": "¥", "cny": "¥", "rmb¥": "¥", "cny¥": "¥", "$": "$", "usd": "$", "usd$": "$", "€": "€", "£": "£"}
 
 
-def _parse_number(value: Any) -> float | None:
-    """One value → float; ``None`` when missing; ``ValueError`` when not a number.
+def _parse_amount(value: Any) -> tuple[float | None, str | None, str | None]:
+    """One value → ``(number, currency, unit)``; number ``None`` when missing; ``ValueError`` when not a number.
 
-    Accepts ``1,234.50``, ``¥1,234``, ``￥``/``$``, full-width digits and
-    accounting negatives ``(300.00)``.
+    Accepts ``1,234.50``, ``¥1,234``, ``￥``/``$``, full-width digits,
+    accounting negatives ``(300.00)`` and a unit after the number (``1.5万``,
+    ``12,000元``).
     """
     if _is_missing(value):
-        return None
+        return None, None, None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (str, int, float, np.integer, np.floating)):
         raise ValueError(value)
+    currency = unit = None
     if not isinstance(value, str):
         number = float(value)
     else:
         text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value).replace("\u2212", "-"))
         if not text:
-            return None
+            return None, None, None
         m = _NUMBER.fullmatch(text)
-        if m is None or bool(m["open"]) != bool(m["close"]) or (m["sign1"] and m["sign2"]):
+        if m is None or bool(m["open"]) != bool(m["close"]) or (m["sign1"] and m["sign2"]) or (m["cur1"] and m["cur2"]):
             raise ValueError(value)
         sign = m["sign1"] or m["sign2"]
         if m["open"] and sign:
             raise ValueError(value)
+        cur = (m["cur1"] or m["cur2"] or "").casefold()
+        if cur not in _CURRENCY:
+            raise ValueError(value)
+        currency = _CURRENCY[cur]
+        unit = UNIT_WORDS[m["unit"]] if m["unit"] else None
         number = float(m["num"].replace(",", "") + (m["exp"] or ""))
         if m["open"] or sign == "-":
             number = -number
     if not math.isfinite(number):
         raise ValueError(value)
+    return number, currency, unit
+
+
+def _parse_number(value: Any) -> float | None:
+    """One value → float (``None`` when missing); a unit other than 元 is not a plain number."""
+    number, _, unit = _parse_amount(value)
+    if unit not in (None, "元"):
+        raise ValueError(value)
     return number
 
 
-def _coerce_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+@dataclass(frozen=True)
+class _Unit:
+    """The unit of a number column and where it was declared."""
+
+    unit: str = "元"
+    origin: str | None = None  # "header '…'", "company.unit" or None (the default, 元)
+    cell_units: bool = False  # cells may carry a unit (amount only)
+
+
+def _coerce_number(raw: pd.Series, unit: _Unit = _Unit()) -> tuple[pd.Series, pd.Series, dict[int, str], str, bool]:
+    """Numbers → float in units (元 for amounts).
+
+    Returns ``(values, bad, issues, unit, from_cells)``: ``issues`` maps lines
+    to a rule more precise than "must be a number" (mixed units or
+    currencies); ``unit`` is the unit the values were written in.
+    """
+    issues: dict[int, str] = {}
     if pd.api.types.is_bool_dtype(raw):
-        return pd.Series(np.nan, index=raw.index), raw.notna()
+        return pd.Series(np.nan, index=raw.index), raw.notna(), issues, unit.unit, False
     if pd.api.types.is_numeric_dtype(raw):
         values = raw.astype("float64")
-        return values.where(np.isfinite(values)), values.notna() & ~np.isfinite(values)
+        return values.where(np.isfinite(values)) * UNIT_FACTORS[unit.unit], values.notna() & ~np.isfinite(values), issues, unit.unit, False
     values = pd.Series(np.nan, index=raw.index, dtype="float64")
     bad = pd.Series(False, index=raw.index)
     texts, others = _split_text(raw)
     fast = pd.to_numeric(texts, errors="coerce")
     ok = fast.notna() & np.isfinite(fast)
     values[ok[ok].index] = fast[ok]
-    _parse_each(pd.concat([texts[~ok].astype(object), others.astype(object)]), values, bad)
-    return values, bad
+    parsed: dict[int, tuple[float, str | None, str | None]] = {}
+    failed: list[int] = []
+    for line, value in pd.concat([texts[~ok].astype(object), others.astype(object)]).items():
+        try:
+            number, currency, cell_unit = _parse_amount(value)
+        except ValueError:
+            failed.append(line)
+            continue
+        if number is None:
+            continue
+        if cell_unit not in (None, "元") and not unit.cell_units:
+            failed.append(line)
+            continue
+        parsed[line] = (number, currency, cell_unit)
+    if failed:
+        bad[failed] = True
+    if parsed:
+        values[list(parsed)] = [p[0] for p in parsed.values()]
+    written_in, from_cells = unit.unit, False
+    cell_units = {line: p[2] for line, p in parsed.items() if p[2]}
+    numbers = int(values.notna().sum())
+    if cell_units and unit.origin is None and len(set(cell_units.values())) == 1 and len(cell_units) == numbers:
+        written_in, from_cells = next(iter(cell_units.values())), True
+    origin = unit.origin or "the default unit"
+    for line, cell_unit in cell_units.items():
+        if UNIT_FACTORS[cell_unit] != UNIT_FACTORS[written_in]:
+            issues[line] = f"is in {cell_unit} while the column is in {written_in} ({origin}): mixed units in one file; write every amount in one unit"
+    currencies = {line: p[1] for line, p in parsed.items() if p[1]}
+    if len(set(currencies.values())) > 1:
+        counts = Counter(currencies.values())
+        main = counts.most_common(1)[0][0]
+        first = min(line for line, c in currencies.items() if c == main)
+        for line, currency in currencies.items():
+            if currency != main:
+                issues[line] = f"mixed currencies in one column: {currency} here, {main} on line {first}; convert to one currency before exporting"
+    for line in issues:
+        bad[line] = True
+    values[bad] = np.nan
+    return values * UNIT_FACTORS[written_in], bad, issues, written_in, from_cells
 
 
 def _parse_each(slow: pd.Series, values: pd.Series, bad: pd.Series) -> None:
@@ -826,13 +1177,32 @@ def _coerce_datetime(raw: pd.Series, *, date_format: str | None, excel: bool) ->
     return values, bad
 
 
+def _date_rule(text: str | None, kind: str, table: str, date_format: str | None, excel: bool) -> str:
+    """Why a date cell was refused, with the fix when the form is recognisable."""
+    base = "must be a date (YYYY-MM-DD)" if kind == "date" else "must be a date and time (YYYY-MM-DD HH:MM)"
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if date_format and _SLASH_DATE.match(text):
+        return f"{base}; does not match tables.{table}.date_format {date_format!r}"
+    if _SLASH_DATE.match(text):
+        return (
+            f"{base}; {text} could be day/month or month/day: declare the format as tables.{table}.date_format "
+            f"in {CONFIG_FILE} (e.g. \"%m/%d/%Y\" or \"%d/%m/%Y\")"
+        )
+    if not excel and _SERIAL.match(text):
+        day = (_EXCEL_EPOCH + pd.to_timedelta(float(text), unit="D")).date()
+        return f"{base}; {text} looks like an Excel day number ({day}): format the column as a date in Excel before saving as CSV"
+    return base
+
+
 def _coerce_score(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Score → float; returns ``(values, bad, blank_answers)`` where blank answers ("无", "N/A" …) are missing."""
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        values, bad = _coerce_number(raw)
+        values, bad, _, _, _ = _coerce_number(raw)
         return values, bad, raw.iloc[:0]
     texts, others = _split_text(raw)
-    folded = texts.str.normalize("NFKC").str.strip().str.casefold()
+    codes, uniques = pd.factorize(texts)
+    folded_uniques = [unicodedata.normalize("NFKC", u).strip().casefold() for u in uniques]
+    folded = pd.Series(np.asarray(folded_uniques, dtype=object)[codes] if len(texts) else [], index=texts.index, dtype="str")
     blank = folded.isin(BLANK_ANSWERS) | (folded == "")
     cleaned = folded[~blank].str.removesuffix("分")
     numbers = pd.to_numeric(cleaned, errors="coerce")
@@ -842,7 +1212,7 @@ def _coerce_score(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     values[ok[ok].index] = numbers[ok]
     bad[ok.index[~ok]] = True
     _parse_each(others.astype(object), values, bad)
-    return values, bad, texts[blank & (texts.str.strip() != "")]
+    return values, bad, texts[blank]
 
 
 def _coerce_category(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
@@ -904,7 +1274,36 @@ def _examples(lines: pd.Index, values: pd.Series | None = None) -> tuple[str, ..
     return tuple(out)
 
 
-def _coerce_frame(ctx: _Context, unit_factor: float, date_format: str | None) -> tuple[pd.DataFrame, list[Problem], list[QualityNote], set[tuple[int, str]]]:
+def _excel_errors(series: pd.Series) -> pd.Series:
+    """Mask of cells holding an Excel error value (``#N/A``, ``#VALUE!`` …)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.str.strip().str.upper().isin(EXCEL_ERRORS).fillna(False).astype(bool)
+    if series.dtype == object:
+        return series.map(lambda v: isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS).astype(bool)
+    return pd.Series(False, index=series.index)
+
+
+def _damaged_ids(series: pd.Series, text: pd.Series) -> dict[int, str]:
+    """Ids Excel already destroyed: scientific notation, or numbers past 15 digits."""
+    issues: dict[int, str] = {}
+    sci = text.dropna()
+    sci = sci[sci.str.fullmatch(_SCIENTIFIC.pattern)]
+    for line, value in sci.items():
+        issues[int(line)] = (
+            f"is a number in scientific notation ({value}): Excel has already rounded this id and its digits cannot be recovered; "
+            "re-export it with the column formatted as text"
+        )
+    if series.dtype == object or pd.api.types.is_float_dtype(series):
+        for line, value in series.items():
+            if isinstance(value, (float, np.floating)) and not _is_missing(value) and abs(value) >= 10**EXCEL_DIGITS:
+                issues[int(line)] = (
+                    f"is stored as a number with more than {EXCEL_DIGITS} digits: Excel keeps only {EXCEL_DIGITS}, so the last digits are lost; "
+                    "format the column as text in the source system's export and export again"
+                )
+    return issues
+
+
+def _coerce_frame(ctx: _Context, units: dict[str, _Unit], date_format: str | None) -> tuple[pd.DataFrame, list[Problem], list[QualityNote], set[tuple[int, str]]]:
     """Coerce each mapped column to its kind; collect every bad value (and its cell)."""
     table, raw = ctx.table, ctx.raw
     problems: list[Problem] = []
@@ -917,8 +1316,33 @@ def _coerce_frame(ctx: _Context, unit_factor: float, date_format: str | None) ->
             continue
         series = by_name[column.name]
         kind = column.kind
+        errors = _excel_errors(series)
+        if errors.any():
+            for line in series.index[errors]:
+                problems.append(ctx.problem(column.name, int(line), _cell_text(series[line]),
+                                            "is an Excel error value: a formula failed in the workbook; fix it (or paste the values) and export again"))
+                cells.add((int(line), column.name))
+            series = series.mask(errors)
         if kind in ("id", "text", "category"):
             values = _coerce_text(series)
+            if kind == "id":
+                for line, rule in _damaged_ids(series, values).items():
+                    value = series[line]
+                    shown = f"{value:.15g}" if isinstance(value, (float, np.floating)) else _cell_text(value)  # as Excel shows it
+                    problems.append(ctx.problem(column.name, line, shown, rule))
+                    cells.add((line, column.name))
+                before = values
+                values = _normalise_ids(values)
+                changed = before.notna() & (before != values)
+                if changed.any():
+                    pairs = [f"line {i}: {_visible(before[i])} → {values[i]}" for i in changed[changed].index[:5]]
+                    notes.append(
+                        QualityNote(
+                            table.name, ctx.file, "ids_normalised", int(changed.sum()),
+                            f"{int(changed.sum())} {ctx.header(column.name)} value(s) written with full-width or invisible characters were normalised",
+                            "repair", tuple(pairs),
+                        )
+                    )
             if kind == "category":
                 values, changed = _coerce_category(values, column)
                 if changed.any():
@@ -933,31 +1357,45 @@ def _coerce_frame(ctx: _Context, unit_factor: float, date_format: str | None) ->
                     )
             data[column.name] = values
             continue
+        issues: dict[int, str] = {}
         if kind == "number":
-            values, bad = _coerce_number(series)
+            unit = units.get(column.name, _Unit())
+            values, bad, issues, written_in, from_cells = _coerce_number(series, unit)
             rule = "must be a number"
-            if column.name == "amount" and unit_factor != 1:
-                values = values * unit_factor
+            factor = UNIT_FACTORS[written_in]
+            if factor != 1:
+                origin = "the cells" if from_cells else unit.origin or "company.unit"
+                notes.append(
+                    QualityNote(
+                        table.name, ctx.file, "amount_unit_converted" if column.name == "amount" else "unit_converted", int(values.notna().sum()),
+                        f"{ctx.header(column.name)} values were written in {written_in} (from {origin}) and multiplied by {factor:g}"
+                        + (" to 元" if column.name == "amount" else ""),
+                        "repair",
+                    )
+                )
         elif kind in ("date", "datetime"):
             values, bad = _coerce_datetime(series, date_format=date_format, excel=raw.excel)
             if kind == "date":
                 values = values.dt.normalize()
+            for line in bad[bad].index:
+                issues[int(line)] = _date_rule(_cell_text(series[line]), kind, table.name, date_format, raw.excel)
             rule = "must be a date (YYYY-MM-DD)" if kind == "date" else "must be a date and time (YYYY-MM-DD HH:MM)"
         elif kind == "score":
             values, bad, blank = _coerce_score(series)
             rule = f"must be a number ({column.low:g}–{column.high:g}; leave blank when not answered)"
             if not blank.empty:
+                shown = sorted({repr(b) if not b.strip() else b for b in blank})
                 notes.append(
                     QualityNote(
                         table.name, ctx.file, "blank_answers", len(blank),
-                        f"{len(blank)} {ctx.header(column.name)} answer(s) such as {', '.join(sorted(set(blank))[:3])} read as not answered",
-                        "repair", _examples(blank.index, blank),
+                        f"{len(blank)} {ctx.header(column.name)} answer(s) such as {', '.join(shown[:3])} read as not answered (excluded from n)",
+                        "repair", _examples(blank.index, blank.map(lambda b: repr(b) if not b.strip() else b)),
                     )
                 )
         else:  # pragma: no cover - the contract only uses the kinds above
             raise ValueError(f"unknown column kind {kind!r} for {table.name}.{column.name}")
         for line in bad[bad].index:
-            problems.append(ctx.problem(column.name, int(line), _cell_text(series[line]), rule))
+            problems.append(ctx.problem(column.name, int(line), _cell_text(series[line]), issues.get(int(line), rule)))
             cells.add((int(line), column.name))
         data[column.name] = values
     extras: dict[str, pd.Series] = {}
@@ -974,10 +1412,233 @@ def _coerce_frame(ctx: _Context, unit_factor: float, date_format: str | None) ->
     return frame, problems, notes, cells
 
 
+# ---------------------------------------------------------------------------
+# Row rules: totals, duplicates, returns, time order
+# ---------------------------------------------------------------------------
+
+
+def _fold_label(text: str) -> str | None:
+    """``"total"``/``"subtotal"`` when ``text`` labels a total row (合计, 小计, Total:, 华东小计 …)."""
+    folded = re.sub(r"[\s_\-:：.]", "", unicodedata.normalize("NFKC", text).casefold())
+    kind = TOTAL_WORDS.get(folded)
+    if kind is None and (m := _TOTAL_SUFFIX.match(folded)):
+        kind = "subtotal" if m.group(1) == "小计" else "total"
+    return kind
+
+
+def _total_rows(raw: _Raw) -> pd.Series:
+    """Line → ``"total"``/``"subtotal"`` for rows labelled 合计, 小计, Total … in any text cell."""
+    found: dict[int, str] = {}
+    for series in raw.columns:
+        if isinstance(series.dtype, pd.StringDtype):
+            text = series
+        elif series.dtype == object:
+            text = series.map(lambda v: v if isinstance(v, str) else None).astype("str")
+        else:
+            continue
+        # cheap vectorised pre-filter, then the exact rule on the few candidates
+        candidates = text[text.str.contains("计|total|ｔｏｔａｌ", case=False, regex=True).fillna(False).astype(bool)]
+        for line, value in candidates.items():
+            kind = _fold_label(value)
+            if kind is not None:
+                found[int(line)] = "subtotal" if "subtotal" in (kind, found.get(int(line))) else kind
+    return pd.Series(found, dtype=object).sort_index()
+
+
+def _reconcile_totals(frame: pd.DataFrame, kinds: pd.Series, ctx: _Context, factors: dict[str, float]) -> tuple[list[Problem], list[str]]:
+    """Check each total row against the detail rows above it.
+
+    A subtotal (小计) must equal the detail rows since the previous total or
+    subtotal row; a total (合计) must equal all detail rows above it. Numbers
+    are compared in the file's unit to the cent.
+    """
+    columns = [c.name for c in ctx.table.columns if c.kind == "number" and c.name in frame]
+    detail = frame.loc[~frame.index.isin(kinds.index), columns].fillna(0.0)
+    problems, checked = [], []
+    previous = None
+    for line, kind in kinds.sort_index().items():
+        above = detail.index < line
+        block = above & (detail.index > previous) if (kind == "subtotal" and previous is not None) else above
+        sums = detail.loc[block].sum()
+        n = int(block.sum())
+        label = "subtotal (小计)" if kind == "subtotal" else "total (合计)"
+        row = frame.loc[line, columns]
+        given = [c for c in columns if not pd.isna(row[c])]
+        if not given:
+            problems.append(Problem(ctx.file, int(line), None, None, f"a {label} row without any amount: remove it"))
+        for c in given:
+            factor = factors.get(c, 1.0)
+            if abs(row[c] - sums[c]) > 0.005 * factor + 1e-9 * abs(sums[c]):
+                problems.append(
+                    ctx.problem(
+                        c, int(line), ctx.raw_value(c, int(line)),
+                        f"a {label} row that does not match the {n} detail row(s) above it, which sum to {sums[c] / factor:,.2f}: "
+                        "remove the row or correct the figures",
+                    )
+                )
+        if given and not any(p.line == line for p in problems):
+            checked.append(f"line {line}: {label} = {', '.join(f'{c} {row[c] / factors.get(c, 1.0):,.2f}' for c in given)} (matches {n} rows)")
+        previous = line
+    return problems, checked
+
+
+def _drop_duplicates(frame: pd.DataFrame, table: str, file: str) -> tuple[pd.DataFrame, list[QualityNote], pd.DataFrame]:
+    """Remove rows identical in every column to an earlier row (overlapping exports)."""
+    duplicated = frame.duplicated(keep="first")
+    if not duplicated.any():
+        return frame, [], frame.iloc[:0]
+    hashes = pd.util.hash_pandas_object(frame, index=False)
+    first = pd.Series(frame.index, index=frame.index).groupby(hashes.values).transform("first")
+    lines = frame.index[duplicated]
+    aside = frame.loc[duplicated].copy()
+    aside.insert(0, QUARANTINE_REASON, [f"exact duplicate of line {first[line]}" for line in lines])
+    n = int(duplicated.sum())
+    note = QualityNote(
+        table, file, "duplicate_rows_removed", n,
+        f"{n} row(s) identical in every column to an earlier row (overlapping exports) were removed", "repair",
+        tuple(f"line {line} = line {first[line]}" for line in lines[:5]),
+    )
+    return frame.loc[~duplicated], [note], aside
+
+
+def _row_rules(frame: pd.DataFrame, ctx: _Context, seen: set[tuple[int, str]]) -> list[Problem]:
+    """Rules between columns of one row: sign of quantity vs amount, event order of a ticket."""
+    problems: list[Problem] = []
+    name = ctx.table.name
+    if name == "sales" and {"quantity", "amount"} <= set(frame):
+        q, a = frame["quantity"], frame["amount"]
+        clash = (q * a < 0) & q.notna() & a.notna()
+        for line in frame.index[clash]:
+            if (int(line), "amount") in seen or (int(line), "quantity") in seen:
+                continue
+            problems.append(
+                ctx.problem(
+                    "amount", int(line), ctx.raw_value("amount", int(line)),
+                    f"sign differs from the quantity ({ctx.raw_value('quantity', int(line))}): a return has a negative quantity and a negative amount",
+                )
+            )
+    if name == "complaints" and "opened_at" in frame:
+        opened = frame["opened_at"]
+        for column, what in (("first_response_at", "first response"), ("resolved_at", "resolution")):
+            if column not in frame:
+                continue
+            early = frame[column].notna() & opened.notna() & (frame[column] < opened)
+            for line in frame.index[early]:
+                problems.append(
+                    ctx.problem(
+                        column, int(line), ctx.raw_value(column, int(line)),
+                        f"the {what} is before the ticket was opened ({opened[line]:%Y-%m-%d %H:%M})",
+                    )
+                )
+    return problems
+
+
+def _returns_note(frame: pd.DataFrame, file: str) -> list[QualityNote]:
+    if "amount" not in frame:
+        return []
+    negative = frame["amount"] < 0
+    if not negative.any():
+        return []
+    n = int(negative.sum())
+    total = float(frame.loc[negative, "amount"].sum())
+    return [
+        QualityNote(
+            "sales", file, "returns", n,
+            f"{n} order line(s) with a negative amount are returns or cancellations ({total:,.2f} 元 in all); "
+            "they are kept and net against revenue",
+            "info", _examples(frame.index[negative]),
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Survey scales
+# ---------------------------------------------------------------------------
+
+
+def _scale_config_problems(table: Table, scales: Mapping[str, ScaleDeclaration]) -> list[Problem]:
+    """``checks.scales`` entries that name no score column, or cannot be converted."""
+    problems = []
+    scores = {c.name: c for c in table.columns if c.kind == "score"}
+    for name, decl in scales.items():
+        key = f"checks.scales.{name}"
+        if name not in scores:
+            problems.append(Problem(CONFIG_FILE, None, key, name, f"is not a score column of surveys (score columns: {', '.join(scores)})"))
+            continue
+        column = scores[name]
+        if decl.convert == "none" and (decl.low < column.low or decl.high > column.high):
+            problems.append(
+                Problem(CONFIG_FILE, None, f"{key}.convert", "none",
+                        f"keeps answers {decl.low}–{decl.high} outside the {column.low:g}–{column.high:g} scale of {name}: use 'linear' or a table")
+            )
+        if isinstance(decl.convert, dict):
+            missing = [v for v in range(decl.low, decl.high + 1) if v not in decl.convert]
+            outside = [f"{k}: {v:g}" for k, v in decl.convert.items() if not column.low <= v <= column.high]
+            if missing:
+                problems.append(Problem(CONFIG_FILE, None, f"{key}.convert", None, f"gives no value for answer(s) {', '.join(map(str, missing))}"))
+            if outside:
+                problems.append(Problem(CONFIG_FILE, None, f"{key}.convert", ", ".join(outside), f"converts to values outside {column.low:g}–{column.high:g}"))
+    return problems
+
+
+def _declared_contract(table: Table, scales: Mapping[str, ScaleDeclaration]) -> Table:
+    """The contract with declared scales: answers are validated on the scale they were asked on."""
+    if not scales:
+        return table
+    columns = tuple(
+        replace(c, low=scales[c.name].low, high=scales[c.name].high) if c.kind == "score" and c.name in scales else c for c in table.columns
+    )
+    return replace(table, columns=columns)
+
+
+def _convert_scales(frame: pd.DataFrame, contract: Table, scales: Mapping[str, ScaleDeclaration], file: str) -> list[QualityNote]:
+    notes = []
+    for name, decl in scales.items():
+        if name not in frame:
+            continue
+        column = contract.column(name)
+        values = frame[name]
+        if decl.convert == "none":
+            converted, how = values, "kept as answered"
+        elif decl.convert == "linear":
+            converted = column.low + (values - decl.low) * (column.high - column.low) / (decl.high - decl.low)
+            how = f"converted linearly to {column.low:g}–{column.high:g}"
+        else:
+            table = {float(k): float(v) for k, v in decl.convert.items()}
+            converted = values.map(lambda v: table.get(v, np.nan) if not pd.isna(v) else v)
+            how = f"converted to {column.low:g}–{column.high:g} with the declared table"
+        frame[name] = converted.astype("float64")
+        notes.append(
+            QualityNote(
+                contract.name, file, "scale_converted", int(values.notna().sum()),
+                f"{name} was asked on a {decl.low}–{decl.high} scale (checks.scales.{name}) and {how}", "repair",
+            )
+        )
+    return notes
+
+
+# ---------------------------------------------------------------------------
+# Validation (pandera) and the public reader
+# ---------------------------------------------------------------------------
+
+
 _CHECK_RULES = {
     "not_nullable": "must not be blank",
     "column_in_dataframe": "required column is missing",
 }
+
+
+def _differences(frame: pd.DataFrame, line: int, other: int, skip: str) -> str:
+    parts = []
+    for column in frame.columns:
+        if column == skip:
+            continue
+        a, b = frame.at[line, column], frame.at[other, column]
+        if (pd.isna(a) and pd.isna(b)) or (not pd.isna(a) and not pd.isna(b) and a == b):
+            continue
+        show = lambda v: "(blank)" if pd.isna(v) else (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else _clip(_cell_text(v), 20))  # noqa: E731
+        parts.append(f"{column} {show(a)} ≠ {show(b)}")
+    return "; ".join(parts[:3])
 
 
 def _schema_problems(frame: pd.DataFrame, ctx: _Context, seen: set[tuple[int, str]]) -> list[Problem]:
@@ -1009,15 +1670,148 @@ def _schema_problems(frame: pd.DataFrame, ctx: _Context, seen: set[tuple[int, st
                 column = frame[name]
                 duplicates[name] = column[column.duplicated(keep=False)]
             same = duplicates[name]
-            others = [str(n) for n in same.index[(same == same.get(line)) & (same.index != line)]][:5]
-            rule = f"must be unique (duplicated id; also on line {', '.join(others)})" if others else "must be unique (duplicated id)"
+            others = [int(n) for n in same.index[(same == same.get(line)) & (same.index != line)]][:5]
+            if others:
+                differs = _differences(frame, line, others[0], name)
+                rule = f"must be unique (duplicated id; also on line {', '.join(map(str, others))}" + (f"; {differs})" if differs else ")")
+            else:
+                rule = "must be unique (duplicated id)"
         else:
             rule = _CHECK_RULES.get(check, check)
+            column = ctx.table.column(name) if name in ctx.table.names else None
+            if column is not None and column.kind == "score" and rule.startswith("must be within") and column.high == 5:
+                answered = frame[name].dropna()
+                if len(answered) and answered.between(1, 10).all() and (answered % 1 == 0).all():
+                    rule += f" (the answers go up to {answered.max():g}: if {name} was asked on a 1–10 scale, declare it under checks.scales.{name} in {CONFIG_FILE})"
         value = ctx.raw_value(name, line)
         if value is None and not _is_missing(case.failure_case):
             value = _cell_text(case.failure_case)
         problems.append(ctx.problem(name, line, value, rule))
     return problems
+
+
+@dataclass
+class _TableRead:
+    frame: pd.DataFrame
+    source: Source
+    notes: list[QualityNote]
+    aside: pd.DataFrame
+
+
+def _aside_frame(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    pieces = [p for p in pieces if len(p)]
+    if not pieces:
+        return pd.DataFrame({QUARANTINE_REASON: pd.Series(dtype="str")}, index=_line_index([]))
+    out = pd.concat(pieces).sort_index(kind="stable")
+    out.index.name = "source_line"
+    return out
+
+
+def _read(
+    path: Path,
+    table: Table,
+    source: TableSource | None,
+    display_name: str | None,
+    unit: str,
+    unit_explicit: bool,
+    scales: Mapping[str, ScaleDeclaration],
+) -> _TableRead:
+    path = Path(path)
+    file = display_name or path.name
+    if unit not in UNIT_FACTORS:
+        raise ValueError(f"unit {unit!r} is not one of {', '.join(UNIT_FACTORS)}")
+    config_problems = _source_column_problems(table, source) + _scale_config_problems(table, scales)
+    if config_problems:
+        raise ConfigError(config_problems, f"{len(config_problems)} problem(s) in {CONFIG_FILE}")
+    contract, table = table, _declared_contract(table, scales)
+    if not path.is_file():
+        raise DataError([Problem(file, None, None, None, "file not found")])
+    fmt = _format_of(path, file)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if fmt == "csv":
+        raw = _read_csv(path, data, file, table, source)
+    elif fmt == "xlsx":
+        raw = _read_xlsx(path, file, table, source)
+    else:
+        raw = _read_parquet(path, file)
+    del data
+
+    mapping, header_units, mapping_problems, notes = _map_columns(raw, table, source, file)
+    notes = raw.notes + notes
+    if mapping_problems:  # values cannot be checked against the wrong columns
+        raise DataError(raw.problems + mapping_problems, f"{len(raw.problems) + len(mapping_problems)} problem(s) in {file}")
+    if len(raw.lines) == 0 and not raw.problems and table.name not in MAY_BE_EMPTY:
+        raise DataError([Problem(file, None, None, None, "has a header but no data rows: export the rows too (or remove the file)")], f"{file} has no rows")
+    ctx = _Context(file, table, raw, mapping, raw.excel)
+    units, unit_problems = _column_units(ctx, header_units, unit, unit_explicit)
+    frame, value_problems, coerce_notes, bad_cells = _coerce_frame(ctx, units, source.date_format if source else None)
+    notes += coerce_notes
+    pieces: list[pd.DataFrame] = []
+    if raw.set_aside:
+        pieces.append(pd.DataFrame({QUARANTINE_REASON: [r for _, r in raw.set_aside]}, index=_line_index([n for n, _ in raw.set_aside])))
+
+    kinds = _total_rows(raw) if any(c.kind == "number" and c.name in frame for c in table.columns) else pd.Series(dtype=object)
+    if len(kinds):
+        factors = {name: UNIT_FACTORS[u.unit] for name, u in units.items()}
+        total_problems, matched = _reconcile_totals(frame, kinds, ctx, factors)
+        value_problems = [p for p in value_problems if p.line not in kinds.index] + total_problems
+        bad_cells = {c for c in bad_cells if c[0] not in kinds.index}
+        totals = frame.loc[kinds.index].copy()
+        totals.insert(0, QUARANTINE_REASON, ["subtotal row (小计)" if k == "subtotal" else "total row (合计)" for k in kinds])
+        frame = frame.drop(index=kinds.index)
+        pieces.append(totals)
+        if not total_problems:
+            notes.append(
+                QualityNote(
+                    table.name, file, "total_rows_dropped", len(kinds),
+                    f"{len(kinds)} total/subtotal row(s) (合计, 小计, Total) match the detail rows and were set aside so that sums are not doubled",
+                    "warning", tuple(matched[:5]),
+                )
+            )
+    frame, dup_notes, duplicates = _drop_duplicates(frame, table.name, file)
+    notes += dup_notes
+    pieces.append(duplicates)
+    value_problems += _schema_problems(frame, ctx, bad_cells)
+    value_problems += _row_rules(frame, ctx, bad_cells)
+    problems = raw.problems + unit_problems + sorted(value_problems, key=lambda p: (p.line is None, p.line or 0))
+    if problems:
+        raise DataError(problems, f"{len(problems)} problem(s) in {file}")
+    if scales:
+        notes += _convert_scales(frame, contract, scales, file)
+    if table.name == "sales":
+        notes += _returns_note(frame, file)
+    src = Source(
+        table=table.name,
+        file=file,
+        path=path.resolve(),
+        format=fmt,
+        encoding=raw.encoding,
+        sheet=raw.sheet,
+        rows=len(raw.lines),
+        sha256=digest,
+    )
+    return _TableRead(frame, src, notes, _aside_frame(pieces))
+
+
+def _column_units(ctx: _Context, header_units: dict[str, str], unit: str, unit_explicit: bool) -> tuple[dict[str, _Unit], list[Problem]]:
+    """The unit of each number column: from its header, else (amount) ``company.unit``."""
+    units: dict[str, _Unit] = {}
+    problems: list[Problem] = []
+    for name, header_unit in header_units.items():
+        origin = f"header {ctx.header(name).split(' (')[0]!r}"
+        units[name] = _Unit(header_unit, origin, cell_units=name == "amount")
+        if name == "amount" and unit_explicit and UNIT_FACTORS[unit] != UNIT_FACTORS[header_unit]:
+            problems.append(
+                Problem(
+                    ctx.file, None, ctx.header(name), None,
+                    f"the header says the amounts are in {header_unit} but company.unit in {CONFIG_FILE} says {unit}: "
+                    "remove the unit from one of them so that amounts are converted once",
+                )
+            )
+    if "amount" not in units and "amount" in ctx.mapping.values():
+        units["amount"] = _Unit(unit, "company.unit" if unit_explicit else None, cell_units=True)
+    return units, problems
 
 
 def read_table(
@@ -1027,6 +1821,8 @@ def read_table(
     *,
     display_name: str | None = None,
     unit: str = "元",
+    unit_explicit: bool | None = None,
+    checks: Checks | None = None,
 ) -> tuple[pd.DataFrame, Source, list[QualityNote]]:
     """Read one table file, map its headers, coerce and validate its values.
 
@@ -1042,11 +1838,18 @@ def read_table(
         File name used in problems and notes (default: ``path.name``).
     unit : str
         ``company.unit``; ``amount`` values are multiplied to units (元).
+    unit_explicit : bool, optional
+        Whether ``unit`` was written in ``workspace.yaml`` (a unit in the
+        header that contradicts it is then an error); default: ``unit != "元"``.
+    checks : Checks, optional
+        ``workspace.yaml``'s ``checks`` (declared survey scales).
 
     Returns
     -------
     frame : DataFrame
-        Contract columns (plus extra columns), index ``source_line``.
+        Contract columns (plus extra columns), index ``source_line``; rows set
+        aside (totals, duplicates, footers) are left out — see
+        :func:`load_workspace` for them.
     source : Source
     notes : list of QualityNote
 
@@ -1063,53 +1866,10 @@ def read_table(
     >>> src.encoding, df.index.name                                        # doctest: +SKIP
     ('utf-8', 'source_line')
     """
-    path = Path(path)
-    file = display_name or path.name
-    if unit not in UNIT_FACTORS:
-        raise ValueError(f"unit {unit!r} is not one of {', '.join(UNIT_FACTORS)}")
-    config_problems = _source_column_problems(table, source)
-    if config_problems:
-        raise ConfigError(config_problems, f"{len(config_problems)} problem(s) in {CONFIG_FILE}")
-    if not path.is_file():
-        raise DataError([Problem(file, None, None, None, "file not found")])
-    fmt = _format_of(path, file)
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if fmt == "csv":
-        raw = _read_csv(path, data, file, table.name, source)
-    elif fmt == "xlsx":
-        raw = _read_xlsx(path, file, table, source)
-    else:
-        raw = _read_parquet(path, file)
-    del data
-
-    mapping, mapping_problems, notes = _map_columns(raw, table, source, file)
-    notes = raw.notes + notes
-    if mapping_problems:  # values cannot be checked against the wrong columns
-        raise DataError(raw.problems + mapping_problems, f"{len(raw.problems) + len(mapping_problems)} problem(s) in {file}")
-    ctx = _Context(file, table, raw, mapping, raw.excel)
-    frame, value_problems, coerce_notes, bad_cells = _coerce_frame(ctx, UNIT_FACTORS[unit], source.date_format if source else None)
-    notes += coerce_notes
-    value_problems += _schema_problems(frame, ctx, bad_cells)
-    if UNIT_FACTORS[unit] != 1 and "amount" in frame:
-        notes.append(
-            QualityNote(table.name, file, "amount_unit_converted", int(frame["amount"].notna().sum()),
-                        f"amounts were written in {unit} and multiplied by {UNIT_FACTORS[unit]:g} to 元", "repair")
-        )
-    problems = raw.problems + sorted(value_problems, key=lambda p: (p.line is None, p.line or 0))
-    if problems:
-        raise DataError(problems, f"{len(problems)} problem(s) in {file}")
-    src = Source(
-        table=table.name,
-        file=file,
-        path=path.resolve(),
-        format=fmt,
-        encoding=raw.encoding,
-        sheet=raw.sheet,
-        rows=len(frame),
-        sha256=digest,
-    )
-    return frame, src, notes
+    explicit = unit != "元" if unit_explicit is None else unit_explicit
+    scales = checks.scales if checks is not None and table.name == "surveys" else {}
+    result = _read(path, table, source, display_name, unit, explicit, scales)
+    return result.frame, result.source, result.notes
 
 
 # ---------------------------------------------------------------------------
@@ -1117,26 +1877,42 @@ def read_table(
 # ---------------------------------------------------------------------------
 
 
-def _unknown_customers(tables: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[QualityNote]:
+def _unknown_customers(tables: dict[str, pd.DataFrame], sources: dict[str, Source], checks: Checks) -> tuple[list[QualityNote], list[Problem]]:
+    """Rows naming a customer not in customers: info, warning or error by share (``checks.unknown_customers``)."""
     known = set(tables["customers"]["customer_id"].dropna())
-    notes = []
+    limits = checks.unknown_customers
+    notes, problems = [], []
     for name in CUSTOMER_TABLES:
         frame = tables.get(name)
         if frame is None or "customer_id" not in frame:
             continue
         ids = frame["customer_id"]
+        with_id = int(ids.notna().sum())
         unknown = ids[ids.notna() & ~ids.isin(known)]
         if unknown.empty:
             continue
+        share = len(unknown) / with_id
         first = unknown[~unknown.duplicated()]
+        summary = (
+            f"{len(unknown)} of {with_id} row(s) ({share:.1%}) refer to {len(first)} customer_id value(s) "
+            f"not found in {sources['customers'].file}"
+        )
+        if share > limits.error_above:
+            rule = f"customer id not found in {sources['customers'].file}: {summary}, above checks.unknown_customers.error_above ({limits.error_above:.1%})"
+            for line, value in first.iloc[:20].items():
+                problems.append(Problem(sources[name].file, int(line), "customer_id", value, rule))
+            if len(first) > 20:
+                problems.append(Problem(sources[name].file, None, "customer_id", None, f"… and {len(first) - 20} more unknown customer ids"))
+            continue
+        severity = "warning" if share > limits.warn_above else "info"
         notes.append(
             QualityNote(
                 name, sources[name].file, "unknown_customer_ids", len(unknown),
-                f"{len(unknown)} row(s) refer to {len(first)} customer_id value(s) not found in {sources['customers'].file}",
-                "warning", tuple(f"{v} (line {line})" for line, v in first.iloc[:5].items()),
+                summary + ("" if severity == "warning" else f" (at or below checks.unknown_customers.warn_above, {limits.warn_above:.1%})"),
+                severity, tuple(f"{v} (line {line})" for line, v in first.iloc[:5].items()),
             )
         )
-    return notes
+    return notes, problems
 
 
 def _fill_regions(tables: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[QualityNote]:
@@ -1176,22 +1952,90 @@ def _fill_regions(tables: dict[str, pd.DataFrame], sources: dict[str, Source]) -
     return notes
 
 
-def _drop_duplicate_sales(tables: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[QualityNote]:
-    sales = tables["sales"]
-    duplicated = sales.duplicated(keep="first")
-    if not duplicated.any():
-        return []
-    hashes = pd.util.hash_pandas_object(sales, index=False)
-    first = pd.Series(sales.index, index=sales.index).groupby(hashes.values).transform("first")
-    examples = tuple(f"line {line} = line {first[line]}" for line in sales.index[duplicated][:5])
-    tables["sales"] = sales[~duplicated]
-    n = int(duplicated.sum())
-    return [
-        QualityNote(
-            "sales", sources["sales"].file, "duplicate_rows_removed", n,
-            f"{n} order line(s) identical in every column to an earlier line were removed", "repair", examples,
+def _quarantine_dates(tables: dict[str, pd.DataFrame], sources: dict[str, Source], aside: dict[str, list[pd.DataFrame]],
+                      earliest: date, today: date) -> list[QualityNote]:
+    """Set aside rows whose event date is before ``earliest`` or after ``today`` (future dates)."""
+    notes = []
+    low, high = pd.Timestamp(earliest), pd.Timestamp(today) + pd.Timedelta(days=1)
+    for name, column in EVENT_DATES.items():
+        frame = tables.get(name)
+        if frame is None or column not in frame:
+            continue
+        when = frame[column]
+        early, late = when < low, when >= high
+        out = early | late
+        if not out.any():
+            continue
+        reasons = [
+            f"{column} {when[line]:%Y-%m-%d} is " + (f"after the day of the run ({today})" if late[line] else f"before checks.earliest_date ({earliest})")
+            for line in frame.index[out]
+        ]
+        rows = frame.loc[out].copy()
+        rows.insert(0, QUARANTINE_REASON, reasons)
+        aside.setdefault(name, []).append(rows)
+        tables[name] = frame.loc[~out]
+        n = int(out.sum())
+        notes.append(
+            QualityNote(
+                name, sources[name].file, "dates_out_of_range", n,
+                f"{n} row(s) dated in the future or before {earliest} were set aside (quarantine/{name}.csv of the run)",
+                "warning", tuple(f"line {line}: {when[line]:%Y-%m-%d}" for line in frame.index[out][:5]),
+            )
         )
-    ]
+    return notes
+
+
+def _contact_list(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
+    customers = tables.get("customers")
+    if customers is None:
+        return None
+    columns = [c for c in ("customer_id", "customer_name", "region", "segment", "contact", "phone", "email") if c in customers]
+    return customers[columns].copy()
+
+
+def _mask_frame(frame: pd.DataFrame, contract: Table, masker: Masker, personal: bool) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Mask personal data in the text columns of ``frame``; returns ``(frame, masked values per column)``."""
+    counts: dict[str, int] = {}
+    kinds = {c.name: c.kind for c in contract.columns}
+    for column in frame.columns:
+        values = frame[column]
+        if column == QUARANTINE_REASON or not pd.api.types.is_string_dtype(values):
+            continue
+        kind = kinds.get(column, "extra")
+        if personal and column in PERSONAL_COLUMNS:
+            masked = mask_column(values, PERSONAL_COLUMNS[column])
+        elif kind in ("text", "extra"):
+            masked = masker.series(values)
+        else:
+            continue
+        changed = int((values.notna() & (masked != values)).sum())
+        if changed:
+            frame[column] = masked
+            counts[column] = changed
+    return frame, counts
+
+
+def _mask_personal_data(tables: dict[str, pd.DataFrame], aside: dict[str, pd.DataFrame], contracts: Mapping[str, Table],
+                        sources: Mapping[str, Source]) -> list[QualityNote]:
+    """Mask names, phones, e-mails and ID-card numbers in every table (and its quarantine)."""
+    masker = Masker.from_tables(tables)
+    notes = []
+    for name in list(tables):
+        frame, counts = _mask_frame(tables[name], contracts[name], masker, personal=name == "customers")
+        tables[name] = frame
+        if name in aside and len(aside[name]):
+            aside[name], _ = _mask_frame(aside[name], contracts[name], masker, personal=name == "customers")
+        if counts:
+            total = sum(counts.values())
+            notes.append(
+                QualityNote(
+                    name, sources[name].file, "personal_data_masked", total,
+                    f"{total} value(s) with names, phone numbers, e-mails or ID-card numbers were masked in "
+                    f"{', '.join(counts)}; the unmasked contact list is internal/contacts.csv of the run",
+                    "info", tuple(f"{c}: {n}" for c, n in counts.items()),
+                )
+            )
+    return notes
 
 
 def _ignored_files(root: Path, name: str, used: Path) -> list[QualityNote]:
@@ -1206,17 +2050,21 @@ def _ignored_files(root: Path, name: str, used: Path) -> list[QualityNote]:
     ]
 
 
-def load_workspace(path: str | Path) -> Workspace:
+def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
     """Read, map and validate every table of a workspace folder.
 
     Parameters
     ----------
     path : str or Path
         Folder holding ``workspace.yaml`` and one file per table.
+    today : date, optional
+        The day of the run (default: today); rows dated after it are quarantined.
 
     Returns
     -------
     Workspace
+        Tables with personal data masked; rows set aside in ``quarantine``;
+        the unmasked customer contacts in ``contacts``.
 
     Raises
     ------
@@ -1235,15 +2083,19 @@ def load_workspace(path: str | Path) -> Workspace:
     if not root.is_dir():
         raise ConfigError([Problem(str(path), None, None, None, "workspace folder does not exist")], "workspace folder not found")
     config = load_config(root / CONFIG_FILE)
+    checks = config.checks
     contracts = {
         name: table_contract(name, config.dimension_aliases() if name == "surveys" else None) for name in TABLE_NAMES
     }
     config_problems = [p for name in TABLE_NAMES for p in _source_column_problems(contracts[name], config.tables.get(name))]
+    config_problems += _scale_config_problems(contracts["surveys"], checks.scales)
     if config_problems:
         raise ConfigError(config_problems, f"{len(config_problems)} problem(s) in {CONFIG_FILE}")
+    unit_explicit = "unit" in config.company.model_fields_set
 
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, Source] = {}
+    aside: dict[str, list[pd.DataFrame]] = {}
     notes: list[QualityNote] = []
     problems: list[Problem] = []
     for name in TABLE_NAMES:
@@ -1263,22 +2115,32 @@ def load_workspace(path: str | Path) -> Workspace:
             continue
         display = source.file if source is not None else file_path.name
         try:
-            frame, src, table_notes = read_table(file_path, contracts[name], source, display_name=display, unit=config.company.unit)
+            result = _read(file_path, contracts[name], source, display, config.company.unit, unit_explicit,
+                           checks.scales if name == "surveys" else {})
         except DataError as exc:
             problems.extend(exc.problems)
             continue
-        if name in REQUIRED_TABLES and frame.empty:
-            problems.append(Problem(display, None, None, None, f"required table '{name}' has no data rows"))
-        tables[name], sources[name] = frame, src
-        notes.extend(table_notes)
+        tables[name], sources[name] = result.frame, result.source
+        aside[name] = [result.aside]
+        notes.extend(result.notes)
         if source is None:
             notes.extend(_ignored_files(root, name, file_path))
     if problems:
         raise DataError(problems, f"{len(problems)} problem(s) in workspace {root.name!r}")
 
-    notes.extend(_drop_duplicate_sales(tables, sources))
-    notes.extend(_unknown_customers(tables, sources))
+    notes.extend(_quarantine_dates(tables, sources, aside, checks.earliest_date, today or date.today()))
+    for name in REQUIRED_TABLES:
+        if tables[name].empty:
+            problems.append(Problem(sources[name].file, None, None, None, f"required table '{name}' has no data rows left after the rows set aside"))
+    reference_notes, reference_problems = _unknown_customers(tables, sources, checks)
+    problems += reference_problems
+    if problems:
+        raise DataError(problems, f"{len(problems)} problem(s) in workspace {root.name!r}")
+    notes.extend(reference_notes)
     notes.extend(_fill_regions(tables, sources))
+    contacts = _contact_list(tables)
+    quarantine = {name: _aside_frame(pieces) for name, pieces in aside.items()}
+    notes.extend(_mask_personal_data(tables, quarantine, contracts, sources))
     return Workspace(
         root=root.resolve(),
         name=root.resolve().name,
@@ -1286,4 +2148,6 @@ def load_workspace(path: str | Path) -> Workspace:
         tables=MappingProxyType(tables),
         sources=MappingProxyType(sources),
         notes=tuple(notes),
+        quarantine=MappingProxyType(quarantine),
+        contacts=contacts,
     )

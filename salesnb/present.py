@@ -14,7 +14,7 @@ import pandas as pd
 
 from .i18n import t
 
-__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "nps_groups"]
+__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "nps_groups", "sanitize_html"]
 
 _STYLE = (
     "<style>.snb-table{border-collapse:collapse;font-size:13px;margin:4px 0 12px}"
@@ -26,8 +26,12 @@ _STYLE = (
 
 
 def esc(value) -> str:
-    """HTML-escape any value (quotes included)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """HTML-escape any value (quotes included), with phone numbers, e-mails and
+    ID-card numbers in it masked (:func:`salesnb.privacy.mask_text`): whatever
+    reaches a report through this module is neither live markup nor contact data."""
+    from .privacy import mask_text
+
+    return html.escape(mask_text("" if value is None else str(value)), quote=True)
 
 
 def _html(markup: str):
@@ -110,7 +114,7 @@ def quality_section(ws, lang: str) -> None:
         display(para(t("data_quality_clean", lang)))
         return
     display(para(t("data_quality_notes", lang, n=len(quality))))
-    shown = quality.assign(severity=quality["severity"].map(lambda s: t(s, lang) if s in ("repair", "warning") else s))
+    shown = quality.assign(severity=quality["severity"].map(lambda s: t(s, lang) if s in ("repair", "warning") else t("rb_info", lang) if s == "info" else s))
     cols = ["table", "file", "severity", "rule", "count", "detail", "examples"]
     display(table(shown[cols].rename(columns={c: t(c, lang) for c in cols})))
 
@@ -139,7 +143,7 @@ def nps_groups(nps: pd.DataFrame, group: str, lang: str, caption: str | None = N
     df = nps.reset_index()
     shown = pd.DataFrame({
         t(group, lang) if group in ("region", "respondent_type", "period") else group: df[group],
-        t("nps", lang): [number(v, lang, 1) if ok else t("too_few", lang, n=n) for v, ok, n in zip(df["nps"], df["reliable"], df["n"])],
+        t("nps", lang): [number(v, lang, 1) if ok else t("too_few", lang, n=n) if n else t("rb_no_answers", lang) for v, ok, n in zip(df["nps"], df["reliable"], df["n"])],
         t("nps_ci", lang): [f"{number(lo, lang, 1)} … {number(hi, lang, 1)}" if ok else "–" for lo, hi, ok in zip(df["ci_low"], df["ci_high"], df["reliable"])],
         t("promoters", lang): [pct(v, lang) for v in df["promoters"]],
         t("detractors", lang): [pct(v, lang) for v in df["detractors"]],
@@ -165,3 +169,106 @@ def money_formats(df: pd.DataFrame, unit: str, lang: str, share_columns: tuple[s
         elif pd.api.types.is_numeric_dtype(df[c]):
             out[c] = lambda v: money(v, unit, lang)
     return out
+
+
+# --- HTML sanitising (report safety) ------------------------------------------
+
+_DROP_WITH_CONTENT = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript", "template", "noembed", "noframes"})
+_DROP_TAG = frozenset({"base", "meta", "link", "form", "input", "button", "textarea", "select", "option"})
+_URL_ATTRS = frozenset({"href", "src", "action", "formaction", "xlink:href", "background", "poster", "data", "lowsrc", "dynsrc", "ping", "srcset", "cite", "longdesc", "usemap"})
+
+
+def _unsafe_url(value: str, tag: str, attr: str) -> bool:
+    import re
+
+    folded = re.sub(r"[\x00-\x20\x7f]+", "", value).lower()
+    if folded.startswith(("javascript:", "vbscript:", "livescript:")):
+        return True
+    if folded.startswith("data:"):
+        return not (tag == "img" and attr == "src" and folded.startswith(("data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp")))
+    return False
+
+
+def sanitize_html(markup: str) -> str:
+    """Rebuild ``markup`` without anything that can run: ``<script>``/``<iframe>``/
+    ``<object>`` … (with their content), ``on*`` event attributes,
+    ``javascript:``/``data:`` URLs (embedded PNG/JPEG images excepted),
+    ``srcdoc``, and CSS with ``expression(`` or ``javascript:``. Text is
+    re-escaped; tables, styles and images are kept. The runner applies it to
+    every HTML and Markdown output when it renders the leadership report.
+
+    Examples
+    --------
+    >>> sanitize_html('<b onclick="x()">hi</b><script>alert(1)</script><a href="javascript:alert(1)">a</a>')
+    '<b>hi</b><a>a</a>'
+    """
+    from html.parser import HTMLParser
+
+    out: list[str] = []
+    skip: list[str] = []  # open elements whose content is dropped
+
+    class _Rebuild(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.in_style = False
+
+        def _attrs(self, tag, attrs):
+            kept = []
+            for name, value in attrs:
+                name = name.lower()
+                value = "" if value is None else value
+                if name.startswith("on") or name in ("srcdoc", "formaction") or (name in _URL_ATTRS and _unsafe_url(value, tag, name)):
+                    continue
+                if name == "style" and any(bad in value.lower().replace(" ", "") for bad in ("expression(", "javascript:", "url(")):
+                    continue
+                kept.append(f' {name}="{html.escape(value, quote=True)}"')
+            return "".join(kept)
+
+        def handle_starttag(self, tag, attrs):
+            if skip:
+                if tag in _DROP_WITH_CONTENT:
+                    skip.append(tag)
+                return
+            if tag in _DROP_WITH_CONTENT:
+                skip.append(tag)
+                return
+            if tag in _DROP_TAG:
+                return
+            self.in_style = tag == "style"
+            out.append(f"<{tag}{self._attrs(tag, attrs)}>")
+
+        def handle_startendtag(self, tag, attrs):
+            if skip or tag in _DROP_WITH_CONTENT or tag in _DROP_TAG:
+                return
+            out.append(f"<{tag}{self._attrs(tag, attrs)}/>")
+
+        def handle_endtag(self, tag):
+            if skip:
+                if tag == skip[-1]:
+                    skip.pop()
+                return
+            if tag in _DROP_TAG or tag in _DROP_WITH_CONTENT:
+                return
+            self.in_style = False
+            out.append(f"</{tag}>")
+
+        def handle_data(self, data):
+            if skip:
+                return
+            if self.in_style:
+                lowered = data.lower().replace(" ", "")
+                if not any(bad in lowered for bad in ("expression(", "javascript:", "@import", "</")):
+                    out.append(data)
+                return
+            out.append(html.escape(data, quote=False))
+
+    parser = _Rebuild()
+    parser.feed(markup)
+    parser.close()
+    return "".join(out)
+
+
+
+def bullets(items: list[str]):
+    """A bulleted list of sentences; each is escaped."""
+    return _html("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in items) + "</ul>")

@@ -34,19 +34,47 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .artifacts import record_metrics
+from .artifacts import record_metrics, write_csv_file
+from .webfont import embed_cjk_font
 from .errors import RunRefused
-from .i18n import LANGS, check_lang, money, number, pct, t
-from .io import Workspace, load_workspace
+from .i18n import check_lang, t
+from .io import Workspace, load_workspace, sha256_file
 from .periods import Period, latest_complete_quarter
 
-__all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period"]
+__all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period", "check_folder_name", "write_quarantine", "write_contacts", "CSP"]
 
 NOTEBOOKS = ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement")
 # Notebooks in one wave do not read each other's artifacts and run side by side.
 WAVES = (("01_goals", "03_diagnosis"), ("02_breakdown", "04_improvement"))
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "pandera", "pydantic", "openpyxl", "pyarrow", "ipykernel")
 _STAGING = re.compile(r"^\.(?P<period>[0-9Q]+)\.running-(?P<pid>\d+)-")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
+"""Content-Security-Policy of every report page: no script, no network, inline styles and embedded images only."""
+
+# The nbconvert "lab" template without any script: no require.js, MathJax,
+# Mermaid or widget loaders from CDNs, no application/javascript outputs, and
+# every HTML or Markdown output passed through present.sanitize_html.
+_REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}
+<meta http-equiv="Content-Security-Policy" content="{{ resources.snb_csp }}">
+{%- endblock html_head_js -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block data_javascript scoped -%}{%- endblock data_javascript -%}
+{%- block data_widget_view scoped -%}{%- endblock data_widget_view -%}
+{% block data_html scoped -%}
+<div class="jp-RenderedHTMLCommon jp-RenderedHTML jp-OutputArea-output {{ extra_class }}" data-mime-type="text/html">
+{{ output.data['text/html'] | snb_safe_html }}
+</div>
+{%- endblock data_html %}
+{% block data_markdown scoped -%}
+<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-OutputArea-output {{ extra_class }}" data-mime-type="text/markdown">
+{{ output.data['text/markdown'] | markdown2html | snb_safe_html }}
+</div>
+{%- endblock data_markdown %}
+"""
 
 
 class NotebookFailed(RuntimeError):
@@ -165,7 +193,13 @@ def _error_text(exc: BaseException) -> str:
 
 
 def export_html(notebook: Path, target: Path, title: str, nav: str = "") -> Path:
-    """Render an executed notebook to HTML with code, prompts and stderr hidden."""
+    """Render an executed notebook to HTML with code, prompts and stderr hidden.
+
+    The page carries no script at all (see ``_REPORT_TEMPLATE``) and a
+    Content-Security-Policy that forbids scripts and network access; HTML and
+    Markdown outputs are rebuilt by :func:`salesnb.present.sanitize_html`, so
+    text from the data (survey comments, names …) cannot become live markup.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -173,17 +207,24 @@ def export_html(notebook: Path, target: Path, title: str, nav: str = "") -> Path
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    exporter = HTMLExporter(template_name="lab")
+    from jinja2 import DictLoader
+
+    from .present import sanitize_html
+
+    nb.metadata.pop("widgets", None)
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"salesnb_report.html.j2": _REPORT_TEMPLATE})],
+                            template_file="salesnb_report.html.j2")
+    exporter.register_filter("snb_safe_html", sanitize_html)
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.exclude_markdown = True  # analyst notes; the report is the outputs, in the report language
     exporter.embed_images = True
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "snb_csp": CSP})
     if nav:
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(embed_cjk_font(body), encoding="utf-8")
     return target
 
 
@@ -218,63 +259,86 @@ def _nav(lang: str, current: str | None) -> str:
     return '<nav style="font:14px sans-serif;padding:8px 16px;background:#f3f5f8;border-bottom:1px solid #ddd">' + " · ".join(links) + "</nav>"
 
 
-_HEADLINE = (
-    ("revenue", "money"), ("revenue_yoy", "pct_signed"), ("orders", "int"), ("active_customers", "int"),
-    ("nps", "float"), ("nps_n", "int"), ("satisfaction_mean", "float2"), ("complaints", "int"), ("response_over_promise_share", "pct"),
-)
-
-
-def _format_metric(value, kind: str, lang: str, unit: str) -> str:
-    if value is None:
-        return t("not_available", lang)
-    return {
-        "money": lambda v: money(v, unit, lang),
-        "pct": lambda v: pct(v, lang),
-        "pct_signed": lambda v: pct(v, lang, signed=True),
-        "int": lambda v: number(v, lang),
-        "float": lambda v: number(v, lang, 1),
-        "float2": lambda v: number(v, lang, 2),
-    }[kind](value)
-
-
 def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete: bool, notes: int) -> Path:
-    """``report/index.html``: headline figures and links to the four step reports."""
-    from .artifacts import read_summary
+    """``report/index.html``: the one-page executive summary (:mod:`salesnb.summary`) and links to the four step reports."""
+
+    from .summary import PRINT_CSS, executive_summary
 
     e = html.escape
-    summary = read_summary(folder).get("metrics", {})
     unit = ws.config.company.display_unit
-    rows = "".join(
-        f"<tr><td>{e(t(key, lang))}</td><td class=num>{e(_format_metric(summary.get(key), kind, lang, unit))}</td></tr>"
-        for key, kind in _HEADLINE
-        if key in summary
-    )
     links = "".join(f'<li><a href="{name}.html">{e(t(f"step_{name}", lang))}</a></li>' for name in NOTEBOOKS)
     partial = "" if complete else f"<p class=warn>{e(t('incomplete_period', lang, last=str(ws.table('sales')['order_date'].max().date()), period=str(period)))}</p>"
     dq = f"<p>{e(t('data_quality', lang))}: {e(t('data_quality_notes', lang, n=notes) if notes else t('data_quality_clean', lang))}</p>"
+    aside = sum(ws.quarantined().values())
+    if aside:
+        dq += f"<p class=note>{e(t('rb_quarantine', lang, n=aside))}</p>"
+    dq += f"<p class=note>{e(t('rb_personal_data', lang))}</p>"
     generated = t("generated", lang, version=__version__, date=datetime.now().date().isoformat())
     page = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
 <title>{e(ws.config.company.name)} · {e(str(period))}</title>
-<style>body{{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;max-width:860px;margin:32px auto;padding:0 16px;color:#222}}
-table{{border-collapse:collapse}}td{{padding:4px 14px;border-bottom:1px solid #ddd}}td.num{{text-align:right}}.warn{{color:#9a4b00}}.note{{color:#666;font-size:13px}}</style>
+<style>{PRINT_CSS}</style>
 </head><body>
 <h1>{e(t('report_title', lang))}</h1>
 <p><b>{e(ws.config.company.name)}</b> · {e(t('period_range', lang, period=str(period), start=period.start.date().isoformat(), end=period.end.date().isoformat()))}</p>
 {partial}
-<h2>{e(t('headline', lang))}</h2>
-<table>{rows}</table>
+{executive_summary(folder, ws.config.company.name, period, lang, unit)}
 <h2>{e(t('open_report', lang))}</h2>
-<ol>{links}</ol>
+<ol class="links">{links}</ol>
 {dq}
 <p class=note>{e(generated)}</p>
 </body></html>
 """
     target = folder / "report" / "index.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page, encoding="utf-8")
+    target.write_text(embed_cjk_font(page), encoding="utf-8")
     return target
+
+
+def check_folder_name(name: str) -> str:
+    """``name`` if it is safe as a folder name of the output tree, else ``RunRefused``.
+
+    The workspace folder's name becomes ``<out>/<name>/``: it must not be
+    empty, start with ``.`` or ``-``, or hold path separators, control
+    characters or characters Windows refuses (``:*?"<>|``).
+
+    >>> check_folder_name("华信 2025")
+    '华信 2025'
+    """
+    if not name or name.startswith((".", "-")) or _UNSAFE_NAME.search(name) or len(name) > 120 or name != name.strip():
+        raise RunRefused(
+            f"workspace folder name {name!r} cannot be used for the output folder: rename the folder "
+            "(letters, digits, spaces, - and _; not starting with . or -)"
+        )
+    return name
+
+
+def _reason_kind(reason: str) -> str:
+    for prefix, kind in (("footer note", "footer_note"), ("total row", "total_row"), ("subtotal row", "total_row"), ("exact duplicate", "duplicate")):
+        if reason.startswith(prefix):
+            return kind
+    return "date_out_of_range"
+
+
+def write_quarantine(folder: Path, ws: Workspace) -> dict[str, dict]:
+    """``quarantine/<table>.csv`` for every table with rows set aside; returns what run.json records."""
+    written = {}
+    for name, frame in ws.quarantine.items():
+        if not len(frame):
+            continue
+        path = write_csv_file(frame.reset_index(), folder / "quarantine" / f"{name}.csv")
+        kinds = frame["reason"].map(_reason_kind).value_counts()
+        written[name] = {"file": str(path.relative_to(folder)), "rows": len(frame), "reasons": {k: int(v) for k, v in kinds.items()}}
+    return written
+
+
+def write_contacts(folder: Path, ws: Workspace) -> str | None:
+    """``internal/contacts.csv``: the unmasked customer contact list, the only output holding personal data."""
+    if ws.contacts is None or ws.contacts.empty:
+        return None
+    path = write_csv_file(ws.contacts.reset_index(drop=True), folder / "internal" / "contacts.csv")
+    return str(path.relative_to(folder))
 
 
 def _versions() -> dict[str, str]:
@@ -333,6 +397,7 @@ def run_period(
     root = Path(workspace).resolve()
     if not root.is_dir():
         raise RunRefused(f"workspace folder {root} does not exist")
+    check_folder_name(root.name)
     nb_dir = notebooks_dir()
     progress(f"validating workspace {root}")
     ws = load_workspace(root)
@@ -343,8 +408,12 @@ def run_period(
         raise RunRefused(f"{final} already exists; an earlier run is never overwritten. Use --force to move it aside, or choose another --out")
     base.mkdir(parents=True, exist_ok=True)
     _clean_stale_staging(base)
-    staging = Path(tempfile.mkdtemp(prefix=f".{p}.running-{os.getpid()}-", dir=base))
     params = {"workspace": str(root), "period": str(p), "lang": lang, "output_dir": "."}
+    bad = [k for k, v in params.items() if not (k.isidentifier() and isinstance(v, str) and "\x00" not in v)]
+    if bad:  # papermill writes these into the notebooks' code: only plain names and strings
+        raise RunRefused(f"parameters {', '.join(map(repr, bad))} are not identifiers with text values")
+    staging = Path(tempfile.mkdtemp(prefix=f".{p}.running-{os.getpid()}-", dir=base))
+    hashes = {name: s.sha256 for name, s in ws.sources.items()}
     progress(f"period {p} ({p.start.date()} to {p.end.date()}), lang={lang}" + ("" if complete else " — data ends inside the period"))
 
     timings: dict[str, float] = {}
@@ -367,8 +436,13 @@ def run_period(
                 os.replace(staging, failed)
                 raise NotebookFailed(failures[0][0], failures[0][1], failed)
 
+        changed = [s.file for name, s in ws.sources.items() if sha256_file(s.path) != hashes[name]]
+        if changed:
+            raise RunRefused(f"input file(s) {', '.join(changed)} changed while the notebooks ran; nothing was published — run again")
         h0 = time.perf_counter()
         record_metrics(staging, "run", {}, period=str(p), workspace=ws.name, lang=lang)
+        quarantined = write_quarantine(staging, ws)
+        contacts = write_contacts(staging, ws)
         company = ws.config.company.name
         for name in NOTEBOOKS:
             export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html",
@@ -392,6 +466,12 @@ def run_period(
                 for s in ws.sources.values()
             ],
             "data_quality": json.loads(notes.to_json(orient="records", force_ascii=False)),
+            "quarantine": quarantined,
+            "personal_data": {
+                "masked_in": ["report/", "*.ipynb", "artifacts/", "quarantine/"],
+                "contact_list": contacts,
+                "unmasked_files": sorted(str(f.relative_to(staging)) for f in (staging / "internal").rglob("*") if f.is_file()),
+            },
         }
         (staging / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -404,6 +484,13 @@ def run_period(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         raise
+    register = final / "artifacts" / "actions.xlsx"
+    if register.is_file():
+        from .improve import publish_register  # the one file a run writes into the workspace
+
+        current = ws.sources["actions"].path if "actions" in ws.sources else None
+        written = publish_register(root, register, p, current)
+        progress(f"action register updated: {written} (the replaced version is in {root / 'actions.history'})")
     seconds = round(time.perf_counter() - t0, 2)
     progress(f"published {final} in {seconds:.1f} s")
     return RunResult(final, str(p), final / "report" / index.relative_to(staging / "report"), timings, seconds)

@@ -1109,6 +1109,7 @@ survey:
     min_lost_share: 0.2    # 流失客户至少占20% / lost customers at least 20 %
     allocation: proportional   # proportional 或 neyman
     seed: {seed}
+    sample_size: 400       # 下一轮总样本量（省略 = 每区域最低样本 × 区域数）/ total sample (default: minimum × regions)
 
 # 留存口径 / Retention window: 过去12个月有购买、本期12个月无购买即视为流失
 # a customer is lost when it bought in the previous 12 months and not in the 12 months to the period end
@@ -1119,6 +1120,21 @@ retention:
 thresholds:
   response_promise_hours: 48   # 对客户承诺的首次响应时限（小时）/ first-response promise (hours)
   min_group_n: 30              # 样本少于30的分组不显示数值 / smaller groups are shown as "too few answers"
+
+# 文本分析 / Free text (comments, complaint descriptions, interview notes)
+# user_words: 分词时保持完整的词 / words jieba keeps whole;  stopwords: 追加停用词 / extra stop words
+# synonyms: 同义词归并 / variants counted as one term;  themes: 省略则用内置的服务业主题 / omitted = built-in service themes
+text:
+  user_words: [售后响应, 报修, 工单, 性价比, 交期, 备件, 7×24, 智控云平台]
+  stopwords: [希望, 尽快]
+  synonyms: {{售后: [售后服务, 售后部]}}
+
+# 诊断设置 / Diagnosis settings
+diagnosis:
+  pareto_threshold: 0.8   # 帕累托“关键少数”累计占比 / cumulative share of the vital few
+  alpha: 0.05             # 显著性水平 / significance level of the tests
+  bootstrap: 200          # 驱动因素区间的自助抽样次数 / bootstrap resamples for the driver intervals
+  min_gap: 0.2            # 区域落后其他区域多少分（1–5）算问题 / a region trailing by this much (1–5) is a problem segment
 
 # 年度战略主题 / Strategic themes (goals refer to them by key)
 themes:
@@ -1236,6 +1252,107 @@ benchmarks:
   nps: {{industry: 30, leader: 40, source: "行业客户体验调研 2025（示例，虚构）/ industry CX survey 2025 (illustrative)"}}
   satisfaction: {{industry: 4.0, leader: 4.5, source: "行业客户体验调研 2025（示例，虚构）/ industry CX survey 2025 (illustrative)"}}
   repurchase_rate: {{industry: 0.55, leader: 0.70, source: "行业客户体验调研 2025（示例，虚构）/ industry CX survey 2025 (illustrative)"}}
+
+# =============================================================================
+# 第二步：销售计划拆解与资源配置 / Step 2: plan breakdown and resources
+# 运行期间 P 规划的是下一期：P 为全年或第四季度时规划下一财年（按月分解），
+# 其他季度规划下一季度。A run for period P plans the next period: the next
+# fiscal year (phased by month) when P is a year or its Q4, else the next quarter.
+# =============================================================================
+breakdown:
+  horizon: auto            # auto | year（下一财年 / next fiscal year） | quarter（下一季度 / next quarter）
+  dimensions: [region, product_line, customer_type]   # 区域 × 产品线 × 新老客户 / region × product line × new/existing
+  # 分解方法 / method: even 平均 | history 历史占比 | momentum 增长动量 | potential 市场潜力 | blend 加权组合
+  method: blend
+  weights: {{history: 0.4, momentum: 0.3, potential: 0.3}}
+  lookback: 2              # 回看期数（年）/ periods of history looked back over (years)
+  momentum_cap: 0.3        # 动量法单元增速上限 ±30% / growth factor of a cell capped at ±30 %
+  # 市场潜力驱动因子（potential 方法）/ driver of the potential method
+  potential:
+    region: {{华北: 190, 华东: 320, 华南: 290, 华中: 150, 西南: 230, 西北: 110}}
+  potential_source: "各区域工业自动化市场规模估算，亿元（示例，虚构）/ industrial-automation market size per region, 100M CNY (illustrative)"
+  # 总目标：取目标 G1（也可写 value: 金额 或 growth: 增幅）/ total: goal G1 (or value: amount, growth: rate)
+  total: {{goal: G1}}
+  # 手工调整：指定节点的目标（金额 value 或 增幅 growth），其余部分按方法重新分摊
+  # overrides: a node's target (value or growth) is kept exactly; the rest is re-spread by the method
+  overrides:
+    - {{scope: {{region: 华南}}, growth: 0.25, note: "华南通过新渠道增长25% / South +25 % through new channels"}}
+    - {{scope: {{product_line: 智能控制系统}}, growth: 0.25, note: "高端产品线，对应目标 G2 / high-end line, goal G2"}}
+  # 新老客户拆分：auto = 有新客户占比目标（G4）则锁定新客户部分，否则用复购率目标或历史估算
+  # new vs existing: auto = a new-customer share goal (G4) pins the new part; else the repurchase goal or the history estimate
+  customer_split: {{source: auto}}
+  # 月度分解：按区域×产品线的季节性，历史订单少的节点向公司整体季节性收缩
+  # phasing: by the seasonality of region × product line, shrunk toward the company's where history is thin
+  phasing: {{grain: month, by: [region, product_line], prior_orders: 200}}
+  rounding_unit: 1         # 目标取整到元 / targets in whole yuan
+  # 隐含增速超过历史最好年份10个百分点或负增长即标记；占总目标2%以下的小单元只列出不标记
+  # flag growth 10 points above the best year, or shrinking; parts under 2 % of the total are listed, not flagged
+  checks: {{beyond_history_points: 0.10, shrink_below: 0.0, min_share: 0.02}}
+
+# 客户分层（按价值与忠诚度，规则自上而下，先匹配先归类）
+# Customer tiers by value and loyalty; rules are tried top-down, the first that matches wins
+tiers:
+  window_months: 12
+  risk: {{recency_days: 120, spend_drop: 0.5}}   # 120天未下单或消费减半视为流失预警 / 120 days without an order or spend halved = at risk
+  rules:
+    - {{key: vip, en: VIP, zh: VIP客户, top_share: 0.05, min_orders: 4, at_risk: false, visits_per_year: 12, budget_per_customer: 20000,
+       owner: 大客户部, care_en: "Dedicated account manager, monthly visit, exclusive events, priority service",
+       care_zh: "专属客户经理、每月拜访、专属活动、优先服务"}}
+    - {{key: key, en: Key, zh: 重点客户, top_share: 0.20, at_risk: false, visits_per_year: 4, budget_per_customer: 5000,
+       owner: 各大区销售经理, care_en: "Quarterly visit, annual user conference, value-added services (inspection, training)",
+       care_zh: "每季度拜访、年度用户大会、增值服务（巡检、培训）"}}
+    - {{key: at_risk, en: At risk, zh: 流失预警客户, top_share: 0.5, at_risk: true, visits_per_year: 2, budget_per_customer: 3000,
+       owner: 客户成功部, care_en: "Win-back call within two weeks, service review, retention offer",
+       care_zh: "两周内回访、服务复盘、挽留优惠"}}
+    - {{key: ordinary, en: Ordinary, zh: 普通客户, visits_per_year: 0.5, budget_per_customer: 300,
+       owner: 电话销售组, care_en: "Newsletter, online service, seasonal offers", care_zh: "电子简报、在线服务、节令优惠"}}
+
+# 预算（元）及分配：按优先级得分 = 潜力 × 增长 × 战略权重 分到区域×产品线；优先保障高潜力区域与核心产品线
+# Budget (yuan), spread over region × product line by priority = potential × growth × strategic weight:
+# high-potential regions and core product lines first
+budget:
+  categories:
+    - {{key: people, en: "People (commission, hiring)", zh: "人员（提成、招聘）", items: {{commission: 6500000, hiring: 2500000}}}}
+    - {{key: channels, en: "Channels (promotion, partner commission)", zh: "渠道（推广、渠道佣金）",
+       items: {{online_promotion: 1500000, trade_shows: 1200000, partner_commission: 1000000}}}}
+    - {{key: materials, en: Materials, zh: 物料, amount: 800000}}
+    - {{key: customer_care, en: Customer care, zh: 客户关怀, amount: 2400000}}
+    - {{key: training, en: Product training (central), zh: 产品培训（总部统筹）, amount: 600000, allocate: false}}
+  allocate_by: [region, product_line]
+  strategic_weights:
+    region: {{华东: 1.2, 华南: 1.3}}              # 高潜力区域 / high-potential regions
+    product_line: {{智能控制系统: 1.5, 工业传感器: 1.2}}   # 核心产品线 / core product lines
+  min_share: 0.01          # 每个区域×产品线单元至少1% / every region × product-line cell gets at least 1 %
+  limits:
+    - {{scope: {{region: 西南}}, min_share: 0.12}}   # 西南服务整改期间保底12% / the south-west keeps at least 12 % during its service recovery
+  flag_ratio: 1.5          # 单位目标预算高于公司1.5倍为“投入偏高”，低于1/1.5为“投入偏低” / over- and under-funded
+
+# 行动计划（责任人、起止日期、预算、对应目标）/ Action plan: owner, start, due, budget, the target it serves
+action_plan:
+  - {{id: A1, kind: acquisition, en: "Online promotion: search and short-video ads", zh: "线上推广：搜索与短视频广告", channel: online,
+     budget: 1500000, category: channels, owner: 市场部 王敏, start: 2026-01-05, due: 2026-12-31,
+     serves: {{customer_type: new}}, goal: G4, kpi: "线上线索转化新客户数 / new customers from online leads"}}
+  - {{id: A2, kind: acquisition, en: "Trade shows in East and South China", zh: "华东、华南行业展会", channel: trade_show,
+     budget: 1200000, category: channels, owner: 市场部 王敏, start: 2026-03-01, due: 2026-11-30,
+     serves: {{customer_type: new}}, goal: G3, kpi: "展会线索数 / trade-show leads"}}
+  - {{id: A3, kind: acquisition, en: "New channel in South China: three regional distributors", zh: "华南新渠道：发展3家区域代理商",
+     channel: partner, budget: 1000000, category: channels, owner: 华南大区 刘洋, start: 2026-01-15, due: 2026-06-30,
+     serves: {{region: 华南}}, kpi: "代理商签约数与首单 / distributors signed, first orders"}}
+  - {{id: A4, kind: care, en: "VIP programme: account managers, exclusive events", zh: "VIP客户计划：专属经理、专属活动",
+     budget: 900000, category: customer_care, owner: 大客户部 陈静, start: 2026-01-05, due: 2026-12-31,
+     serves: {{tier: vip}}, goal: G5, kpi: "VIP客户复购率 / VIP repurchase rate"}}
+  - {{id: A5, kind: care, en: "Win-back calls and service review for at-risk customers", zh: "流失预警客户回访与服务复盘",
+     budget: 600000, category: customer_care, owner: 客户成功部 赵磊, start: 2026-01-05, due: 2026-12-31,
+     serves: {{tier: at_risk}}, goal: G5, kpi: "挽回客户数 / customers won back"}}
+  - {{id: A6, kind: care, en: "South-west key accounts: service-recovery visits", zh: "西南重点客户：服务整改回访",
+     budget: 400000, category: customer_care, owner: 西南大区 周涛, start: 2026-01-05, due: 2026-06-30,
+     serves: {{region: 西南}}, goal: G6, kpi: "西南流失率 / south-west churn"}}
+  - {{id: A7, kind: support, en: "Monthly new-product training for sales and distributors", zh: "新产品培训（每月一次，覆盖销售与代理商）",
+     budget: 600000, category: training, owner: 产品部 孙悦, start: 2026-01-10, due: 2026-12-20,
+     serves: {{product_line: 智能控制系统}}, goal: G2, kpi: "培训场次与考核通过率 / sessions, pass rate"}}
+  - {{id: A8, kind: support, en: "Product brochures, demo kits and case studies", zh: "产品资料、演示样机与案例集",
+     budget: 500000, category: materials, owner: 市场部 王敏, start: 2026-02-01, due: 2026-04-30,
+     serves: {{product_line: 智能控制系统}}, kpi: "资料更新完成率 / materials updated"}}
 """
 
 

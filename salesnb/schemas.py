@@ -96,7 +96,7 @@ _CUSTOMER_ID = ("客户编号", "客户ID", "客户id", "客户代码", "客户�
 _REGION = ("区域", "大区", "地区", "销售区域", "region", "area", "sales region")
 
 RESPONDENT_TYPES = ("customer", "prospect", "lost")
-ACTION_STATUSES = ("planned", "in_progress", "done", "overdue", "cancelled")
+ACTION_STATUSES = ("planned", "in_progress", "done", "dropped")
 
 _SALES = Table(
     "sales",
@@ -203,9 +203,12 @@ _ACTIONS = Table(
         Column("target", "number", True, aliases=("目标", "目标值", "target"), nullable=True, description="KPI target."),
         Column(
             "status", "category", True, aliases=("状态", "status"), allowed=ACTION_STATUSES,
-            value_aliases={"未开始": "planned", "计划": "planned", "进行中": "in_progress", "已完成": "done", "完成": "done", "已逾期": "overdue", "逾期": "overdue", "已取消": "cancelled", "in progress": "in_progress"},
-            description="planned, in_progress, done, overdue, cancelled.",
+            value_aliases={"未开始": "planned", "计划": "planned", "计划中": "planned", "进行中": "in_progress", "in progress": "in_progress",
+                           "已完成": "done", "完成": "done", "已放弃": "dropped", "放弃": "dropped", "已取消": "dropped", "cancelled": "dropped",
+                           "canceled": "dropped"},
+            description="planned, in_progress (in progress), done, dropped. Overdue is derived from the due date, not a status.",
         ),
+        Column("segment", "id", aliases=("范围", "细分", "segment", "scope"), nullable=True, description="Where the action applies: company, or region=华东."),
         Column("period_opened", "id", aliases=("提出期间", "period opened"), nullable=True, description="Period the action was opened (YYYYQn)."),
         Column("period_closed", "id", aliases=("关闭期间", "period closed"), nullable=True, description="Period it was closed."),
         Column("evidence", "text", aliases=("证据", "evidence"), nullable=True, description="Evidence of effect."),

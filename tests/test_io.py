@@ -15,7 +15,7 @@ import pytest
 from salesnb.config import TableSource
 from salesnb.errors import ConfigError, DataError, Problem
 from salesnb.io import Source, Workspace, find_table_file, load_workspace, read_table, sha256_file
-from salesnb.schemas import table_contract
+from salesnb.schemas import ACTION_STATUSES, table_contract
 
 SALES_HEADER = "order_id,order_date,customer_id,region,product_line,amount"
 
@@ -306,7 +306,9 @@ def test_datetime_keeps_time_of_day(tmp_path):
 def test_bad_dates_are_reported(tmp_path):
     path = sales_csv(tmp_path, "O1,03/05/2025,C1,华东,A,1", "O2,2025-02-30,C1,华东,A,1")
     assert problems_of(path) == [
-        Problem("sales.csv", 2, "order_date", "03/05/2025", "must be a date (YYYY-MM-DD)"),
+        Problem("sales.csv", 2, "order_date", "03/05/2025",
+                'must be a date (YYYY-MM-DD); 03/05/2025 could be day/month or month/day: declare the format as '
+                'tables.sales.date_format in workspace.yaml (e.g. "%m/%d/%Y" or "%d/%m/%Y")'),
         Problem("sales.csv", 3, "order_date", "2025-02-30", "must be a date (YYYY-MM-DD)"),
     ]
 
@@ -328,7 +330,8 @@ def test_nps_out_of_scale_and_fractions_are_rejected_with_lines(tmp_path):
         Problem("surveys.csv", 3, "nps", "11", "must be within 0..10"),
         Problem("surveys.csv", 4, "nps", "3.5", "must be a whole number"),
         Problem("surveys.csv", 5, "nps", "高", "must be a number (0–10; leave blank when not answered)"),
-        Problem("surveys.csv", 5, "satisfaction", "6", "must be within 1..5"),
+        Problem("surveys.csv", 5, "satisfaction", "6", "must be within 1..5 (the answers go up to 6: if satisfaction was asked on a "
+                "1–10 scale, declare it under checks.scales.satisfaction in workspace.yaml)"),
     ]
 
 
@@ -337,7 +340,8 @@ def test_blank_like_answers_in_score_columns_are_missing(tmp_path):
     path = write(tmp_path, "surveys.csv", "\n".join([SURVEY_HEADER, *rows]) + "\n")
     with pytest.raises(DataError) as info:  # 9分 on a 1–5 scale
         read(path, "surveys")
-    assert only(info.value.problems) == Problem("surveys.csv", 4, "satisfaction", "9分", "must be within 1..5")
+    assert only(info.value.problems) == Problem("surveys.csv", 4, "satisfaction", "9分", "must be within 1..5 (the answers go up to 9: if "
+                                                "satisfaction was asked on a 1–10 scale, declare it under checks.scales.satisfaction in workspace.yaml)")
     path = write(tmp_path, "surveys.csv", "\n".join([SURVEY_HEADER, *rows[:2], "R3,2025-01-05,customer,,4分"]) + "\n")
     df, _, notes = read(path, "surveys")
     assert df["nps"].isna().all()
@@ -355,8 +359,8 @@ def test_unknown_respondent_type_is_rejected(tmp_path):
 def test_duplicate_ids_are_reported_on_every_line(tmp_path):
     path = write(tmp_path, "customers.csv", "customer_id,region\nC1,华东\nC2,华北\nC1,华南\n")
     assert problems_of(path, "customers") == [
-        Problem("customers.csv", 2, "customer_id", "C1", "must be unique (duplicated id; also on line 4)"),
-        Problem("customers.csv", 4, "customer_id", "C1", "must be unique (duplicated id; also on line 2)"),
+        Problem("customers.csv", 2, "customer_id", "C1", "must be unique (duplicated id; also on line 4; region 华东 ≠ 华南)"),
+        Problem("customers.csv", 4, "customer_id", "C1", "must be unique (duplicated id; also on line 2; region 华南 ≠ 华东)"),
     ]
 
 
@@ -411,7 +415,7 @@ def test_xlsx_title_row_above_header_keeps_excel_row_numbers(tmp_path):
     assert df["amount"].tolist() == [1234.5, 1000.0, 7.0]
     assert (source.format, source.sheet, source.encoding, source.rows) == ("xlsx", "明细", None, 3)
     note = next(n for n in notes if n.rule == "header_not_first_row")
-    assert note.count == 2 and "row 3" in note.detail
+    assert note.count == 1 and "row 3" in note.detail
 
 
 def test_xlsx_configured_sheet_and_missing_sheet(tmp_path):
@@ -481,8 +485,9 @@ def test_blank_region_repaired_from_customers(tmp_path):
 
 def test_unknown_customer_is_a_warning(tmp_path):
     sales = SALES + "O3,2025-03-05,C9,华东,A,5\nO4,2025-03-06,C9,华东,A,5\n"
-    root = make_workspace(tmp_path / "w", {"sales.csv": sales, "customers.csv": CUSTOMERS})
-    ws = load_workspace(root)
+    yaml = "company:\n  name: Demo\nchecks:\n  unknown_customers: {warn_above: 0.1, error_above: 0.6}\n"
+    root = make_workspace(tmp_path / "w", {"sales.csv": sales, "customers.csv": CUSTOMERS}, yaml=yaml)
+    ws = load_workspace(root)  # 2 of 4 rows (50 %) unknown: above warn_above, below error_above
     note = next(n for n in ws.notes if n.rule == "unknown_customer_ids")
     assert (note.table, note.severity, note.count, note.examples) == ("sales", "warning", 2, ("C9 (line 4)",))
     row = ws.quality_frame().query("rule == 'unknown_customer_ids'").iloc[0]
@@ -560,7 +565,7 @@ def test_action_status_values_are_translated_case_insensitively(tmp_path):
     rows = ["A1,慢,加人,客服经理,2025-01-01,2025-03-31,nps,30,40,进行中", "A2,慢,加人,客服经理,2025-01-01,2025-03-31,nps,,,DONE", "A3,慢,加人,客服经理,2025-01-01,2025-03-31,nps,,,paused"]
     path = write(tmp_path, "actions.csv", "\n".join([header, *rows]) + "\n")
     assert problems_of(path, "actions") == [
-        Problem("actions.csv", 4, "status", "paused", "must be one of planned, in_progress, done, overdue, cancelled")
+        Problem("actions.csv", 4, "status", "paused", f"must be one of {', '.join(ACTION_STATUSES)}")
     ]
     write(tmp_path, "actions.csv", "\n".join([header, *rows[:2]]) + "\n")
     df, _, _ = read(path, "actions")
@@ -572,4 +577,4 @@ def test_required_table_without_rows_is_an_error(tmp_path):
     root = make_workspace(tmp_path / "w", {"sales.csv": SALES_HEADER + "\n", "customers.csv": CUSTOMERS})
     with pytest.raises(DataError) as info:
         load_workspace(root)
-    assert only(info.value.problems) == Problem("sales.csv", None, None, None, "required table 'sales' has no data rows")
+    assert only(info.value.problems) == Problem("sales.csv", None, None, None, "has a header but no data rows: export the rows too (or remove the file)")

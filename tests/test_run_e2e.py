@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +26,18 @@ def _digest(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _copy_of_sample(tmp: Path) -> Path:
+    """Runs write the action register into their workspace: never run on the committed sample itself."""
+    target = tmp / "sample"
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("actions.xlsx", "actions.history"))
+    return target
+
+
 @pytest.fixture(scope="module")
 def en_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     messages: list[str] = []
-    result = run_period(SAMPLE, "2025Q4", "en", out, progress=messages.append)
+    result = run_period(_copy_of_sample(tmp_path_factory.mktemp("ws")), "2025Q4", "en", out, progress=messages.append)
     return result, out, messages
 
 
@@ -130,15 +137,16 @@ def test_html_report_hides_code(en_run):
 def test_second_identical_run_refuses_and_leaves_the_first_byte_identical(en_run, capsys):
     result, out, _ = en_run
     before = _digest(result.folder)
+    workspace = Path(json.loads((result.folder / "run.json").read_text())["parameters"]["workspace"])
     with pytest.raises(RunRefused, match="already exists"):
-        run_period(SAMPLE, "2025Q4", "en", out, progress=lambda m: None)
-    code = main(["run", str(SAMPLE), "--period", "2025Q4", "--out", str(out)])
+        run_period(workspace, "2025Q4", "en", out, progress=lambda m: None)
+    code = main(["run", str(workspace), "--period", "2025Q4", "--out", str(out)])
     assert code == 2 and "already exists" in capsys.readouterr().err
     assert _digest(result.folder) == before
 
 
 def test_chinese_report_renders_without_missing_glyphs(tmp_path):
-    result = run_period(SAMPLE, "2025Q3", "zh", tmp_path, progress=lambda m: None)
+    result = run_period(_copy_of_sample(tmp_path), "2025Q3", "zh", tmp_path / "out", progress=lambda m: None)
     html = (result.folder / "report" / "01_goals.html").read_text(encoding="utf-8")
     assert "第一步" in html and "销售额" in html
     for name in NOTEBOOKS:

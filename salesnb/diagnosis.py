@@ -1,0 +1,714 @@
+"""Diagnosis (step 3): key drivers, importance–performance, Pareto, response
+times, text themes, the fishbone and the ranked problems.
+
+The ranked problems are the contract step 4 builds on (``diagnosis.json``):
+each has a ``type`` from :data:`salesnb.config.PROBLEM_TYPES`, the affected
+segment, the evidence numbers, its driver weight, gap and revenue affected,
+and a one-line statement in English and Chinese.
+
+Examples
+--------
+>>> pareto(pd.Series({"A": 50, "B": 30, "C": 15, "D": 5}))["vital_few"].tolist()
+[True, True, False, False]
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import metrics, survey
+from .config import PROBLEM_TYPES
+from .i18n import number, pct, t
+from .periods import Period
+
+__all__ = [
+    "PROBLEM_CODES", "relative_weights", "key_drivers", "QUADRANTS", "importance_performance", "pareto", "complaint_response",
+    "complaint_rates", "theme_impact", "region_gaps", "churn_by_region", "Problem", "rank_problems", "fishbone_causes",
+    "diagnosis_record", "problem_label", "attach_region", "evidence_text", "statement", "recent", "report_table", "with_intervals",
+    "with_change_text", "problem_table", "PLAN_TABLE", "MARGINS_TABLE", "COVERAGE_TABLE", "DIMENSION_TABLE", "CHANGE_TABLE", "DRIVER_TABLE",
+    "PARETO_TABLE", "RESPONSE_TABLE", "RATE_TABLE", "TERM_TABLE", "THEME_TABLE", "IMPACT_TABLE", "SUGGESTION_TABLE",
+]
+
+PROBLEM_CODES = {ptype: i + 1 for i, ptype in enumerate(PROBLEM_TYPES)}
+"""Problem type → the number ``summary.json`` records as ``top_problem_type`` (metrics are numbers; 1 = slow_after_sales_response …)."""
+
+QUADRANTS = ("fix_first", "keep_up", "low_priority", "possible_overkill")
+"""Importance–performance quadrants: high importance & low score = fix first; high & high = keep up;
+low & low = low priority; low importance & high score = possible overkill."""
+
+
+# ----------------------------------------------------------------------------- drivers
+
+def relative_weights(data: pd.DataFrame, predictors: list[str], outcome: str) -> pd.DataFrame:
+    """Johnson's relative weights of ``predictors`` for ``outcome`` (rows with any blank dropped).
+
+    With R_xx = VΛVᵀ, Λ½ = VΛ^½Vᵀ (correlations of the predictors with their
+    closest orthogonal counterparts), β = Λ½⁻¹ r_xy and raw weight
+    ε_j = Σ_k (Λ½)_jk² β_k². The raw weights sum to the model's R²;
+    ``importance`` is each one's share of R². A predictor that does not vary
+    gets weight 0.
+
+    Returns
+    -------
+    DataFrame with ``dimension``, ``raw_weight``, ``importance``; ``attrs``
+    carries ``r2`` and ``n``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = pd.DataFrame(rng.normal(size=(500, 2)), columns=["a", "b"])
+    >>> w = relative_weights(x.assign(y=2 * x["a"] + x["b"]), ["a", "b"], "y")
+    >>> round(w.attrs["r2"], 6), w["importance"].round(1).tolist()
+    (1.0, [0.8, 0.2])
+    """
+    d = data[list(predictors) + [outcome]].dropna()
+    sd = d.std(ddof=1)
+    keep = [p for p in predictors if sd.get(p, 0) > 0]
+    raw = pd.Series(0.0, index=list(predictors))
+    r2 = float("nan")
+    if len(d) > len(keep) + 1 and keep and sd[outcome] > 0:
+        corr = np.corrcoef(d[keep + [outcome]].to_numpy(dtype=float), rowvar=False)
+        rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
+        evals, evecs = np.linalg.eigh(rxx)
+        evals = np.clip(evals, 1e-12, None)
+        lam = evecs @ np.diag(np.sqrt(evals)) @ evecs.T
+        beta = np.linalg.solve(lam, rxy)
+        eps = (lam ** 2) @ (beta ** 2)
+        raw[keep] = eps
+        r2 = float(eps.sum())
+    out = pd.DataFrame({"dimension": list(predictors), "raw_weight": raw.to_numpy()})
+    out["importance"] = out["raw_weight"] / r2 if r2 and not math.isnan(r2) and r2 > 0 else float("nan")
+    out.attrs.update(r2=r2, n=int(len(d)))
+    return out
+
+
+def key_drivers(answers: pd.DataFrame, dimensions: list[str], outcome: str = "nps", bootstrap: int = 200,
+                seed: int = 2025, level: float = 0.95) -> pd.DataFrame:
+    """Relative importance of each dimension for ``outcome`` with bootstrap intervals, and its performance.
+
+    Rows with a blank outcome or dimension are dropped (listwise). The
+    interval is the percentile interval of ``importance`` over ``bootstrap``
+    resamples of the answers (seeded).
+
+    Returns
+    -------
+    DataFrame with ``dimension``, ``importance`` (share of R², 0–1),
+    ``raw_weight``, ``ci_low``, ``ci_high``, ``performance`` (mean 1–5 of the
+    answers used) and ``n``; ``attrs``: ``r2``, ``n``, ``outcome``.
+    """
+    dims = [d for d in dimensions if d in answers]
+    data = answers[dims + [outcome]].dropna()
+    rw = relative_weights(data, dims, outcome)
+    lows, highs = [np.nan] * len(dims), [np.nan] * len(dims)
+    if bootstrap and len(data) > len(dims) + 2:
+        rng = np.random.default_rng(seed)
+        arr = data.to_numpy(dtype=float)
+        boots = []
+        for _ in range(bootstrap):
+            sample = pd.DataFrame(arr[rng.integers(0, len(arr), len(arr))], columns=dims + [outcome])
+            boots.append(relative_weights(sample, dims, outcome)["importance"].to_numpy())
+        boots = np.array(boots)
+        a = (1 - level) / 2
+        lows = np.nanquantile(boots, a, axis=0)
+        highs = np.nanquantile(boots, 1 - a, axis=0)
+    out = rw.assign(ci_low=lows, ci_high=highs, performance=[float(data[d].mean()) for d in dims], n=len(data))
+    out = out[["dimension", "importance", "raw_weight", "ci_low", "ci_high", "performance", "n"]]
+    out.attrs.update(r2=rw.attrs["r2"], n=int(len(data)), outcome=outcome)
+    return out
+
+
+def importance_performance(drivers: pd.DataFrame) -> pd.DataFrame:
+    """``drivers`` with ``quadrant``: crosshairs at the mean importance and the mean performance.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"dimension": list("abcd"), "importance": [0.4, 0.4, 0.1, 0.1], "performance": [3.0, 4.0, 3.0, 4.0]})
+    >>> importance_performance(d)["quadrant"].tolist()
+    ['fix_first', 'keep_up', 'low_priority', 'possible_overkill']
+    """
+    imp_x, perf_y = drivers["importance"].mean(), drivers["performance"].mean()
+    high_imp = drivers["importance"] >= imp_x
+    high_perf = drivers["performance"] >= perf_y
+    quadrant = np.select([high_imp & ~high_perf, high_imp & high_perf, ~high_imp & ~high_perf], list(QUADRANTS[:3]), QUADRANTS[3])
+    out = drivers.assign(quadrant=quadrant)
+    out.attrs.update(drivers.attrs, importance_mean=float(imp_x), performance_mean=float(perf_y))
+    return out
+
+
+# ----------------------------------------------------------------------------- complaints
+
+def pareto(counts: pd.Series, threshold: float = 0.8) -> pd.DataFrame:
+    """Pareto table of ``counts`` (cause → count): largest first, share, cumulative share and the vital few.
+
+    The vital few are the causes up to and including the first whose
+    cumulative share reaches ``threshold``. Ties keep the given order.
+
+    Returns
+    -------
+    DataFrame with ``cause``, ``count``, ``share``, ``cum_share``, ``vital_few``.
+    """
+    c = pd.Series(counts).astype(float)
+    c = c[c > 0]
+    order = sorted(range(len(c)), key=lambda i: (-c.iloc[i], i))
+    c = c.iloc[order]
+    total = c.sum()
+    out = pd.DataFrame({"cause": list(c.index), "count": c.to_numpy()})
+    if out.empty:
+        return out.assign(share=[], cum_share=[], vital_few=[])
+    out["count"] = out["count"].astype(int) if (out["count"] % 1 == 0).all() else out["count"]
+    out["share"] = out["count"] / total
+    out["cum_share"] = out["share"].cumsum()
+    reached = int(np.argmax(out["cum_share"].to_numpy() >= threshold - 1e-12)) if (out["cum_share"] >= threshold - 1e-12).any() else len(out) - 1
+    out["vital_few"] = np.arange(len(out)) <= reached
+    return out
+
+
+def complaint_response(complaints: pd.DataFrame, period: Period, promise_hours: float, by: str | list[str]) -> pd.DataFrame:
+    """Tickets opened in ``period`` per group: count, median first-response hours and share over the promise.
+
+    Tickets unanswered at the period's end count with their age then (as in
+    :func:`salesnb.metrics.complaint_summary`).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    cur = complaints.loc[period.contains(complaints["opened_at"])]
+    hours = metrics.response_hours(cur, as_of=period.end_exclusive)
+    keyed = cur.assign(hours=hours)
+    return (keyed.groupby(by, sort=True, observed=True)
+            .agg(tickets=("ticket_id", "size"), median_hours=("hours", "median"),
+                 over_promise=("hours", lambda h: float((h > promise_hours).mean())))
+            .reset_index())
+
+
+def complaint_rates(complaints: pd.DataFrame, sales: pd.DataFrame, period: Period, min_customers: int = 30) -> pd.DataFrame:
+    """Complaint rate per region: tickets opened in ``period`` per 100 customers active in it.
+
+    Returns ``region``, ``tickets``, ``active_customers``, ``per_100_customers``
+    and ``reliable`` (at least ``min_customers`` active customers); reliable
+    regions first, highest rate first.
+    """
+    cur = complaints.loc[period.contains(complaints["opened_at"])]
+    buys = metrics.purchases(metrics.sales_in(sales, period))
+    active = buys.groupby("region")["customer_id"].nunique().rename("active_customers")
+    tickets = cur.groupby("region").size().rename("tickets")
+    out = pd.concat([tickets, active], axis=1).fillna(0).astype(int).rename_axis("region").reset_index()
+    out["per_100_customers"] = 100 * out["tickets"] / out["active_customers"].where(out["active_customers"] > 0)
+    out["reliable"] = out["active_customers"] >= min_customers
+    return out.sort_values(["reliable", "per_100_customers"], ascending=False, kind="mergesort").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- themes
+
+def theme_impact(answers: pd.DataFrame, flags: pd.DataFrame, min_n: int = 30) -> pd.DataFrame:
+    """NPS of the answers whose comment mentions each theme against those whose comment does not.
+
+    ``flags`` are :func:`salesnb.text.code_themes` on ``answers["comment"]``;
+    answers without a comment are left out of both groups.
+
+    Returns
+    -------
+    DataFrame with ``theme``, ``mentions``, ``nps_with``, ``nps_without``,
+    ``difference``, ``p_value`` (z test) and ``reliable``.
+    """
+    has = answers["comment"].map(lambda x: isinstance(x, str) and bool(x.strip())) if "comment" in answers else pd.Series(False, index=answers.index)
+    rows = []
+    for key in flags.columns:
+        f = flags[key].reindex(answers.index, fill_value=False) & has
+        a, b = metrics.nps(answers.loc[f, "nps"]), metrics.nps(answers.loc[has & ~f, "nps"])
+        test = survey.nps_change_test(a, b)
+        rows.append({"theme": key, "mentions": int(f.sum()), "nps_with": a.nps, "nps_without": b.nps,
+                     "difference": test.change, "p_value": test.p_value, "reliable": a.n >= min_n})
+    return pd.DataFrame(rows, columns=["theme", "mentions", "nps_with", "nps_without", "difference", "p_value", "reliable"])
+
+
+# ----------------------------------------------------------------------------- gaps and churn
+
+def region_gaps(answers: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Each region's mean of the row-wise average of ``columns`` against the rest of the company (Welch).
+
+    Returns ``region``, ``score``, ``rest``, ``gap`` (rest − region; positive =
+    the region trails), ``p_value``, ``n``.
+    """
+    cols = [c for c in columns if c in answers]
+    score = answers[cols].mean(axis=1, skipna=True) if cols else pd.Series(np.nan, index=answers.index)
+    rows = []
+    for region in sorted(answers["region"].dropna().unique()):
+        mine = answers["region"] == region
+        test = survey.welch_test(score[mine], score[~mine & answers["region"].notna()])
+        rows.append({"region": region, "score": test.current, "rest": test.previous, "gap": -test.change if not math.isnan(test.change) else float("nan"),
+                     "p_value": test.p_value, "n": int(score[mine].notna().sum())})
+    return pd.DataFrame(rows, columns=["region", "score", "rest", "gap", "p_value", "n"])
+
+
+def churn_by_region(sales: pd.DataFrame, end, window_months: int = 12) -> pd.DataFrame:
+    """Churn per region over the retention windows of step 1, with a z test against the rest of the company.
+
+    A customer belongs to the region of its base-window purchases. Returns
+    ``region``, ``base_customers``, ``lost``, ``churn_rate``, ``rest_rate``,
+    ``p_value``, ``lost_revenue`` (the lost customers' base-window revenue).
+    """
+    end_ts = end.end_exclusive if isinstance(end, Period) else pd.Timestamp(end)
+    cur_start = end_ts - pd.DateOffset(months=window_months)
+    base_start = cur_start - pd.DateOffset(months=window_months)
+    buys = metrics.purchases(sales)
+    base = buys.loc[(buys["order_date"] >= base_start) & (buys["order_date"] < cur_start)]
+    current_ids = set(buys.loc[(buys["order_date"] >= cur_start) & (buys["order_date"] < end_ts), "customer_id"])
+    per = base.groupby("customer_id").agg(region=("region", lambda r: r.mode().iloc[0]), revenue=("amount", "sum"))
+    per["lost"] = ~per.index.isin(current_ids)
+    rows = []
+    for region, g in per.groupby("region"):
+        rest = per.loc[per["region"] != region]
+        p1, n1 = g["lost"].mean(), len(g)
+        p2, n2 = (rest["lost"].mean(), len(rest)) if len(rest) else (float("nan"), 0)
+        pooled = (g["lost"].sum() + rest["lost"].sum()) / (n1 + n2) if n2 else float("nan")
+        se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2)) if n2 and 0 < pooled < 1 else float("nan")
+        p = math.erfc(abs((p1 - p2) / se) / math.sqrt(2)) if se and not math.isnan(se) else float("nan")
+        rows.append({"region": region, "base_customers": n1, "lost": int(g["lost"].sum()), "churn_rate": float(p1),
+                     "rest_rate": float(p2), "p_value": p, "lost_revenue": float(g.loc[g["lost"], "revenue"].sum())})
+    return pd.DataFrame(rows, columns=["region", "base_customers", "lost", "churn_rate", "rest_rate", "p_value", "lost_revenue"])
+
+
+# ----------------------------------------------------------------------------- problems
+
+def problem_label(ptype: str, lang: str) -> str:
+    """The problem type's name in ``lang``."""
+    return t(f"dg_type_{ptype}", lang)
+
+
+@dataclass
+class Problem:
+    """A diagnosed problem: type, affected segment, the numbers behind it and its evidence."""
+
+    type: str
+    regions: list[str]
+    driver_weight: float
+    gap: float
+    revenue_affected: float
+    impact: float
+    basis: str
+    """``survey`` (a score gap weighted by its driver weight), ``churn``, ``complaints`` or ``text`` (no survey driver)."""
+    dimensions: list[str] = field(default_factory=list)
+    evidence: list[dict] = field(default_factory=list)
+    nps_segment: float = float("nan")
+    nps_rest: float = float("nan")
+
+    @property
+    def scope(self) -> str:
+        return "region" if self.regions else "company"
+
+
+def _ev(kind: str, value: float, ref: float | None = None, **fields) -> dict:
+    return {"kind": kind, "value": value, "reference": ref, **fields}
+
+
+def _rev(sales: pd.DataFrame, end_ts: pd.Timestamp, regions: list[str] | None) -> float:
+    s = sales.loc[(sales["order_date"] >= end_ts - pd.DateOffset(months=12)) & (sales["order_date"] < end_ts)]
+    if regions:
+        s = s.loc[s["region"].isin(regions)]
+    return float(s["amount"].sum())
+
+
+def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drivers: pd.DataFrame, sales: pd.DataFrame,
+                  complaints: pd.DataFrame | None, period: Period, settings, promise_hours: float, window_months: int = 12,
+                  comment_flags: pd.DataFrame | None = None, theme_problem: dict[str, str] | None = None,
+                  interview_flags: pd.DataFrame | None = None, interviews: pd.DataFrame | None = None) -> list[Problem]:
+    """Ranked problems of the period.
+
+    For each problem type with survey dimensions (``settings.dimension_problems``):
+
+    * **driver weight** = the summed relative importance of its dimensions for NPS;
+    * the **segment** = the regions whose average score on those dimensions
+      trails the rest of the company by at least ``settings.min_gap`` points
+      with Welch p < ``settings.alpha``; the **gap** is that shortfall
+      (answer-weighted over the regions). Without such a region the segment is
+      the whole company and the gap is the fall against the previous period
+      (significant at ``alpha``) or the shortfall against ``settings.target_score``;
+    * **revenue affected** = the segment's revenue in the 12 months to the period end;
+    * **impact** = driver weight × gap × revenue affected: the ranking key.
+
+    Then, in this order: regions whose churn is significantly above the rest
+    (``high_churn``, by the lost customers' revenue); problem types seen only in
+    complaints (a vital-few category mapped by ``settings.complaint_problems``,
+    e.g. delivery), by complaint share; types seen only in free text (a theme
+    with ``problem_type`` in at least ``settings.text_problem_share`` of the
+    comments or interviews, e.g. training); survey types with no gap come last. Every problem carries its evidence (score
+    gaps, complaint shares, response times, comment themes, churn).
+    """
+    end_ts = period.end_exclusive
+    alpha, min_gap = settings.alpha, settings.min_gap
+    by_type: dict[str, list[str]] = {}
+    for dim, ptype in settings.dimension_problems.items():
+        if dim in answers:
+            by_type.setdefault(ptype, []).append(dim)
+    importance = dict(zip(drivers["dimension"], drivers["importance"]))
+    cur_c = complaints.loc[period.contains(complaints["opened_at"])] if complaints is not None else None
+    cat_type = settings.complaint_problems
+    theme_problem = theme_problem or {}
+    problems: list[Problem] = []
+
+    def nps_pair(regions: list[str]) -> tuple[float, float]:
+        if not regions:
+            return metrics.nps(answers["nps"]).nps, float("nan")
+        mine = answers["region"].isin(regions)
+        return metrics.nps(answers.loc[mine, "nps"]).nps, metrics.nps(answers.loc[~mine, "nps"]).nps
+
+    def common_evidence(p: Problem) -> None:
+        mine_a = answers["region"].isin(p.regions) if p.regions else pd.Series(True, index=answers.index)
+        if cur_c is not None and len(cur_c):
+            mine_c = cur_c["region"].isin(p.regions) if p.regions else pd.Series(True, index=cur_c.index)
+            cats = [c for c, tp in cat_type.items() if tp == p.type]
+            sub = cur_c.loc[mine_c]
+            if len(sub) and cats:
+                k = int(sub["category"].isin(cats).sum())
+                rest = cur_c.loc[~mine_c] if p.regions else None
+                ref = float(rest["category"].isin(cats).mean()) if rest is not None and len(rest) else None
+                if k:
+                    found = [c for c in cats if c in set(sub["category"])]
+                    p.evidence.append(_ev("complaint_share", k / len(sub), ref, count=k, total=int(len(sub)), categories=found))
+            if p.type == "slow_after_sales_response" and len(sub):
+                h = metrics.response_hours(sub, as_of=end_ts)
+                rest_h = metrics.response_hours(cur_c.loc[~mine_c], as_of=end_ts) if p.regions else None
+                p.evidence.append(_ev("over_promise", float((h > promise_hours).mean()),
+                                      float((rest_h > promise_hours).mean()) if rest_h is not None and len(rest_h) else None,
+                                      hours=promise_hours, total=int(len(sub))))
+                p.evidence.append(_ev("median_response", float(h.median()),
+                                      float(rest_h.median()) if rest_h is not None and len(rest_h) else None))
+        if comment_flags is not None and "comment" in answers:
+            has = answers["comment"].map(lambda x: isinstance(x, str) and bool(x.strip()))
+            for theme, tp in theme_problem.items():
+                if tp != p.type or theme not in comment_flags:
+                    continue
+                base = has & mine_a
+                if base.sum():
+                    k = int((comment_flags[theme].reindex(answers.index, fill_value=False) & base).sum())
+                    if k:
+                        det = base & (answers["nps"] <= 6)
+                        kd = int((comment_flags[theme].reindex(answers.index, fill_value=False) & det).sum())
+                        p.evidence.append(_ev("comment_theme", k / int(base.sum()), None, theme=theme, count=k, total=int(base.sum()),
+                                              detractor_share=kd / int(det.sum()) if det.sum() else None))
+        if interview_flags is not None and interviews is not None and len(interviews):
+            for theme, tp in theme_problem.items():
+                if tp != p.type or theme not in interview_flags:
+                    continue
+                mine_i = interviews["region"].isin(p.regions) if (p.regions and "region" in interviews) else pd.Series(True, index=interviews.index)
+                k = int((interview_flags[theme] & mine_i).sum())
+                if k:
+                    p.evidence.append(_ev("interviews", k, None, theme=theme, total=int(mine_i.sum())))
+
+    # survey-backed problem types
+    for ptype, dims in by_type.items():
+        weight = float(np.nansum([importance.get(d, np.nan) for d in dims]))
+        gaps = region_gaps(answers, dims)
+        hit = gaps.loc[(gaps["gap"] >= min_gap) & (gaps["p_value"] < alpha)]
+        evidence = []
+        if len(hit):
+            regions = list(hit["region"])
+            gap = float(np.average(hit["gap"], weights=hit["n"]))
+            for row in hit.itertuples():
+                evidence.append(_ev("score_gap", row.score, row.rest, region=row.region, p_value=row.p_value, dimensions=dims))
+        else:
+            regions = []
+            cur_score = answers[dims].mean(axis=1).dropna()
+            gap, ref = 0.0, None
+            if previous is not None and len(previous):
+                prev_score = previous[[d for d in dims if d in previous]].mean(axis=1).dropna()
+                test = survey.welch_test(cur_score, prev_score)
+                if not math.isnan(test.change) and test.change < 0 and test.p_value < alpha:
+                    gap, ref = -test.change, test.previous
+                    evidence.append(_ev("score_drop", test.current, test.previous, p_value=test.p_value, dimensions=dims))
+            if settings.target_score is not None and len(cur_score) and settings.target_score - cur_score.mean() > gap:
+                gap, ref = float(settings.target_score - cur_score.mean()), settings.target_score
+                evidence.append(_ev("score_target", float(cur_score.mean()), ref, dimensions=dims))
+            if not evidence and len(cur_score):
+                evidence.append(_ev("score", float(cur_score.mean()), None, dimensions=dims))
+        evidence.insert(0, _ev("driver_weight", weight, None, dimensions=dims))
+        rev = _rev(sales, end_ts, regions)
+        p = Problem(type=ptype, regions=regions, driver_weight=weight, gap=gap, revenue_affected=rev,
+                    impact=weight * gap * rev, basis="survey", dimensions=dims, evidence=evidence)
+        p.nps_segment, p.nps_rest = nps_pair(regions)
+        common_evidence(p)
+        problems.append(p)
+
+    # complaint-only problem types (in the vital few, no survey dimension)
+    if cur_c is not None and len(cur_c):
+        table = pareto(cur_c["category"].value_counts(), settings.pareto_threshold)
+        vital = set(table.loc[table["vital_few"], "cause"])
+        for ptype in dict.fromkeys(cat_type[c] for c in vital if c in cat_type):
+            if ptype in by_type:
+                continue
+            p = Problem(type=ptype, regions=[], driver_weight=float("nan"), gap=float("nan"),
+                        revenue_affected=_rev(sales, end_ts, None), impact=float("nan"), basis="complaints")
+            common_evidence(p)
+            problems.append(p)
+
+    # problem types seen only in free text: comments or interview notes coded with a theme of that type
+    seen = {p.type for p in problems}
+    for theme, ptype in theme_problem.items():
+        if ptype in seen or ptype not in PROBLEM_TYPES:
+            continue
+        p = Problem(type=ptype, regions=[], driver_weight=float("nan"), gap=float("nan"),
+                    revenue_affected=_rev(sales, end_ts, None), impact=float("nan"), basis="text")
+        common_evidence(p)
+        shares = [e["value"] / e["total"] if e["kind"] == "interviews" else e["value"] for e in p.evidence if e["kind"] in ("comment_theme", "interviews")]
+        if shares and max(shares) >= settings.text_problem_share:
+            problems.append(p)
+            seen.add(ptype)
+
+    # churn
+    churn = churn_by_region(sales, end_ts, window_months)
+    high = churn.loc[(churn["p_value"] < alpha) & (churn["churn_rate"] > churn["rest_rate"])]
+    if len(high):
+        p = Problem(type="high_churn", regions=list(high["region"]), driver_weight=float("nan"),
+                    gap=float((high["churn_rate"] - high["rest_rate"]).mean()), revenue_affected=float(high["lost_revenue"].sum()),
+                    impact=float("nan"), basis="churn")
+        for row in high.itertuples():
+            p.evidence.append(_ev("churn", row.churn_rate, row.rest_rate, region=row.region, p_value=row.p_value, lost=row.lost))
+        p.nps_segment, p.nps_rest = nps_pair(p.regions)
+        problems.append(p)
+
+    def strength(p: Problem) -> float:
+        shares = [e["value"] for e in p.evidence if e["kind"] in ("complaint_share", "comment_theme")]
+        shares += [e["value"] / e["total"] for e in p.evidence if e["kind"] == "interviews" and e["total"]]
+        return max(shares, default=0.0)
+
+    def key(p: Problem):
+        if p.basis == "survey" and p.impact > 0:
+            return (0, -p.impact)
+        if p.basis == "churn":
+            return (1, -p.revenue_affected)
+        if p.basis in ("complaints", "text"):
+            return (2 if p.basis == "complaints" else 3, -strength(p))
+        return (4, -p.driver_weight)
+
+    problems.sort(key=key)
+    assert all(p.type in PROBLEM_TYPES for p in problems)
+    return problems
+
+
+def _scope_text(p: Problem, lang: str) -> str:
+    return "、".join(p.regions) if (p.regions and lang == "zh") else (", ".join(p.regions) if p.regions else t("dg_whole_company", lang))
+
+
+def evidence_text(ev: dict, lang: str, dim_labels: dict[str, str], theme_labels: dict[str, str]) -> str:
+    """One evidence item as a short sentence in ``lang``."""
+    kind = ev["kind"]
+    dims = ("、" if lang == "zh" else " & ").join(dim_labels.get(d, d) for d in ev.get("dimensions", []))
+    ref = ev.get("reference")
+    if kind == "driver_weight":
+        return t("dg_ev_driver", lang, dims=dims, share=pct(ev["value"], lang, 0))
+    if kind == "score_gap":
+        return t("dg_ev_gap", lang, region=ev["region"], dims=dims, score=number(ev["value"], lang, 2), rest=number(ref, lang, 2))
+    if kind == "score_drop":
+        return t("dg_ev_drop", lang, dims=dims, score=number(ev["value"], lang, 2), prev=number(ref, lang, 2))
+    if kind == "score_target":
+        return t("dg_ev_target", lang, dims=dims, score=number(ev["value"], lang, 2), target=number(ref, lang, 1))
+    if kind == "score":
+        return t("dg_ev_score", lang, dims=dims, score=number(ev["value"], lang, 2))
+    if kind == "complaint_share":
+        base = t("dg_ev_complaints", lang, cats="/".join(ev.get("categories", [])), share=pct(ev["value"], lang, 0), k=ev["count"], n=ev["total"])
+        return base + (t("dg_ev_rest", lang, rest=pct(ref, lang, 0)) if ref is not None else "")
+    if kind == "over_promise":
+        base = t("dg_ev_over", lang, share=pct(ev["value"], lang, 0), hours=ev["hours"], n=ev["total"])
+        return base + (t("dg_ev_rest", lang, rest=pct(ref, lang, 0)) if ref is not None else "")
+    if kind == "median_response":
+        base = t("dg_ev_median", lang, hours=number(ev["value"], lang, 0))
+        return base + (t("dg_ev_rest_hours", lang, rest=number(ref, lang, 0)) if ref is not None else "")
+    if kind == "comment_theme":
+        return t("dg_ev_theme", lang, share=pct(ev["value"], lang, 0), theme=theme_labels.get(ev["theme"], ev["theme"]), k=ev["count"], n=ev["total"])
+    if kind == "interviews":
+        return t("dg_ev_interviews", lang, k=int(ev["value"]), n=ev["total"], theme=theme_labels.get(ev["theme"], ev["theme"]))
+    if kind == "churn":
+        return t("dg_ev_churn", lang, region=ev["region"], rate=pct(ev["value"], lang, 0), rest=pct(ref, lang, 0), lost=ev["lost"])
+    return str(ev)
+
+
+def statement(p: Problem, rank: int, lang: str, dim_labels: dict[str, str], theme_labels: dict[str, str]) -> str:
+    """The problem's one-line statement ("… is the core pain point behind low NPS in 西南: …")."""
+    measured = p.basis == "survey" and p.impact > 0
+    key = ("dg_statement_core" if measured else "dg_statement_top_unmeasured") if rank == 1 else "dg_statement"
+    head = t(key, lang, problem=problem_label(p.type, lang), scope=_scope_text(p, lang), rank=rank)
+    picks = [e for e in p.evidence if e["kind"] != "driver_weight"][:2]
+    if p.basis == "survey" and p.driver_weight > 0:
+        picks = picks[:1] + [e for e in p.evidence if e["kind"] == "driver_weight"]
+        picks += [e for e in p.evidence if e["kind"] in ("over_promise", "complaint_share")][:1]
+    sep = "；" if lang == "zh" else "; "
+    return head + sep.join(evidence_text(e, lang, dim_labels, theme_labels) for e in picks) + ("。" if lang == "zh" else ".")
+
+
+def fishbone_causes(problems: list[Problem], categories: dict[str, str], lang: str, dim_labels: dict[str, str],
+                    theme_labels: dict[str, str], per_category: int = 3) -> pd.DataFrame:
+    """Causes for the fishbone of the top problem, grouped by bone.
+
+    Each problem's evidence becomes a cause on the bone of its type
+    (``categories``: problem type → bone). Evidence inside the top problem's
+    segment (or company-wide) is kept; the top problem's own evidence comes
+    first on its bone; at most ``per_category`` causes per bone.
+
+    Returns ``category``, ``problem_type``, ``cause`` (the problem's name),
+    ``evidence`` (a short sentence with the number), ``top`` (belongs to the top problem).
+    """
+    if not problems:
+        return pd.DataFrame(columns=["category", "problem_type", "cause", "evidence", "top"])
+    top = problems[0]
+    rows = []
+    for rank, p in enumerate(problems):
+        items = [e for e in p.evidence if e["kind"] not in ("driver_weight",)]
+        if p.basis == "survey" and p.driver_weight > 0:
+            items = items + [e for e in p.evidence if e["kind"] == "driver_weight"]
+        for e in items:
+            if e.get("region") and top.regions and e["region"] not in top.regions:
+                continue
+            rows.append({"category": categories.get(p.type, "process"), "problem_type": p.type, "cause": problem_label(p.type, lang),
+                         "evidence": evidence_text(e, lang, dim_labels, theme_labels), "top": rank == 0})
+    out = pd.DataFrame(rows, columns=["category", "problem_type", "cause", "evidence", "top"])
+    out["_o"] = range(len(out))
+    out = out.sort_values(["category", "top", "_o"], ascending=[True, False, True], kind="mergesort")
+    return out.groupby("category", sort=False).head(per_category).drop(columns="_o").reset_index(drop=True)
+
+
+def diagnosis_record(problems: list[Problem], period: Period, lang: str, dim_labels: dict[str, dict[str, str]],
+                     theme_labels: dict[str, dict[str, str]], categories: dict[str, str], weighted: bool, extra: dict | None = None) -> dict:
+    """The ``diagnosis.json`` document: the ranked problems with evidence and statements in both languages.
+
+    ``dim_labels`` / ``theme_labels`` map ``en`` and ``zh`` to key → label.
+    """
+    out = []
+    for rank, p in enumerate(problems, 1):
+        out.append({
+            "rank": rank,
+            "type": p.type,
+            "label": {lg: problem_label(p.type, lg) for lg in ("en", "zh")},
+            "scope": p.scope,
+            "segment": {"region": p.regions} if p.regions else {},
+            "regions": p.regions,
+            "basis": p.basis,
+            "dimensions": p.dimensions,
+            "driver_weight": p.driver_weight,
+            "gap": p.gap,
+            "revenue_affected": p.revenue_affected,
+            "impact": p.impact,
+            "nps_segment": p.nps_segment,
+            "nps_rest": p.nps_rest,
+            "fishbone_category": categories.get(p.type),
+            "evidence": [{**e, "text": {lg: evidence_text(e, lg, dim_labels[lg], theme_labels[lg]) for lg in ("en", "zh")}} for e in p.evidence],
+            "statement": {lg: statement(p, rank, lg, dim_labels[lg], theme_labels[lg]) for lg in ("en", "zh")},
+        })
+    return {"period": str(period), "lang": lang, "weighted": weighted, "problem_types": list(PROBLEM_TYPES),
+            "top_problem_type": problems[0].type if problems else None, "problems": out, **(extra or {})}
+
+
+def attach_region(df: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``region`` from the customer master where it is blank or absent."""
+    regions = customers.drop_duplicates("customer_id").set_index("customer_id")["region"]
+    mapped = df["customer_id"].map(regions) if "customer_id" in df else pd.Series(np.nan, index=df.index, dtype="object")
+    return df.assign(region=df["region"].fillna(mapped) if "region" in df else mapped)
+
+
+def recent(df: pd.DataFrame, column: str, period: Period, months: int = 12) -> pd.DataFrame:
+    """Rows of ``df`` dated in the ``months`` months up to the end of ``period`` (e.g. interviews, which are few a quarter)."""
+    end = period.end_exclusive
+    return df.loc[(df[column] >= end - pd.DateOffset(months=months)) & (df[column] < end)]
+
+
+# ----------------------------------------------------------------------------- report tables
+
+def _fmt(kind: str, value, lang: str) -> str:
+    if kind == "text":
+        return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    if kind == "int":
+        return number(value, lang, 0)
+    if kind in ("pct0", "pct1"):
+        return pct(value, lang, int(kind[-1]))
+    if kind in ("float1", "float2"):
+        return number(value, lang, int(kind[-1]))
+    if kind in ("signed1", "signed2"):
+        return number(value, lang, int(kind[-1]), signed=True)
+    if kind == "p":
+        return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else ("<0.001" if value < 0.001 else f"{value:.3f}")
+    if kind == "yesno":
+        return t("dg_yes" if value else "dg_no", lang)
+    if kind == "status":
+        return t(f"dg_status_{value}", lang) if value in ("customer", "prospect", "lost") else str(value)
+    if kind == "minimum":
+        return t(f"dg_min_{value or 'none'}", lang)
+    if kind == "quadrant":
+        return t(f"dg_q_{value}", lang)
+    if kind == "list":
+        return " ｜ ".join(value) if isinstance(value, (list, tuple)) else str(value)
+    raise ValueError(f"unknown format {kind!r}")
+
+
+def report_table(df: pd.DataFrame, spec: list[tuple[str, str, str]], lang: str, labels: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
+    """A display table: the columns of ``spec`` — (column, label key, format) — formatted as text in ``lang``.
+
+    Formats: ``text``, ``int``, ``pct0``, ``pct1``, ``float1``, ``float2``, ``signed1``,
+    ``signed2``, ``p``, ``yesno``, ``status``, ``minimum``, ``quadrant``, ``list``;
+    ``labels`` maps a column to value → label (e.g. dimension keys to their names).
+
+    Examples
+    --------
+    >>> report_table(pd.DataFrame({"share": [0.25]}), [("share", "share", "pct0")], "en").to_dict("list")
+    {'Share': ['25%']}
+    """
+    labels = labels or {}
+    out = {}
+    for col, key, kind in spec:
+        values = df[col].map(lambda v, m=labels.get(col): m.get(v, v)) if col in labels else df[col]
+        out[t(key, lang)] = [_fmt(kind, v, lang) for v in values]
+    return pd.DataFrame(out)
+
+
+PLAN_TABLE = [("region", "region", "text"), ("status", "dg_col_stratum_status", "status"), ("population", "dg_col_population", "int"),
+              ("sample", "dg_col_sample", "int"), ("minimum_applied", "dg_col_minimum", "minimum")]
+MARGINS_TABLE = [("group", "dg_col_group", "text"), ("population", "dg_col_population", "int"), ("sample", "dg_col_sample", "int"),
+                 ("moe_nps", "dg_col_moe_nps", "float1"), ("moe_mean", "dg_col_moe_mean", "float2")]
+COVERAGE_TABLE = [("region", "region", "text"), ("status", "dg_col_stratum_status", "status"), ("population", "dg_col_population", "int"),
+                  ("sample", "dg_col_sample", "int"), ("answers", "dg_col_answers", "int"), ("response_rate", "dg_col_response_rate", "pct0")]
+DIMENSION_TABLE = [("dimension", "dimension", "text"), ("mean", "mean", "float2"), ("mean_ci", "dg_col_mean_ci", "text"),
+                   ("top2", "top2", "pct0"), ("top2_ci", "dg_col_top2_ci", "text"), ("n", "n", "int")]
+CHANGE_TABLE = [("metric", "dg_col_metric", "text"), ("current_s", "dg_col_current", "text"), ("previous_s", "dg_col_previous", "text"),
+                ("change_s", "dg_col_change", "text"), ("test", "dg_col_test", "text"), ("p_value", "dg_col_p", "p"), ("significant", "dg_col_significant", "yesno")]
+DRIVER_TABLE = [("dimension", "dimension", "text"), ("importance", "dg_col_importance", "pct0"), ("ci", "dg_col_importance_ci", "text"),
+                ("performance", "dg_col_performance", "float2"), ("quadrant", "dg_col_quadrant", "quadrant")]
+PARETO_TABLE = [("cause", "dg_col_cause", "text"), ("count", "tickets", "int"), ("share", "share", "pct0"), ("cum_share", "dg_col_cum_share", "pct0"),
+                ("vital_few", "dg_col_vital", "yesno")]
+RESPONSE_TABLE = [("category", "category", "text"), ("tickets", "tickets", "int"), ("median_hours", "dg_col_median_hours", "float1"), ("over_promise", "dg_col_over", "pct0")]
+RATE_TABLE = [("region", "region", "text"), ("tickets", "tickets", "int"), ("active_customers", "active_customers", "int"), ("per_100_customers", "dg_col_rate100", "float1")]
+TERM_TABLE = [("term", "dg_col_term", "text"), ("texts", "dg_col_texts", "int"), ("share_of_texts", "dg_col_share_texts", "pct0")]
+THEME_TABLE = [("source_label", "dg_col_source", "text"), ("theme", "dg_col_theme", "text"), ("mentions", "dg_col_mentions", "int"), ("share", "share", "pct0"),
+               ("quotes", "dg_col_quotes", "list")]
+IMPACT_TABLE = [("theme", "dg_col_theme", "text"), ("mentions", "dg_col_mentions", "int"), ("nps_with", "dg_col_nps_with", "float1"),
+                ("nps_without", "dg_col_nps_without", "float1"), ("difference", "dg_col_change", "signed1"), ("p_value", "dg_col_p", "p")]
+SUGGESTION_TABLE = [("suggestion", "dg_col_suggestion", "text"), ("texts", "dg_col_texts", "int"), ("share", "dg_col_share_texts", "pct0")]
+
+
+def with_intervals(dims: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``survey.dimension_table`` output with ``mean_ci`` and ``top2_ci`` as text ("3.97 … 4.15", "71% … 81%")."""
+    return dims.assign(mean_ci=[f"{number(a, lang, 2)} … {number(b, lang, 2)}" for a, b in zip(dims["mean_low"], dims["mean_high"])],
+                       top2_ci=[f"{pct(a, lang, 0)} … {pct(b, lang, 0)}" for a, b in zip(dims["top2_low"], dims["top2_high"])])
+
+
+def with_change_text(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``survey.period_changes`` output with current / previous / change as text (NPS to 1 decimal, 1–5 scores to 2)."""
+    digits = [1 if m == "nps" else 2 for m in changes["metric"]]
+    return changes.assign(current_s=[number(v, lang, d) for v, d in zip(changes["current"], digits)],
+                          previous_s=[number(v, lang, d) for v, d in zip(changes["previous"], digits)],
+                          change_s=[number(v, lang, d, signed=True) for v, d in zip(changes["change"], digits)],
+                          test=changes["test"].map({"z": "z", "welch": "Welch t"}))
+
+
+def problem_table(record: dict, lang: str, money_fmt) -> pd.DataFrame:
+    """The ranked problems of a ``diagnosis.json`` record as a display table (``money_fmt`` formats 元)."""
+    sep = "；" if lang == "zh" else "; "
+    rows = [{
+        t("dg_col_rank", lang): r["rank"],
+        t("dg_col_problem", lang): r["label"][lang],
+        t("dg_col_scope", lang): ("、" if lang == "zh" else ", ").join(r["regions"]) or t("dg_whole_company", lang),
+        t("dg_col_driver", lang): pct(r["driver_weight"], lang, 0),
+        t("dg_col_gap", lang): number(r["gap"], lang, 2) if r["basis"] == "survey" else "–",
+        t("dg_col_revenue", lang): money_fmt(r["revenue_affected"]),
+        t("dg_col_evidence", lang): sep.join(e["text"][lang] for e in r["evidence"][:4]),
+    } for r in record["problems"]]
+    return pd.DataFrame(rows)

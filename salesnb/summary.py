@@ -1,0 +1,139 @@
+"""The leadership one-pager: ``report/index.html`` of a run.
+
+Built from the run's own artifacts (``summary.json``, ``goals.csv``,
+``goal_attainment.csv``, ``diagnosis.json``, ``actions.xlsx``,
+``tracking.csv``), never from raw data, so it holds no personal data. Every
+value is escaped; the page prints on one A4 sheet.
+"""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .i18n import money, number, pct, t
+
+__all__ = ["executive_summary", "PRINT_CSS", "MAX_GOALS"]
+
+#: Goals listed on the one-pager (those needing attention first); the rest are counted.
+MAX_GOALS = 6
+
+PRINT_CSS = """
+@page { size: A4; margin: 14mm 14mm 12mm 14mm; }
+body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "Helvetica Neue", Arial, sans-serif;
+       max-width: 182mm; margin: 18px auto; padding: 0 10px; color: #1f2328; font-size: 12.5px; line-height: 1.45; }
+h1 { font-size: 19px; margin: 0 0 2px; } h2 { font-size: 14px; margin: 14px 0 5px; border-bottom: 1px solid #d0d7de; padding-bottom: 2px; }
+.sub { color: #555; margin: 0 0 8px; }
+.tiles { display: grid; grid-template-columns: repeat(5, 1fr); gap: 6px; }
+.tile { border: 1px solid #d0d7de; border-radius: 5px; padding: 6px 7px; }
+.tile .k { color: #555; font-size: 11px; } .tile .v { font-size: 17px; font-weight: 600; } .tile .d { font-size: 11px; color: #555; }
+.good { color: #1a7f37; } .bad { color: #cf222e; } .warn { color: #9a4b00; }
+table { border-collapse: collapse; width: 100%; } td, th { padding: 2px 6px; border-bottom: 1px solid #eaeef2; text-align: left; vertical-align: top; font-size: 11.5px; }
+th { background: #f6f8fa; font-weight: 600; }
+ol.problems { margin: 2px 0 0 18px; padding: 0; } ol.problems li { margin-bottom: 3px; }
+.note { color: #666; font-size: 11px; } nav a { margin-right: 10px; }
+ol.links { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 4px 0 0 18px; padding: 0; }
+@media print { body { font-size: 10.5px; margin: 0; max-width: none; } h2 { margin: 9px 0 4px; } td, th { font-size: 10px; }
+               .tile .v { font-size: 15px; } nav { display: none; } a { color: inherit; text-decoration: none; } }
+"""
+
+
+def _read_csv(path: Path) -> pd.DataFrame | None:
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"action_id": str, "goal_id": str}) if path.is_file() else None
+
+
+def _tile(label: str, value: str, detail: str = "", cls: str = "") -> str:
+    e = html.escape
+    return f'<div class="tile"><div class="k">{e(label)}</div><div class="v {cls}">{e(value)}</div><div class="d">{e(detail)}</div></div>'
+
+
+def _target_of(goals: pd.DataFrame | None, metric: str, lang: str, fmt) -> str:
+    if goals is None:
+        return ""
+    g = goals[(goals["metric"] == metric) & (goals["scope"] == "company")]
+    if g.empty:
+        return ""
+    row = g.iloc[0]
+    return t("sm_target", lang, target=fmt(row["target"]), deadline=row["deadline"])
+
+
+def executive_summary(folder: Path, company: str, period, lang: str, unit: str) -> str:
+    """The HTML body of the one-pager (without ``<html>``/``<head>``), every value escaped."""
+    e = html.escape
+    art = Path(folder) / "artifacts"
+    summary = json.loads((art / "summary.json").read_text(encoding="utf-8")).get("metrics", {}) if (art / "summary.json").is_file() else {}
+    goals = _read_csv(art / "goals.csv")
+    attainment = _read_csv(art / "goal_attainment.csv")
+    tracking = _read_csv(art / "tracking.csv")
+    diagnosis = json.loads((art / "diagnosis.json").read_text(encoding="utf-8")) if (art / "diagnosis.json").is_file() else None
+    register = pd.read_excel(art / "actions.xlsx", sheet_name="actions", dtype={"action_id": str}) if (art / "actions.xlsx").is_file() else None
+    g = summary.get
+
+    def sign_cls(v, good_when_up=True):
+        if v is None:
+            return ""
+        return "good" if (v > 0) == good_when_up else "bad"
+
+    tiles = [
+        _tile(t("revenue", lang), money(g("revenue"), unit, lang), _target_of(goals, "revenue", lang, lambda v: money(v, unit, lang))),
+        _tile(t("sm_growth", lang), pct(g("revenue_yoy"), lang, signed=True), t("sm_vs_last_year", lang), sign_cls(g("revenue_yoy"))),
+        _tile("NPS", number(g("nps"), lang, 1),
+              t("sm_nps_ci", lang, low=number(g("nps_ci_low"), lang, 1), high=number(g("nps_ci_high"), lang, 1), n=number(g("nps_n"), lang))
+              + " " + _target_of(goals, "nps", lang, lambda v: number(v, lang, 0))),
+        _tile(t("satisfaction_mean", lang), number(g("satisfaction_mean"), lang, 2),
+              t("sm_top2", lang, top2=pct(g("satisfaction_top2"), lang)) + " " + _target_of(goals, "satisfaction_mean", lang, lambda v: number(v, lang, 2))),
+        _tile(t("repurchase_rate", lang), pct(g("repurchase_rate"), lang),
+              t("sm_churn", lang, churn=pct(g("churn_rate"), lang)) + " " + _target_of(goals, "repurchase_rate", lang, lambda v: pct(v, lang))),
+    ]
+    parts = [f'<h2>{e(t("headline", lang))}</h2><div class="tiles">{"".join(tiles)}</div>',
+             f'<p class="note">{e(t("sm_service", lang, complaints=number(g("complaints"), lang), late=pct(g("response_over_promise_share"), lang)))}</p>']
+
+    # goals: the ones that need attention first (off track, missed, not sound), at most six
+    if attainment is not None and len(attainment):
+        counts = attainment["status"].value_counts()
+        verdicts = goals.set_index("goal_id")["verdict"] if goals is not None else pd.Series(dtype=str)
+        concern = attainment["status"].isin(["off_track", "missed"]).astype(int) * 2 + (attainment["goal_id"].map(verdicts).fillna("revise") != "sound").astype(int)
+        shown = attainment.assign(_c=concern.to_numpy()).sort_values("_c", ascending=False, kind="stable").head(MAX_GOALS)
+        more = len(attainment) - len(shown)
+        rows = "".join(
+            f"<tr><td>{e(r.goal_id)}</td><td>{e(t('sm_metric_' + r.metric, lang) if ('sm_metric_' + r.metric) in _labels() else t(r.metric, lang) if r.metric in _labels() else r.metric)}"
+            f"{'' if r.scope == 'company' else ' · ' + e(str(r.scope).split('=')[-1])}</td><td>{e(str(r.deadline))}</td>"
+            f"<td>{e(t('im_goal_' + r.status, lang))}</td><td>{e(t('gl_verdict_' + verdicts.get(r.goal_id, 'revise'), lang))}</td></tr>"
+            for r in shown.itertuples()
+        ) + (f'<tr><td colspan="5" class="note">{e(t("sm_more_goals", lang, n=more))}</td></tr>' if more else "")
+        parts.append(f'<h2>{e(t("sm_goals", lang))}</h2><p>{e(t("sm_goals_line", lang, n=len(attainment), on=int(counts.get("on_track", 0) + counts.get("achieved", 0)), off=int(counts.get("off_track", 0) + counts.get("missed", 0)), later=int(counts.get("not_started", 0))))}</p>'
+                     f'<table><tr><th>ID</th><th>{e(t("metric", lang))}</th><th>{e(t("sm_deadline", lang))}</th><th>{e(t("status", lang))}</th><th>{e(t("sm_smart", lang))}</th></tr>{rows}</table>')
+
+    # problems
+    if diagnosis and diagnosis.get("problems"):
+        items = "".join(f"<li>{e((p.get('statement') or {}).get(lang) or p['type'])}</li>" for p in diagnosis["problems"][:3])
+        parts.append(f'<h2>{e(t("sm_problems", lang))}</h2><ol class="problems">{items}</ol>')
+
+    # actions due and overdue
+    if register is not None and len(register):
+        open_ = register[register["status"].isin(["planned", "in_progress"])].copy()
+        open_["due"] = pd.to_datetime(open_["due"])
+        horizon = period.end_exclusive + pd.DateOffset(months=3)
+        soon = open_[open_["due"] < horizon].sort_values("due")
+        rows = "".join(
+            f"<tr><td>{e(str(r.action_id))}</td><td>{e(str(r.measure))}</td><td>{e(str(r.owner))}</td>"
+            f"<td class=\"{'bad' if r.due < period.end_exclusive else ''}\">{e(str(r.due.date()))}{' · ' + e(t('im_overdue', lang)) if r.due < period.end_exclusive else ''}</td></tr>"
+            for r in soon.head(5).itertuples()
+        )
+        overdue = int((open_["due"] < period.end_exclusive).sum())
+        parts.append(f'<h2>{e(t("sm_actions", lang))}</h2><p>{e(t("sm_actions_line", lang, open=len(open_), overdue=overdue, soon=len(soon)))}</p>'
+                     + (f'<table><tr><th>ID</th><th>{e(t("im_col_measure", lang))}</th><th>{e(t("im_col_owner", lang))}</th><th>{e(t("im_col_due", lang))}</th></tr>{rows}</table>' if len(soon) else ""))
+
+    # last quarter's actions
+    if tracking is not None and len(tracking):
+        v = tracking["verdict"].value_counts()
+        parts.append(f'<h2>{e(t("sm_tracking", lang))}</h2><p>{e(t("im_narr_tracking", lang, n=len(tracking), effective=int(v.get("effective", 0)), not_yet=int(v.get("not_yet", 0)), ineffective=int(v.get("ineffective", 0)), no_data=int(v.get("no_data", 0))))}</p>')
+    return "\n".join(parts)
+
+
+def _labels():
+    from .i18n import LABELS
+
+    return LABELS
