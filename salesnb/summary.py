@@ -18,7 +18,7 @@ from .i18n import money, number, pct, t
 __all__ = ["executive_summary", "PRINT_CSS", "MAX_GOALS"]
 
 #: Goals listed on the one-pager (those needing attention first); the rest are counted.
-MAX_GOALS = 6
+MAX_GOALS = 4
 
 PRINT_CSS = """
 @page { size: A4; margin: 14mm 14mm 12mm 14mm; }
@@ -34,8 +34,9 @@ table { border-collapse: collapse; width: 100%; } td, th { padding: 2px 6px; bor
 th { background: #f6f8fa; font-weight: 600; }
 ol.problems { margin: 2px 0 0 18px; padding: 0; } ol.problems li { margin-bottom: 3px; }
 .note { color: #666; font-size: 11px; } nav a { margin-right: 10px; }
-ol.links { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 4px 0 0 18px; padding: 0; }
-@media print { body { font-size: 10.5px; margin: 0; max-width: none; } h2 { margin: 9px 0 4px; } td, th { font-size: 10px; }
+ol.links { columns: 2; margin: 4px 0 0 18px; padding: 0; }
+@media print { body { font-size: 10.5px; line-height: 1.3; margin: 0; max-width: none; } h2 { margin: 7px 0 3px; } p { margin: 3px 0; }
+               td, th { font-size: 9.5px; padding: 1px 5px; }
                .tile .v { font-size: 15px; } nav { display: none; } a { color: inherit; text-decoration: none; } }
 """
 
@@ -123,13 +124,27 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
             for r in soon.head(5).itertuples()
         )
         overdue = int((open_["due"] < period.end_exclusive).sum())
-        parts.append(f'<h2>{e(t("sm_actions", lang))}</h2><p>{e(t("sm_actions_line", lang, open=len(open_), overdue=overdue, soon=len(soon)))}</p>'
+        later = len(open_) - len(soon)
+        parts.append(f'<h2>{e(t("sm_actions", lang))}</h2><p>{e(t("sm_actions_line", lang, open=len(open_), overdue=overdue, soon=len(soon) - overdue, later=later))}</p>'
                      + (f'<table><tr><th>ID</th><th>{e(t("im_col_measure", lang))}</th><th>{e(t("im_col_owner", lang))}</th><th>{e(t("im_col_due", lang))}</th></tr>{rows}</table>' if len(soon) else ""))
 
     # last quarter's actions
     if tracking is not None and len(tracking):
+        from .improve import format_kpi, kpi_label, segment_label
+
         v = tracking["verdict"].value_counts()
-        parts.append(f'<h2>{e(t("sm_tracking", lang))}</h2><p>{e(t("im_narr_tracking", lang, n=len(tracking), effective=int(v.get("effective", 0)), not_yet=int(v.get("not_yet", 0)), ineffective=int(v.get("ineffective", 0)), no_data=int(v.get("no_data", 0))))}</p>')
+        measures = register.set_index("action_id")["measure"] if register is not None and len(register) else pd.Series(dtype=str)
+        css = {"effective": "good", "ineffective": "bad", "not_yet": "warn"}
+        rows = "".join(
+            f"<tr><td>{e(str(r.action_id))}</td><td>{e(str(measures.get(r.action_id, '')))}</td>"
+            f"<td>{e(kpi_label(str(r.kpi), lang))} · {e(segment_label(str(r.segment), lang))}</td>"
+            f"<td>{e(format_kpi(str(r.kpi), r.baseline, lang, unit))} → {e(format_kpi(str(r.kpi), r.current, lang, unit))}</td>"
+            f"<td class=\"{css.get(r.verdict, '')}\">{e(t('im_verdict_' + str(r.verdict), lang))}</td></tr>"
+            for r in tracking.head(5).itertuples()
+        )
+        parts.append(f'<h2>{e(t("sm_tracking", lang))}</h2><p>{e(t("im_narr_tracking", lang, n=len(tracking), effective=int(v.get("effective", 0)), not_yet=int(v.get("not_yet", 0)), ineffective=int(v.get("ineffective", 0)), no_data=int(v.get("no_data", 0))))}</p>'
+                     f'<table><tr><th>ID</th><th>{e(t("im_col_measure", lang))}</th><th>{e(t("im_col_kpi", lang))}</th>'
+                     f'<th>{e(t("sm_then_now", lang))}</th><th>{e(t("im_col_verdict", lang))}</th></tr>{rows}</table>')
     return "\n".join(parts)
 
 
