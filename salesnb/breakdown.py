@@ -972,6 +972,7 @@ class CustomerSplit:
     new_share_history: float
     goal_id: str | None = None
     capped: bool = False
+    returning_revenue: float = 0.0
 
     @property
     def new_share(self) -> float:
@@ -986,11 +987,17 @@ class CustomerSplit:
 @dataclass(frozen=True)
 class RetentionFacts:
     """Per history window: customers active in the 12 months before it (base),
-    those of them who bought in it (retained) and the retained customers' revenue in it."""
+    those of them who bought in it (retained) and the retained customers' revenue in it;
+    also the *returning* customers — first order before the base months, no
+    purchase in them, buying again in the window — and their revenue. Retained
+    plus returning are exactly the window's *existing* customers of the
+    history tables (first-ever order before the window)."""
 
     base_customers: int
     retained: int
     retained_revenue: float
+    returning: int = 0
+    returning_revenue: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -1010,7 +1017,10 @@ def retention_facts(sales: pd.DataFrame, window: Window, months: int = 12) -> Re
     active = set(buys.loc[window.contains(buys["order_date"]), "customer_id"])
     retained = base_ids & active
     revenue = float(inside.loc[inside["customer_id"].isin(retained), "amount"].sum())
-    return RetentionFacts(len(base_ids), len(retained), revenue)
+    older = set(buys.loc[buys["order_date"] < window.start - pd.DateOffset(months=months), "customer_id"])
+    returning = (active & older) - base_ids
+    back = float(inside.loc[inside["customer_id"].isin(returning), "amount"].sum())
+    return RetentionFacts(len(base_ids), len(retained), revenue, len(returning), back)
 
 
 def customer_split(total: float, base_customers: int, facts: Sequence[RetentionFacts], new_share_history: float,
@@ -1060,19 +1070,22 @@ def customer_split(total: float, base_customers: int, facts: Sequence[RetentionF
         raise PlanError("breakdown.customer_split.source is repurchase_goal but there is no repurchase_rate goal (or the plan is a quarter)")
     rate = float(rep_goal["target"]) if (rep_goal is not None and new_goal is None) else rate_hist
     per = spend if spend == spend else 0.0
-    estimate = base_customers * (rate if rate == rate else 0.0) * per * trend
+    # customers who come back after a year or more without buying are existing
+    # customers too (first order before the plan), as in the history tables
+    back = latest.returning_revenue * trend
+    estimate = base_customers * (rate if rate == rate else 0.0) * per * trend + back
     units = round(total / unit)
     if new_goal is not None:
         new_units = round(units * float(new_goal["target"]))
         new_units = min(max(new_units, 0), units)
         existing = float((units - new_units) * unit)
         return CustomerSplit(total, existing, float(new_units * unit), "new_share_goal", base_customers, rate, rate_hist, per, trend,
-                             estimate, new_share_history, goal_id=str(new_goal["goal_id"]))
+                             estimate, new_share_history, goal_id=str(new_goal["goal_id"]), returning_revenue=back)
     existing_units = min(round(estimate / unit), units)
     return CustomerSplit(total, float(existing_units * unit), float((units - existing_units) * unit),
                          "repurchase_goal" if rep_goal is not None else "estimate", base_customers, rate, rate_hist, per, trend,
                          estimate, new_share_history, goal_id=str(rep_goal["goal_id"]) if rep_goal is not None else None,
-                         capped=estimate >= total)
+                         capped=estimate >= total, returning_revenue=back)
 
 
 def split_options(split: CustomerSplit, goals: pd.DataFrame, unit: float = 1) -> pd.DataFrame:
@@ -2390,11 +2403,13 @@ def narrative_split(plan: Plan, lang: str, unit: str) -> str | None:
     if sp.source == "new_share_goal":
         per = sp.base_customers * sp.spend_per_customer * sp.spend_trend
         pin = t("bd_pin_new_share", lang, goal=sp.goal_id, share=pct(sp.new_share, lang), existing=money(sp.existing, unit, lang),
-                rate=pct(sp.existing / per if per else float("nan"), lang))
+                rate=pct((sp.existing - sp.returning_revenue) / per if per else float("nan"), lang))
     elif sp.source == "repurchase_goal":
         pin = t("bd_pin_repurchase", lang, goal=sp.goal_id, existing=money(sp.existing, unit, lang))
     else:
         pin = t("bd_pin_capped", lang) if sp.capped else t("bd_pin_estimate", lang, existing=money(sp.existing, unit, lang))
+    if sp.returning_revenue > 0:
+        pin = t("bd_narr_returning", lang, back=money(sp.returning_revenue, unit, lang)) + " " + pin
     return t("bd_narr_split", lang, customers=number(sp.base_customers, lang), base=base, rate=pct(sp.repurchase_rate, lang),
              spend=money(sp.spend_per_customer, unit, lang), trend=pct(sp.spend_trend - 1, lang, signed=True),
              estimate=money(sp.existing_estimate, unit, lang), pin=pin + " ", new=money(sp.new, unit, lang),

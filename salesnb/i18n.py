@@ -85,6 +85,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "region": ("Region", "区域"),
     "product_line": ("Product line", "产品线"),
     "category": ("Category", "类别"),
+    "segment": ("Segment", "客户细分"),
+    "channel": ("Channel", "渠道"),
     "quarter": ("Quarter", "季度"),
     "dimension": ("Dimension", "维度"),
     "respondent_type": ("Respondent", "受访者类型"),

@@ -91,8 +91,10 @@ def detect_lang(text: str) -> str:
     if _CJK.search(text):
         return "zh"
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
-    pt = sum(w in _PT_STOP or w in NEGATIONS["pt"] for w in words)
-    en = sum(w in _EN_STOP or w in NEGATIONS["en"] for w in words)
+    pt_words, en_words = _PT_STOP | set(NEGATIONS["pt"]), _EN_STOP | set(NEGATIONS["en"])
+    shared = pt_words & en_words  # e.g. "do", "no": evidence for neither
+    pt = sum(w in pt_words and w not in shared for w in words)
+    en = sum(w in en_words and w not in shared for w in words)
     return "pt" if pt > en else "en"
 
 
@@ -383,8 +385,13 @@ def theme_table(texts: pd.Series, flags: pd.DataFrame, quotes: int = 3, names: I
     return out.sort_values(["mentions", "theme"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
 
 
-_SUGGEST_MARKERS = ("建议", "希望", "要求", "最好", "suggest", "recommend", "should", "would like", "please", "sugiro", "sugestão",
+# 要求 is left out on purpose: in complaints it mostly states a demand or a
+# requested time ("要求11:45送到"), not a suggestion
+_SUGGEST_MARKERS = ("建议", "希望", "最好", "suggest", "recommend", "should", "would like", "please", "sugiro", "sugestão",
                     "deveria", "gostaria")
+
+
+_EDGE_PUNCT = " \t,，、:：;；。！？!?.…~～-—'\"“”‘’()（）[]【】"
 
 
 def suggestions(texts: pd.Series, markers: Sequence[str] = _SUGGEST_MARKERS, top: int = 10, names: Iterable[str] = ()) -> pd.DataFrame:
@@ -406,7 +413,7 @@ def suggestions(texts: pd.Series, markers: Sequence[str] = _SUGGEST_MARKERS, top
     found: dict[str, set] = {}
     for idx, text in valid.items():
         for sent in re.split(r"(?<=[。！？!?.;；\n])", _norm(text)):
-            s = sent.strip().rstrip("。！？!?.;；").strip()
+            s = sent.strip().strip(_EDGE_PUNCT).strip()
             if s and any(m in s.lower() for m in lowered):
                 found.setdefault(s, set()).add(idx)
     rows = [{"suggestion": mask_pii(s, names), "texts": len(ix), "share": len(ix) / len(valid)} for s, ix in found.items()]

@@ -288,6 +288,25 @@ def test_retention_facts_and_split_by_hand():
     assert (split.existing, split.new, split.source) == (80.0, 20.0, "estimate")
 
 
+def test_returning_customers_count_as_existing_like_the_history():
+    # e bought in 2023 only, then again in 2025: not in the 2024 base, but an
+    # existing customer of 2025 (first order before the window), as plan_history says
+    s = pd.DataFrame({
+        "customer_id": ["e", "a", "a", "e", "n"], "order_id": list("12345"), "amount": [7.0, 10, 30, 25, 5],
+        "order_date": pd.to_datetime(["2023-05-01", "2024-03-01", "2025-02-01", "2025-04-01", "2025-06-01"])})
+    window = bd.Window(pd.Timestamp("2025-01-01"), pd.Timestamp("2026-01-01"), "2025")
+    f = bd.retention_facts(s, window)
+    assert (f.base_customers, f.retained, f.retained_revenue, f.returning, f.returning_revenue) == (1, 1, 30.0, 1, 25.0)
+    # independently: 2025 revenue of customers whose first order is before 2025 = a 30 + e 25
+    first = s.groupby("customer_id")["order_date"].min()
+    in_2025 = s[window.contains(s["order_date"])]
+    existing_2025 = in_2025.loc[in_2025["customer_id"].map(first) < window.start, "amount"].sum()
+    assert f.retained_revenue + f.returning_revenue == existing_2025 == 55.0
+    # the estimate: 1 customer × rate 1 × 30 + 25 returning = 55 of a 100 total
+    split = bd.customer_split(100.0, 1, [f], new_share_history=0.05)
+    assert (split.existing_estimate, split.existing, split.new, split.returning_revenue) == (55.0, 55.0, 45.0, 25.0)
+
+
 def test_goals_pin_the_split():
     f = [bd.RetentionFacts(100, 80, 8000.0)]
     goals = pd.DataFrame({"goal_id": ["G4", "G5"], "metric": ["new_customer_revenue_share", "repurchase_rate"],
