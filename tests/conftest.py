@@ -21,3 +21,39 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return SAMPLE
+
+
+class QuarterlyLoop:
+    """One copy of the sample run twice, as a company does: 2025Q3 in Chinese,
+    the after-sales owner marks the first action done in Excel, then 2025Q4 in
+    English. Shared by the end-to-end, step-4 and Chinese-rendering tests so
+    the suite pays for two full runs instead of four."""
+
+    def __init__(self, base: Path):
+        import shutil
+
+        import openpyxl
+        import pandas as pd
+
+        from salesnb.report import run_period
+
+        self.workspace = base / "sample"
+        shutil.copytree(SAMPLE, self.workspace, ignore=shutil.ignore_patterns("actions.xlsx", "actions.history"))
+        self.out = base / "out"
+        self.q3 = run_period(self.workspace, "2025Q3", "zh", self.out, progress=lambda m: None)
+        register = self.workspace / "actions.xlsx"
+        self.q3_register = pd.read_excel(register, sheet_name="actions", dtype={"action_id": str})
+        book = openpyxl.load_workbook(register)
+        sheet = book["actions"]
+        header = [c.value for c in sheet[1]]
+        sheet.cell(row=2, column=header.index("status") + 1, value="done")
+        sheet.cell(row=2, column=header.index("period_closed") + 1, value="2025Q4")
+        book.save(register)
+        self.done_id = str(self.q3_register["action_id"].iloc[0])
+        self.messages: list[str] = []
+        self.q4 = run_period(self.workspace, "2025Q4", "en", self.out, progress=self.messages.append)
+
+
+@pytest.fixture(scope="session")
+def quarterly_loop(tmp_path_factory) -> QuarterlyLoop:
+    return QuarterlyLoop(tmp_path_factory.mktemp("loop"))

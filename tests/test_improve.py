@@ -150,38 +150,25 @@ def test_an_edited_register_with_errors_is_rejected_and_left_untouched(tmp_path)
 
 
 @pytest.mark.e2e
-def test_two_quarters_close_the_loop(tmp_path):
-    from salesnb.report import run_period
-
-    ws = tmp_path / "sample"
-    shutil.copytree(SAMPLE, ws, ignore=shutil.ignore_patterns("actions.xlsx", "actions.history"))
-    run_period(ws, "2025Q3", "en", tmp_path / "out", progress=lambda m: None)
-    first = pd.read_excel(ws / "actions.xlsx", sheet_name="actions", dtype={"action_id": str})
+def test_two_quarters_close_the_loop(quarterly_loop):
+    """2025Q3 run, first action marked done in Excel, 2025Q4 run (the shared loop of conftest.py)."""
+    ws, out, done_id, first = quarterly_loop.workspace, quarterly_loop.out, quarterly_loop.done_id, quarterly_loop.q3_register
     assert len(first) >= 1 and set(first["period_opened"]) == {"2025Q3"}
-    # the after-sales owner reports the first action done
-    book = openpyxl.load_workbook(ws / "actions.xlsx")
-    sheet = book["actions"]
-    header = [c.value for c in sheet[1]]
-    sheet.cell(row=2, column=header.index("status") + 1, value="done")
-    sheet.cell(row=2, column=header.index("period_closed") + 1, value="2025Q4")
-    book.save(ws / "actions.xlsx")
-    done_id = first["action_id"].iloc[0]
-    run_period(ws, "2025Q4", "en", tmp_path / "out", progress=lambda m: None)
     second = pd.read_excel(ws / "actions.xlsx", sheet_name="actions", dtype={"action_id": str}).set_index("action_id")
     assert second.loc[done_id, "status"] == "done"  # the edit survived
     assert set(first["action_id"]) <= set(second.index)  # nothing lost
     opened = second[second["status"].isin(["planned", "in_progress"])]
     assert not opened.duplicated(["problem", "segment"]).any()
     assert sorted(p.name for p in (ws / "actions.history").iterdir()) == ["2025Q3.xlsx"]
-    tracking = pd.read_csv(tmp_path / "out" / "sample" / "2025Q4" / "artifacts" / "tracking.csv", dtype={"action_id": str}).set_index("action_id")
+    tracking = pd.read_csv(out / "sample" / "2025Q4" / "artifacts" / "tracking.csv", dtype={"action_id": str}).set_index("action_id")
     assert set(first["action_id"]) <= set(tracking.index)
     assert set(tracking["verdict"]) <= {"effective", "not_yet", "ineffective", "no_data"}
     row = tracking.loc[done_id]
     assert row["baseline"] == pytest.approx(first.set_index("action_id").loc[done_id, "baseline"])
-    summary = json.loads((tmp_path / "out" / "sample" / "2025Q4" / "artifacts" / "summary.json").read_text())["metrics"]
+    summary = json.loads((out / "sample" / "2025Q4" / "artifacts" / "summary.json").read_text())["metrics"]
     assert summary["goals_total"] == 12 and summary["actions_open"] == len(opened)
     # the one-pager: KPIs, top problems, actions, last quarter's verdicts; Chinese glyphs embedded; no personal data
-    index = (tmp_path / "out" / "sample" / "2025Q4" / "report" / "index.html").read_text(encoding="utf-8")
+    index = (out / "sample" / "2025Q4" / "report" / "index.html").read_text(encoding="utf-8")
     import html as _html
     for heading in ("Headline figures", "Goals", "Top three problems", "Actions due and overdue", "What last quarter's actions achieved"):
         assert _html.escape(heading) in index
