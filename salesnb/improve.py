@@ -37,11 +37,13 @@ __all__ = [
     "Measure", "BUILTIN_MEASURES", "measure_library", "kpi_value", "propose", "REGISTER_COLUMNS", "OPEN_STATUSES",
     "CLOSED_STATUSES", "register_status", "validate_register", "update_register", "write_register", "publish_register",
     "track", "goal_attainment", "segment_of", "parse_segment", "problems_from", "kpi_label", "format_kpi", "proposal_table",
-    "register_table", "tracking_table", "attainment_table", "decisions", "summary_metrics",
+    "register_table", "tracking_table", "tracking_narrative", "attainment_table", "decisions", "summary_metrics", "VERDICTS",
 ]
 
 OPEN_STATUSES = ("planned", "in_progress")
 CLOSED_STATUSES = ("done", "dropped")
+#: What tracking says of an earlier action (see :func:`track`).
+VERDICTS = ("effective", "not_yet", "ineffective", "no_data")
 REGISTER_COLUMNS = ["action_id", "problem", "measure", "owner", "start", "due", "kpi", "segment", "baseline", "target", "status",
                     "period_opened", "period_closed", "notes"]
 
@@ -629,6 +631,20 @@ def register_table(register: pd.DataFrame, period: Period, lang: str, dimension_
         _t("im_col_kpi", lang): [kpi_label(k, lang, dimension_labels) for k in open_["kpi"]],
         _t("status", lang): [_t(f"im_status_{s}", lang) for s in open_["status"]],
     })
+
+
+def tracking_narrative(tracking: pd.DataFrame, lang: str) -> str:
+    """One sentence counting the verdicts of the earlier actions.
+
+    Examples
+    --------
+    >>> tracking_narrative(pd.DataFrame({"verdict": ["effective", "not_yet", "effective"]}), "en")
+    '3 earlier actions judged on their KPI: 2 effective, 1 not yet, 0 ineffective, 0 without data.'
+    """
+    if tracking.empty:
+        return _t("im_no_tracking", lang)
+    counts = tracking["verdict"].value_counts()
+    return _t("im_narr_tracking", lang, n=len(tracking), **{v: int(counts.get(v, 0)) for v in VERDICTS})
 
 
 def tracking_table(tracking: pd.DataFrame, lang: str, dimension_labels: dict[str, str] | None = None) -> pd.DataFrame:

@@ -130,9 +130,8 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
 
     # last quarter's actions
     if tracking is not None and len(tracking):
-        from .improve import format_kpi, kpi_label, segment_label
+        from .improve import format_kpi, kpi_label, segment_label, tracking_narrative
 
-        v = tracking["verdict"].value_counts()
         measures = register.set_index("action_id")["measure"] if register is not None and len(register) else pd.Series(dtype=str)
         css = {"effective": "good", "ineffective": "bad", "not_yet": "warn"}
         rows = "".join(
@@ -142,7 +141,7 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
             f"<td class=\"{css.get(r.verdict, '')}\">{e(t('im_verdict_' + str(r.verdict), lang))}</td></tr>"
             for r in tracking.head(5).itertuples()
         )
-        parts.append(f'<h2>{e(t("sm_tracking", lang))}</h2><p>{e(t("im_narr_tracking", lang, n=len(tracking), effective=int(v.get("effective", 0)), not_yet=int(v.get("not_yet", 0)), ineffective=int(v.get("ineffective", 0)), no_data=int(v.get("no_data", 0))))}</p>'
+        parts.append(f'<h2>{e(t("sm_tracking", lang))}</h2><p>{e(tracking_narrative(tracking, lang))}</p>'
                      f'<table><tr><th>ID</th><th>{e(t("im_col_measure", lang))}</th><th>{e(t("im_col_kpi", lang))}</th>'
                      f'<th>{e(t("sm_then_now", lang))}</th><th>{e(t("im_col_verdict", lang))}</th></tr>{rows}</table>')
     return "\n".join(parts)
