@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Breakdown, Budget, PlanAction, Tiers, WorkspaceConfig
+from .artifacts import neutralise_formula, neutralise_frame
 from .i18n import t
 from .periods import Period
 
@@ -1861,31 +1862,9 @@ def budget_lines(settings: Budget, actions: pd.DataFrame | None = None, scale: f
 
 # =========================================================================== the Excel template (销售目标分解表)
 
-_INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value):
-    """A text cell that a spreadsheet will not run as a formula: text starting
-    with ``= + - @`` (or a tab/carriage return) gets a leading apostrophe.
-
-    >>> safe_text("=HYPERLINK(1)"), safe_text("华东"), safe_text(-5)
-    ("'=HYPERLINK(1)", '华东', -5)
-    """
-    if isinstance(value, str) and value.startswith(_INJECTION_START):
-        return "'" + value
-    return value
-
-
-def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with :func:`safe_text` applied to every text cell (index and column names too)."""
-    out = df.copy()
-    for c in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_datetime64_any_dtype(out[c]):
-            out[c] = out[c].map(safe_text)
-    out.columns = [safe_text(c) for c in out.columns]
-    if not isinstance(out.index, pd.MultiIndex) and not pd.api.types.is_numeric_dtype(out.index):
-        out.index = out.index.map(safe_text)
-    return out
+# One rule for formula injection everywhere: :mod:`salesnb.artifacts` (also the CSV/XLSX writers).
+safe_text = neutralise_formula
+safe_frame = neutralise_frame
 
 
 @dataclass

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .artifacts import neutralise_formula as _safe_text  # one formula-injection rule for every export
 from . import metrics as m
 from .errors import DataError, Problem
 from .goals import FLOW_METRICS, LOWER_IS_BETTER, METRICS, Tables, metric_value
@@ -356,11 +357,6 @@ def update_register(register: pd.DataFrame | None, proposals: pd.DataFrame, peri
     return out[REGISTER_COLUMNS + [c for c in out.columns if c not in REGISTER_COLUMNS]], added_df
 
 
-def _safe_text(value):
-    """Neutralise spreadsheet formulas in text cells (=, +, -, @ at the start)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def write_register(register: pd.DataFrame, path: str | Path, period: Period) -> Path:
