@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import metrics, survey
+from . import metrics, survey, text
 from .config import PROBLEM_TYPES
 from .i18n import number, pct, t
 from .periods import Period
@@ -30,6 +30,15 @@ __all__ = [
     "diagnosis_record", "problem_label", "attach_region", "evidence_text", "statement", "recent", "report_table", "with_intervals",
     "with_change_text", "problem_table", "PLAN_TABLE", "MARGINS_TABLE", "COVERAGE_TABLE", "DIMENSION_TABLE", "CHANGE_TABLE", "DRIVER_TABLE",
     "PARETO_TABLE", "RESPONSE_TABLE", "RATE_TABLE", "TERM_TABLE", "THEME_TABLE", "IMPACT_TABLE", "SUGGESTION_TABLE",
+    # the notebook's building blocks
+    "Labels", "label_maps", "theme_keywords", "theme_problem_types", "narrative_frame", "narrative_sample_plan", "SurveyWave",
+    "survey_wave", "narrative_coverage", "narrative_weights", "previous_answers", "narrative_dimensions", "narrative_segments",
+    "narrative_change", "DRIVER_COLUMNS", "narrative_drivers", "with_importance_interval", "PeriodTickets", "period_tickets",
+    "complaint_pareto", "vital_few", "narrative_pareto", "ResponseHighlights", "response_highlights", "narrative_response",
+    "narrative_rates", "TEXT_SOURCES", "names_to_mask", "TextSources", "source_label", "text_sources", "narrative_terms", "top_phrases",
+    "ThemeFlags", "theme_flags", "theme_tables", "source_themes", "with_joined_quotes", "mentioned_themes", "narrative_themes",
+    "narrative_suggestions", "diagnose", "diagnosis_document", "narrative_conclusion", "Fishbone", "top_problem_fishbone",
+    "summary_metrics",
 ]
 
 PROBLEM_CODES = {ptype: i + 1 for i, ptype in enumerate(PROBLEM_TYPES)}
@@ -712,3 +721,761 @@ def problem_table(record: dict, lang: str, money_fmt) -> pd.DataFrame:
         t("dg_col_evidence", lang): sep.join(e["text"][lang] for e in r["evidence"][:4]),
     } for r in record["problems"]]
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- the step-3 notebook, section by section
+#
+# One function (or small dataclass) per thing the notebook shows: the labels of
+# the workspace, the survey wave and its narratives, the period's tickets and
+# their narratives, the free-text sources and their themes, the ranked problems,
+# the fishbone and the summary metrics. Each narrative returns the sentence the
+# notebook prints, in ``lang``.
+
+def _join(items, lang: str) -> str:
+    """``items`` joined as a list in running text (``、`` in Chinese, ``, `` otherwise)."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Display names of a workspace's survey dimensions and text themes in one language.
+
+    Attributes
+    ----------
+    dimensions : the survey dimensions (``survey.dimensions``): key → name.
+    scores : ``dimensions`` and ``satisfaction`` (the 1–5 scores of ``dimension_scores.csv``).
+    measures : ``nps`` and ``scores`` (the metrics of ``score_changes.csv``).
+    themes : the text themes (``text.themes``): key → name.
+    """
+
+    dimensions: dict[str, str]
+    scores: dict[str, str]
+    measures: dict[str, str]
+    themes: dict[str, str]
+
+
+def label_maps(config, lang: str) -> Labels:
+    """The dimension, score, measure and theme names of ``config`` (a workspace configuration) in ``lang``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> cfg = NS(survey=NS(dimensions=[NS(key="speed", en="Speed", zh="速度")]), text=NS(themes=[NS(key="slow", en="Slow", zh="慢")]))
+    >>> labels = label_maps(cfg, "zh")
+    >>> labels.dimensions, labels.themes
+    ({'speed': '速度'}, {'slow': '慢'})
+    >>> list(label_maps(cfg, "en").measures)
+    ['nps', 'speed', 'satisfaction']
+    """
+    dims = {d.key: (d.zh if lang == "zh" else d.en) for d in config.survey.dimensions}
+    scores = {**dims, "satisfaction": t("dg_satisfaction", lang)}
+    themes = {th.key: (th.zh if lang == "zh" else th.en) for th in config.text.themes}
+    return Labels(dims, scores, {"nps": t("nps", lang), **scores}, themes)
+
+
+def theme_keywords(text_cfg) -> dict[str, list[str]]:
+    """The keyword rules of the text themes (``text.themes``): theme key → keywords, for :func:`salesnb.text.code_themes`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> theme_keywords(NS(themes=[NS(key="slow", keywords=["慢", "late"])]))
+    {'slow': ['慢', 'late']}
+    """
+    return {th.key: th.keywords for th in text_cfg.themes}
+
+
+def theme_problem_types(text_cfg) -> dict[str, str]:
+    """Theme key → the problem type it points to, for the themes that have one (``problem_type``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> theme_problem_types(NS(themes=[NS(key="slow", problem_type="slow_after_sales_response"), NS(key="praise", problem_type=None)]))
+    {'slow': 'slow_after_sales_response'}
+    """
+    return {th.key: th.problem_type for th in text_cfg.themes if th.problem_type}
+
+
+# -- survey design and coverage
+
+def narrative_frame(design: survey.SurveyPlan, period: Period, lang: str) -> str:
+    """The sampling frame in one sentence: its size and its buying customers, prospects and lost customers.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"status": ["customer", "customer", "lost"]})
+    >>> design = survey.SurveyPlan(frame, pd.DataFrame(), pd.DataFrame(), "neyman", 100, 0.2, 1)
+    >>> narrative_frame(design, Period.parse("2025Q4"), "en")[:80]
+    'The sampling frame at the end of 2025Q4 holds 3 customers: 2 buying, 0 prospects'
+    """
+    counts = design.frame["status"].value_counts()
+    return t("dg_narr_frame", lang, period=period, n=len(design.frame), customers=counts.get("customer", 0),
+             prospects=counts.get("prospect", 0), lost=counts.get("lost", 0))
+
+
+def narrative_sample_plan(design: survey.SurveyPlan, lang: str) -> str:
+    """The next wave's plan in one sentence: sample size, allocation, minimums, the lost customers' share and the margins of error.
+
+    ``design.margins`` has a row ``group == "all"`` (the company) and one per region.
+
+    Examples
+    --------
+    >>> plan = pd.DataFrame({"status": ["customer", "lost"], "sample": [80, 20]})
+    >>> margins = pd.DataFrame({"group": ["all", "东"], "moe_nps": [9.8, 14.0], "moe_mean": [0.12, 0.2]})
+    >>> narrative_sample_plan(survey.SurveyPlan(pd.DataFrame(), plan, margins, "proportional", 20, 0.2, 1), "en").split(";")[0]
+    'The next wave samples 100 customers (proportional allocation, at least 20 per region and 20% lost customers'
+    """
+    plan, margins = design.plan, design.margins.set_index("group")
+    lost_actual = plan.loc[plan["status"] == "lost", "sample"].sum() / plan["sample"].sum()
+    return t("dg_narr_plan", lang, total=int(plan["sample"].sum()), method=t(f"dg_method_{design.method}", lang),
+             min_region=design.min_per_region, lost_share=pct(design.min_lost_share, lang, 0), lost_actual=pct(lost_actual, lang, 0),
+             moe_nps=number(margins.loc["all", "moe_nps"], lang, 1), moe_mean=number(margins.loc["all", "moe_mean"], lang, 2),
+             moe_nps_region=number(margins.drop("all")["moe_nps"].max(), lang, 1))
+
+
+@dataclass(frozen=True)
+class SurveyWave:
+    """This period's survey answers ready for analysis.
+
+    Attributes
+    ----------
+    answers : the answers with ``region`` (from the customer master where blank) and ``tier``.
+    coverage : answers per stratum against the plan (:func:`salesnb.survey.coverage`).
+    weights : post-stratification weight per answer (region × respondent type).
+    """
+
+    answers: pd.DataFrame
+    coverage: pd.DataFrame
+    weights: pd.Series
+
+
+def survey_wave(answers: pd.DataFrame | None, design: survey.SurveyPlan, customers: pd.DataFrame) -> SurveyWave | None:
+    """The period's ``answers`` with region and tier, their coverage of ``design`` and their weights; None without answers.
+
+    Weights come from the population of ``design.frame`` per region × status
+    (:func:`salesnb.survey.poststrat_weights`).
+
+    Examples
+    --------
+    >>> survey_wave(None, None, pd.DataFrame()) is None
+    True
+    """
+    if answers is None or len(answers) == 0:
+        return None
+    answers = attach_region(survey.with_tier(answers, customers), customers)
+    weights = survey.poststrat_weights(answers, survey.stratum_counts(design.frame))
+    return SurveyWave(answers, survey.coverage(design.plan, answers), weights)
+
+
+def narrative_coverage(wave: SurveyWave, lang: str) -> str:
+    """How many answers came in and the two planned strata with the lowest answers ÷ planned sample.
+
+    Examples
+    --------
+    >>> cover = pd.DataFrame({"region": ["东", "西", "南"], "status": ["customer", "lost", "customer"],
+    ...                       "sample": [10, 10, 0], "response_rate": [0.9, 0.3, float("nan")]})
+    >>> narrative_coverage(SurveyWave(pd.DataFrame(index=range(12)), cover, pd.Series(dtype=float)), "en")
+    'This period 12 answers came in; the strata furthest below plan are 西 · lost customers (30%), 东 · buying customers (90%).'
+    """
+    cover = wave.coverage
+    low = cover.loc[cover["sample"] > 0].nsmallest(2, "response_rate")
+    strata = (f"{r.region} · {t('dg_status_' + r.status, lang)} ({pct(r.response_rate, lang, 0)})" for r in low.itertuples())
+    return t("dg_narr_coverage", lang, answers=len(wave.answers), low=_join(strata, lang))
+
+
+def narrative_weights(wave: SurveyWave, lang: str) -> str:
+    """The range of the weights and the weighted against the plain NPS of the wave.
+
+    Examples
+    --------
+    >>> wave = SurveyWave(pd.DataFrame({"nps": [10, 0]}), pd.DataFrame(), pd.Series([1.5, 0.5]))
+    >>> narrative_weights(wave, "en").split(". ")[-1]
+    'Weighted NPS 50.0 against 0.0 unweighted.'
+    """
+    nps, weights = wave.answers["nps"], wave.weights
+    w_nps, u_nps = survey.weighted_nps(nps, weights), metrics.nps(nps)
+    return t("dg_narr_weights", lang, which=t("dg_weighted", lang), wmin=number(weights.min(), lang, 2), wmax=number(weights.max(), lang, 2),
+             w_nps=number(w_nps.nps, lang, 1), u_nps=number(u_nps.nps, lang, 1))
+
+
+def previous_answers(surveys: pd.DataFrame | None, period: Period, customers: pd.DataFrame) -> pd.DataFrame | None:
+    """The answers of the period before ``period`` with ``region``; None when there are none (or no surveys table).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"survey_date": pd.to_datetime(["2025-08-01", "2025-11-01"]), "customer_id": ["c1", "c2"], "nps": [9, 3]})
+    >>> previous_answers(s, Period.parse("2025Q4"), pd.DataFrame({"customer_id": ["c1"], "region": ["东"]}))[["nps", "region"]].values.tolist()
+    [[9, '东']]
+    """
+    if surveys is None:
+        return None
+    prev = surveys.loc[period.previous().contains(surveys["survey_date"])]
+    return attach_region(prev, customers) if len(prev) else None
+
+
+# -- scores, segments, change, drivers
+
+def narrative_dimensions(dims: pd.DataFrame, labels: dict[str, str], lang: str) -> str:
+    """The weakest and the strongest dimension (overall satisfaction left out) of a :func:`salesnb.survey.dimension_table`.
+
+    Examples
+    --------
+    >>> dims = pd.DataFrame({"dimension": ["speed", "price", "satisfaction"], "mean": [3.2, 4.1, 2.0], "top2": [0.4, 0.8, 0.1], "n": [50, 50, 50]})
+    >>> narrative_dimensions(dims, {"speed": "Speed", "price": "Price"}, "en")
+    'The weakest dimension is Speed (3.20 of 5, 40% answering 4 or 5, n=50); the strongest is Price (4.10).'
+    """
+    ranked = dims.loc[dims["dimension"] != "satisfaction"].dropna(subset=["mean"]).sort_values("mean")
+    low, best = ranked.iloc[0], ranked.iloc[-1]
+    return t("dg_narr_dims", lang, dim=labels[low["dimension"]], score=number(low["mean"], lang, 2), top2=pct(low["top2"], lang, 0),
+             n=low["n"], best=labels[best["dimension"]], best_score=number(best["mean"], lang, 2))
+
+
+def narrative_segments(segments: pd.DataFrame, lang: str) -> str | None:
+    """The reliable segment with the lowest NPS against the company's (:func:`salesnb.survey.nps_segments`); None if no segment is reliable.
+
+    The company's NPS is the first row (``segment_type == "all"``).
+
+    Examples
+    --------
+    >>> segs = pd.DataFrame({"segment_type": ["all", "region", "region", "respondent_type"], "segment": ["all", "东", "西", "lost"],
+    ...                      "nps": [20.0, 30.0, -50.0, -10.0], "n": [100, 60, 10, 40], "reliable": [True, True, False, True]})
+    >>> narrative_segments(segs, "en")
+    'The lowest NPS among segments with enough answers is Respondent type · lost customers (-10.0, n=40); company NPS is 20.0.'
+    """
+    worst = segments.loc[(segments["segment_type"] != "all") & segments["reliable"]].nsmallest(1, "nps")
+    if not len(worst):
+        return None
+    r = worst.iloc[0]
+    name = t(f"dg_status_{r['segment']}", lang) if r["segment_type"] == "respondent_type" else r["segment"]
+    return t("dg_narr_segments", lang, seg=f"{t('dg_segtype_' + r['segment_type'], lang)} · {name}", nps=number(r["nps"], lang, 1),
+             n=r["n"], all=number(segments["nps"].iloc[0], lang, 1))
+
+
+def narrative_change(changes: pd.DataFrame, previous: Period, labels: dict[str, str], lang: str) -> str:
+    """The NPS change against ``previous`` with its p value and the measures that changed significantly.
+
+    ``changes`` is :func:`salesnb.survey.period_changes` output (NPS first);
+    ``labels`` names its metrics (:attr:`Labels.measures`).
+
+    Examples
+    --------
+    >>> ch = pd.DataFrame({"metric": ["nps", "speed"], "change": [-12.34, -0.3], "p_value": [0.0123, 0.2], "significant": [True, False]})
+    >>> narrative_change(ch, Period.parse("2025Q3"), {"nps": "NPS", "speed": "Speed"}, "en")
+    'Against 2025Q3: NPS -12.3 points (z test, p=0.012); significant changes at 5%: NPS.'
+    """
+    sig = _join((labels[m] for m in changes.loc[changes["significant"], "metric"]), lang) or t("dg_none", lang)
+    return t("dg_narr_change", lang, prev=previous, change=number(changes["change"].iloc[0], lang, 1, signed=True),
+             p=number(changes["p_value"].iloc[0], lang, 3), sig=sig)
+
+
+DRIVER_COLUMNS = ["dimension", "importance", "ci_low", "ci_high", "performance", "quadrant", "raw_weight", "n"]
+"""The columns of ``drivers.csv``, in order."""
+
+
+def narrative_drivers(drivers: pd.DataFrame, labels: dict[str, str], lang: str) -> str:
+    """R² of the driver model, the heaviest driver and the fix-first dimensions (:func:`importance_performance` output).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"dimension": ["speed", "price"], "importance": [0.7, 0.3], "quadrant": ["fix_first", "low_priority"]})
+    >>> d.attrs.update(r2=0.42, n=120)
+    >>> narrative_drivers(d, {"speed": "Speed", "price": "Price"}, "en").split(". ")[1]
+    'Speed weighs most (70%); Speed sit in the fix-first quadrant (important and below average).'
+    """
+    top = drivers.nlargest(1, "importance").iloc[0]
+    fix = _join((labels[d] for d in drivers.loc[drivers["quadrant"] == "fix_first", "dimension"]), lang) or t("dg_none", lang)
+    return t("dg_narr_drivers", lang, r2=pct(drivers.attrs["r2"], lang, 0), n=drivers.attrs["n"], top=labels[top["dimension"]],
+             share=pct(top["importance"], lang, 0), fix=fix)
+
+
+def with_importance_interval(drivers: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``drivers`` with ``ci`` (the bootstrap interval of the importance as text, "12% … 30%"), most important first.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"importance": [0.2, 0.5], "ci_low": [0.1, 0.4], "ci_high": [0.3, 0.6]})
+    >>> with_importance_interval(d, "en")["ci"].tolist()
+    ['40% … 60%', '10% … 30%']
+    """
+    ci = [f"{pct(a, lang, 0)} … {pct(b, lang, 0)}" for a, b in zip(drivers["ci_low"], drivers["ci_high"])]
+    return drivers.assign(ci=ci).sort_values("importance", ascending=False)
+
+
+# -- complaints
+
+@dataclass(frozen=True)
+class PeriodTickets:
+    """The complaint tickets: all of them and those opened in the period, both with ``region``.
+
+    Both are None without a complaints table.
+    """
+
+    complaints: pd.DataFrame | None
+    current: pd.DataFrame | None
+
+    @property
+    def in_period(self) -> bool:
+        """Whether any ticket was opened in the period."""
+        return self.current is not None and len(self.current) > 0
+
+
+def period_tickets(complaints: pd.DataFrame | None, customers: pd.DataFrame, period: Period) -> PeriodTickets:
+    """``complaints`` with ``region`` (from the customer master where blank) and those opened in ``period``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"ticket_id": ["a", "b"], "customer_id": ["c1", "c1"], "opened_at": pd.to_datetime(["2025-09-30", "2025-10-01"])})
+    >>> tickets = period_tickets(c, pd.DataFrame({"customer_id": ["c1"], "region": ["东"]}), Period.parse("2025Q4"))
+    >>> tickets.current["ticket_id"].tolist(), tickets.complaints["region"].tolist(), tickets.in_period
+    (['b'], ['东', '东'], True)
+    """
+    if complaints is None:
+        return PeriodTickets(None, None)
+    every = attach_region(complaints, customers)
+    return PeriodTickets(every, every.loc[period.contains(every["opened_at"])])
+
+
+def complaint_pareto(tickets: PeriodTickets, threshold: float = 0.8) -> pd.DataFrame | None:
+    """The :func:`pareto` table of the categories of the tickets opened in the period; None without such tickets.
+
+    Examples
+    --------
+    >>> cur = pd.DataFrame({"category": ["慢", "慢", "贵"]})
+    >>> complaint_pareto(PeriodTickets(cur, cur))[["cause", "count"]].values.tolist()
+    [['慢', 2], ['贵', 1]]
+    """
+    return pareto(tickets.current["category"].value_counts(), threshold) if tickets.in_period else None
+
+
+def vital_few(pareto_table: pd.DataFrame | None) -> list[str]:
+    """The vital-few causes of a :func:`pareto` table (none without a table).
+
+    Examples
+    --------
+    >>> vital_few(pareto(pd.Series({"A": 50, "B": 30, "C": 20}))), vital_few(None)
+    (['A', 'B'], [])
+    """
+    return [] if pareto_table is None else list(pareto_table.loc[pareto_table["vital_few"], "cause"])
+
+
+def narrative_pareto(pareto_table: pd.DataFrame, lang: str) -> str:
+    """How many categories are the vital few, the tickets they cover and their names.
+
+    Examples
+    --------
+    >>> narrative_pareto(pareto(pd.Series({"Slow": 50, "Price": 30, "Billing": 20})), "en")
+    '2 of 3 complaint categories are the vital few, covering 80% of 100 tickets: Slow, Price.'
+    """
+    vital = pareto_table.loc[pareto_table["vital_few"]]
+    return t("dg_narr_pareto", lang, k=len(vital), n=len(pareto_table), cum=pct(vital["cum_share"].iloc[-1], lang, 0),
+             tickets=int(pareto_table["count"].sum()), cats=_join(vital["cause"], lang))
+
+
+@dataclass(frozen=True)
+class ResponseHighlights:
+    """The response-time headline of the period.
+
+    Attributes
+    ----------
+    late_share : share of the period's tickets first answered after the promise.
+    region : the slowest region (highest median first response among regions with enough tickets).
+    median_hours : its median first-response hours.
+    over_promise : its share of tickets answered after the promise.
+    promise_hours : the promise (hours).
+    """
+
+    late_share: float
+    region: str
+    median_hours: float
+    over_promise: float
+    promise_hours: float
+
+
+def response_highlights(complaints: pd.DataFrame, by_region: pd.DataFrame, period: Period, promise_hours: float,
+                        min_tickets: int = 10) -> ResponseHighlights:
+    """The company's share of late first responses and the slowest region of ``by_region``.
+
+    ``by_region`` is :func:`complaint_response` by ``region``. The slowest
+    region is picked among those with at least ``min_tickets`` tickets (all
+    regions when none has that many).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"ticket_id": ["a", "b"], "opened_at": pd.to_datetime(["2025-10-01", "2025-10-01"]),
+    ...                   "first_response_at": pd.to_datetime(["2025-10-01 12:00", "2025-10-04 00:00"])})
+    >>> by_region = pd.DataFrame({"region": ["东", "西"], "tickets": [1, 1], "median_hours": [12.0, 72.0], "over_promise": [0.0, 1.0]})
+    >>> h = response_highlights(c, by_region, Period.parse("2025Q4"), 48)
+    >>> h.late_share, h.region, h.median_hours
+    (0.5, '西', 72.0)
+    """
+    enough = by_region.loc[by_region["tickets"] >= min_tickets] if (by_region["tickets"] >= min_tickets).any() else by_region
+    slowest = enough.nlargest(1, "median_hours").iloc[0]
+    late = metrics.complaint_summary(complaints, period, promise_hours)["response_over_promise_share"]
+    return ResponseHighlights(late, slowest["region"], float(slowest["median_hours"]), float(slowest["over_promise"]), promise_hours)
+
+
+def narrative_response(highlights: ResponseHighlights, lang: str) -> str:
+    """The share of late first responses and the slowest region in one sentence.
+
+    Examples
+    --------
+    >>> narrative_response(ResponseHighlights(0.25, "西", 72.0, 1.0, 48), "en")
+    "25% of this period's tickets were answered after the 48-hour promise; the slowest region is 西 (median 72 h, 100% over the promise)."
+    """
+    h = highlights
+    return t("dg_narr_response", lang, share=pct(h.late_share, lang, 0), hours=h.promise_hours, region=h.region,
+             median=number(h.median_hours, lang, 0), over=pct(h.over_promise, lang, 0))
+
+
+def narrative_rates(rates: pd.DataFrame, min_customers: int, lang: str) -> str:
+    """The region with the highest complaint rate (the first row of :func:`complaint_rates`).
+
+    Examples
+    --------
+    >>> rates = pd.DataFrame({"region": ["西"], "per_100_customers": [12.5], "active_customers": [40]})
+    >>> narrative_rates(rates, 30, "en").split(" (")[0]
+    '西 files the most complaints: 12.5 tickets per 100 active customers'
+    """
+    return t("dg_narr_rate", lang, region=rates["region"].iloc[0], rate=number(rates["per_100_customers"].iloc[0], lang, 1),
+             n=rates["active_customers"].iloc[0], min_n=min_customers)
+
+
+# -- free text
+
+TEXT_SOURCES = ("complaints", "comments", "interviews")
+"""The free-text sources: complaint descriptions, survey comments, interview notes (labels ``dg_src_<source>``)."""
+
+
+def names_to_mask(contacts: pd.DataFrame | None, customers: pd.DataFrame) -> list[str]:
+    """The people's names to mask in quotes: ``contact`` and ``customer_name`` of the contacts table, else of the customer master.
+
+    Examples
+    --------
+    >>> names_to_mask(None, pd.DataFrame({"customer_name": ["华东机械", None], "contact": ["王伟", "李娜"]}))
+    ['王伟', '李娜', '华东机械']
+    """
+    people = contacts if contacts is not None else customers
+    return [n for col in ("contact", "customer_name") if col in people for n in people[col].dropna()]
+
+
+@dataclass(frozen=True)
+class TextSources:
+    """The period's free text.
+
+    Attributes
+    ----------
+    texts : ``complaints`` (descriptions of the period's tickets) and ``comments``
+        (the period's survey comments), in that order, each only when it holds some text.
+    comment_scores : the 0–10 answers behind the comments (quotes of the lowest scores come first); None without comments.
+    interviews : the interviews of the 12 months up to the period's end, with ``region``; None without an interviews table.
+    names : the names to mask in quotes (:func:`names_to_mask`).
+    """
+
+    texts: dict[str, pd.Series]
+    comment_scores: pd.Series | None
+    interviews: pd.DataFrame | None
+    names: tuple[str, ...] = ()
+
+    @property
+    def main(self) -> str | None:
+        """The source the frequent words come from: complaints when there are any, else comments; None without text."""
+        return next(iter(self.texts), None)
+
+    @property
+    def main_texts(self) -> pd.Series:
+        """The non-blank texts of :attr:`main`."""
+        return self.texts[self.main].dropna()
+
+    @property
+    def has_interviews(self) -> bool:
+        """Whether any interview falls in the 12 months."""
+        return self.interviews is not None and len(self.interviews) > 0
+
+
+def source_label(source: str, lang: str) -> str:
+    """The name of a text source (``complaints``, ``comments``, ``interviews``) in running text.
+
+    Examples
+    --------
+    >>> source_label("comments", "en"), source_label("complaints", "zh")
+    ('survey comments', '投诉描述')
+    """
+    return t(f"dg_src_{source}", lang)
+
+
+def text_sources(tickets: pd.DataFrame | None, answers: pd.DataFrame | None, interviews: pd.DataFrame | None,
+                 customers: pd.DataFrame, period: Period, contacts: pd.DataFrame | None = None) -> TextSources:
+    """Select the period's free text: ticket descriptions, survey comments and the last 12 months' interview notes.
+
+    Parameters
+    ----------
+    tickets : the tickets opened in the period (``description``), or None.
+    answers : the period's survey answers (``comment``, ``nps``), or None.
+    interviews : the whole interviews table (``interview_date``, ``notes``), or None.
+    customers : the customer master (regions of interviews, names to mask).
+    contacts : the contacts table, whose names are masked instead of the master's when given.
+
+    Examples
+    --------
+    >>> answers = pd.DataFrame({"nps": [3, 9], "comment": ["太慢", None]})
+    >>> src = text_sources(pd.DataFrame({"description": [None]}), answers, None, pd.DataFrame({"customer_id": []}), Period.parse("2025Q4"))
+    >>> list(src.texts), src.main, src.main_texts.tolist(), src.interviews
+    (['comments'], 'comments', ['太慢'], None)
+    """
+    found = {"complaints": tickets["description"] if tickets is not None and "description" in tickets else None,
+             "comments": answers["comment"] if answers is not None and "comment" in answers else None}
+    texts = {k: s for k, s in found.items() if s is not None and s.notna().any()}
+    notes = attach_region(recent(interviews, "interview_date", period), customers) if interviews is not None else None
+    return TextSources(texts, answers["nps"] if "comments" in texts else None, notes, tuple(names_to_mask(contacts, customers)))
+
+
+def narrative_terms(terms: pd.DataFrame, n_texts: int, source: str, lang: str) -> str:
+    """The most widespread word and phrase of :func:`salesnb.text.frequent_terms` output over ``n_texts`` texts of ``source``.
+
+    Examples
+    --------
+    >>> terms = pd.DataFrame({"term": ["slow", "too slow"], "kind": ["word", "phrase"], "share_of_texts": [0.5, 0.25]})
+    >>> narrative_terms(terms, 4, "comments", "en")
+    'In 4 survey comments, the most widespread word is “slow” (50% of texts) and the most widespread phrase “too slow” (25%).'
+    """
+    word, phrase = terms.loc[terms["kind"] == "word"].iloc[0], terms.loc[terms["kind"] == "phrase"].iloc[0]
+    return t("dg_narr_words", lang, n=n_texts, source=source_label(source, lang), term=word["term"],
+             share=pct(word["share_of_texts"], lang, 0), phrase=phrase["term"], pshare=pct(phrase["share_of_texts"], lang, 0))
+
+
+def top_phrases(terms: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The ``top`` most widespread two-word phrases of :func:`salesnb.text.frequent_terms` output.
+
+    Examples
+    --------
+    >>> top_phrases(pd.DataFrame({"term": ["slow", "too slow", "not good"], "kind": ["word", "phrase", "phrase"]}), 1)["term"].tolist()
+    ['too slow']
+    """
+    return terms.loc[terms["kind"] == "phrase"].head(top)
+
+
+@dataclass(frozen=True)
+class ThemeFlags:
+    """Theme coding (:func:`salesnb.text.code_themes`) of the survey comments and of the interview notes (None when absent)."""
+
+    comments: pd.DataFrame | None
+    interviews: pd.DataFrame | None
+
+
+def theme_flags(sources: TextSources, keywords: dict[str, list[str]]) -> ThemeFlags:
+    """Code the survey comments and the interview notes of ``sources`` with the theme ``keywords``.
+
+    Examples
+    --------
+    >>> src = TextSources({"comments": pd.Series(["售后太慢", "很好"])}, pd.Series([2, 10]), None)
+    >>> flags = theme_flags(src, {"slow": ["慢"]})
+    >>> flags.comments["slow"].tolist(), flags.interviews
+    ([True, False], None)
+    """
+    comments = text.code_themes(sources.texts["comments"], keywords) if "comments" in sources.texts else None
+    interviews = text.code_themes(sources.interviews["notes"], keywords) if sources.interviews is not None else None
+    return ThemeFlags(comments, interviews)
+
+
+def theme_tables(sources: TextSources, keywords: dict[str, list[str]], quotes: int = 3) -> pd.DataFrame:
+    """Mentions, share and masked quotes per theme for every text source (:func:`salesnb.text.theme_table`), stacked.
+
+    Sources in order: complaints, comments (quotes of the lowest scores first),
+    then interviews when there are any.
+
+    Returns
+    -------
+    DataFrame with ``theme``, ``mentions``, ``share`` (of the source's texts),
+    ``quotes`` (a list) and ``source``.
+
+    Examples
+    --------
+    >>> src = TextSources({"complaints": pd.Series(["售后太慢", "价格贵", "售后慢"])}, None,
+    ...                   pd.DataFrame({"notes": ["售后要快", "ok"]}))
+    >>> theme_tables(src, {"slow": ["慢", "快"], "price": ["价格"]}, quotes=0)[["source", "theme", "mentions"]].values.tolist()
+    [['complaints', 'slow', 2], ['complaints', 'price', 1], ['interviews', 'slow', 1], ['interviews', 'price', 0]]
+    """
+    tables = [text.theme_table(s, text.code_themes(s, keywords), quotes, sources.names,
+                               order_by=sources.comment_scores if k == "comments" else None).assign(source=k)
+              for k, s in sources.texts.items()]
+    if sources.has_interviews:
+        notes = sources.interviews["notes"]
+        tables.append(text.theme_table(notes, text.code_themes(notes, keywords), quotes, sources.names).assign(source="interviews"))
+    if not tables:
+        return pd.DataFrame(columns=["theme", "mentions", "share", "quotes", "source"])
+    return pd.concat(tables, ignore_index=True)
+
+
+def source_themes(themes: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The rows of :func:`theme_tables` output of one source.
+
+    Examples
+    --------
+    >>> source_themes(pd.DataFrame({"theme": ["a", "b"], "source": ["complaints", "comments"]}), "comments")["theme"].tolist()
+    ['b']
+    """
+    return themes.loc[themes["source"] == source]
+
+
+def with_joined_quotes(themes: pd.DataFrame) -> pd.DataFrame:
+    """:func:`theme_tables` output with each theme's quotes joined by `` | `` (as written to ``themes.csv``).
+
+    Examples
+    --------
+    >>> with_joined_quotes(pd.DataFrame({"quotes": [["太慢", "没人管"], []]}))["quotes"].tolist()
+    ['太慢 | 没人管', '']
+    """
+    return themes.assign(quotes=themes["quotes"].map(" | ".join))
+
+
+def mentioned_themes(themes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The themes of :func:`theme_tables` output mentioned at least once, with ``source_label`` (the source's name in ``lang``).
+
+    Examples
+    --------
+    >>> th = pd.DataFrame({"theme": ["a", "b"], "mentions": [2, 0], "source": ["comments", "comments"]})
+    >>> mentioned_themes(th, "en")[["theme", "source_label"]].values.tolist()
+    [['a', 'survey comments']]
+    """
+    return themes.loc[themes["mentions"] > 0].assign(source_label=lambda d: d["source"].map(lambda s: source_label(s, lang)))
+
+
+def narrative_themes(main_themes: pd.DataFrame, impact: pd.DataFrame, labels: dict[str, str], lang: str) -> str:
+    """The most mentioned theme of the main text source and the comment theme with the lowest NPS against the rest.
+
+    ``main_themes`` is :func:`theme_tables` output of the main source (most
+    mentioned first); ``impact`` is :func:`theme_impact` output sorted by
+    ``difference`` (the first theme mentioned at least once is named).
+
+    Examples
+    --------
+    >>> main = pd.DataFrame({"theme": ["slow"], "share": [0.4]})
+    >>> impact = pd.DataFrame({"theme": ["price", "slow"], "mentions": [0, 5], "nps_with": [0.0, -60.0], "nps_without": [0.0, 20.0]})
+    >>> narrative_themes(main, impact, {"slow": "slow service", "price": "price"}, "en")
+    '40% of complaints are about slow service; among survey comments, those mentioning slow service give NPS -60.0 against 20.0 for the rest.'
+    """
+    top, worst = main_themes.iloc[0], impact.loc[impact["mentions"] > 0].iloc[0]
+    return t("dg_narr_themes", lang, share=pct(top["share"], lang, 0), theme=labels[top["theme"]], ctheme=labels[worst["theme"]],
+             without=number(worst["nps_without"], lang, 1), **{"with": number(worst["nps_with"], lang, 1)})
+
+
+def narrative_suggestions(suggested: pd.DataFrame, n_interviews: int, lang: str) -> str:
+    """The suggestion made most often (first row of :func:`salesnb.text.suggestions`) out of ``n_interviews`` interviews.
+
+    Examples
+    --------
+    >>> narrative_suggestions(pd.DataFrame({"suggestion": ["建议简化流程"], "texts": [3]}), 8, "zh")
+    '近12个月大客户访谈中最常见的建议是“建议简化流程”（8 次访谈中 3 次）。'
+    """
+    return t("dg_narr_suggestions", lang, top=suggested["suggestion"].iloc[0], k=suggested["texts"].iloc[0], n=n_interviews)
+
+
+# -- the ranked problems, diagnosis.json, the fishbone, summary.json
+
+def diagnose(answers: pd.DataFrame, previous: pd.DataFrame | None, drivers: pd.DataFrame, sales: pd.DataFrame,
+             complaints: pd.DataFrame | None, period: Period, config, flags: ThemeFlags, interviews: pd.DataFrame | None) -> list[Problem]:
+    """:func:`rank_problems` with the settings of ``config`` (a workspace configuration).
+
+    Uses ``diagnosis`` (thresholds), ``thresholds.response_promise_hours``,
+    ``retention.window_months`` and the themes' problem types
+    (:func:`theme_problem_types`); ``flags`` codes the comments and interview notes.
+    """
+    return rank_problems(answers=answers, previous=previous, drivers=drivers, sales=sales, complaints=complaints, period=period,
+                         settings=config.diagnosis, promise_hours=config.thresholds.response_promise_hours,
+                         window_months=config.retention.window_months, comment_flags=flags.comments, interview_flags=flags.interviews,
+                         interviews=interviews, theme_problem=theme_problem_types(config.text))
+
+
+def diagnosis_document(problems: list[Problem], period: Period, lang: str, config, vital_few_causes: list[str],
+                       weighted: bool = True) -> dict:
+    """The ``diagnosis.json`` record of ``problems`` (:func:`diagnosis_record`) with the labels of ``config`` in both languages.
+
+    ``vital_few_causes`` (the Pareto's vital few complaint categories) is
+    recorded as ``vital_few``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> cfg = NS(survey=NS(dimensions=[]), text=NS(themes=[]), diagnosis=NS(problem_categories={}))
+    >>> doc = diagnosis_document([], Period.parse("2025Q4"), "en", cfg, ["售后响应慢"])
+    >>> doc["period"], doc["problems"], doc["vital_few"], doc["top_problem_type"]
+    ('2025Q4', [], ['售后响应慢'], None)
+    """
+    both = {lg: label_maps(config, lg) for lg in ("en", "zh")}
+    return diagnosis_record(problems, period, lang, {lg: lb.dimensions for lg, lb in both.items()}, {lg: lb.themes for lg, lb in both.items()},
+                            config.diagnosis.problem_categories, weighted=weighted, extra={"vital_few": vital_few_causes})
+
+
+def narrative_conclusion(record: dict, lang: str) -> str:
+    """The top problem's statement of a ``diagnosis.json`` record, or that no problem stands out.
+
+    Examples
+    --------
+    >>> narrative_conclusion({"problems": [{"statement": {"en": "Slow.", "zh": "慢。"}}]}, "zh")
+    '慢。'
+    >>> narrative_conclusion({"problems": []}, "en")[:29]
+    'No problem stands out in this'
+    """
+    return record["problems"][0]["statement"][lang] if record["problems"] else t("dg_no_problems", lang)
+
+
+@dataclass(frozen=True)
+class Fishbone:
+    """What the fishbone of the top problem shows (:func:`salesnb.plots.diagnosis.fishbone`).
+
+    Attributes
+    ----------
+    causes : :func:`fishbone_causes` output.
+    bones : (category key, name) of each bone, in the configured order.
+    head : the head's text: the problem, its segment and the segment's NPS.
+    title : the problem's name (for the chart title).
+    """
+
+    causes: pd.DataFrame
+    bones: list[tuple[str, str]]
+    head: str
+    title: str
+
+
+def top_problem_fishbone(problems: list[Problem], settings, labels: Labels, lang: str) -> Fishbone:
+    """The fishbone of ``problems[0]``: causes grouped by bone, the bones of ``settings.fishbone`` and the head.
+
+    ``settings`` is the workspace's ``diagnosis`` section (``problem_categories``, ``fishbone``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> p = Problem("slow_after_sales_response", ["西南", "华北"], 0.3, 0.5, 1e6, 1.5e5, "survey", nps_segment=-22.4)
+    >>> settings = NS(problem_categories={"slow_after_sales_response": "process"}, fishbone=[NS(key="process", en="Process", zh="流程")])
+    >>> fish = top_problem_fishbone([p], settings, Labels({}, {}, {}, {}), "zh")
+    >>> fish.head, fish.bones, fish.title
+    ('售后响应慢\\n→ 西南、华北 NPS -22', [('process', '流程')], '售后响应慢')
+    """
+    top = problems[0]
+    causes = fishbone_causes(problems, settings.problem_categories, lang, labels.dimensions, labels.themes)
+    bones = [(c.key, c.zh if lang == "zh" else c.en) for c in settings.fishbone]
+    name = problem_label(top.type, lang)
+    head = f"{name}\n→ {_join(top.regions, lang) or t('dg_whole_company', lang)} NPS {number(top.nps_segment, lang, 0)}"
+    return Fishbone(causes, bones, head, name)
+
+
+def summary_metrics(problems: list[Problem], pareto_table: pd.DataFrame | None, complaints: pd.DataFrame | None,
+                    period: Period, promise_hours: float) -> dict:
+    """Step 3's metrics for ``summary.json``: the top problem's type code, the number of vital-few categories, the late-response share.
+
+    ``pareto_table`` is None without tickets in the period, ``complaints``
+    None without a complaints table (their metrics are then None).
+
+    Examples
+    --------
+    >>> p = Problem("product_quality", [], 0.2, 0.3, 1.0, 0.06, "survey")
+    >>> summary_metrics([p], pareto(pd.Series({"A": 9, "B": 1})), None, Period.parse("2025Q4"), 48)
+    {'top_problem_type': 2, 'vital_few_categories': 1, 'response_over_promise_share': None}
+    """
+    return {
+        "top_problem_type": PROBLEM_CODES[problems[0].type] if problems else None,
+        "vital_few_categories": int(pareto_table["vital_few"].sum()) if pareto_table is not None else None,
+        "response_over_promise_share": (metrics.complaint_summary(complaints, period, promise_hours)["response_over_promise_share"]
+                                        if complaints is not None else None),
+    }
