@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.salesnb-installed
 LANG_REPORT ?= en
 OUT    ?= outputs
 
-.PHONY: setup report report-zh test lint clean-venv strip sample
+.PHONY: setup report report-zh test test-spark lint clean-venv strip sample bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ report-zh: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The Spark engine (local mode, needs Java 17): installs pyspark, compares Spark's aggregates with DuckDB's.
+test-spark: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,spark]"
+	$(BIN)/python -m pytest -m spark tests/test_prepare_spark.py
+
+# Benchmarks (benchmarks/README.md): scaled workspaces under BENCH_DIR, then prepare / floor / pandas / full runs.
+BENCH_DIR ?= /tmp/salesnb-bench
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --dir $(BENCH_DIR)
 
 # Regenerate the bundled sample workspace from its generator (deterministic).
 sample: $(STAMP)

@@ -77,8 +77,18 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame, index: bool = False) -> bytes:
-    """``df`` as UTF-8 CSV with a BOM, formula-like text neutralised."""
-    return neutralise_frame(df).to_csv(index=index, lineterminator="\n").encode("utf-8-sig")
+    """``df`` as UTF-8 CSV with a BOM, formula-like text neutralised.
+
+    Lines end with ``\n``; when a text cell holds a carriage return they end
+    with ``\r\n`` instead, so that the writer quotes that cell (Python's csv
+    module quotes only the characters of its line terminator) and a reader
+    does not split the row.
+    """
+    out = neutralise_frame(df)
+    texts = [out[c] for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]
+    labels = [str(v) for v in (*out.columns, *(out.index if index else ()))]
+    has_cr = any(s.map(lambda v: isinstance(v, str) and "\r" in v).any() for s in texts) or any("\r" in v for v in labels)
+    return out.to_csv(index=index, lineterminator="\r\n" if has_cr else "\n").encode("utf-8-sig")
 
 
 def write_csv(df: pd.DataFrame, output_dir: str | Path, name: str, index: bool = False) -> Path:

@@ -1,4 +1,4 @@
-"""Command line: ``salesnb run | validate | sample``.
+"""Command line: ``salesnb run | prepare | validate | sample | strip``.
 
 Exit codes: 0 success; 1 a notebook failed; 2 bad input, bad parameters or
 a refused run (the message says why).
@@ -46,6 +46,23 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_prepare(args) -> int:
+    """Read, validate and reduce a workspace once (or find it in the cache) and print what was done."""
+    from .prepare import prepare
+
+    prepared = prepare(args.workspace, cache_dir=args.cache, force=args.force,
+                       progress=(lambda m: print(f"[salesnb] {m}", file=sys.stderr, flush=True)))
+    manifest = prepared.manifest
+    state = "cache hit: nothing to do" if prepared.hit else f"prepared in {prepared.seconds:.1f} s"
+    print(f"{state} ({prepared.reader} reader, {prepared.engine})")
+    for name, info in manifest["inputs"]["files"].items():
+        print(f"  {name:<11} {info['file']:<24} {info['bytes']:>14,} bytes  sha256 {info['sha256'][:12]}")
+    for name, rows in manifest["aggregates"].items():
+        print(f"  {name + '.parquet':<36} {rows:>10,} rows")
+    print(prepared.folder)
+    return 0
+
+
 def _cmd_sample(args) -> int:
     from .sample import generate_sample
 
@@ -76,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="move an existing period folder aside instead of refusing")
     run.add_argument("--sequential", action="store_true", help="run the notebooks one at a time (default: two side by side)")
     run.set_defaults(func=_cmd_run)
+
+    prep = sub.add_parser("prepare", help="read, validate and reduce a workspace once into the cache (salesnb run does it first)")
+    prep.add_argument("workspace", type=Path)
+    prep.add_argument("--force", action="store_true", help="prepare again even when the cache is up to date")
+    prep.add_argument("--cache", type=Path, default=None, help="cache folder (default: $SALESNB_CACHE or ~/.cache/salesnb)")
+    prep.set_defaults(func=_cmd_prepare)
 
     val = sub.add_parser("validate", help="check a workspace against the data contract")
     val.add_argument("workspace", type=Path)

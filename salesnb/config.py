@@ -24,6 +24,7 @@ __all__ = [
     "WorkspaceConfig",
     "load_config",
     "TableSource",
+    "SourceSettings",
     "Dimension",
     "Goal",
     "Theme",
@@ -666,6 +667,48 @@ class PlanAction(_Model):
         return self
 
 
+class SourceSettings(_Model):
+    """Where the prepare step reduces the raw tables (``workspace.yaml``'s ``source:``).
+
+    ``engine: duckdb`` (the default) reads the workspace's own files in an
+    embedded DuckDB; ``postgres`` and ``spark`` run the same reduction where the
+    data already is, and only the aggregates come back (``tables`` names the
+    sales and customers tables there). See ``docs/scale.md``.
+    """
+
+    engine: Literal["duckdb", "postgres", "spark"] = "duckdb"
+    url: str | None = None
+    """PostgreSQL connection URL (``postgresql://user@host:5432/db``); prefer ``url_env``."""
+    url_env: str | None = None
+    """Name of an environment variable holding the URL (keeps passwords out of this file)."""
+    tables: dict[Literal["sales", "customers"], str] = Field(default_factory=dict)
+    """Table (or ``schema.table``) names in the database or Spark catalogue."""
+    master: str = "local[2]"
+    """Spark master URL for ``engine: spark`` (``local[2]``, ``spark://host:7077`` …)."""
+    spark_conf: dict[str, str] = Field(default_factory=dict)
+    """Extra Spark settings (``spark.executor.memory: 4g`` …)."""
+    reader: Literal["auto", "contract", "engine"] = "auto"
+    """Row-level reading of files: ``contract`` = the pandas reader with every repair; ``engine`` =
+    DuckDB SQL over clean CSV/Parquet; ``auto`` = engine from ``engine_min_rows`` sales rows on, contract below."""
+    engine_min_rows: int = Field(200_000, ge=0)
+    """Sales rows from which ``reader: auto`` uses the engine (Parquet: from its metadata; CSV: estimated as bytes / 80)."""
+    contract_max_rows: int = Field(2_000_000, ge=0)
+    """A file the engine reader finds a broken rule in is read again by the contract reader (which repairs
+    what it documents, or reports the problem its way) up to this many rows; above it the engine's error stands."""
+    memory_limit: str | None = None
+    """DuckDB memory limit (e.g. ``4GB``); it spills to disk beyond it."""
+    threads: int | None = Field(None, ge=1)
+    """DuckDB threads (default: all cores)."""
+
+    @model_validator(mode="after")
+    def _engine_settings(self) -> "SourceSettings":
+        if self.engine == "postgres" and not (self.url or self.url_env):
+            raise ValueError("engine postgres needs url or url_env")
+        if self.engine != "duckdb" and not {"sales", "customers"} <= set(self.tables):
+            raise ValueError(f"engine {self.engine} needs tables.sales and tables.customers (names in the {self.engine} source)")
+        return self
+
+
 class WorkspaceConfig(_Model):
     """Everything ``workspace.yaml`` may say."""
 
@@ -689,6 +732,7 @@ class WorkspaceConfig(_Model):
     action_plan: list[PlanAction] = Field(default_factory=list)
     measures: list[MeasureEntry] = Field(default_factory=list)
     improve: ImproveSettings = Field(default_factory=ImproveSettings)
+    source: SourceSettings = Field(default_factory=SourceSettings)
 
     @model_validator(mode="after")
     def _goal_ids_unique(self) -> "WorkspaceConfig":

@@ -16,6 +16,7 @@ from . import artifacts
 from .i18n import check_lang, t
 from .io import Workspace, load_workspace
 from .periods import Period
+from .prepare import Prepared
 
 __all__ = ["StepContext", "open_step"]
 
@@ -35,6 +36,8 @@ class StepContext:
     period: Period
     lang: str
     output_dir: Path
+    prepared: "Prepared | None" = None
+    """The prepare step's cache entry (aggregates), when the cache could be used."""
 
     # -- configuration ---------------------------------------------------
     @property
@@ -131,10 +134,27 @@ class StepContext:
 
 
 def open_step(workspace: str | Path, period: str, lang: str, output_dir: str | Path) -> StepContext:
-    """Load and validate ``workspace`` and parse ``period`` under its fiscal calendar."""
+    """Load and validate ``workspace`` and parse ``period`` under its fiscal calendar.
+
+    The workspace comes from the prepare cache (:mod:`salesnb.prepare`: read and
+    validated once per set of inputs, shared by the four notebooks); with
+    ``SALESNB_NO_CACHE=1``, or when the cache folder cannot be written, it is
+    read directly with :func:`salesnb.io.load_workspace`.
+    """
+    import os
+
     check_lang(lang)
-    ws = load_workspace(workspace)
+    prepared = None
+    if os.environ.get("SALESNB_NO_CACHE") == "1":
+        ws = load_workspace(workspace)
+    else:
+        from .prepare import load_workspace_cached
+
+        try:
+            ws, prepared = load_workspace_cached(workspace)
+        except OSError:  # no writable cache: read the files directly
+            ws = load_workspace(workspace)
     p = Period.parse(period, ws.config.calendar.fiscal_year_start_month)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return StepContext(ws, p, lang, out)
+    return StepContext(ws, p, lang, out, prepared)

@@ -409,10 +409,10 @@ def _footer_notes(table: str, file: str, label: str, footers: list[tuple[int, st
 
 def _drop_repeated_headers(records: list[tuple[int, list[Any]]], header: list[str]) -> tuple[list[tuple[int, list[Any]]], list[int]]:
     """Remove records that repeat the header (exports pasted one after another)."""
-    wanted = [h for h in header]
+    wanted = [_ZERO_WIDTH.sub("", h) for h in header]
     kept, repeated = [], []
     for line, cells in records:
-        texts = [_header_text(c) for c in cells]
+        texts = [_ZERO_WIDTH.sub("", _header_text(c)) for c in cells]  # a pasted file brings its BOM along
         texts += [""] * (len(wanted) - len(texts))
         if texts[: len(wanted)] == wanted and not any(texts[len(wanted):]):
             repeated.append(line)
@@ -691,6 +691,72 @@ def _header_text(value: Any) -> str:
     return str(value).strip()
 
 
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3}[0-9]+:[A-Z]{1,3}[0-9]+)"')
+
+
+def _merged_ranges(workbook, sheet) -> list[tuple[int, int, int, int]]:
+    """``(min_col, min_row, max_col, max_row)`` of the sheet's merged cells (read-only sheets do not list them:
+    they are read from the sheet's XML)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    path, archive = getattr(sheet, "_worksheet_path", None), getattr(workbook, "_archive", None)
+    if not path or archive is None:
+        return []
+    refs: dict[bytes, None] = {}
+    try:
+        with archive.open(path) as fh:  # streamed: a big sheet's XML is not held in memory twice
+            tail = b""
+            for chunk in iter(lambda: fh.read(1 << 22), b""):
+                block = tail + chunk
+                refs.update(dict.fromkeys(_MERGE_CELL.findall(block)))
+                tail = block[-200:]
+    except KeyError:
+        return []
+    return [range_boundaries(ref.decode()) for ref in refs]
+
+
+def _fill_merged_cells(filled: list[tuple[int, list[Any]]], merged: list[tuple[int, int, int, int]], body_start: int,
+                       table: str, file: str) -> list[QualityNote]:
+    """Give every row of a vertically merged data cell (区域 merged over the rows of one region) the merged value.
+
+    Excel shows the value on every row of the range; openpyxl reads it on the
+    first row only, which would leave the others blank. Merges inside the
+    header are read by the header logic; horizontal merges are left as they are.
+    """
+    from openpyxl.utils import get_column_letter
+
+    by_row = dict(filled)
+    ranges, cells = [], 0
+    for min_col, min_row, _max_col, max_row in merged:
+        if min_row <= body_start or max_row == min_row or min_row not in by_row:
+            continue
+        anchor = by_row[min_row]
+        value = anchor[min_col - 1] if min_col - 1 < len(anchor) else None
+        if value is None:
+            continue
+        n = 0
+        for line in range(min_row + 1, max_row + 1):
+            row = by_row.get(line)
+            if row is None:
+                continue
+            row.extend([None] * (min_col - len(row)))
+            if row[min_col - 1] is None:
+                row[min_col - 1] = value
+                n += 1
+        if n:
+            cells += n
+            ranges.append(f"{get_column_letter(min_col)}{min_row}:{get_column_letter(min_col)}{max_row}: {_clip(_cell_text(value), 30)}")
+    if not cells:
+        return []
+    return [
+        QualityNote(
+            table, file, "merged_cells_filled", cells,
+            f"{cells} cell(s) under {len(ranges)} vertically merged cell(s) took the merged value, as Excel shows it on every row of the range",
+            "repair", tuple(ranges[:5]),
+        )
+    ]
+
+
 def _read_xlsx(path: Path, file: str, table: Table, source: TableSource | None) -> _Raw:
     from openpyxl import load_workbook
 
@@ -714,6 +780,7 @@ def _read_xlsx(path: Path, file: str, table: Table, source: TableSource | None) 
         sheet.reset_dimensions()  # do not trust the stored dimension
         rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
         title = sheet.title
+        merged = _merged_ranges(workbook, sheet)
     finally:
         workbook.close()
 
@@ -726,6 +793,7 @@ def _read_xlsx(path: Path, file: str, table: Table, source: TableSource | None) 
     at, header_rows, header = _find_header(texts, table, source)
     header_row = filled[at][0]
     body_start = filled[at + header_rows - 1][0]
+    fill_notes = _fill_merged_cells(filled, merged, body_start, table.name, file)
     skipped = [(n, " ".join(_header_text(v) for v in values if v is not None)) for n, values in filled[:at]]
     body = [(n, values) for n, values in filled[at + header_rows :]]
     kept, footers = _split_footers(body)
@@ -739,6 +807,7 @@ def _read_xlsx(path: Path, file: str, table: Table, source: TableSource | None) 
     columns = [pd.Series([r[i] for r in data_rows], index=index, dtype=object) for i in range(width)]
     notes = _blank_note(table.name, file, blank, "row")
     notes += _header_found_notes(table.name, file, "row", skipped, header_row, header_rows)
+    notes += fill_notes
     notes += _repeated_header_note(table.name, file, "row", repeated)
     notes += _footer_notes(table.name, file, "row", footers)
     raw = _Raw(
@@ -800,6 +869,18 @@ def _source_column_problems(table: Table, source: TableSource | None) -> list[Pr
 _HEADER_SUFFIX = re.compile(r"^(?P<base>.+?)\s*(?:[(（\[【](?P<inner>[^)）\]】]*)[)）\]】]|(?P<unit>百万元|千元|万元|元))\s*$")
 
 
+_SCALE_SUFFIX = re.compile(r"^(?P<base>.*?)\s*[(\[【]?\s*(?P<low>\d{1,2})\s*(?:-|–|—|~|至|到)\s*(?P<high>\d{1,3})\s*分?\s*[)\]】]?\s*$")
+"""A scale written after a survey header: ``推荐意愿(1-10)``, ``满意度（1～5分）``, ``NPS 0-10`` (after NFKC)."""
+
+
+def _header_scale(header: str) -> tuple[int, int] | None:
+    """``(low, high)`` when ``header`` ends with a scale (``满意度(1-10)`` → ``(1, 10)``), else ``None``."""
+    m = _SCALE_SUFFIX.match(unicodedata.normalize("NFKC", str(header)).strip())
+    if m is None or not m["base"].strip() or int(m["low"]) >= int(m["high"]):
+        return None
+    return int(m["low"]), int(m["high"])
+
+
 def _resolve_headers(headers: list[str], table: Table, source: TableSource | None, units: dict[str, str] | None = None) -> dict[int, str]:
     """Header position → contract column: configured mapping, then contract names, then aliases.
 
@@ -828,6 +909,10 @@ def _resolve_headers(headers: list[str], table: Table, source: TableSource | Non
             if m:
                 target = lookup(normalise_header(m["base"]))
                 unit = UNIT_WORDS.get(normalise_header(m["inner"] or m["unit"] or ""))
+        if not target and _header_scale(header) is not None:  # "NPS 0-10": a score header followed by its scale
+            base = _SCALE_SUFFIX.match(unicodedata.normalize("NFKC", str(header)).strip())["base"]
+            found = lookup(normalise_header(base))
+            target = found if found in table.names and table.column(found).kind == "score" else None
         if target and target != EXTRA and target in table.names:
             mapping[i] = target
             if unit and units is not None and table.column(target).kind == "number":
@@ -1293,6 +1378,13 @@ def _damaged_ids(series: pd.Series, text: pd.Series) -> dict[int, str]:
             f"is a number in scientific notation ({value}): Excel has already rounded this id and its digits cannot be recovered; "
             "re-export it with the column formatted as text"
         )
+    if series.dtype == object:
+        for line, value in series.items():
+            if isinstance(value, (datetime, date)):
+                issues[int(line)] = (
+                    "is a date cell in Excel: an id is text, and Excel turns codes such as 3-5 or 1/2 into dates without asking; "
+                    "format the column as text in the source system's export and export again"
+                )
     if series.dtype == object or pd.api.types.is_float_dtype(series):
         for line, value in series.items():
             if isinstance(value, (float, np.floating)) and not _is_missing(value) and abs(value) >= 10**EXCEL_DIGITS:
@@ -1325,6 +1417,13 @@ def _coerce_frame(ctx: _Context, units: dict[str, _Unit], date_format: str | Non
             series = series.mask(errors)
         if kind in ("id", "text", "category"):
             values = _coerce_text(series)
+            if column.name == "phone":  # a phone number Excel turned into 1.39123E+10 is as lost as such an id
+                present = values.dropna()
+                for line, value in present[present.str.fullmatch(_SCIENTIFIC.pattern)].items():
+                    problems.append(ctx.problem(column.name, int(line), value,
+                                                f"is a number in scientific notation ({value}): Excel has already rounded this phone number "
+                                                "and its digits cannot be recovered; re-export it with the column formatted as text"))
+                    cells.add((int(line), column.name))
             if kind == "id":
                 for line, rule in _damaged_ids(series, values).items():
                     value = series[line]
@@ -1426,10 +1525,13 @@ def _fold_label(text: str) -> str | None:
     return kind
 
 
-def _total_rows(raw: _Raw) -> pd.Series:
-    """Line → ``"total"``/``"subtotal"`` for rows labelled 合计, 小计, Total … in any text cell."""
+def _total_rows(raw: _Raw, positions: list[int] | None = None) -> pd.Series:
+    """Line → ``"total"``/``"subtotal"`` for rows labelled 合计, 小计, Total … in any text cell
+    (or only in the columns at ``positions``)."""
     found: dict[int, str] = {}
-    for series in raw.columns:
+    for i, series in enumerate(raw.columns):
+        if positions is not None and i not in positions:
+            continue
         if isinstance(series.dtype, pd.StringDtype):
             text = series
         elif series.dtype == object:
@@ -1443,6 +1545,34 @@ def _total_rows(raw: _Raw) -> pd.Series:
             if kind is not None:
                 found[int(line)] = "subtotal" if "subtotal" in (kind, found.get(int(line))) else kind
     return pd.Series(found, dtype=object).sort_index()
+
+
+def _label_positions(ctx: "_Context") -> list[int]:
+    """Where a total label would sit in a table without number columns: its first column and its id/category columns
+    (free-text columns such as comments are not searched: a comment may well say 合计)."""
+    kinds = {c.name: c.kind for c in ctx.table.columns}
+    return sorted({0} | {p for p, target in ctx.mapping.items() if kinds.get(target) in ("id", "category")})
+
+
+def _unreconcilable_totals(labels: pd.Series, ctx: "_Context") -> list[Problem]:
+    """One problem per total/subtotal row of a table that has no number column to check it against."""
+    problems = []
+    positions = _label_positions(ctx)
+    for line, kind in labels.items():
+        label = "subtotal (小计)" if kind == "subtotal" else "total (合计)"
+        where, value = None, None
+        for p in positions:
+            cell = ctx.raw.columns[p].get(line)
+            if isinstance(cell, str) and _fold_label(cell) is not None:
+                where, value = ctx.mapping.get(p), cell
+                break
+        rule = (f"a {label} row in a table without amounts: there is nothing to check it against, "
+                "so it cannot be told from a record; remove it from the export")
+        if where is not None:
+            problems.append(ctx.problem(where, int(line), value, rule))
+        else:
+            problems.append(Problem(ctx.file, int(line), None, _clip(value), rule))
+    return problems
 
 
 def _reconcile_totals(frame: pd.DataFrame, kinds: pd.Series, ctx: _Context, factors: dict[str, float]) -> tuple[list[Problem], list[str]]:
@@ -1745,13 +1875,15 @@ def _read(
         raise DataError([Problem(file, None, None, None, "has a header but no data rows: export the rows too (or remove the file)")], f"{file} has no rows")
     ctx = _Context(file, table, raw, mapping, raw.excel)
     units, unit_problems = _column_units(ctx, header_units, unit, unit_explicit)
+    unit_problems += _header_scale_problems(ctx, contract, scales)
     frame, value_problems, coerce_notes, bad_cells = _coerce_frame(ctx, units, source.date_format if source else None)
     notes += coerce_notes
     pieces: list[pd.DataFrame] = []
     if raw.set_aside:
         pieces.append(pd.DataFrame({QUARANTINE_REASON: [r for _, r in raw.set_aside]}, index=_line_index([n for n, _ in raw.set_aside])))
 
-    kinds = _total_rows(raw) if any(c.kind == "number" and c.name in frame for c in table.columns) else pd.Series(dtype=object)
+    has_numbers = any(c.kind == "number" and c.name in frame for c in table.columns)
+    kinds = _total_rows(raw) if has_numbers else pd.Series(dtype=object)
     if len(kinds):
         factors = {name: UNIT_FACTORS[u.unit] for name, u in units.items()}
         total_problems, matched = _reconcile_totals(frame, kinds, ctx, factors)
@@ -1769,6 +1901,13 @@ def _read(
                     "warning", tuple(matched[:5]),
                 )
             )
+    elif not has_numbers:
+        # no amounts to check a 合计 row against (customers, surveys, complaints, interviews): an error, never a row
+        labels = _total_rows(raw, _label_positions(ctx))
+        if len(labels):
+            value_problems = [p for p in value_problems if p.line not in labels.index] + _unreconcilable_totals(labels, ctx)
+            bad_cells = {c for c in bad_cells if c[0] not in labels.index}
+            frame = frame.drop(index=labels.index)  # reported once, as a total row
     frame, dup_notes, duplicates = _drop_duplicates(frame, table.name, file)
     notes += dup_notes
     pieces.append(duplicates)
@@ -1792,6 +1931,36 @@ def _read(
         sha256=digest,
     )
     return _TableRead(frame, src, notes, _aside_frame(pieces))
+
+
+def _header_scale_problems(ctx: _Context, contract: Table, scales: Mapping[str, ScaleDeclaration]) -> list[Problem]:
+    """A score header that names its scale (``推荐意愿(1-10)``) must agree with the contract's or the declared scale.
+
+    Answers 1–10 to a 0–10 NPS question look valid, so the header is the only
+    place a 1–10 NPS scale shows: it is an error until ``checks.scales`` says
+    how to read it.
+    """
+    problems = []
+    for position, target in ctx.mapping.items():
+        column = ctx.table.column(target)
+        if column.kind != "score" or (found := _header_scale(ctx.raw.headers[position])) is None:
+            continue
+        low, high = found
+        if (low, high) == (column.low, column.high):
+            continue
+        declared = scales.get(target)
+        base = contract.column(target)
+        if declared is None:
+            fits = base.low <= low and high <= base.high
+            rule = (
+                f"the header says {target} was asked on a {low}–{high} scale, not on the {base.low:g}–{base.high:g} scale of the data contract: "
+                f"declare it under checks.scales.{target} in {CONFIG_FILE} (e.g. {{low: {low}, high: {high}, convert: {'none' if fits else 'linear'}}})"
+            )
+        else:
+            rule = (f"the header says a {low}–{high} scale but checks.scales.{target} in {CONFIG_FILE} declares "
+                    f"{declared.low}–{declared.high}: correct one of them")
+        problems.append(Problem(ctx.file, None, ctx.header(target), None, rule))
+    return problems
 
 
 def _column_units(ctx: _Context, header_units: dict[str, str], unit: str, unit_explicit: bool) -> tuple[dict[str, _Unit], list[Problem]]:
@@ -1999,7 +2168,11 @@ def _mask_frame(frame: pd.DataFrame, contract: Table, masker: Masker, personal: 
     kinds = {c.name: c.kind for c in contract.columns}
     for column in frame.columns:
         values = frame[column]
-        if column == QUARANTINE_REASON or not pd.api.types.is_string_dtype(values):
+        if column == QUARANTINE_REASON:  # may quote a footer or title line: masked, not counted
+            if values.dtype == object or pd.api.types.is_string_dtype(values):
+                frame[column] = values.map(masker.text, na_action="ignore")
+            continue
+        if not pd.api.types.is_string_dtype(values):
             continue
         kind = kinds.get(column, "extra")
         if personal and column in PERSONAL_COLUMNS:
@@ -2015,10 +2188,15 @@ def _mask_frame(frame: pd.DataFrame, contract: Table, masker: Masker, personal: 
     return frame, counts
 
 
+def _mask_note(note: QualityNote, masker: Masker) -> QualityNote:
+    """``note`` with personal data in its detail and examples masked (ids in notes are masked too: generous by design)."""
+    detail, examples = masker.text(note.detail), tuple(masker.text(e) for e in note.examples)
+    return note if (detail, examples) == (note.detail, note.examples) else replace(note, detail=detail, examples=examples)
+
+
 def _mask_personal_data(tables: dict[str, pd.DataFrame], aside: dict[str, pd.DataFrame], contracts: Mapping[str, Table],
-                        sources: Mapping[str, Source]) -> list[QualityNote]:
+                        sources: Mapping[str, Source], masker: Masker) -> list[QualityNote]:
     """Mask names, phones, e-mails and ID-card numbers in every table (and its quarantine)."""
-    masker = Masker.from_tables(tables)
     notes = []
     for name in list(tables):
         frame, counts = _mask_frame(tables[name], contracts[name], masker, personal=name == "customers")
@@ -2140,7 +2318,10 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
     notes.extend(_fill_regions(tables, sources))
     contacts = _contact_list(tables)
     quarantine = {name: _aside_frame(pieces) for name, pieces in aside.items()}
-    notes.extend(_mask_personal_data(tables, quarantine, contracts, sources))
+    masker = Masker.from_tables(tables)  # before masking: it needs the names as written
+    masked_notes = _mask_personal_data(tables, quarantine, contracts, sources, masker)
+    # notes quote title and footer lines ("制表人：张三 13912345678"): they reach run.json and every report
+    notes = [_mask_note(n, masker) for n in notes] + masked_notes
     return Workspace(
         root=root.resolve(),
         name=root.resolve().name,

@@ -38,10 +38,12 @@ from .artifacts import record_metrics, write_csv_file
 from .webfont import embed_cjk_font
 from .errors import RunRefused
 from .i18n import check_lang, t
+from .config import CONFIG_FILE
 from .io import Workspace, load_workspace, sha256_file
 from .periods import Period, latest_complete_quarter
+from .prepare import prepare
 
-__all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period", "check_folder_name", "write_quarantine", "write_contacts", "CSP"]
+__all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period", "check_folder_name", "check_parameters", "write_quarantine", "write_contacts", "CSP"]
 
 NOTEBOOKS = ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement")
 # Notebooks in one wave do not read each other's artifacts and run side by side.
@@ -314,6 +316,24 @@ def check_folder_name(name: str) -> str:
     return name
 
 
+def check_parameters(params: dict) -> dict:
+    """``params`` if every name is a Python identifier (not a keyword) and every value text without NUL, else ``RunRefused``.
+
+    papermill writes the parameters into the notebooks' code, so nothing else
+    may reach it.
+
+    >>> check_parameters({"period": "2025Q4"})
+    {'period': '2025Q4'}
+    """
+    import keyword
+
+    bad = [k for k, v in params.items()
+           if not (isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) and isinstance(v, str) and "\x00" not in v)]
+    if bad:
+        raise RunRefused(f"parameters {', '.join(map(repr, bad))} are not identifiers with text values")
+    return params
+
+
 def _reason_kind(reason: str) -> str:
     for prefix, kind in (("footer note", "footer_note"), ("total row", "total_row"), ("subtotal row", "total_row"), ("exact duplicate", "duplicate")):
         if reason.startswith(prefix):
@@ -400,7 +420,10 @@ def run_period(
     check_folder_name(root.name)
     nb_dir = notebooks_dir()
     progress(f"validating workspace {root}")
-    ws = load_workspace(root)
+    p0 = time.perf_counter()
+    prepared = prepare(root, progress=progress)  # read, validate and reduce once; the notebooks read the cache
+    ws = prepared.workspace()
+    prepare_seconds = round(time.perf_counter() - p0, 2)
     p, complete = resolve_period(ws, period)
     base = Path(out).resolve() / ws.name
     final = base / str(p)
@@ -408,15 +431,12 @@ def run_period(
         raise RunRefused(f"{final} already exists; an earlier run is never overwritten. Use --force to move it aside, or choose another --out")
     base.mkdir(parents=True, exist_ok=True)
     _clean_stale_staging(base)
-    params = {"workspace": str(root), "period": str(p), "lang": lang, "output_dir": "."}
-    bad = [k for k, v in params.items() if not (k.isidentifier() and isinstance(v, str) and "\x00" not in v)]
-    if bad:  # papermill writes these into the notebooks' code: only plain names and strings
-        raise RunRefused(f"parameters {', '.join(map(repr, bad))} are not identifiers with text values")
+    params = check_parameters({"workspace": str(root), "period": str(p), "lang": lang, "output_dir": "."})
     staging = Path(tempfile.mkdtemp(prefix=f".{p}.running-{os.getpid()}-", dir=base))
     hashes = {name: s.sha256 for name, s in ws.sources.items()}
     progress(f"period {p} ({p.start.date()} to {p.end.date()}), lang={lang}" + ("" if complete else " — data ends inside the period"))
 
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {"prepare": prepare_seconds}
     try:
         for wave in WAVES if parallel else tuple((n,) for n in NOTEBOOKS):
             for name in wave:
@@ -464,7 +484,9 @@ def run_period(
             "inputs": [
                 {"table": s.table, "file": s.file, "format": s.format, "encoding": s.encoding, "sheet": s.sheet, "rows": s.rows, "sha256": s.sha256}
                 for s in ws.sources.values()
-            ],
+            ] + [{"table": None, "file": CONFIG_FILE, "format": "yaml", "encoding": "utf-8", "sheet": None, "rows": None,
+                  "sha256": sha256_file(root / CONFIG_FILE)}],
+            "prepare": {"cache_hit": prepared.hit, "reader": prepared.reader, "engine": prepared.engine, "key": prepared.key},
             "data_quality": json.loads(notes.to_json(orient="records", force_ascii=False)),
             "quarantine": quarantined,
             "personal_data": {

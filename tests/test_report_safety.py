@@ -43,6 +43,8 @@ PAYLOADS = (
     '"><svg onload=alert(1)>',
     '<a href="javascript:alert(1)">link</a>',
 )
+FORMULAS = ('=HYPERLINK("http://evil.example","open")', "@SUM(1+1)", "+1+1", "-1+cmd|' /C calc'!A0")
+"""Cell starts a spreadsheet would run as a formula; every CSV/XLSX output must keep them inert."""
 PII_TEXT = "请回电 13912345678 或 0755-86668888，邮箱 zhang.san@example.com，身份证 11010519491231002X"
 
 # Independent patterns (not salesnb.privacy's): digits not preceded by a digit,
@@ -250,14 +252,18 @@ def hostile_workspace(folder: Path) -> Path:
     """A copy of the sample with payloads in every text field and personal data in free text.
 
     Region, product line, channel, segment and complaint category values get a
-    payload appended everywhere, in the data and in workspace.yaml alike.
+    payload appended everywhere, in the data and in workspace.yaml alike; so does
+    every fourth customer id, in every table that names it. Some product lines,
+    segments, categories, products and comments start with a spreadsheet formula
+    (FORMULAS).
     """
     import yaml
 
     shutil.copytree(SAMPLE, folder)
     p = PAYLOADS
-    region, line, channel, category = "西北" + p[0], "自动化设备" + p[2], p[1] + "线上商城", p[3] + "发票账务"
-    segment = "中型企业" + p[1]
+    f = FORMULAS
+    region, line, channel, category = "西北" + p[0], f[3] + "自动化设备" + p[2], p[1] + "线上商城", f[0] + p[3] + "发票账务"
+    segment = f[1] + "中型企业" + p[1]
     names = {"西北": region, "自动化设备": line, "线上商城": channel, "发票账务": category, "中型企业": segment}
 
     config = _renamed(yaml.safe_load((folder / "workspace.yaml").read_text(encoding="utf-8")), names)
@@ -270,7 +276,11 @@ def hostile_workspace(folder: Path) -> Path:
     sheet = book.active
     head = [c.value for c in sheet[1]]
     col = {name: head.index(name) for name in head}
+    ids: dict[str, str] = {}  # every fourth customer id carries a payload, in every table that names it
     for i, row in enumerate(sheet.iter_rows(min_row=2), start=0):
+        if i % 4 == 1:
+            old = str(row[col["客户编号"]].value)
+            ids[old] = row[col["客户编号"]].value = old + p[(i // 4) % 4]
         row[col["客户名称"]].value = p[i % 4] + str(row[col["客户名称"]].value)
         if i % 5 == 0:
             row[col["联系人"]].value = p[(i + 1) % 4] + str(row[col["联系人"]].value)
@@ -282,11 +292,14 @@ def hostile_workspace(folder: Path) -> Path:
     def sales(header, body):
         c = {n: header.index(n) for n in header}
         for i, r in enumerate(body):
+            r[c["客户编号"]] = ids.get(r[c["客户编号"]], r[c["客户编号"]])
             for name in ("区域", "产品线", "渠道"):
                 r[c[name]] = names.get(r[c[name]], r[c[name]])
             if i % 7 == 0:
                 r[c["产品"]] = p[i % 4] + r[c["产品"]]
                 r[c["销售代表"]] = r[c["销售代表"]] + p[(i + 2) % 4]
+            elif i % 7 == 3:
+                r[c["产品"]] = f[2] + r[c["产品"]]
         future = list(body[-1])
         future[c["订单号"]], future[c["下单日期"]] = "SO-FUTURE", "2099-01-01"
         return body + [list(body[-1]), future]  # an exact duplicate and a future line: both quarantined
@@ -294,14 +307,20 @@ def hostile_workspace(folder: Path) -> Path:
     def surveys(header, body):
         c = {n: header.index(n) for n in header}
         for i, r in enumerate(body):
+            r[c["customer_id"]] = ids.get(r[c["customer_id"]], r[c["customer_id"]])
+            if i % 4 == 2:
+                r[c["channel"]] = r[c["channel"]] + p[i % 4]
             r[c["region"]] = names.get(r[c["region"]], r[c["region"]])
             if i % 3 == 0:
                 r[c["comment"]] = f"{r[c['comment']]}{p[i % 4]}{PII_TEXT if i % 6 == 0 else ''}"
+            elif i % 3 == 1 and r[c["comment"]]:
+                r[c["comment"]] = f[i % 4] + r[c["comment"]]
         return body
 
     def complaints(header, body):
         c = {n: header.index(n) for n in header}
         for i, r in enumerate(body):
+            r[c["客户编号"]] = ids.get(r[c["客户编号"]], r[c["客户编号"]])
             r[c["投诉类型"]] = names.get(r[c["投诉类型"]], r[c["投诉类型"]])
             if i % 3 == 0:
                 r[c["投诉内容"]] = f"{r[c['投诉内容']]}{p[(i + 1) % 4]}{PII_TEXT if i % 6 == 0 else ''}"
@@ -311,6 +330,7 @@ def hostile_workspace(folder: Path) -> Path:
     def interviews(header, body):
         c = {n: header.index(n) for n in header}
         for i, r in enumerate(body):
+            r[c["customer_id"]] = ids.get(r[c["customer_id"]], r[c["customer_id"]])
             r[c["notes"]] = f"{r[c['notes']]}{p[i % 4]}{PII_TEXT}"
             r[c["themes"]] = r[c["themes"]] + ";" + p[(i + 1) % 4]
             r[c["interviewer"]] = p[(i + 2) % 4] + r[c["interviewer"]]
@@ -332,27 +352,86 @@ def hostile_run(tmp_path_factory):
     return ws, result.folder, before
 
 
+def _rendered(value, mimes=("text/html", "text/markdown")) -> list[str]:
+    """Every HTML or Markdown output anywhere in a notebook's JSON: cell outputs and the
+    outputs kept in widget state (an ipywidgets Output shows them when the notebook is opened)."""
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in mimes:
+                found.append("".join(item) if isinstance(item, list) else str(item))
+            else:
+                found += _rendered(item, mimes)
+    elif isinstance(value, list):
+        for item in value:
+            found += _rendered(item, mimes)
+    return found
+
+
+def _without_images(value):
+    """A notebook's JSON without base64 images (their digits are not text)."""
+    if isinstance(value, dict):
+        return {k: _without_images(v) for k, v in value.items() if not k.startswith("image/")}
+    if isinstance(value, list):
+        return [_without_images(v) for v in value]
+    return value
+
+
 @pytest.mark.e2e
 def test_hostile_text_stays_text_in_every_html_page_and_notebook(hostile_run):
     _, folder, _ = hostile_run
     pages = sorted((folder / "report").glob("*.html"))
-    assert len(pages) == 5
+    assert [p.name for p in pages] == ["01_goals.html", "02_breakdown.html", "03_diagnosis.html", "04_improvement.html", "index.html"]
     shown = ""
     for page in pages:
         markup = page.read_text(encoding="utf-8")
         assert live_markup(markup) == [], page.name
         assert "<script" not in markup.lower(), page.name  # not even the template's own scripts
         assert has_csp(markup), page.name
-        shown += "".join(parse(markup).text)
-    # the payloads reached the report — as visible text
+        text = "".join(parse(markup).text)
+        assert any(p in text for p in PAYLOADS), page.name  # the payloads reached this page — as visible text
+        shown += text
     assert "西北<script>alert(1)</script>" in shown and '华信智能装备有限公司"><svg onload=alert(1)>' in shown
+    index = "".join(parse((folder / "report" / "index.html").read_text(encoding="utf-8")).text)
+    assert '华信智能装备有限公司"><svg onload=alert(1)>' in index  # the executive summary (salesnb.summary)
     for name in ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement"):
-        nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
-        for cell in nb.cells:
-            for output in cell.get("outputs", []):
-                html = output.get("data", {}).get("text/html")
-                if html:
-                    assert live_markup(html) == [], (name, cell.get("id"))
+        nb = json.loads((folder / f"{name}.ipynb").read_text(encoding="utf-8"))
+        rendered = _rendered(nb)
+        assert rendered, name
+        for markup in rendered:
+            assert live_markup(markup) == [], (name, markup[:200])
+
+
+@pytest.mark.e2e
+def test_exports_keep_formula_payloads_inert(hostile_run):
+    _, folder, _ = hostile_run
+
+    def live(value) -> bool:  # text a spreadsheet would run (a plain negative number is fine)
+        if not isinstance(value, str) or not value.startswith(("=", "+", "-", "@", "\t", "\r")):
+            return False
+        try:
+            float(value)
+        except ValueError:
+            return True
+        return False
+
+    reached, checked = set(), 0
+    for path in sorted(folder.rglob("*.csv")):
+        rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+        cells = [c for row in rows for c in row]
+        assert [c for c in cells if live(c)] == [], path.relative_to(folder)
+        reached |= {f for f in FORMULAS for c in cells if c.startswith("'" + f)}
+        checked += 1
+    for path in sorted(folder.rglob("*.xlsx")):
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            for row in sheet.iter_rows():
+                for c in row:
+                    assert c.data_type != "f", (path.name, sheet.title, c.coordinate)
+                    assert not (live(c.value) and not c.quotePrefix), (path.name, sheet.title, c.coordinate, c.value)
+                    if isinstance(c.value, str):
+                        reached |= {f for f in FORMULAS if c.value.lstrip("'").startswith(f)}
+        checked += 1
+    assert checked >= 20 and len(reached) >= 2, (checked, reached)  # the payloads did reach the exports
 
 
 @pytest.mark.e2e
@@ -370,8 +449,12 @@ def test_no_personal_data_in_reports_notebooks_or_artifacts(hostile_run):
         if not path.is_file() or relative.parts[0] == "internal":
             continue
         text = path.read_text(encoding="utf-8-sig") if path.suffix in (".html", ".csv", ".json", ".ipynb") else ""
-        if path.suffix == ".ipynb":
-            text = json.dumps([c.get("outputs", []) for c in json.loads(text)["cells"]], ensure_ascii=False)
+        if path.suffix == ".ipynb":  # outputs and widget state, not the base64 images
+            nb = json.loads(text)
+            text = json.dumps(_without_images([[c.get("outputs", []) for c in nb["cells"]], nb["metadata"]]), ensure_ascii=False)
+        if path.suffix == ".xlsx":
+            text = "\n".join(str(c.value) for sheet in openpyxl.load_workbook(path).worksheets for row in sheet.iter_rows()
+                             for c in row if c.value is not None)
         assert personal_data(text) == [], relative
         leaked = [n for n in names if n in text]
         assert leaked == [], (relative, leaked[:5])
@@ -395,7 +478,12 @@ def test_rows_set_aside_are_in_the_quarantine_folder_and_run_json(hostile_run):
     # input files never modified; their sha256 (as read) is in run.json
     assert data_files(files(ws)) == data_files(before)
     recorded = {i["file"]: i["sha256"] for i in info["inputs"]}
-    assert recorded == {k: before[k] for k in recorded} and set(data_files(before)) - set(recorded) == {"workspace.yaml"}
+    assert recorded == {k: before[k] for k in recorded} and set(data_files(before)) - set(recorded) == set()
+    assert "workspace.yaml" in recorded
+    # the repairs and set-asides are listed in every step's data-quality section
+    for name in ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement"):
+        text = "".join(parse((folder / "report" / f"{name}.html").read_text(encoding="utf-8")).text)
+        assert "duplicate_rows_removed" in text and "dates_out_of_range" in text, name
 
 
 # --------------------------------------------------------------------------- nothing lost: a run killed during notebook 02

@@ -3,6 +3,7 @@ BOM) are read strictly; bytes that decode in no encoding are an error naming
 the line and byte offset (never replaced)."""
 from __future__ import annotations
 
+import pytest
 from rb_helpers import CUSTOMERS, SALES_HEADER, csv, load, only, problems
 
 from salesnb.errors import Problem
@@ -44,9 +45,10 @@ def test_utf16_with_bom_tab_separated_excel_unicode_text(tmp_path):
     assert ws.tables["sales"].loc[2, "amount"] == 100.0
 
 
-def test_utf16_without_bom_is_detected(tmp_path):
-    ws = load(tmp_path, {"sales.csv": csv(ZH_HEADER, ROW).encode("utf-16-le")})
-    assert ws.sources["sales"].encoding == "utf-16-le"
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_detected(tmp_path, encoding):
+    ws = load(tmp_path, {"sales.csv": csv(ZH_HEADER, ROW).encode(encoding)})
+    assert ws.sources["sales"].encoding == encoding
     assert ws.tables["sales"].loc[2, "region"] == "华东"
 
 

@@ -4,6 +4,8 @@ error; full-width and zero-width variants are normalised, then checked for
 duplicates and against customers."""
 from __future__ import annotations
 
+import datetime as dt
+
 from rb_helpers import SALES_HEADER, csv, load, note, only, problems, rules, workbook
 
 from salesnb.errors import Problem
@@ -80,3 +82,26 @@ def test_excel_error_value_in_an_id_column(tmp_path):
     found = only(problems(tmp_path, {"sales.csv": csv(SALES_HEADER, "O1,2025-01-05,#N/A,华东,A,1")}))
     assert found == Problem("sales.csv", 2, "customer_id", "#N/A",
                             "is an Excel error value: a formula failed in the workbook; fix it (or paste the values) and export again")
+
+
+def test_xlsx_id_that_excel_turned_into_a_date_is_an_error(tmp_path):
+    # a product code 3-5 typed into a General cell becomes the date 5 March
+    data = workbook(tmp_path / "s.xlsx", [
+        ["订单号", "下单日期", "客户编号", "区域", "产品线", "产品", "销售额"],
+        ["SO1", dt.datetime(2025, 3, 5), "C1", "华东", "A", "3-4", 100],
+        ["SO2", dt.datetime(2025, 3, 5), "C1", "华东", "A", dt.datetime(2026, 3, 5), 100],
+    ])
+    assert only(problems(tmp_path / "w", {"sales.xlsx": data})) == Problem(
+        "sales.xlsx", 3, "产品 (product)", "2026-03-05",
+        "is a date cell in Excel: an id is text, and Excel turns codes such as 3-5 or 1/2 into dates without asking; "
+        "format the column as text in the source system's export and export again (cell F3)",
+    )
+
+
+def test_phone_number_in_scientific_notation_is_an_error(tmp_path):
+    found = only(problems(tmp_path, {"customers.csv": csv("客户编号,区域,手机", "C1,华东,13912345678", "C2,华北,1.39123E+10")}))
+    assert found == Problem(
+        "customers.csv", 3, "手机 (phone)", "1.39123E+10",
+        "is a number in scientific notation (1.39123E+10): Excel has already rounded this phone number and its digits cannot be "
+        "recovered; re-export it with the column formatted as text",
+    )

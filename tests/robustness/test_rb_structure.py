@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 from rb_helpers import SALES_HEADER, csv, load, note, only, problems, workbook
 
 from salesnb.errors import Problem
@@ -185,3 +186,61 @@ def test_header_repeated_where_two_exports_were_pasted_together(tmp_path):
     assert ws.tables["sales"].index.tolist() == [2, 4]
     found = note(ws, "repeated_header_skipped")
     assert (found.count, found.severity, found.examples) == (1, "repair", ("line 3",))
+
+
+def test_pasted_export_that_brings_its_bom_along(tmp_path):
+    # copy a.csv+b.csv: the second file's byte-order mark sits at the start of its header line
+    text = "\ufeff" + csv(SALES_HEADER, "O1,2025-01-05,C1,华东,A,100") + "\ufeff" + csv(SALES_HEADER, "O2,2025-02-05,C2,华北,B,200")
+    ws = load(tmp_path, {"sales.csv": text})
+    assert ws.tables["sales"]["order_id"].tolist() == ["O1", "O2"]
+    found = note(ws, "repeated_header_skipped")
+    assert (found.count, found.severity, found.examples) == (1, "repair", ("line 3",))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "column", "value"),
+    [
+        ("customers.csv", csv("customer_id,region", "C1,华东", "C2,华北", "合计,2"), 4, "customer_id", "合计"),
+        ("customers.csv", csv("客户编号,区域", "C1,华东", "C2,华东", ",华东小计"), 4, "区域 (region)", "华东小计"),
+        ("surveys.csv", csv("response_id,survey_date,respondent_type,nps", "R1,2025-03-01,customer,9", "R2,2025-03-01,customer,5", "Total,,,7"),
+         4, "response_id", "Total"),
+    ],
+)
+def test_total_row_in_a_table_without_amounts_is_an_error(tmp_path, name, text, line, column, value):
+    # nothing to reconcile it with: read as a record it would be a customer called 合计 (or a blank-dated answer)
+    label = "subtotal (小计)" if "小计" in value else "total (合计)"
+    assert problems(tmp_path, {name: text}) == [
+        Problem(name, line, column, value,
+                f"a {label} row in a table without amounts: there is nothing to check it against, so it cannot be told "
+                "from a record; remove it from the export"),
+    ]
+
+
+def test_comment_that_says_total_is_not_a_total_row(tmp_path):
+    text = csv("response_id,survey_date,respondent_type,nps,comment", "R1,2025-03-01,customer,9,合计", "R2,2025-03-01,customer,5,小计")
+    ws = load(tmp_path, {"surveys.csv": text})
+    assert ws.tables["surveys"]["comment"].tolist() == ["合计", "小计"]
+
+
+def test_xlsx_vertically_merged_data_cells_give_every_row_their_value(tmp_path):
+    # 区域 and 渠道 merged down over the rows they apply to, as Chinese Excel reports often are;
+    # openpyxl reads the value on the first row only (a required column would be blank, an optional one silently so)
+    data = workbook(
+        tmp_path / "s.xlsx",
+        [
+            ["订单号", "下单日期", "客户编号", "区域", "产品线", "销售额", "渠道"],
+            ["SO1", dt.datetime(2025, 3, 5), "C1", "华东", "A", 100, "线上"],
+            ["SO2", dt.datetime(2025, 3, 6), "C1", None, "B", 200, None],
+            ["SO3", dt.datetime(2025, 3, 7), "C1", None, "A", 300, None],
+            ["SO4", dt.datetime(2025, 3, 8), "C2", "华北", "A", 400, "直销"],
+            ["备注 SO1–SO3 同一合同", None, None, None, None, None, None],
+        ],
+        merge=["D2:D4", "G2:G4", "A6:G6"],
+    )
+    ws = load(tmp_path / "w", {"sales.xlsx": data})
+    sales = ws.tables["sales"]
+    assert sales["region"].tolist() == ["华东", "华东", "华东", "华北"]
+    assert sales["channel"].tolist() == ["线上", "线上", "线上", "直销"]
+    found = note(ws, "merged_cells_filled")
+    assert (found.count, found.severity, found.examples) == (4, "repair", ("D2:D4: 华东", "G2:G4: 线上"))
+    assert note(ws, "footer_rows_skipped").examples == ("row 6: 备注 SO1–SO3 同一合同",)  # a horizontal merge stays one cell

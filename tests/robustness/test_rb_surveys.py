@@ -87,3 +87,30 @@ def test_segment_without_answers_reads_n_a_with_n_0(tmp_path):
     markup = present.nps_groups(table, "region", "en").data
     assert "<td class=\"text\">西北</td><td class=\"text\">n/a (n=0)</td>" in markup
     assert "n/a (n=0)" not in present.nps_groups(table.loc[["华东"]], "region", "en").data
+
+
+def test_scale_written_in_the_header_is_an_error_until_declared(tmp_path):
+    # 1–10 answers to NPS look valid on 0–10: the header is the only sign, so it must be declared
+    text = csv("response_id,survey_date,respondent_type,推荐意愿(1-10),满意度（1～10分）", "R1,2025-03-01,customer,9,4", "R2,2025-03-01,customer,1,5")
+    assert problems(tmp_path, {"surveys.csv": text}) == [
+        Problem("surveys.csv", None, "推荐意愿(1-10) (nps)", None,
+                "the header says nps was asked on a 1–10 scale, not on the 0–10 scale of the data contract: "
+                "declare it under checks.scales.nps in workspace.yaml (e.g. {low: 1, high: 10, convert: none})"),
+        Problem("surveys.csv", None, "满意度（1～10分） (satisfaction)", None,
+                "the header says satisfaction was asked on a 1–10 scale, not on the 1–5 scale of the data contract: "
+                "declare it under checks.scales.satisfaction in workspace.yaml (e.g. {low: 1, high: 10, convert: linear})"),
+    ]
+
+
+def test_scale_in_the_header_that_matches_the_contract_or_the_declaration(tmp_path):
+    ws = load(tmp_path / "a", {"surveys.csv": csv("response_id,survey_date,respondent_type,NPS 0-10,满意度(1-5分)", "R1,2025-03-01,customer,0,5")})
+    assert ws.tables["surveys"].loc[2, ["nps", "satisfaction"]].tolist() == [0.0, 5.0]
+    yaml = "company:\n  name: Demo\nchecks:\n  scales:\n    nps: {low: 1, high: 10, convert: none}\n"
+    ws = load(tmp_path / "b", {"surveys.csv": csv("response_id,survey_date,respondent_type,推荐意愿(1-10)", "R1,2025-03-01,customer,10")}, yaml=yaml)
+    assert ws.tables["surveys"]["nps"].tolist() == [10.0]
+    assert note(ws, "scale_converted").detail == "nps was asked on a 1–10 scale (checks.scales.nps) and kept as answered"
+    yaml = "company:\n  name: Demo\nchecks:\n  scales:\n    satisfaction: {low: 1, high: 7, convert: linear}\n"
+    found = problems(tmp_path / "c", {"surveys.csv": csv("response_id,survey_date,respondent_type,nps,满意度(1-10)", "R1,2025-03-01,customer,9,7")}, yaml=yaml)
+    assert [p.rule for p in found] == [
+        "the header says a 1–10 scale but checks.scales.satisfaction in workspace.yaml declares 1–7: correct one of them"
+    ]
