@@ -34,6 +34,19 @@ __all__ = [
 CONFIG_FILE = "workspace.yaml"
 
 
+def require_unique(keys: list[str], what: str) -> None:
+    """Raise ``ValueError`` naming the repeated ``keys`` (``what``: e.g. "theme keys").
+
+    >>> require_unique(["a", "b", "a"], "tier keys")
+    Traceback (most recent call last):
+    ...
+    ValueError: tier keys must be unique, repeated: a
+    """
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        raise ValueError(f"{what} must be unique, repeated: {', '.join(dup)}")
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -98,10 +111,7 @@ class Survey(_Model):
     @field_validator("dimensions")
     @classmethod
     def _unique_keys(cls, dims: list[Dimension]) -> list[Dimension]:
-        keys = [d.key for d in dims]
-        dup = sorted({k for k in keys if keys.count(k) > 1})
-        if dup:
-            raise ValueError(f"dimension keys must be unique, repeated: {', '.join(dup)}")
+        require_unique([d.key for d in dims], "dimension keys")
         return dims
 
 
@@ -167,10 +177,7 @@ class TextAnalysis(_Model):
     @field_validator("themes")
     @classmethod
     def _unique_theme_keys(cls, themes: list[TextTheme]) -> list[TextTheme]:
-        keys = [x.key for x in themes]
-        dup = sorted({k for k in keys if keys.count(k) > 1})
-        if dup:
-            raise ValueError(f"theme keys must be unique, repeated: {', '.join(dup)}")
+        require_unique([x.key for x in themes], "theme keys")
         return themes
 
 
@@ -569,10 +576,7 @@ class Tiers(_Model):
     @field_validator("rules")
     @classmethod
     def _rules(cls, rules: list[TierRule]) -> list[TierRule]:
-        keys = [r.key for r in rules]
-        dup = sorted({k for k in keys if keys.count(k) > 1})
-        if dup:
-            raise ValueError(f"tier keys must be unique, repeated: {', '.join(dup)}")
+        require_unique([r.key for r in rules], "tier keys")
         if not rules or rules[-1].has_conditions:
             raise ValueError("the last tier must have no conditions (it takes every customer left)")
         return rules
@@ -634,10 +638,7 @@ class Budget(_Model):
     @field_validator("categories")
     @classmethod
     def _unique(cls, cats: list[BudgetCategory]) -> list[BudgetCategory]:
-        keys = [c.key for c in cats]
-        dup = sorted({k for k in keys if keys.count(k) > 1})
-        if dup:
-            raise ValueError(f"budget category keys must be unique, repeated: {', '.join(dup)}")
+        require_unique([c.key for c in cats], "budget category keys")
         return cats
 
 
@@ -736,10 +737,7 @@ class WorkspaceConfig(_Model):
 
     @model_validator(mode="after")
     def _goal_ids_unique(self) -> "WorkspaceConfig":
-        ids = [g.id for g in self.goals]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"goal ids must be unique, repeated: {', '.join(dup)}")
+        require_unique([g.id for g in self.goals], "goal ids")
         return self
 
     def dimension_aliases(self) -> dict[str, tuple[str, ...]]:
