@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -105,8 +106,9 @@ class Tables:
         last = self.sales["order_date"].max()
         return (last.year - self.data_start.year) * 12 + last.month - self.data_start.month + 1
 
-    def scoped(self, scope: dict[str, str]) -> "Tables":
-        """The same tables filtered to ``scope`` (tables without the column are left out)."""
+    def scoped(self, scope: Mapping[str, str | Sequence[str]]) -> "Tables":
+        """The same tables filtered to ``scope``: a column → one value or a list of
+        values (tables without the column are left out)."""
         def cut(df):
             if df is None:
                 return None
@@ -114,7 +116,7 @@ class Tables:
             for col, val in scope.items():
                 if col not in df:
                     return None
-                mask &= df[col] == val
+                mask &= df[col].isin([val] if isinstance(val, str) else list(val))
             return df.loc[mask]
 
         return Tables(cut(self.sales), cut(self.surveys), cut(self.complaints), self.window_months, self.promise_hours, self.start_month)

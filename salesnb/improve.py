@@ -175,23 +175,9 @@ def parse_segment(text: str | None) -> dict[str, list[str]]:
     return out
 
 
-def _cut(tables: Tables, segment: dict[str, list[str]]) -> Tables:
-    def cut(df):
-        if df is None:
-            return None
-        mask = pd.Series(True, index=df.index)
-        for col, vals in segment.items():
-            if col not in df:
-                return None
-            mask &= df[col].isin(vals)
-        return df.loc[mask]
-
-    return Tables(cut(tables.sales), cut(tables.surveys), cut(tables.complaints), tables.window_months, tables.promise_hours, tables.start_month)
-
-
 def kpi_value(kpi: str, tables: Tables, period: Period, segment: dict[str, list[str]] | None = None) -> float:
     """Value of a KPI over ``period`` in ``segment`` (NaN when it cannot be computed)."""
-    sub = _cut(tables, segment or {})
+    sub = tables.scoped(segment or {})
     nan = float("nan")
     if kpi.startswith("dim:"):
         col = kpi[4:]
@@ -421,7 +407,7 @@ def publish_register(workspace: str | Path, updated: str | Path, period: Period,
 def _survey_test(kpi: str, tables: Tables, segment: dict, before: Period, now: Period):
     from .survey import nps_change_test, welch_test
 
-    sub = _cut(tables, segment)
+    sub = tables.scoped(segment)
     if sub.surveys is None:
         return None
     a = sub.surveys.loc[now.contains(sub.surveys["survey_date"])]
