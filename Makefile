@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.salesnb-installed
 LANG_REPORT ?= en
 OUT    ?= outputs
 
-.PHONY: setup report report-zh test test-spark lint clean-venv strip sample bench
+.PHONY: setup report report-zh test test-spark lint clean-venv strip sample bench examples
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,18 @@ test-spark: $(STAMP)
 BENCH_DIR ?= /tmp/salesnb-bench
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --dir $(BENCH_DIR)
+
+# The three example workspaces (examples/README.md) imported from the public files in DATA and run for one quarter each.
+DATA ?= ../shared/data
+EX   ?= /tmp/salesnb-examples
+examples: $(STAMP)
+	rm -rf $(EX)/online_retail $(EX)/superstore $(EX)/olist
+	$(BIN)/salesnb import $(DATA)/online_retail.csv.gz --mapping examples/online_retail/import.yaml --out $(EX)/online_retail
+	$(BIN)/salesnb run $(EX)/online_retail --period 2011Q3 --out $(EX)/out --force
+	$(BIN)/salesnb import $(DATA)/superstore.csv --mapping examples/superstore/import.yaml --out $(EX)/superstore
+	$(BIN)/salesnb run $(EX)/superstore --period 2019Q4 --out $(EX)/out --force
+	$(BIN)/salesnb import $(DATA)/olist_classified_public_dataset.csv --mapping examples/olist/import.yaml --out $(EX)/olist
+	$(BIN)/salesnb run $(EX)/olist --period 2018Q1 --out $(EX)/out --force
 
 # Regenerate the bundled sample workspace from its generator (deterministic).
 sample: $(STAMP)

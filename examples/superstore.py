@@ -1,40 +1,15 @@
-"""Build a salesnb workspace from Tableau's "Sample - Superstore" order lines.
+"""Step 2's plan for 2020 on the Superstore workspace, with independent margin checks (what examples/README.md reports).
 
-The data set (9,994 lines, orders 2016-01-03 … 2019-12-30, a fictional US
-office-supplies retailer made by Tableau) is not part of the project; point
-this script at your copy and it writes a workspace folder::
+The workspace is built from Tableau's "Sample - Superstore" (9,994 lines,
+2016-01-03 … 2019-12-30) by the import mapping in ``examples/superstore/``::
 
-    .venv/bin/python examples/superstore.py ../shared/data/superstore.csv /tmp/superstore
-    .venv/bin/salesnb run /tmp/superstore --period 2019Q4 --out /tmp/examples_out
+    .venv/bin/salesnb import ../shared/data/superstore.csv --mapping examples/superstore/import.yaml --out /tmp/superstore
+    .venv/bin/python examples/superstore.py /tmp/superstore 2019Q4
 
-``--period 2019Q4`` closes the fiscal year, so step 2 plans 2020 by month.
-With ``--plan`` the script also builds that plan with the library and prints
-the target matrix and its checks (what examples/README.md reports)::
-
-    .venv/bin/python examples/superstore.py ../shared/data/superstore.csv /tmp/superstore --plan 2019Q4
-
-What it does, and why (everything it sets aside or changes is counted):
-
-- ``sales.csv`` keeps the source's own headers for the columns salesnb
-  needs (``Order ID``, ``Order Date``, ``Customer ID``, ``Region``,
-  ``Category`` = product line, ``Sales`` = amount, ``Quantity``,
-  ``Product ID``) and ``Row ID``; ``workspace.yaml`` maps ``Product ID`` to
-  ``product`` and declares the US date format (``%m/%d/%Y``): salesnb never
-  guesses between day/month and month/day;
-- ``Row ID`` is kept on purpose: two source lines (Row ID 3406 and 3407) are
-  identical in every other column. The source lists them as two rows, so
-  they stay two lines (salesnb would otherwise set one aside as an exact
-  duplicate); the builder counts such lines (``lines_identical_but_row_id``);
-- customers: one row per ``Customer ID`` with its ``Segment`` (constant per
-  customer in the source; checked) and its home region = the region it
-  ordered most lines in (ties: alphabetical). Customers order in up to four
-  regions (ship-to addresses), so a sales line's region is the line's own;
-  ``customers_in_several_regions`` counts them. ``Customer Name`` goes to
-  ``customer_name`` and is masked in the reports like any personal data;
-- amounts are US dollars with up to four decimals, all positive: there are
-  no returns. Nothing else is dropped.
-
-There are no surveys or complaints: steps 1 and 3 say so.
+``2019Q4`` closes the fiscal year, so step 2 plans 2020 by month. The script
+builds that plan with the library (as notebook 02 does), prints the target
+matrices, the margins, the growth flags and the tiers, and recomputes every
+margin from the cells with pandas (all differences must be 0 USD).
 """
 from __future__ import annotations
 
@@ -42,86 +17,6 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
-
-WORKSPACE_YAML = """# Tableau "Sample - Superstore" (fictional US office-supplies retailer), built by examples/superstore.py
-company:
-  name: Superstore (Tableau sample)
-  currency: USD
-  unit: unit
-  display_unit: thousand
-calendar:
-  fiscal_year_start_month: 1
-tables:
-  sales:
-    file: sales.csv
-    date_format: "%m/%d/%Y"          # US dates (11/8/2018 = 8 November 2018)
-    columns: {Product ID: product}
-  customers: {file: customers.csv}
-themes:
-  - {key: growth, en: Keep growing, zh: 保持增长}
-  - {key: retention, en: Keep customers buying, zh: 提升客户留存}
-# Revenue grew +29.5 % in 2018 and +20.3 % in 2019 (733,215 USD); 2020 asks
-# for +20 %, the pace of the latest year. The repurchase rate (customers of
-# 2018 who bought again in 2019) was 0.875 (0.789 a year earlier); 2020 asks
-# to hold it at 0.88.
-goals:
-  - {id: S1, metric: revenue, target: {growth: 0.20}, deadline: "2020", theme: growth, en: "Revenue +20 % in 2020"}
-  - {id: S2, metric: repurchase_rate, target: {value: 0.88}, deadline: "2020Q4", theme: retention, en: "Repurchase rate 88 %"}
-  - {id: S3, metric: revenue, scope: {region: Central}, target: {growth: 0.20}, deadline: "2020", theme: growth,
-     en: "Central revenue +20 % in 2020"}
-breakdown:
-  horizon: auto                   # a Q4 run plans the next fiscal year, by month
-  dimensions: [region, product_line, segment, customer_type]   # segment comes from customers.csv
-  method: blend
-  weights: {history: 0.5, momentum: 0.5}
-  lookback: 2
-  total: {goal: S1}
-  customer_split: {source: auto}  # the repurchase goal S2 sets the existing customers' rate
-  phasing: {grain: month, by: [region, product_line], prior_orders: 200}
-  rounding_unit: 1                # whole dollars
-  checks: {beyond_history_points: 0.10, shrink_below: 0.0, min_share: 0.02}
-tiers:
-  window_months: 12
-  risk: {recency_days: 180, spend_drop: 0.5}   # customers buy a few times a year: 180 days without an order is a signal
-  rules:
-    - {key: vip, en: VIP, zh: VIP客户, top_share: 0.05, min_orders: 4, at_risk: false, visits_per_year: 4, budget_per_customer: 400,
-       care_en: "Named account contact, quarterly call, early access to offers", care_zh: "专属联系人、季度回访、优惠抢先"}
-    - {key: key, en: Key, zh: 重点客户, top_share: 0.20, at_risk: false, visits_per_year: 2, budget_per_customer: 120,
-       care_en: "Half-yearly call, volume offers", care_zh: "半年回访、批量优惠"}
-    - {key: at_risk, en: At risk, zh: 流失预警客户, top_share: 0.5, at_risk: true, visits_per_year: 1, budget_per_customer: 40,
-       care_en: "Win-back e-mail and call", care_zh: "挽回邮件与电话"}
-    - {key: ordinary, en: Ordinary, zh: 普通客户, visits_per_year: 0, budget_per_customer: 5,
-       care_en: "Newsletter, seasonal offers", care_zh: "电子简报、节令优惠"}
-"""
-
-SALES_COLUMNS = ["Row ID", "Order ID", "Order Date", "Customer ID", "Region", "Category", "Product ID", "Quantity", "Sales"]
-
-
-def build(source: str | Path, out: str | Path) -> dict[str, int]:
-    """Write ``sales.csv``, ``customers.csv`` and ``workspace.yaml`` into ``out``; return the counts."""
-    raw = pd.read_csv(source, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    counts = {"lines": len(raw)}
-    others = [c for c in raw.columns if c != "Row ID"]
-    counts["lines_identical_but_row_id"] = int(raw.duplicated(others, keep=False).sum())
-    amount = pd.to_numeric(raw["Sales"])
-    counts["non_positive_amount_lines"] = int((amount <= 0).sum())
-    segments = raw.groupby("Customer ID")["Segment"].nunique()
-    if (segments > 1).any():
-        raise ValueError(f"customers with several segments: {', '.join(segments[segments > 1].index[:5])}")
-    lines_per_region = raw.groupby(["Customer ID", "Region"]).size().rename("lines").reset_index()
-    home = (lines_per_region.sort_values(["Customer ID", "lines", "Region"], ascending=[True, False, True])
-            .drop_duplicates("Customer ID").set_index("Customer ID")["Region"])
-    first = raw.drop_duplicates("Customer ID").set_index("Customer ID")
-    customers = pd.DataFrame({"Customer ID": home.index, "Customer Name": first.loc[home.index, "Customer Name"].to_numpy(),
-                              "Segment": first.loc[home.index, "Segment"].to_numpy(), "Region": home.to_numpy()})
-    counts["customers_in_several_regions"] = int((lines_per_region.groupby("Customer ID").size() > 1).sum())
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=False)
-    raw[SALES_COLUMNS].to_csv(out / "sales.csv", index=False)
-    customers.to_csv(out / "customers.csv", index=False)
-    (out / "workspace.yaml").write_text(WORKSPACE_YAML, encoding="utf-8")
-    counts.update(sales_lines=len(raw), customers=len(customers))
-    return counts
 
 
 # --------------------------------------------------------------------------- the plan, for the README
@@ -206,14 +101,7 @@ def _print_plan(res: dict) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", help="superstore.csv")
-    parser.add_argument("out", help="workspace folder to create (must not exist, unless --plan only reads it)")
-    parser.add_argument("--plan", metavar="PERIOD", help="also build step 2's plan for PERIOD (e.g. 2019Q4) and print it")
+    parser.add_argument("workspace", help="the imported Superstore workspace")
+    parser.add_argument("period", nargs="?", default="2019Q4", help="report period (default 2019Q4: plans 2020)")
     args = parser.parse_args()
-    if not Path(args.out).exists():
-        for key, value in build(args.source, args.out).items():
-            print(f"{key:>30}: {value:,}")
-    elif not args.plan:
-        parser.error(f"{args.out} exists")
-    if args.plan:
-        _print_plan(plan(args.out, args.plan))
+    _print_plan(plan(args.workspace, args.period))

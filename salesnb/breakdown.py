@@ -4,7 +4,10 @@ A run for period P plans the **next** period: by default, a report period that
 closes its fiscal year (``2025`` or ``2025Q4``) plans the next fiscal year
 (``2026``, phased by month); any other quarter plans the next quarter
 (``2025Q3`` → ``2025Q4``). ``breakdown.horizon`` in ``workspace.yaml`` forces
-``year`` or ``quarter``. Only data up to the end of P is used.
+``year`` or ``quarter``. Only data up to the end of P is used. A quarterly
+plan is compared with the same quarter in earlier years; when the data starts
+less than a year before the plan it falls back to the latest whole quarters
+and says so (:class:`PlanPeriods` ``basis``); a yearly plan needs a whole year.
 
 The pieces, bottom up:
 
@@ -52,7 +55,7 @@ __all__ = [
     # the plan
     "Window", "PlanPeriods", "plan_periods", "plan_history", "goal_targets", "PlanTotal", "plan_total",
     "RetentionFacts", "retention_facts", "CustomerSplit", "customer_split", "split_options", "resolve_overrides",
-    "seasonality", "phase", "growth_checks", "margin_checks", "PlanInputs", "plan_inputs", "Plan", "build_plan",
+    "seasonality", "phase", "growth_checks", "margin_checks", "PlanInputs", "retention_months", "plan_inputs", "Plan", "build_plan",
     "CUSTOMER_TYPES",
     # tiers, actions, budget
     "customer_tiers", "tier_summary", "action_plan", "plan_nodes", "CENTRAL", "priority_scores", "allocate_budget",
@@ -63,7 +66,7 @@ __all__ = [
     "View", "node_label", "dim_label", "method_text", "flag_text", "actuals_view", "total_view", "goals_view", "method_view",
     "overrides_view", "split_view", "matrix_view", "margin_view", "phasing_view", "checks_view", "margin_checks_view",
     "tiers_view", "actions_view", "problems_view", "budget_lines_view", "budget_view", "budget_matrix_view",
-    "narrative_plan", "narrative_total", "narrative_method", "narrative_split", "narrative_matrix", "narrative_phasing",
+    "narrative_plan", "narrative_basis", "narrative_total", "narrative_method", "narrative_split", "narrative_matrix", "narrative_phasing",
     "narrative_checks", "narrative_tiers", "narrative_actions", "narrative_budget", "definitions",
     # the analysts' panel
     "parse_overrides", "overrides_text", "plan_panel",
@@ -557,7 +560,7 @@ METHODS = ("even", "history", "momentum", "potential", "blend")
 
 def method_weights(history: pd.DataFrame, dims: Sequence[str], *, lookback: int = 2, method: str = "history",
                    blend: Mapping[str, float] | None = None, potential: Mapping[str, Mapping[str, float]] | None = None,
-                   momentum_cap: float = 0.3) -> pd.DataFrame:
+                   momentum_cap: float = 0.3, trend: bool = True) -> pd.DataFrame:
     """Each method's share of every cell, and the chosen method's ``weight``.
 
     ``history`` has one row per cell and window: ``dims``, ``window`` (0 =
@@ -569,7 +572,10 @@ def method_weights(history: pd.DataFrame, dims: Sequence[str], *, lookback: int 
     - ``history``: the cell's revenue over the last ``lookback`` windows;
     - ``momentum``: the latest window's revenue × the cell's yearly growth
       factor over the lookback (capped at 1 ± ``momentum_cap``), so growing
-      cells gain share;
+      cells gain share. With ``trend=False`` (windows that are consecutive
+      quarters, see :class:`PlanPeriods` ``recent_quarters``: their change
+      is mostly seasonal, not a trend) there is no growth factor and
+      momentum is the latest window's shares;
     - ``potential``: the history shares re-weighted so that each dimension
       named in ``potential`` splits in proportion to its driver (e.g. market
       size per region);
@@ -586,6 +592,10 @@ def method_weights(history: pd.DataFrame, dims: Sequence[str], *, lookback: int 
     >>> w = method_weights(h, ["region"], method="history")
     >>> w["history"].round(3).tolist(), w["even"].tolist()
     ([0.55, 0.45], [0.5, 0.5])
+    >>> w["momentum"].round(3).tolist()  # A ×1.2 (60 / 50), B ×0.8: 72 : 32
+    [0.692, 0.308]
+    >>> method_weights(h, ["region"], method="momentum", trend=False)["momentum"].tolist()  # the latest window's shares
+    [0.6, 0.4]
     """
     dims = list(dims)
     if method not in METHODS:
@@ -608,7 +618,7 @@ def method_weights(history: pd.DataFrame, dims: Sequence[str], *, lookback: int 
     out["even"] = 1.0 / len(index)
     out["history"] = norm(by_window[[c for c in use if c in by_window.columns]].sum(axis=1))
     latest = by_window[0] if 0 in by_window.columns else pd.Series(0.0, index=index)
-    span = max(c for c in available if c < max(lookback, 2)) if len(available) > 1 else 0
+    span = max(c for c in available if c < max(lookback, 2)) if len(available) > 1 and trend else 0
     if span > 0:
         first = by_window[span]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -674,16 +684,31 @@ class PlanPeriods:
 
     ``plan`` is the planned period; ``windows`` are the comparable periods of
     the same length before it, most recent first (``windows[0]`` is the base
-    that growth is measured against): for a yearly plan the trailing
-    twelve-month windows ending at the report period's end (the fiscal years,
-    when the report closes a year); for a quarterly plan the same quarter in
-    earlier years. ``months`` are the plan's months (``2026-01`` …).
+    that growth is measured against). ``months`` are the plan's months
+    (``2026-01`` …). ``basis`` says how the windows relate to the plan:
+
+    - ``year_on_year``: each window is the plan shifted back by whole years —
+      for a yearly plan the trailing twelve-month windows ending at the
+      report period's end (the fiscal years, when the report closes a year);
+      for a quarterly plan the same quarter in earlier years. Comparisons
+      between windows and with the plan carry no seasonality.
+    - ``recent_quarters``: a quarterly plan whose same quarter a year earlier
+      is not (fully) in the data: the latest fully covered quarters,
+      consecutive, most recent first (the report quarter, then the ones
+      before it). Seasonality is not known, so :func:`plan_inputs` and
+      :func:`build_plan` use no quarter-on-quarter trend (total, momentum,
+      spend per customer), split the plan's months evenly and say so.
+
+    ``data_start`` is the first order date the windows were chosen from
+    (None when not given).
     """
 
     report: Period
     plan: Period
     windows: tuple[Window, ...]
     months: tuple[str, ...]
+    basis: str = "year_on_year"
+    data_start: pd.Timestamp | None = None
 
     @property
     def horizon(self) -> str:
@@ -692,6 +717,16 @@ class PlanPeriods:
     @property
     def base(self) -> Window:
         return self.windows[0]
+
+    @property
+    def year_on_year(self) -> bool:
+        """True when the windows are the plan's period in earlier years (seasonality is comparable)."""
+        return self.basis == "year_on_year"
+
+    @property
+    def same_period_last_year(self) -> Period:
+        """The plan's period a year earlier (what a ``recent_quarters`` plan lacks)."""
+        return self.plan.year_ago()
 
     @property
     def quarters(self) -> tuple[str, ...]:
@@ -715,24 +750,40 @@ def plan_periods(report: Period, horizon: str = "auto", data_start: pd.Timestamp
     report period; ``quarter`` the quarter after it (the first quarter of the
     next year when the report period is a year); ``auto`` is ``year`` when
     the report period is a year or the last quarter of one, else ``quarter``.
-    Only windows that the data fully covers (from ``data_start``) are kept.
+    Only windows that the data fully covers (from ``data_start``'s month) are
+    kept, at most ``max_windows``.
+
+    A quarterly plan compares with the same quarter in earlier years
+    (``basis`` ``year_on_year``). When the data covers none of them — it
+    starts less than a year before the plan — it falls back to the latest
+    whole quarters before the plan, the report quarter first (``basis``
+    ``recent_quarters``). A yearly plan needs twelve whole months ending
+    with the report period: there is no fallback (a part of a year cannot
+    stand for a whole one), and the error names the data's start, the
+    months needed and the quarterly alternative.
 
     Examples
     --------
     >>> pp = plan_periods(Period.parse("2025Q4"), data_start=pd.Timestamp("2023-01-01"))
-    >>> str(pp.plan), [w.label for w in pp.windows], pp.months[0]
-    ('2026', ['2025', '2024', '2023'], '2026-01')
+    >>> str(pp.plan), [w.label for w in pp.windows], pp.months[0], pp.basis
+    ('2026', ['2025', '2024', '2023'], '2026-01', 'year_on_year')
     >>> pp = plan_periods(Period.parse("2025Q3"), data_start=pd.Timestamp("2023-01-01"))
     >>> str(pp.plan), [w.label for w in pp.windows]
     ('2025Q4', ['2024Q4', '2023Q4'])
+    >>> pp = plan_periods(Period.parse("2011Q3"), data_start=pd.Timestamp("2010-12-01"))
+    >>> str(pp.plan), [w.label for w in pp.windows], pp.basis
+    ('2011Q4', ['2011Q3', '2011Q2', '2011Q1'], 'recent_quarters')
     """
     if horizon not in ("auto", "year", "quarter"):
         raise PlanError(f"horizon {horizon!r} must be auto, year or quarter")
     sm = report.start_month
     if horizon == "auto":
         horizon = "year" if (not report.is_quarter or report.quarter == 4) else "quarter"
-    first = None if data_start is None else pd.Timestamp(pd.Timestamp(data_start).year, pd.Timestamp(data_start).month, 1)
+    given = None if data_start is None else pd.Timestamp(data_start)
+    first = None if given is None else pd.Timestamp(given.year, given.month, 1)
+    data = "the data" if given is None else f"the data starts on {given.date().isoformat()} and"
     windows: list[Window] = []
+    basis = "year_on_year"
     if horizon == "year":
         plan = Period(report.year + 1, None, sm)
         end = report.end_exclusive
@@ -742,6 +793,11 @@ def plan_periods(report: Period, horizon: str = "auto", data_start: pd.Timestamp
             if first is not None and w_start < first:
                 break
             windows.append(Window(w_start, w_end, _window_label(w_start, w_end, sm)))
+        if not windows:
+            raise PlanError(f"{data} does not cover a whole year before {report}: a yearly plan for {plan} needs the "
+                            f"twelve months {end - pd.DateOffset(months=12):%Y-%m} to {end - pd.Timedelta(days=1):%Y-%m} "
+                            "to plan from. Report on a later period, or set breakdown.horizon: quarter in workspace.yaml "
+                            "to plan the next quarter from the latest quarters")
     else:
         plan = report.shift(1) if report.is_quarter else Period(report.year + 1, 1, sm)
         for k in range(1, max_windows + 1):
@@ -751,11 +807,19 @@ def plan_periods(report: Period, horizon: str = "auto", data_start: pd.Timestamp
             if first is not None and q.start < first:
                 break
             windows.append(Window(q.start, q.end_exclusive, str(q)))
-    if not windows:
-        raise PlanError(f"the data does not cover a whole {'year' if horizon == 'year' else 'quarter'} before {report}: "
-                        "there is no history to plan from")
+        if not windows:
+            # no same quarter a year earlier: the latest whole quarters, consecutive
+            basis = "recent_quarters"
+            for k in range(1, max_windows + 1):
+                q = plan.shift(-k)
+                if first is not None and q.start < first:
+                    break
+                windows.append(Window(q.start, q.end_exclusive, str(q)))
+        if not windows:
+            raise PlanError(f"{data} does not cover a whole quarter before {report}: there is no history to plan from "
+                            f"(the latest quarter, {plan.shift(-1)}, starts on {plan.shift(-1).start.date().isoformat()})")
     months = tuple(f"{(plan.start + pd.DateOffset(months=i)):%Y-%m}" for i in range(plan.months))
-    return PlanPeriods(report, plan, tuple(windows), months)
+    return PlanPeriods(report, plan, tuple(windows), months, basis, given)
 
 
 # =========================================================================== history per cell
@@ -878,7 +942,8 @@ class PlanTotal:
     ``source`` is ``value`` (set in workspace.yaml), ``growth`` (set growth
     over the base), ``goal`` (a company-wide revenue goal) or ``trend`` (the
     base continued at its latest yearly growth). ``season_share`` is the
-    share of the goal's year that a quarterly plan's quarter carries.
+    share of the goal's year that a quarterly plan's quarter carries (1 when
+    the amount was not scaled: a yearly plan, or a goal due in the planned quarter).
     """
 
     value: float
@@ -895,8 +960,9 @@ def plan_total(settings, periods: PlanPeriods, base: float, recent_growth: float
     """The plan's total (rounded to ``unit``).
 
     In order: ``settings.value``; ``settings.growth`` over ``base``;
-    ``settings.goal`` (a revenue goal, when its deadline is in the plan's
-    year); the company-wide revenue goal due in the plan's year; else the
+    ``settings.goal`` (a revenue goal, when its deadline is the plan's year
+    or the planned quarter itself); the company-wide revenue goal due in the
+    planned quarter, else in the plan's year; else the
     trend: ``base`` × (1 + ``recent_growth``, the latest twelve months'
     growth; 0 when unknown).
 
@@ -917,32 +983,36 @@ def plan_total(settings, periods: PlanPeriods, base: float, recent_growth: float
     def rounded(v: float) -> float:
         return float(round(v / unit) * unit)
 
-    def result(value: float, source: str, **kw) -> PlanTotal:
+    def result(value: float, source: str, share: float = season_share, **kw) -> PlanTotal:
         value = rounded(value)
-        return PlanTotal(value, source, base, value / base - 1 if base > 0 else float("nan"), season_share=season_share, **kw)
+        return PlanTotal(value, source, base, value / base - 1 if base > 0 else float("nan"), season_share=share, **kw)
 
     if settings.value is not None:
         return result(settings.value * season_share, "value")
     if settings.growth is not None:
         return result(base * (1 + settings.growth), "growth")
-    plan_year = str(periods.plan.year)
+    plan_year, plan_label = str(periods.plan.year), str(periods.plan)
     revenue_goals = goals.loc[goals["metric"] == "revenue"] if len(goals) else goals
     if settings.goal is not None:
         row = revenue_goals.loc[revenue_goals["goal_id"] == settings.goal]
         if row.empty:
             raise PlanError(f"breakdown.total.goal {settings.goal!r} is not a revenue goal of workspace.yaml")
         row = row.iloc[0]
-        if str(row["deadline"])[:4] != plan_year:  # the goal is for another year than the plan's
+        if str(row["deadline"]) not in (plan_year, plan_label):  # the goal is for another year (or quarter) than the plan's
             row = None
     else:
-        cands = revenue_goals.loc[_company_wide(revenue_goals) & (revenue_goals["deadline"] == plan_year).to_numpy()] if len(revenue_goals) else revenue_goals
+        # a goal for exactly the planned quarter first, then one for the plan's year
+        cands = revenue_goals.loc[_company_wide(revenue_goals) & revenue_goals["deadline"].isin([plan_label, plan_year]).to_numpy()] \
+            if len(revenue_goals) else revenue_goals
+        if len(cands):
+            cands = cands.assign(_exact=cands["deadline"] != plan_label).sort_values("_exact", kind="mergesort")
         row = cands.iloc[0] if len(cands) else None
     if row is not None:
         if not (row["target"] == row["target"]):
             raise PlanError(f"goal {row['goal_id']} has no target amount (its baseline could not be computed)")
         yearly = Period.parse(str(row["deadline"]), periods.plan.start_month)
         share = season_share if not yearly.is_quarter and periods.plan.is_quarter else 1.0
-        return result(float(row["target"]) * share, "goal", goal_id=str(row["goal_id"]), goal_target=float(row["target"]))
+        return result(float(row["target"]) * share, "goal", share=share, goal_id=str(row["goal_id"]), goal_target=float(row["target"]))
     growth = recent_growth if recent_growth is not None and recent_growth == recent_growth else 0.0
     return result(base * (1 + growth), "trend")
 
@@ -1262,6 +1332,9 @@ def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[S
     - ``ok``.
 
     Parts below ``min_share`` of the total are listed with flag ``ok``.
+    ``years`` counts the growths between consecutive windows: years, or
+    quarters when the windows are consecutive quarters (``recent_quarters``),
+    in which case implied and historical growths are quarter-on-quarter.
     """
     from .config import GrowthCheckSettings
 
@@ -1354,6 +1427,23 @@ class PlanInputs:
         return float(company.reindex(range(first, first + 3)).sum())
 
 
+def retention_months(periods: PlanPeriods) -> int:
+    """Months before the base window that a ``recent_quarters`` plan's retention base uses.
+
+    Twelve, or fewer when the data starts less than twelve months before the
+    base window (the months it has). The plan's base customers are counted
+    over as many months before the plan, so the rate and the base match.
+
+    >>> retention_months(plan_periods(Period.parse("2011Q3"), data_start=pd.Timestamp("2010-12-01")))
+    7
+    """
+    if periods.year_on_year or periods.data_start is None:
+        return 12
+    ds = periods.data_start
+    start = periods.base.start
+    return int(min(12, max(0, (start.year - ds.year) * 12 + start.month - ds.month)))
+
+
 def plan_inputs(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Period, config: WorkspaceConfig,
                 goals_frame: pd.DataFrame | None = None) -> PlanInputs:
     """Prepare a plan for the period after ``report`` from data up to its end.
@@ -1361,6 +1451,15 @@ def plan_inputs(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Per
     ``goals_frame`` is step 1's ``goals.csv`` when it exists (its targets are
     used for the goals it lists); ``config`` is the workspace configuration
     (``breakdown``, ``goals``, ``retention``).
+
+    With ``recent_quarters`` windows (less than a year of data before the
+    plan, see :func:`plan_periods`): the seasonality profile is even (1/12
+    a month, so the plan's months get equal shares and a yearly amount a
+    quarter of it), ``recent_growth`` is unknown (None: the trend total keeps
+    the base), and the new/existing split uses the base quarter's retention
+    only — over the :func:`retention_months` the data has before it, with
+    the plan's base customers counted over as many months — and no spend
+    trend.
     """
     settings = config.breakdown
     cut = sales.loc[sales["order_date"] < report.end_exclusive]
@@ -1373,9 +1472,19 @@ def plan_inputs(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Per
     profile = seasonality(cut, report.end_exclusive, phasing_by, settings.phasing.prior_orders,
                           start_month=report.start_month, customers=customers)
     goals = goal_targets(config.goals, cut, report, goals_frame, config.retention.window_months)
-    facts = tuple(retention_facts(cut, w) for w in periods.windows[:2])
     end = report.end_exclusive
-    buys = cut.loc[(cut["amount"] > 0) & (cut["order_date"] >= end - pd.DateOffset(months=12))]
+    if periods.year_on_year:
+        months = 12
+        facts = tuple(retention_facts(cut, w) for w in periods.windows[:2])
+    else:
+        # less than a year of data: seasonality is not known, so the months get equal shares (and a
+        # yearly amount an even share); retention is measured over the months the data has before the
+        # base quarter, and the plan's base customers over as many months; no spend trend (the change
+        # between consecutive quarters is mostly seasonal)
+        profile = profile.assign(own=1 / 12, company=1 / 12, weight=0.0, share=1 / 12)
+        months = retention_months(periods)
+        facts = (retention_facts(cut, periods.base, months),)
+    buys = cut.loc[(cut["amount"] > 0) & (cut["order_date"] >= end - pd.DateOffset(months=months))]
     dates = cut["order_date"]
     ttm = float(cut.loc[dates >= end - pd.DateOffset(months=12), "amount"].sum())
     before = float(cut.loc[(dates >= end - pd.DateOffset(months=24)) & (dates < end - pd.DateOffset(months=12)), "amount"].sum())
@@ -1403,8 +1512,12 @@ class Plan:
 
     @property
     def matrix_dims(self) -> tuple[str, ...]:
-        """The dimensions of the target matrix (all but ``customer_type``, at most two)."""
-        return tuple(d for d in self.dims if d != "customer_type")[:2]
+        """The dimensions of the target matrix: the first two other than ``customer_type``; with only one
+        such dimension, it and ``customer_type`` (a plan by region × new/existing is a matrix too)."""
+        md = tuple(d for d in self.dims if d != "customer_type")[:2]
+        if len(md) < 2 and "customer_type" in self.dims:
+            md = md + ("customer_type",)
+        return md
 
     def matrix(self, rows: str | None = None, cols: str | None = None, value: str = "target") -> pd.DataFrame:
         """``rows`` × ``cols`` with a ``total`` column and row (the 销售目标分解表)."""
@@ -1468,6 +1581,15 @@ def build_plan(inputs: PlanInputs, settings: Breakdown | None = None) -> Plan:
 
     ``settings`` defaults to the workspace's ``breakdown`` section; the
     dimensions, horizon and phasing come from ``inputs``.
+
+    With ``recent_quarters`` windows growth is measured against the quarter
+    before the plan, momentum has no growth factor (``trend=False`` in
+    :func:`method_weights`) and the growth checks compare quarter-on-quarter
+    changes. Every such window lies in the data's first twelve months, so
+    the history's new/existing split is censored (customers whose orders
+    before the data's start are not seen look new): the cells' weights use
+    it all the same, the split of the total comes from
+    :func:`customer_split`.
     """
     s = settings or inputs.config.breakdown
     dims = list(inputs.dims)
@@ -1475,7 +1597,7 @@ def build_plan(inputs: PlanInputs, settings: Breakdown | None = None) -> Plan:
     hist = inputs.history
     known = hist.loc[~hist["censored"]] if (~hist["censored"]).any() else hist
     weights = method_weights(known, dims, lookback=s.lookback, method=s.method, blend=s.weights, potential=s.potential,
-                             momentum_cap=s.momentum_cap)
+                             momentum_cap=s.momentum_cap, trend=inputs.periods.year_on_year)
     base = (hist.loc[hist["window"] == 0].groupby(dims)["revenue"].sum() if dims else None)
     base = base.reindex(weights.index, fill_value=0.0)
     base_total = float(base.sum())
@@ -2002,9 +2124,11 @@ def dim_label(dim: str, lang: str) -> str:
     return t(dim, lang) if dim in LABELS else dim
 
 
-def _source_text(total: PlanTotal, lang: str) -> str:
+def _source_text(total: PlanTotal, lang: str, year_on_year: bool = True) -> str:
     if total.source == "goal":
         return t("bd_src_goal", lang, goal=total.goal_id)
+    if total.source == "trend" and not year_on_year:  # recent quarters: no growth rate is known, the base is kept
+        return t("bd_src_trend_flat", lang)
     return t(f"bd_src_{total.source}", lang)
 
 
@@ -2029,7 +2153,7 @@ def total_view(plan: Plan, lang: str, unit: str) -> View:
         (t("bd_row_base", lang, base=base), money(plan.total.base, unit, lang)),
         (t("bd_row_total", lang, plan=pl), money(plan.total.value, unit, lang)),
         (t("bd_row_growth", lang, base=base), pct(plan.total.growth, lang, signed=True)),
-        (t("bd_row_source", lang), _source_text(plan.total, lang)),
+        (t("bd_row_source", lang), _source_text(plan.total, lang, plan.periods.year_on_year)),
         (t("bd_row_method", lang), method_text(plan.method, lang)),
         (t("bd_row_dimensions", lang), " × ".join(dim_label(d, lang) for d in plan.dims)),
     ]
@@ -2186,6 +2310,7 @@ def checks_view(plan: Plan, lang: str, unit: str, flagged_only: bool = True) -> 
     c = plan.flagged() if flagged_only else plan.checks
     if c.empty:
         return None
+    qoq = "" if plan.periods.year_on_year else "_qoq"
     factor, label, _ = _unit(unit, lang)
     df = pd.DataFrame({
         t("bd_col_level", lang): [" × ".join(dim_label(d.strip(), lang) for d in lv.split("×")) for lv in c["level"]],
@@ -2193,8 +2318,8 @@ def checks_view(plan: Plan, lang: str, unit: str, flagged_only: bool = True) -> 
         t("bd_col_base", lang, base=plan.periods.base.label, unit=label): c["base"],
         t("bd_col_target", lang, plan=str(plan.periods.plan), unit=label): c["target"],
         t("bd_col_implied", lang): c["implied_growth"],
-        t("bd_col_best", lang): c["best_growth"],
-        t("bd_col_worst", lang): c["worst_growth"],
+        t("bd_col_best" if qoq == "" else "bd_col_best_qoq", lang): c["best_growth"],
+        t("bd_col_worst" if qoq == "" else "bd_col_worst_qoq", lang): c["worst_growth"],
         t("bd_col_flag", lang): [flag_text(f, lang) for f in c["flag"]],
     })
     amount, sp = _amount(unit, lang), _pct(lang, signed=True)
@@ -2335,10 +2460,31 @@ def budget_matrix_view(budget: pd.DataFrame, by: Sequence[str], lang: str, unit:
 
 
 def narrative_plan(plan: Plan, lang: str) -> str:
+    """What the run plans, from which data, against which base (and, with
+    ``recent_quarters`` windows, :func:`narrative_basis`)."""
     pp = plan.periods
-    return t("bd_narr_plan", lang, report=str(pp.report), horizon=t(f"bd_horizon_{pp.horizon}", lang), plan=str(pp.plan),
+    text = t("bd_narr_plan", lang, report=str(pp.report), horizon=t(f"bd_horizon_{pp.horizon}", lang), plan=str(pp.plan),
              start=pp.plan.start.date().isoformat(), end=pp.plan.end.date().isoformat(), base=pp.base.label,
              grain=t("bd_grain_month", lang))
+    basis = narrative_basis(pp, lang)
+    return text + " " + basis if basis else text
+
+
+def narrative_basis(periods: PlanPeriods, lang: str) -> str | None:
+    """One sentence for a plan without a same-quarter comparison (``recent_quarters``); None otherwise.
+
+    >>> pp = plan_periods(Period.parse("2011Q3"), data_start=pd.Timestamp("2010-12-01"))
+    >>> print(narrative_basis(pp, "en"))  # doctest: +NORMALIZE_WHITESPACE
+    The data starts on 2010-12-01, so there is no 2010Q4 (the same quarter a year earlier) to compare 2011Q4 with: the plan is
+    based on the latest quarter(s) 2011Q3, 2011Q2, 2011Q1 and seasonality is not known — growth is measured against 2011Q3,
+    the quarter just before, without a trend, and the plan's months get equal shares.
+    """
+    if periods.year_on_year:
+        return None
+    start = periods.data_start.date().isoformat() if periods.data_start is not None else t("not_available", lang)
+    sep = "、" if lang == "zh" else ", "
+    return t("bd_narr_basis_recent", lang, start=start, same=str(periods.same_period_last_year), plan=str(periods.plan),
+             windows=sep.join(w.label for w in periods.windows), base=periods.base.label)
 
 
 def narrative_total(plan: Plan, lang: str, unit: str) -> str:
@@ -2347,9 +2493,11 @@ def narrative_total(plan: Plan, lang: str, unit: str) -> str:
     tot = plan.total
     fields = dict(total=money(tot.value, unit, lang), growth=pct(tot.growth, lang, signed=True), base=plan.periods.base.label,
                   base_value=money(tot.base, unit, lang), goal=tot.goal_id, plan=str(plan.periods.plan))
-    text = t(f"bd_narr_total_{tot.source}", lang, **fields)
-    if plan.periods.plan.is_quarter and tot.source in ("goal", "value"):
-        text += " " + t("bd_narr_season", lang, share=pct(tot.season_share, lang))
+    flat = tot.source == "trend" and not plan.periods.year_on_year  # no yearly growth rate, no seasonal one either
+    text = t("bd_narr_total_trend_flat" if flat else f"bd_narr_total_{tot.source}", lang, **fields)
+    if plan.periods.plan.is_quarter and tot.source in ("goal", "value") and tot.season_share != 1.0:  # a yearly amount, scaled
+        season = "bd_narr_season" if plan.periods.year_on_year else "bd_narr_season_even"
+        text += " " + t(season, lang, share=pct(tot.season_share, lang))
     return text
 
 
@@ -2369,6 +2517,9 @@ def narrative_method(plan: Plan, settings: Breakdown, lang: str) -> str:
         why = t("bd_why_potential", lang, source=settings.potential_source or "breakdown.potential")
     else:
         why = t("bd_why_even", lang)
+    momentum = m == "momentum" or (m == "blend" and settings.weights.get("momentum", 0) > 0)
+    if momentum and not plan.periods.year_on_year:
+        why += " " + t("bd_why_momentum_recent", lang, base=plan.periods.base.label)
     return t("bd_narr_method", lang, method=method_text(m, lang), why=why)
 
 
@@ -2389,6 +2540,14 @@ def narrative_split(plan: Plan, lang: str, unit: str) -> str | None:
         pin = t("bd_pin_capped", lang) if sp.capped else t("bd_pin_estimate", lang, existing=money(sp.existing, unit, lang))
     if sp.returning_revenue > 0:
         pin = t("bd_narr_returning", lang, back=money(sp.returning_revenue, unit, lang)) + " " + pin
+    pp = plan.periods
+    if not pp.year_on_year:
+        start = pp.data_start.date().isoformat() if pp.data_start is not None else t("not_available", lang)
+        return t("bd_narr_split_recent", lang, customers=number(sp.base_customers, lang), months=retention_months(pp),
+                 end=pp.report.end.date().isoformat(), start=start, base=base, rate=pct(sp.repurchase_rate, lang),
+                 spend=money(sp.spend_per_customer, unit, lang), estimate=money(sp.existing_estimate, unit, lang),
+                 pin=pin + " ", new=money(sp.new, unit, lang), new_share=pct(sp.new_share, lang),
+                 new_hist=pct(sp.new_share_history, lang))
     return t("bd_narr_split", lang, customers=number(sp.base_customers, lang), base=base, rate=pct(sp.repurchase_rate, lang),
              spend=money(sp.spend_per_customer, unit, lang), trend=pct(sp.spend_trend - 1, lang, signed=True),
              estimate=money(sp.existing_estimate, unit, lang), pin=pin + " ", new=money(sp.new, unit, lang),
@@ -2401,7 +2560,9 @@ def narrative_matrix(plan: Plan, lang: str, unit: str) -> str:
     md = plan.matrix_dims
     a = plan.margin(md[0])
     b = plan.margin(md[1]) if len(md) > 1 else a
-    return t("bd_narr_matrix", lang, top=node_label(md[0], a.index[0], lang), top_value=money(a["target"].iloc[0], unit, lang),
+    key = "bd_narr_matrix" if md[-1] == "product_line" else "bd_narr_matrix_other"
+    return t(key, lang, dim=dim_label(md[-1], lang).lower() if lang == "en" else dim_label(md[-1], lang),
+             top=node_label(md[0], a.index[0], lang), top_value=money(a["target"].iloc[0], unit, lang),
              top_growth=pct(a["growth"].iloc[0], lang, signed=True), line=node_label(md[-1], b.index[0], lang),
              line_value=money(b["target"].iloc[0], unit, lang), line_growth=pct(b["growth"].iloc[0], lang, signed=True))
 
@@ -2410,6 +2571,8 @@ def narrative_phasing(plan: Plan, lang: str, unit: str) -> str:
     from .i18n import money
 
     per = plan.by_period()["target"]
+    if not plan.periods.year_on_year:
+        return t("bd_narr_phasing_even", lang, plan=str(plan.periods.plan), value=money(per.mean(), unit, lang))
     return t("bd_narr_phasing", lang, peak=per.idxmax(), peak_value=money(per.max(), unit, lang), low=per.idxmin(),
              low_value=money(per.min(), unit, lang))
 
@@ -2426,12 +2589,13 @@ def narrative_checks(plan: Plan, lang: str, unit: str, limit: int = 6) -> str:
     # single dimensions first, then the crossings
     flagged = flagged.assign(_depth=flagged["level"].str.count("×")).sort_values(["_depth", "share"], ascending=[True, False])
     items = []
+    best_key = "bd_why_beyond" if plan.periods.year_on_year else "bd_why_beyond_qoq"
     for _, r in flagged.head(limit).iterrows():
         if r["flag"] == "beyond_history":
-            why = t("bd_why_beyond", lang, best=pct(r["best_growth"], lang, signed=True))
+            why = t(best_key, lang, best=pct(r["best_growth"], lang, signed=True))
         elif r["flag"] == "shrinking":
             last = r["best_growth"]
-            why = t("bd_why_beyond", lang, best=pct(last, lang, signed=True)) if last == last else flag_text("shrinking", lang)
+            why = t(best_key, lang, best=pct(last, lang, signed=True)) if last == last else flag_text("shrinking", lang)
         else:
             why = flag_text(r["flag"], lang)
         items.append(t("bd_flag_item", lang, part=_part_label(r, lang), growth=pct(r["implied_growth"], lang, signed=True), why=why))
@@ -2526,7 +2690,8 @@ def workbook_sheets(plan: Plan, lang: str, company: str, tiers: pd.DataFrame | N
     about = [(t("bd_row_company", lang), company), (t("bd_row_total", lang, plan=pl), plan.total.value),
              (t("bd_row_base", lang, base=base), plan.total.base),
              (t("bd_row_growth", lang, base=base), plan.total.growth),
-             (t("bd_row_source", lang), _source_text(plan.total, lang)), (t("bd_row_method", lang), method_text(plan.method, lang)),
+             (t("bd_row_source", lang), _source_text(plan.total, lang, plan.periods.year_on_year)),
+             (t("bd_row_method", lang), method_text(plan.method, lang)),
              (t("bd_row_dimensions", lang), " × ".join(dim_label(d, lang) for d in plan.dims)),
              (t("bd_row_unit", lang), t("bd_amounts_yuan", lang, currency=y))]
     if generated:

@@ -1,4 +1,4 @@
-"""Command line: ``salesnb run | prepare | validate | sample | strip``.
+"""Command line: ``salesnb run | prepare | validate | import | sample | strip``.
 
 Exit codes: 0 success; 1 a notebook failed; 2 bad input, bad parameters or
 a refused run (the message says why).
@@ -63,6 +63,31 @@ def _cmd_prepare(args) -> int:
     return 0
 
 
+def _cmd_import(args) -> int:
+    """Derive a workspace from an export with a mapping, validate it and print what was counted."""
+    from .ingest import build_workspace
+
+    result = build_workspace(args.export, args.mapping, args.out,
+                             progress=(lambda m: print(f"[salesnb] {m}", file=sys.stderr, flush=True)))
+    counts = result.counts
+    print(f"{'export lines':<34} {counts['lines']:>10,}")
+    for reason, n in counts["set_aside"].items():
+        print(f"  set aside: {reason:<23} {n:>10,}")
+    for table, n in counts.get("not_in", {}).items():
+        print(f"  not in {table} (its where: condition) {n:>10,}")
+    if "returns" in counts:
+        print(f"{'sales lines flagged as returns':<34} {counts['returns']:>10,}")
+    for table in ("sales", "customers", "surveys", "complaints", "interviews"):
+        if table in counts:
+            print(f"{table + ' rows written':<34} {counts[table]:>10,}")
+    if result.notes:
+        print(f"\n{len(result.notes)} data-quality note(s):")
+        for note in result.notes:
+            print(f"  [{note.severity}] {note.file}: {note.rule} ×{note.count} — {note.detail}")
+    print(f"\n{result.workspace} is a valid workspace (set-aside lines and the line map: {result.workspace / 'import'})")
+    return 0
+
+
 def _cmd_sample(args) -> int:
     from .sample import generate_sample
 
@@ -103,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a workspace against the data contract")
     val.add_argument("workspace", type=Path)
     val.set_defaults(func=_cmd_validate)
+
+    imp = sub.add_parser("import", help="derive a workspace from a CSV/XLSX export with a mapping (docs/import.md)")
+    imp.add_argument("export", type=Path, help="the export file (.csv, .csv.gz, .xlsx, .parquet)")
+    imp.add_argument("--mapping", required=True, type=Path, help="import.yaml: columns, derivations, the workspace.yaml to copy")
+    imp.add_argument("--out", required=True, type=Path, help="workspace folder to create (must not exist)")
+    imp.set_defaults(func=_cmd_import)
 
     sample = sub.add_parser("sample", help="generate the demo company's workspace")
     sample.add_argument("--out", required=True, type=Path, help="folder to create")

@@ -22,6 +22,7 @@ import pandas as pd
 from . import metrics, survey, text
 from .config import PROBLEM_TYPES
 from .i18n import number, pct, t
+from .metrics import Z95
 from .periods import Period
 
 __all__ = [
@@ -39,10 +40,18 @@ __all__ = [
     "ThemeFlags", "theme_flags", "theme_tables", "source_themes", "with_joined_quotes", "mentioned_themes", "narrative_themes",
     "narrative_suggestions", "diagnose", "diagnosis_document", "narrative_conclusion", "Fishbone", "top_problem_fishbone",
     "summary_metrics",
+    # surveys without the recommend question, deliveries against the promise
+    "SCORE_FREE_DRIVERS", "ipa_rows", "margins_spec", "scores_by", "segment_scores", "impact_spec", "link_deliveries", "DeliveryEffect",
+    "delivery_effect", "narrative_delivery_effect", "DELIVERY_TABLE", "DELIVERY_TABLE_NPS", "driver_columns", "score_heading",
+    "delivery_spec", "delivery_table", "CSAT_IMPACT_TABLE", "CSAT_MARGINS_TABLE",
 ]
 
 PROBLEM_CODES = {ptype: i + 1 for i, ptype in enumerate(PROBLEM_TYPES)}
 """Problem type → the number ``summary.json`` records as ``top_problem_type`` (metrics are numbers; 1 = slow_after_sales_response …)."""
+
+SCORE_FREE_DRIVERS = ("on_time",)
+"""Drivers that are not 1–5 scores (``on_time``: 1 when the respondent's order arrived on or before the
+promised day, 0 when late or overdue): they take part in the relative weights, not in the importance–performance quadrants."""
 
 QUADRANTS = ("fix_first", "keep_up", "low_priority", "possible_overkill")
 """Importance–performance quadrants: high importance & low score = fix first; high & high = keep up;
@@ -130,7 +139,8 @@ def key_drivers(answers: pd.DataFrame, dimensions: list[str], outcome: str = "np
 
 
 def importance_performance(drivers: pd.DataFrame) -> pd.DataFrame:
-    """``drivers`` with ``quadrant``: crosshairs at the mean importance and the mean performance.
+    """``drivers`` with ``quadrant``: crosshairs at the mean importance and the mean performance
+    of the 1–5 dimensions (drivers of :data:`SCORE_FREE_DRIVERS` get no quadrant).
 
     Examples
     --------
@@ -138,13 +148,41 @@ def importance_performance(drivers: pd.DataFrame) -> pd.DataFrame:
     >>> importance_performance(d)["quadrant"].tolist()
     ['fix_first', 'keep_up', 'low_priority', 'possible_overkill']
     """
-    imp_x, perf_y = drivers["importance"].mean(), drivers["performance"].mean()
+    scored = ~drivers["dimension"].isin(SCORE_FREE_DRIVERS)
+    imp_x, perf_y = drivers.loc[scored, "importance"].mean(), drivers.loc[scored, "performance"].mean()
     high_imp = drivers["importance"] >= imp_x
     high_perf = drivers["performance"] >= perf_y
     quadrant = np.select([high_imp & ~high_perf, high_imp & high_perf, ~high_imp & ~high_perf], list(QUADRANTS[:3]), QUADRANTS[3])
-    out = drivers.assign(quadrant=quadrant)
+    out = drivers.assign(quadrant=pd.Series(quadrant, index=drivers.index, dtype=object).where(scored, None),
+                         performance=drivers["performance"].where(scored))  # a share, not a 1–5 mean
     out.attrs.update(drivers.attrs, importance_mean=float(imp_x), performance_mean=float(perf_y))
     return out
+
+
+def ipa_rows(drivers: pd.DataFrame) -> pd.DataFrame:
+    """The drivers placed in a quadrant (1–5 dimensions; :data:`SCORE_FREE_DRIVERS` left out), attrs kept.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"dimension": ["a", "on_time"], "importance": [0.4, 0.6], "performance": [3.0, 0.8]})
+    >>> ipa_rows(importance_performance(d))["dimension"].tolist()
+    ['a']
+    """
+    out = drivers.loc[drivers["quadrant"].notna()]
+    out.attrs.update(drivers.attrs)
+    return out
+
+
+def driver_columns(answers: pd.DataFrame, dimensions: list[str]) -> list[str]:
+    """The predictors of the key-driver model: the survey dimensions the answers hold, plus
+    ``on_time`` when they are linked to their orders' deliveries (:func:`link_deliveries`).
+
+    Examples
+    --------
+    >>> driver_columns(pd.DataFrame({"quality": [4], "on_time": [1.0]}), ["quality", "price"])
+    ['quality', 'on_time']
+    """
+    return [d for d in dimensions if d in answers] + [d for d in SCORE_FREE_DRIVERS if d in answers and answers[d].notna().any()]
 
 
 # ----------------------------------------------------------------------------- complaints
@@ -219,10 +257,19 @@ def theme_impact(answers: pd.DataFrame, flags: pd.DataFrame, min_n: int = 30) ->
     Returns
     -------
     DataFrame with ``theme``, ``mentions``, ``nps_with``, ``nps_without``,
-    ``difference``, ``p_value`` (z test) and ``reliable``.
+    ``difference``, ``p_value`` (z test) and ``reliable``; when the answers
+    have no ``nps`` column, ``score_with`` and ``score_without`` (mean
+    satisfaction 1–5, Welch's t) instead of the NPS columns.
     """
     has = answers["comment"].map(lambda x: isinstance(x, str) and bool(x.strip())) if "comment" in answers else pd.Series(False, index=answers.index)
     rows = []
+    if not metrics.has_nps(answers):  # the recommend question is not asked: mean satisfaction (1–5), Welch's t
+        for key in flags.columns:
+            f = flags[key].reindex(answers.index, fill_value=False) & has
+            test = survey.welch_test(answers.loc[f, "satisfaction"], answers.loc[has & ~f, "satisfaction"])
+            rows.append({"theme": key, "mentions": int(f.sum()), "score_with": test.current, "score_without": test.previous,
+                         "difference": test.change, "p_value": test.p_value, "reliable": int(answers.loc[f, "satisfaction"].notna().sum()) >= min_n})
+        return pd.DataFrame(rows, columns=["theme", "mentions", "score_with", "score_without", "difference", "p_value", "reliable"])
     for key in flags.columns:
         f = flags[key].reindex(answers.index, fill_value=False) & has
         a, b = metrics.nps(answers.loc[f, "nps"]), metrics.nps(answers.loc[has & ~f, "nps"])
@@ -297,11 +344,17 @@ class Problem:
     revenue_affected: float
     impact: float
     basis: str
-    """``survey`` (a score gap weighted by its driver weight), ``churn``, ``complaints`` or ``text`` (no survey driver)."""
+    """``survey`` (a score gap weighted by its driver weight), ``delivery`` (satisfaction lost to late deliveries,
+    weighted by the on-time driver's weight), ``churn``, ``complaints`` or ``text`` (no survey driver)."""
     dimensions: list[str] = field(default_factory=list)
     evidence: list[dict] = field(default_factory=list)
     nps_segment: float = float("nan")
     nps_rest: float = float("nan")
+    outcome: str = "nps"
+    """The survey outcome: ``nps``, or ``satisfaction`` when the recommend question is not asked."""
+    score_segment: float = float("nan")
+    score_rest: float = float("nan")
+    """Mean satisfaction (1–5) in the segment and elsewhere (filled when ``outcome`` is ``satisfaction``)."""
 
     @property
     def scope(self) -> str:
@@ -337,6 +390,15 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
     * **revenue affected** = the segment's revenue in the 12 months to the period end;
     * **impact** = driver weight × gap × revenue affected: the ranking key.
 
+    When the answers are linked to their orders' deliveries (:func:`link_deliveries`) and the
+    orders delivered late score significantly lower than those on time (Welch, ``alpha``), a
+    ``delivery_delay`` problem (basis ``delivery``) is ranked with them: driver weight = the
+    importance of ``on_time`` among the drivers, gap = the outcome points lost to late or missing
+    deliveries (:class:`DeliveryEffect`), revenue = the company's 12 months.
+
+    Without an ``nps`` column (the recommend question not asked) NPS figures are NaN and the
+    segment's mean satisfaction is kept instead (``score_segment``, ``score_rest``).
+
     Then, in this order: regions whose churn is significantly above the rest
     (``high_churn``, by the lost customers' revenue); problem types seen only in
     complaints (a vital-few category mapped by ``settings.complaint_problems``,
@@ -347,6 +409,8 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
     """
     end_ts = period.end_exclusive
     alpha, min_gap = settings.alpha, settings.min_gap
+    asked = metrics.has_nps(answers)
+    outcome = metrics.score_column(answers) or "nps"
     by_type: dict[str, list[str]] = {}
     for dim, ptype in settings.dimension_problems.items():
         if dim in answers:
@@ -358,10 +422,21 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
     problems: list[Problem] = []
 
     def nps_pair(regions: list[str]) -> tuple[float, float]:
+        if not asked:
+            return float("nan"), float("nan")
         if not regions:
             return metrics.nps(answers["nps"]).nps, float("nan")
         mine = answers["region"].isin(regions)
         return metrics.nps(answers.loc[mine, "nps"]).nps, metrics.nps(answers.loc[~mine, "nps"]).nps
+
+    def set_scores(p: Problem) -> None:
+        """The segment's NPS against the rest (or, without NPS, its mean satisfaction)."""
+        p.nps_segment, p.nps_rest = nps_pair(p.regions)
+        p.outcome = outcome
+        if outcome == "satisfaction":
+            mine = answers["region"].isin(p.regions) if p.regions else pd.Series(True, index=answers.index)
+            p.score_segment = float(answers.loc[mine, "satisfaction"].mean())
+            p.score_rest = float(answers.loc[~mine, "satisfaction"].mean()) if p.regions else float("nan")
 
     def common_evidence(p: Problem) -> None:
         mine_a = answers["region"].isin(p.regions) if p.regions else pd.Series(True, index=answers.index)
@@ -393,7 +468,7 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
                 if base.sum():
                     k = int((comment_flags[theme].reindex(answers.index, fill_value=False) & base).sum())
                     if k:
-                        det = base & (answers["nps"] <= 6)
+                        det = base & ((answers["nps"] <= 6) if asked else (answers["satisfaction"] <= 2))
                         kd = int((comment_flags[theme].reindex(answers.index, fill_value=False) & det).sum())
                         p.evidence.append(_ev("comment_theme", k / int(base.sum()), None, theme=theme, count=k, total=int(base.sum()),
                                               detractor_share=kd / int(det.sum()) if det.sum() else None))
@@ -436,16 +511,35 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
         rev = _rev(sales, end_ts, regions)
         p = Problem(type=ptype, regions=regions, driver_weight=weight, gap=gap, revenue_affected=rev,
                     impact=weight * gap * rev, basis="survey", dimensions=dims, evidence=evidence)
-        p.nps_segment, p.nps_rest = nps_pair(regions)
+        set_scores(p)
         common_evidence(p)
         problems.append(p)
+
+    # deliveries against the promise: answers linked to their orders (link_deliveries), late against on time
+    if "delivery_status" in answers and outcome in answers and "delivery_delay" not in by_type:
+        eff = delivery_effect(answers, outcome)
+        test = eff.test
+        if test.significant(alpha) and test.change < 0 and eff.gap > 0:
+            weight = float(importance.get("on_time", float("nan")))
+            rev = _rev(sales, end_ts, None)
+            r2 = drivers.attrs.get("r2", float("nan"))
+            evidence = [_ev("driver_weight", weight, None, dimensions=["on_time"], outcome=outcome, r2=r2),
+                        _ev("delivery_effect", test.current, test.previous, p_value=test.p_value, late=eff.n_late, on_time=eff.n_on_time,
+                            score=outcome),
+                        _ev("late_share", eff.late_share, None, count=eff.n_due - eff.n_on_time, total=eff.n_due)]
+            p = Problem(type="delivery_delay", regions=[], driver_weight=weight, gap=eff.gap, revenue_affected=rev,
+                        impact=weight * eff.gap * rev if weight == weight else float("nan"), basis="delivery", dimensions=["on_time"],
+                        evidence=evidence)
+            set_scores(p)
+            common_evidence(p)
+            problems.append(p)
 
     # complaint-only problem types (in the vital few, no survey dimension)
     if cur_c is not None and len(cur_c):
         table = pareto(cur_c["category"].value_counts(), settings.pareto_threshold)
         vital = set(table.loc[table["vital_few"], "cause"])
         for ptype in dict.fromkeys(cat_type[c] for c in vital if c in cat_type):
-            if ptype in by_type:
+            if ptype in by_type or ptype in {q.type for q in problems}:
                 continue
             p = Problem(type=ptype, regions=[], driver_weight=float("nan"), gap=float("nan"),
                         revenue_affected=_rev(sales, end_ts, None), impact=float("nan"), basis="complaints")
@@ -474,7 +568,7 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
                     impact=float("nan"), basis="churn")
         for row in high.itertuples():
             p.evidence.append(_ev("churn", row.churn_rate, row.rest_rate, region=row.region, p_value=row.p_value, lost=row.lost))
-        p.nps_segment, p.nps_rest = nps_pair(p.regions)
+        set_scores(p)
         problems.append(p)
 
     def strength(p: Problem) -> float:
@@ -483,12 +577,14 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
         return max(shares, default=0.0)
 
     def key(p: Problem):
-        if p.basis == "survey" and p.impact > 0:
+        if p.basis in ("survey", "delivery") and p.impact > 0:
             return (0, -p.impact)
         if p.basis == "churn":
             return (1, -p.revenue_affected)
         if p.basis in ("complaints", "text"):
             return (2 if p.basis == "complaints" else 3, -strength(p))
+        if p.basis == "delivery":  # significant, but without a driver weight to size it
+            return (2, -p.gap)
         return (4, -p.driver_weight)
 
     problems.sort(key=key)
@@ -506,7 +602,15 @@ def evidence_text(ev: dict, lang: str, dim_labels: dict[str, str], theme_labels:
     dims = ("、" if lang == "zh" else " & ").join(dim_labels.get(d, d) for d in ev.get("dimensions", []))
     ref = ev.get("reference")
     if kind == "driver_weight":
+        if ev.get("outcome", "nps") != "nps":
+            return t("csat_ev_driver", lang, dims=dims, share=pct(ev["value"], lang, 0), r2=pct(ev.get("r2"), lang, 0))
         return t("dg_ev_driver", lang, dims=dims, share=pct(ev["value"], lang, 0))
+    if kind == "delivery_effect":
+        digits = 2 if ev.get("score") == "satisfaction" else 1
+        return t("dl_ev_effect" if ev.get("score") == "satisfaction" else "dl_ev_effect_nps", lang, late=number(ev["value"], lang, digits),
+                 on_time=number(ref, lang, digits), p=_p_text(ev.get("p_value")), n_late=ev["late"], n_on_time=ev["on_time"])
+    if kind == "late_share":
+        return t("dl_ev_late_share", lang, share=pct(ev["value"], lang, 0), k=ev["count"], n=ev["total"])
     if kind == "score_gap":
         return t("dg_ev_gap", lang, region=ev["region"], dims=dims, score=number(ev["value"], lang, 2), rest=number(ref, lang, 2))
     if kind == "score_drop":
@@ -535,11 +639,16 @@ def evidence_text(ev: dict, lang: str, dim_labels: dict[str, str], theme_labels:
 
 def statement(p: Problem, rank: int, lang: str, dim_labels: dict[str, str], theme_labels: dict[str, str]) -> str:
     """The problem's one-line statement ("… is the core pain point behind low NPS in 西南: …")."""
-    measured = p.basis == "survey" and p.impact > 0
+    measured = p.basis in ("survey", "delivery") and p.impact > 0
     key = ("dg_statement_core" if measured else "dg_statement_top_unmeasured") if rank == 1 else "dg_statement"
+    if key == "dg_statement_core" and p.outcome == "satisfaction":
+        key = "csat_statement_core"
     head = t(key, lang, problem=problem_label(p.type, lang), scope=_scope_text(p, lang), rank=rank)
     picks = [e for e in p.evidence if e["kind"] != "driver_weight"][:2]
-    if p.basis == "survey" and p.driver_weight > 0:
+    if p.basis == "delivery" and p.driver_weight > 0:
+        picks = picks[:1] + [e for e in p.evidence if e["kind"] == "driver_weight"]
+        picks += [e for e in p.evidence if e["kind"] == "complaint_share"][:1]
+    elif p.basis == "survey" and p.driver_weight > 0:
         picks = picks[:1] + [e for e in p.evidence if e["kind"] == "driver_weight"]
         picks += [e for e in p.evidence if e["kind"] in ("over_promise", "complaint_share")][:1]
     sep = "；" if lang == "zh" else "; "
@@ -564,7 +673,7 @@ def fishbone_causes(problems: list[Problem], categories: dict[str, str], lang: s
     rows = []
     for rank, p in enumerate(problems):
         items = [e for e in p.evidence if e["kind"] not in ("driver_weight",)]
-        if p.basis == "survey" and p.driver_weight > 0:
+        if p.basis in ("survey", "delivery") and p.driver_weight > 0:
             items = items + [e for e in p.evidence if e["kind"] == "driver_weight"]
         for e in items:
             if e.get("region") and top.regions and e["region"] not in top.regions:
@@ -581,7 +690,10 @@ def diagnosis_record(problems: list[Problem], period: Period, lang: str, dim_lab
                      theme_labels: dict[str, dict[str, str]], categories: dict[str, str], weighted: bool, extra: dict | None = None) -> dict:
     """The ``diagnosis.json`` document: the ranked problems with evidence and statements in both languages.
 
-    ``dim_labels`` / ``theme_labels`` map ``en`` and ``zh`` to key → label.
+    ``dim_labels`` / ``theme_labels`` map ``en`` and ``zh`` to key → label. Problems of surveys
+    without the recommend question also carry ``outcome`` (``satisfaction``) and the segment's
+    mean satisfaction against the rest (``satisfaction_segment``, ``satisfaction_rest``); their
+    ``nps_segment``/``nps_rest`` are NaN.
     """
     out = []
     for rank, p in enumerate(problems, 1):
@@ -600,6 +712,8 @@ def diagnosis_record(problems: list[Problem], period: Period, lang: str, dim_lab
             "impact": p.impact,
             "nps_segment": p.nps_segment,
             "nps_rest": p.nps_rest,
+            **({"outcome": p.outcome, "satisfaction_segment": p.score_segment, "satisfaction_rest": p.score_rest}
+               if p.outcome != "nps" else {}),
             "fishbone_category": categories.get(p.type),
             "evidence": [{**e, "text": {lg: evidence_text(e, lg, dim_labels[lg], theme_labels[lg]) for lg in ("en", "zh")}} for e in p.evidence],
             "statement": {lg: statement(p, rank, lg, dim_labels[lg], theme_labels[lg]) for lg in ("en", "zh")},
@@ -643,10 +757,17 @@ def _fmt(kind: str, value, lang: str) -> str:
     if kind == "minimum":
         return t(f"dg_min_{value or 'none'}", lang)
     if kind == "quadrant":
-        return t(f"dg_q_{value}", lang)
+        return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else t(f"dg_q_{value}", lang)
     if kind == "list":
         return " ｜ ".join(value) if isinstance(value, (list, tuple)) else str(value)
     raise ValueError(f"unknown format {kind!r}")
+
+
+def _p_text(value: float | None) -> str:
+    """A p value in running text: ``p<0.001``, ``p=0.012`` (``p=–`` when missing)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "p=–"
+    return "p<0.001" if value < 0.001 else f"p={value:.3f}"
 
 
 def report_table(df: pd.DataFrame, spec: list[tuple[str, str, str]], lang: str, labels: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
@@ -690,6 +811,14 @@ THEME_TABLE = [("source_label", "dg_col_source", "text"), ("theme", "dg_col_them
                ("quotes", "dg_col_quotes", "list")]
 IMPACT_TABLE = [("theme", "dg_col_theme", "text"), ("mentions", "dg_col_mentions", "int"), ("nps_with", "dg_col_nps_with", "float1"),
                 ("nps_without", "dg_col_nps_without", "float1"), ("difference", "dg_col_change", "signed1"), ("p_value", "dg_col_p", "p")]
+CSAT_IMPACT_TABLE = [("theme", "dg_col_theme", "text"), ("mentions", "dg_col_mentions", "int"), ("score_with", "csat_col_with", "float2"),
+                     ("score_without", "csat_col_without", "float2"), ("difference", "dg_col_change", "signed2"), ("p_value", "dg_col_p", "p")]
+CSAT_MARGINS_TABLE = [("group", "dg_col_group", "text"), ("population", "dg_col_population", "int"), ("sample", "dg_col_sample", "int"),
+                      ("moe_mean", "dg_col_moe_mean", "float2")]
+DELIVERY_TABLE = [("status_label", "dl_col_status", "text"), ("answers", "dg_col_answers", "int"), ("mean", "mean", "float2"),
+                  ("mean_ci", "dg_col_mean_ci", "text"), ("top2", "top2", "pct0"), ("bottom", "dl_col_bottom", "pct0")]
+DELIVERY_TABLE_NPS = [("status_label", "dl_col_status", "text"), ("answers", "dg_col_answers", "int"), ("mean", "mean", "float2"),
+                      ("mean_ci", "dg_col_mean_ci", "text"), ("top2", "promoters", "pct0"), ("bottom", "detractors", "pct0")]
 SUGGESTION_TABLE = [("suggestion", "dg_col_suggestion", "text"), ("texts", "dg_col_texts", "int"), ("share", "dg_col_share_texts", "pct0")]
 
 
@@ -716,7 +845,7 @@ def problem_table(record: dict, lang: str, money_fmt) -> pd.DataFrame:
         t("dg_col_problem", lang): r["label"][lang],
         t("dg_col_scope", lang): ("、" if lang == "zh" else ", ").join(r["regions"]) or t("dg_whole_company", lang),
         t("dg_col_driver", lang): pct(r["driver_weight"], lang, 0),
-        t("dg_col_gap", lang): number(r["gap"], lang, 2) if r["basis"] == "survey" else "–",
+        t("dg_col_gap", lang): number(r["gap"], lang, 2) if r["basis"] in ("survey", "delivery") else "–",
         t("dg_col_revenue", lang): money_fmt(r["revenue_affected"]),
         t("dg_col_evidence", lang): sep.join(e["text"][lang] for e in r["evidence"][:4]),
     } for r in record["problems"]]
@@ -746,12 +875,14 @@ class Labels:
     scores : ``dimensions`` and ``satisfaction`` (the 1–5 scores of ``dimension_scores.csv``).
     measures : ``nps`` and ``scores`` (the metrics of ``score_changes.csv``).
     themes : the text themes (``text.themes``): key → name.
+    drivers : ``dimensions`` and the key drivers that are not scores (:data:`SCORE_FREE_DRIVERS`, e.g. ``on_time``).
     """
 
     dimensions: dict[str, str]
     scores: dict[str, str]
     measures: dict[str, str]
     themes: dict[str, str]
+    drivers: dict[str, str] = field(default_factory=dict)
 
 
 def label_maps(config, lang: str) -> Labels:
@@ -762,15 +893,16 @@ def label_maps(config, lang: str) -> Labels:
     >>> from types import SimpleNamespace as NS
     >>> cfg = NS(survey=NS(dimensions=[NS(key="speed", en="Speed", zh="速度")]), text=NS(themes=[NS(key="slow", en="Slow", zh="慢")]))
     >>> labels = label_maps(cfg, "zh")
-    >>> labels.dimensions, labels.themes
-    ({'speed': '速度'}, {'slow': '慢'})
+    >>> labels.dimensions, labels.themes, labels.drivers
+    ({'speed': '速度'}, {'slow': '慢'}, {'speed': '速度', 'on_time': '订单准时送达'})
     >>> list(label_maps(cfg, "en").measures)
     ['nps', 'speed', 'satisfaction']
     """
     dims = {d.key: (d.zh if lang == "zh" else d.en) for d in config.survey.dimensions}
     scores = {**dims, "satisfaction": t("dg_satisfaction", lang)}
     themes = {th.key: (th.zh if lang == "zh" else th.en) for th in config.text.themes}
-    return Labels(dims, scores, {"nps": t("nps", lang), **scores}, themes)
+    drivers = {**dims, **{d: t(f"dl_driver_{d}", lang) for d in SCORE_FREE_DRIVERS}}
+    return Labels(dims, scores, {"nps": t("nps", lang), **scores}, themes, drivers)
 
 
 def theme_keywords(text_cfg) -> dict[str, list[str]]:
@@ -828,6 +960,10 @@ def narrative_sample_plan(design: survey.SurveyPlan, lang: str) -> str:
     """
     plan, margins = design.plan, design.margins.set_index("group")
     lost_actual = plan.loc[plan["status"] == "lost", "sample"].sum() / plan["sample"].sum()
+    if not design.nps:  # the recommend question is not asked: the margins of the 1–5 mean only
+        return t("csat_narr_plan", lang, total=int(plan["sample"].sum()), method=t(f"dg_method_{design.method}", lang),
+                 min_region=design.min_per_region, lost_share=pct(design.min_lost_share, lang, 0), lost_actual=pct(lost_actual, lang, 0),
+                 moe_mean=number(margins.loc["all", "moe_mean"], lang, 2), moe_mean_region=number(margins.drop("all")["moe_mean"].max(), lang, 2))
     return t("dg_narr_plan", lang, total=int(plan["sample"].sum()), method=t(f"dg_method_{design.method}", lang),
              min_region=design.min_per_region, lost_share=pct(design.min_lost_share, lang, 0), lost_actual=pct(lost_actual, lang, 0),
              moe_nps=number(margins.loc["all", "moe_nps"], lang, 1), moe_mean=number(margins.loc["all", "moe_mean"], lang, 2),
@@ -868,6 +1004,25 @@ def survey_wave(answers: pd.DataFrame | None, design: survey.SurveyPlan, custome
     return SurveyWave(answers, survey.coverage(design.plan, answers), weights)
 
 
+def missing_text(workspace, table: str, period: Period, lang: str) -> str:
+    """Why a section is empty: the workspace has no ``table`` at all (and what it would take), or none of its rows fall in ``period``.
+
+    ``table`` is ``"surveys"`` or ``"complaints"``; ``workspace`` anything with ``has(table)`` (a :class:`salesnb.io.Workspace`).
+
+    Examples
+    --------
+    >>> class NoSurveys:
+    ...     def has(self, table): return table != "surveys"
+    >>> missing_text(NoSurveys(), "surveys", Period.parse("2011Q3"), "en")[:47]
+    'The workspace has no surveys table: satisfactio'
+    >>> missing_text(NoSurveys(), "complaints", Period.parse("2011Q3"), "en")
+    'No complaint tickets in 2011Q3.'
+    """
+    if workspace.has(table):
+        return t("no_surveys" if table == "surveys" else "no_complaints", lang, period=period)
+    return t(f"no_{table}_table", lang)
+
+
 def narrative_coverage(wave: SurveyWave, lang: str) -> str:
     """How many answers came in and the two planned strata with the lowest answers ÷ planned sample.
 
@@ -885,7 +1040,8 @@ def narrative_coverage(wave: SurveyWave, lang: str) -> str:
 
 
 def narrative_weights(wave: SurveyWave, lang: str) -> str:
-    """The range of the weights and the weighted against the plain NPS of the wave.
+    """The range of the weights and the weighted against the plain NPS of the wave (mean satisfaction
+    when the recommend question is not asked).
 
     Examples
     --------
@@ -893,7 +1049,13 @@ def narrative_weights(wave: SurveyWave, lang: str) -> str:
     >>> narrative_weights(wave, "en").split(". ")[-1]
     'Weighted NPS 50.0 against 0.0 unweighted.'
     """
-    nps, weights = wave.answers["nps"], wave.weights
+    weights = wave.weights
+    if not metrics.has_nps(wave.answers):  # weighted against plain mean satisfaction
+        dims = survey.dimension_table(wave.answers, ["satisfaction"], weights)
+        plain = survey.dimension_table(wave.answers, ["satisfaction"])
+        return t("csat_narr_weights", lang, which=t("dg_weighted", lang), wmin=number(weights.min(), lang, 2), wmax=number(weights.max(), lang, 2),
+                 w_mean=number(dims["mean"].iloc[0], lang, 2), u_mean=number(plain["mean"].iloc[0], lang, 2))
+    nps = wave.answers["nps"]
     w_nps, u_nps = survey.weighted_nps(nps, weights), metrics.nps(nps)
     return t("dg_narr_weights", lang, which=t("dg_weighted", lang), wmin=number(weights.min(), lang, 2), wmax=number(weights.max(), lang, 2),
              w_nps=number(w_nps.nps, lang, 1), u_nps=number(u_nps.nps, lang, 1))
@@ -917,7 +1079,8 @@ def previous_answers(surveys: pd.DataFrame | None, period: Period, customers: pd
 # -- scores, segments, change, drivers
 
 def narrative_dimensions(dims: pd.DataFrame, labels: dict[str, str], lang: str) -> str:
-    """The weakest and the strongest dimension (overall satisfaction left out) of a :func:`salesnb.survey.dimension_table`.
+    """The weakest and the strongest dimension (overall satisfaction left out) of a :func:`salesnb.survey.dimension_table`;
+    without dimension scores, overall satisfaction with its interval.
 
     Examples
     --------
@@ -926,6 +1089,13 @@ def narrative_dimensions(dims: pd.DataFrame, labels: dict[str, str], lang: str) 
     'The weakest dimension is Speed (3.20 of 5, 40% answering 4 or 5, n=50); the strongest is Price (4.10).'
     """
     ranked = dims.loc[dims["dimension"] != "satisfaction"].dropna(subset=["mean"]).sort_values("mean")
+    if ranked.empty:  # no dimension scores, overall satisfaction only
+        sat = dims.loc[dims["dimension"] == "satisfaction"].dropna(subset=["mean"])
+        if sat.empty:
+            return t("csat_no_scores", lang)
+        r = sat.iloc[0]
+        return t("csat_narr_dims", lang, mean=number(r["mean"], lang, 2), low=number(r["mean_low"], lang, 2), high=number(r["mean_high"], lang, 2),
+                 top2=pct(r["top2"], lang, 0), n=int(r["n"]))
     low, best = ranked.iloc[0], ranked.iloc[-1]
     return t("dg_narr_dims", lang, dim=labels[low["dimension"]], score=number(low["mean"], lang, 2), top2=pct(low["top2"], lang, 0),
              n=low["n"], best=labels[best["dimension"]], best_score=number(best["mean"], lang, 2))
@@ -943,11 +1113,15 @@ def narrative_segments(segments: pd.DataFrame, lang: str) -> str | None:
     >>> narrative_segments(segs, "en")
     'The lowest NPS among segments with enough answers is Respondent type · lost customers (-10.0, n=40); company NPS is 20.0.'
     """
-    worst = segments.loc[(segments["segment_type"] != "all") & segments["reliable"]].nsmallest(1, "nps")
+    value = "nps" if "nps" in segments else "mean"  # satisfaction segments (survey.csat_segments) without NPS
+    worst = segments.loc[(segments["segment_type"] != "all") & segments["reliable"]].nsmallest(1, value)
     if not len(worst):
         return None
     r = worst.iloc[0]
     name = t(f"dg_status_{r['segment']}", lang) if r["segment_type"] == "respondent_type" else r["segment"]
+    if value == "mean":
+        return t("csat_narr_segments", lang, seg=f"{t('dg_segtype_' + r['segment_type'], lang)} · {name}", mean=number(r["mean"], lang, 2),
+                 top2=pct(r["top2"], lang, 0), n=r["n"], all=number(segments["mean"].iloc[0], lang, 2))
     return t("dg_narr_segments", lang, seg=f"{t('dg_segtype_' + r['segment_type'], lang)} · {name}", nps=number(r["nps"], lang, 1),
              n=r["n"], all=number(segments["nps"].iloc[0], lang, 1))
 
@@ -965,6 +1139,9 @@ def narrative_change(changes: pd.DataFrame, previous: Period, labels: dict[str, 
     'Against 2025Q3: NPS -12.3 points (z test, p=0.012); significant changes at 5%: NPS.'
     """
     sig = _join((labels[m] for m in changes.loc[changes["significant"], "metric"]), lang) or t("dg_none", lang)
+    if changes["metric"].iloc[0] != "nps":  # no recommend question: overall satisfaction (Welch)
+        row = changes.set_index("metric").loc["satisfaction"] if "satisfaction" in set(changes["metric"]) else changes.iloc[0]
+        return t("csat_narr_change", lang, prev=previous, change=number(row["change"], lang, 2, signed=True), p=number(row["p_value"], lang, 3), sig=sig)
     return t("dg_narr_change", lang, prev=previous, change=number(changes["change"].iloc[0], lang, 1, signed=True),
              p=number(changes["p_value"].iloc[0], lang, 3), sig=sig)
 
@@ -976,6 +1153,9 @@ DRIVER_COLUMNS = ["dimension", "importance", "ci_low", "ci_high", "performance",
 def narrative_drivers(drivers: pd.DataFrame, labels: dict[str, str], lang: str) -> str:
     """R² of the driver model, the heaviest driver and the fix-first dimensions (:func:`importance_performance` output).
 
+    Models of satisfaction (no recommend question) or with the ``on_time`` delivery driver name their
+    drivers and outcome; the fix-first part needs two dimensions in the quadrants.
+
     Examples
     --------
     >>> d = pd.DataFrame({"dimension": ["speed", "price"], "importance": [0.7, 0.3], "quadrant": ["fix_first", "low_priority"]})
@@ -985,6 +1165,15 @@ def narrative_drivers(drivers: pd.DataFrame, labels: dict[str, str], lang: str) 
     """
     top = drivers.nlargest(1, "importance").iloc[0]
     fix = _join((labels[d] for d in drivers.loc[drivers["quadrant"] == "fix_first", "dimension"]), lang) or t("dg_none", lang)
+    if drivers.attrs.get("outcome", "nps") != "nps" or drivers["dimension"].isin(SCORE_FREE_DRIVERS).any():
+        outcome = t("csat_outcome" if drivers.attrs.get("outcome") == "satisfaction" else "dg_outcome_nps", lang)
+        if len(drivers) == 1:
+            return t("dl_narr_driver_one", lang, top=labels.get(top["dimension"], top["dimension"]), r2=pct(drivers.attrs["r2"], lang, 0),
+                     outcome=outcome, n=drivers.attrs["n"])
+        text = t("dl_narr_drivers", lang, drivers=_join((labels.get(d, d) for d in drivers["dimension"]), lang), outcome=outcome,
+                 r2=pct(drivers.attrs["r2"], lang, 0), n=drivers.attrs["n"], top=labels.get(top["dimension"], top["dimension"]),
+                 share=pct(top["importance"], lang, 0))
+        return text + (" " + t("dl_narr_fix", lang, fix=fix) if drivers["quadrant"].notna().sum() > 1 else "")
     return t("dg_narr_drivers", lang, r2=pct(drivers.attrs["r2"], lang, 0), n=drivers.attrs["n"], top=labels[top["dimension"]],
              share=pct(top["importance"], lang, 0), fix=fix)
 
@@ -1167,7 +1356,8 @@ class TextSources:
     ----------
     texts : ``complaints`` (descriptions of the period's tickets) and ``comments``
         (the period's survey comments), in that order, each only when it holds some text.
-    comment_scores : the 0–10 answers behind the comments (quotes of the lowest scores come first); None without comments.
+    comment_scores : the 0–10 answers behind the comments (the 1–5 satisfaction when the recommend question is
+        not asked); quotes of the lowest scores come first. None without comments.
     interviews : the interviews of the 12 months up to the period's end, with ``region``; None without an interviews table.
     names : the names to mask in quotes (:func:`names_to_mask`).
     """
@@ -1227,7 +1417,9 @@ def text_sources(tickets: pd.DataFrame | None, answers: pd.DataFrame | None, int
              "comments": answers["comment"] if answers is not None and "comment" in answers else None}
     texts = {k: s for k, s in found.items() if s is not None and s.notna().any()}
     notes = attach_region(recent(interviews, "interview_date", period), customers) if interviews is not None else None
-    return TextSources(texts, answers["nps"] if "comments" in texts else None, notes, tuple(names_to_mask(contacts, customers)))
+    score = metrics.score_column(answers)
+    scores = answers[score] if "comments" in texts and score is not None else None
+    return TextSources(texts, scores, notes, tuple(names_to_mask(contacts, customers)))
 
 
 def narrative_terms(terms: pd.DataFrame, n_texts: int, source: str, lang: str) -> str:
@@ -1355,7 +1547,13 @@ def narrative_themes(main_themes: pd.DataFrame, impact: pd.DataFrame, labels: di
     >>> narrative_themes(main, impact, {"slow": "slow service", "price": "price"}, "en")
     '40% of complaints are about slow service; among survey comments, those mentioning slow service give NPS -60.0 against 20.0 for the rest.'
     """
-    top, worst = main_themes.iloc[0], impact.loc[impact["mentions"] > 0].iloc[0]
+    top = main_themes.iloc[0]
+    if not (impact["mentions"] > 0).any():
+        return t("dg_narr_no_theme", lang, share=pct(top["share"], lang, 0), theme=labels[top["theme"]])
+    worst = impact.loc[impact["mentions"] > 0].iloc[0]
+    if "score_with" in impact:  # no recommend question: mean satisfaction with and without the theme
+        return t("csat_narr_themes", lang, share=pct(top["share"], lang, 0), theme=labels[top["theme"]], ctheme=labels[worst["theme"]],
+                 without=number(worst["score_without"], lang, 2), **{"with": number(worst["score_with"], lang, 2)})
     return t("dg_narr_themes", lang, share=pct(top["share"], lang, 0), theme=labels[top["theme"]], ctheme=labels[worst["theme"]],
              without=number(worst["nps_without"], lang, 1), **{"with": number(worst["nps_with"], lang, 1)})
 
@@ -1403,7 +1601,7 @@ def diagnosis_document(problems: list[Problem], period: Period, lang: str, confi
     ('2025Q4', [], ['售后响应慢'], None)
     """
     both = {lg: label_maps(config, lg) for lg in ("en", "zh")}
-    return diagnosis_record(problems, period, lang, {lg: lb.dimensions for lg, lb in both.items()}, {lg: lb.themes for lg, lb in both.items()},
+    return diagnosis_record(problems, period, lang, {lg: lb.drivers for lg, lb in both.items()}, {lg: lb.themes for lg, lb in both.items()},
                             config.diagnosis.problem_categories, weighted=weighted, extra={"vital_few": vital_few_causes})
 
 
@@ -1428,7 +1626,7 @@ class Fishbone:
     ----------
     causes : :func:`fishbone_causes` output.
     bones : (category key, name) of each bone, in the configured order.
-    head : the head's text: the problem, its segment and the segment's NPS.
+    head : the head's text: the problem, its segment and the segment's NPS (or mean satisfaction without NPS).
     title : the problem's name (for the chart title).
     """
 
@@ -1453,10 +1651,12 @@ def top_problem_fishbone(problems: list[Problem], settings, labels: Labels, lang
     ('售后响应慢\\n→ 西南、华北 NPS -22', [('process', '流程')], '售后响应慢')
     """
     top = problems[0]
-    causes = fishbone_causes(problems, settings.problem_categories, lang, labels.dimensions, labels.themes)
+    causes = fishbone_causes(problems, settings.problem_categories, lang, labels.drivers or labels.dimensions, labels.themes)
     bones = [(c.key, c.zh if lang == "zh" else c.en) for c in settings.fishbone]
     name = problem_label(top.type, lang)
-    head = f"{name}\n→ {_join(top.regions, lang) or t('dg_whole_company', lang)} NPS {number(top.nps_segment, lang, 0)}"
+    score = (f"{t('csat_short', lang)} {number(top.score_segment, lang, 2)}" if top.outcome == "satisfaction"
+             else f"NPS {number(top.nps_segment, lang, 0)}")
+    head = f"{name}\n→ {_join(top.regions, lang) or t('dg_whole_company', lang)} {score}"
     return Fishbone(causes, bones, head, name)
 
 
@@ -1479,3 +1679,161 @@ def summary_metrics(problems: list[Problem], pareto_table: pd.DataFrame | None, 
         "response_over_promise_share": (metrics.complaint_summary(complaints, period, promise_hours)["response_over_promise_share"]
                                         if complaints is not None else None),
     }
+
+
+# ----------------------------------------------------------------------------- surveys without NPS, deliveries
+
+def score_heading(answers: pd.DataFrame, lang: str) -> str:
+    """The heading of the score distribution section: NPS, or satisfaction when the recommend question is not asked."""
+    return t("dg_sec_nps" if metrics.has_nps(answers) else "csat_sec_dist", lang)
+
+
+def margins_spec(design: survey.SurveyPlan) -> list[tuple[str, str, str]]:
+    """The columns of the margins table: with the NPS margin when the surveys ask it (:data:`MARGINS_TABLE`)."""
+    return MARGINS_TABLE if design.nps else CSAT_MARGINS_TABLE
+
+
+def impact_spec(impact: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The columns of the theme-impact table: NPS with and without the theme, or mean satisfaction (:func:`theme_impact`)."""
+    return IMPACT_TABLE if "nps_with" in impact else CSAT_IMPACT_TABLE
+
+
+def scores_by(answers: pd.DataFrame, group: str, min_n: int = 30) -> pd.DataFrame:
+    """Plain (unweighted) scores per ``group``: :func:`salesnb.metrics.nps_table` when the surveys ask the recommend
+    question, else :func:`salesnb.metrics.csat_table` of ``satisfaction`` (written as ``<outcome>_by_region.csv``)."""
+    if metrics.has_nps(answers):
+        return metrics.nps_table(answers, group, min_n=min_n).reset_index()
+    return metrics.csat_table(answers, ["satisfaction"], group, min_n)
+
+
+def segment_scores(answers: pd.DataFrame, segments: list[str], weights: pd.Series | None = None, min_n: int = 30) -> pd.DataFrame:
+    """Weighted scores per segment: :func:`salesnb.survey.nps_segments`, or :func:`salesnb.survey.csat_segments`
+    when the recommend question is not asked."""
+    if metrics.has_nps(answers):
+        return survey.nps_segments(answers, segments, weights, min_n)
+    return survey.csat_segments(answers, segments, weights, min_n)
+
+
+def link_deliveries(answers: pd.DataFrame, sales: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """``answers`` with the delivery of each respondent's order: the customer's latest order placed on or
+    before the survey date (:func:`salesnb.metrics.delivery_orders`, statuses as of ``as_of``).
+
+    Adds ``order_id``, ``delivery_status`` (on_time / late / overdue / open, NaN when no order is
+    found), ``delay_days`` and ``on_time`` (1 on time, 0 late or overdue, NaN otherwise: the delivery
+    driver of :func:`key_drivers`). The index is kept.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"order_id": ["1", "2"], "customer_id": ["a", "b"], "region": ["E", "E"], "amount": [5.0, 5.0],
+    ...     "order_date": pd.to_datetime(["2025-01-02", "2025-01-03"]), "promised_date": pd.to_datetime(["2025-01-09", "2025-01-09"]),
+    ...     "delivered_date": pd.to_datetime(["2025-01-08", "2025-01-12"])})
+    >>> a = pd.DataFrame({"customer_id": ["a", "b", "c"], "survey_date": pd.to_datetime(["2025-01-10", "2025-01-13", "2025-01-13"])})
+    >>> link_deliveries(a, s)[["delivery_status", "on_time"]].values.tolist()
+    [['on_time', 1.0], ['late', 0.0], [nan, nan]]
+    """
+    orders = metrics.delivery_orders(sales, as_of)
+    orders = orders.loc[orders["delivery_status"].notna()].rename_axis("order_id").reset_index()
+    out = answers.copy()
+    for col in ("order_id", "delivery_status"):
+        out[col] = pd.Series(np.nan, index=out.index, dtype=object)
+    out["delay_days"] = np.nan
+    if "customer_id" in answers and len(orders):
+        left = answers.loc[answers["customer_id"].notna(), ["customer_id", "survey_date"]].assign(_row=lambda d: np.arange(len(d)))
+        keep = left.index
+        left = left.reset_index(drop=True).sort_values("survey_date", kind="mergesort")
+        right = orders[["customer_id", "order_date", "order_id", "delivery_status", "delay_days"]].sort_values("order_date", kind="mergesort")
+        right = right.astype({"order_date": left["survey_date"].dtype})
+        merged = pd.merge_asof(left, right, left_on="survey_date", right_on="order_date", by="customer_id", direction="backward")
+        merged = merged.sort_values("_row")
+        for col in ("order_id", "delivery_status", "delay_days"):
+            out.loc[keep, col] = merged[col].to_numpy()
+    out["delay_days"] = out["delay_days"].astype("float64")
+    out["on_time"] = out["delivery_status"].map({"on_time": 1.0, "late": 0.0, "overdue": 0.0}).astype("float64")
+    return out
+
+
+@dataclass(frozen=True)
+class DeliveryEffect:
+    """How the survey outcome differs with the delivery of the respondent's order.
+
+    Attributes
+    ----------
+    table : per delivery status (on time, late, not delivered past the promise, not yet due): answers,
+        mean score with its 95 % interval, top share (4–5, or promoters) and bottom share (1–2, or detractors).
+    test : Welch's t of the late orders' scores against the on-time ones (``current`` = late, ``previous`` = on time).
+    score : the outcome column (``satisfaction`` or ``nps``).
+    n_on_time, n_late, n_due : answers whose order was on time, delivered late, and due (on time, late or overdue).
+    late_share : answers of late or overdue orders ÷ answers of orders due.
+    gap : the mean outcome of on-time orders − the mean over all orders due: the points lost to late or missing deliveries.
+    """
+
+    table: pd.DataFrame
+    test: survey.ChangeTest
+    score: str
+    n_on_time: int
+    n_late: int
+    n_due: int
+    late_share: float
+    gap: float
+
+
+def delivery_effect(linked: pd.DataFrame, score: str = "satisfaction") -> DeliveryEffect:
+    """The outcome ``score`` by delivery status of :func:`link_deliveries` output, and late against on time (Welch).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"delivery_status": ["on_time"] * 3 + ["late"] * 2 + ["overdue"], "satisfaction": [5, 4, 5, 2, 1, 1]})
+    >>> e = delivery_effect(a)
+    >>> round(e.test.current, 2), round(e.test.previous, 2), round(e.late_share, 3), round(e.gap, 3)
+    (1.5, 4.67, 0.5, 1.667)
+    """
+    s = linked[score]
+    status = linked["delivery_status"]
+    hi, lo = (lambda x: x >= 9, lambda x: x <= 6) if score == "nps" else (lambda x: x >= 4, lambda x: x <= 2)
+    rows = []
+    for st in metrics.DELIVERY_STATUSES:
+        v = s[status == st].dropna()
+        if not len(v) and st in ("overdue", "open"):
+            continue
+        half = Z95 * float(v.std(ddof=1)) / math.sqrt(len(v)) if len(v) > 1 else float("nan")
+        rows.append({"status": st, "answers": int(len(v)), "mean": float(v.mean()) if len(v) else float("nan"),
+                     "mean_low": float(v.mean()) - half if len(v) else float("nan"), "mean_high": float(v.mean()) + half if len(v) else float("nan"),
+                     "top2": float(hi(v).mean()) if len(v) else float("nan"), "bottom": float(lo(v).mean()) if len(v) else float("nan")})
+    table = pd.DataFrame(rows, columns=["status", "answers", "mean", "mean_low", "mean_high", "top2", "bottom"])
+    on_time, late = s[status == "on_time"].dropna(), s[status == "late"].dropna()
+    due = s[status.isin(["on_time", "late", "overdue"])].dropna()
+    test = survey.welch_test(late, on_time)
+    n_due = int(len(due))
+    return DeliveryEffect(table, test, score, int(len(on_time)), int(len(late)), n_due,
+                          (n_due - len(on_time)) / n_due if n_due else float("nan"),
+                          float(on_time.mean() - due.mean()) if len(on_time) and n_due else float("nan"))
+
+
+def delivery_spec(effect: DeliveryEffect) -> list[tuple[str, str, str]]:
+    """The columns of the delivery table: top-2 / bottom-2 shares of satisfaction, or promoters / detractors of NPS."""
+    return DELIVERY_TABLE_NPS if effect.score == "nps" else DELIVERY_TABLE
+
+
+def delivery_table(effect: DeliveryEffect, lang: str) -> pd.DataFrame:
+    """:attr:`DeliveryEffect.table` with the status named in ``lang`` and the interval as text (for :data:`DELIVERY_TABLE`)."""
+    tb = effect.table
+    return tb.assign(status_label=[t(f"dl_status_{s}", lang) for s in tb["status"]],
+                     mean_ci=[f"{number(a, lang, 2)} … {number(b, lang, 2)}" for a, b in zip(tb["mean_low"], tb["mean_high"])])
+
+
+def narrative_delivery_effect(effect: DeliveryEffect, lang: str) -> str:
+    """Late against on-time orders in one sentence: mean scores, Welch's p, the late share and the points lost.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"delivery_status": ["on_time"] * 3 + ["late"] * 2 + ["overdue"], "satisfaction": [5, 4, 5, 2, 1, 1]})
+    >>> narrative_delivery_effect(delivery_effect(a), "en")[:70]
+    'Respondents whose order arrived late gave 1.50 on average against 4.67'
+    """
+    e = effect
+    if not e.n_late or not e.n_on_time:
+        return t("dl_narr_effect_none", lang, n=e.n_due)
+    sig = e.test.significant(0.05) and e.test.change < 0
+    return t("dl_narr_effect", lang, late=number(e.test.current, lang, 2), on_time=number(e.test.previous, lang, 2), n_late=e.n_late,
+             n_on_time=e.n_on_time, p=_p_text(e.test.p_value), share=pct(e.late_share, lang), n=e.n_due,
+             gap=number(e.gap, lang, 2)) + (" " + t("dl_narr_effect_sig" if sig else "dl_narr_effect_nosig", lang))

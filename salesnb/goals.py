@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import metrics as m
 from .config import Goal, GoalTarget, WorkspaceConfig
-from .i18n import number, pct, t
+from .i18n import money, number, pct, t
 from .periods import Period, period_labels
 
 __all__ = [
@@ -51,20 +51,28 @@ __all__ = [
     "narrate_goals",
     "narrate_customers",
     "narrate_concentration",
+    "DELIVERY_METRICS",
+    "headline_formats",
+    "narrate_satisfaction",
+    "narrate_delivery",
+    "delivery_region_table",
+    "definitions",
 ]
 
 #: Metrics a goal may name; each is computable by :func:`metric_value`.
 METRICS = (
     "revenue", "orders", "active_customers", "aov", "new_customers", "new_customer_revenue_share",
     "repurchase_rate", "churn_rate", "repeat_purchase_rate", "nps", "satisfaction_mean", "satisfaction_top2",
-    "complaints", "response_over_promise_share",
+    "complaints", "response_over_promise_share", "on_time_share", "mean_delay_days", "not_delivered_share",
 )
 #: Metrics where a smaller value is better.
-LOWER_IS_BETTER = frozenset({"churn_rate", "complaints", "response_over_promise_share"})
+LOWER_IS_BETTER = frozenset({"churn_rate", "complaints", "response_over_promise_share", "mean_delay_days", "not_delivered_share"})
 #: Additive per-period amounts (judged by relative growth); the rest are rates (judged in points).
 FLOW_METRICS = frozenset({"revenue", "orders", "active_customers", "new_customers", "complaints", "aov"})
 _SURVEY = frozenset({"nps", "satisfaction_mean", "satisfaction_top2"})
 _COMPLAINT = frozenset({"complaints", "response_over_promise_share"})
+#: Delivery KPIs (need ``promised_date`` and ``delivered_date`` on the order lines, :func:`salesnb.metrics.delivery_kpis`).
+DELIVERY_METRICS = frozenset({"on_time_share", "mean_delay_days", "not_delivered_share"})
 _SCOPES = ("region", "product_line")
 #: A finding counts at most this many thresholds beyond the line, so one extreme count cannot swamp the ranking.
 MAX_EXCESS = 5.0
@@ -140,7 +148,7 @@ def metric_value(metric: str, tables: Tables, period: Period) -> float:
             return nan
         cur = tables.surveys.loc[period.contains(tables.surveys["survey_date"])]
         if metric == "nps":
-            return m.nps(cur["nps"]).nps
+            return m.nps(cur["nps"]).nps if m.has_nps(cur) else nan
         if "satisfaction" not in cur:
             return nan
         c = m.csat(cur["satisfaction"])
@@ -151,6 +159,10 @@ def metric_value(metric: str, tables: Tables, period: Period) -> float:
         return float(m.complaint_summary(tables.complaints, period, tables.promise_hours)[metric])
     if tables.sales is None:
         return nan
+    if metric in DELIVERY_METRICS:
+        if not m.has_delivery(tables.sales):
+            return nan
+        return float(m.delivery_summary(tables.sales, period)[metric])
     if metric in ("repurchase_rate", "churn_rate", "repeat_purchase_rate"):
         return float(getattr(m.retention(tables.sales, period, tables.window_months), metric))
     if metric in ("new_customers", "new_customer_revenue_share"):
@@ -264,7 +276,18 @@ def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensi
     - ``falling_dimension``: a 1–5 dimension mean fell by at least ``dimension_drop``;
     - ``rising_complaints``: a complaint category rose by at least ``complaint_rise`` with ≥ ``complaint_min_tickets``
       tickets and a Poisson z = (now − before)/sqrt(now + before) of at least 2 (its excess is the smaller of rise/threshold and z/2);
-    - ``promise_broken``: at least ``promise_broken_share`` of tickets answered later than the promise.
+    - ``promise_broken``: at least ``promise_broken_share`` of tickets answered later than the promise
+      (only when first responses are recorded);
+    - ``late_delivery``: at least ``promise_broken_share`` of the orders due (at least ``min_group_n``)
+      delivered after the promised day or still undelivered past it (when the order lines carry
+      ``promised_date`` and ``delivered_date``).
+
+    When the surveys do not ask the recommend question (no ``nps`` column),
+    the overall satisfaction mean (1–5) is scanned like a dimension instead of NPS.
+
+    Changes need the data to start by the first month of the previous twelve
+    months; with less history only the levels (``promise_broken``,
+    ``late_delivery``) are checked.
 
     Each finding carries its evidence numbers; ``severity`` = ``excess`` (how
     many thresholds beyond the line it is, between 1 and :data:`MAX_EXCESS`) × the square root of the
@@ -279,6 +302,10 @@ def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensi
     total_rev = cur_sales["amount"].sum()
     region_share = (cur_sales.groupby("region")["amount"].sum() / total_rev) if total_rev else pd.Series(dtype=float)
     scopes = [("company", "", 1.0)] + [("region", r, float(region_share.get(r, 0.0))) for r in sorted(sales["region"].dropna().unique())]
+    deliveries = m.delivery_orders(sales) if m.has_delivery(sales) else None
+    # changes against the year before need data from the start of the previous twelve months; with less,
+    # the earlier window is partly empty (every count "rises from 0"): only levels are checked
+    compare = len(sales) > 0 and tables.data_start <= prev_lo
     findings = []
 
     for scope_type, scope, share in scopes:
@@ -288,25 +315,26 @@ def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensi
         first = m.purchases(s).groupby("customer_id")["order_date"].min()
         n_cur = int(((first >= cur_lo) & (first < end)).sum())
         n_prev = int(((first >= prev_lo) & (first < cur_lo)).sum())
-        if n_prev >= 5 and n_cur <= n_prev * (1 - th.new_customers_drop):
+        if compare and n_prev >= 5 and n_cur <= n_prev * (1 - th.new_customers_drop):
             drop = 1 - n_cur / n_prev
             findings.append(_finding("weak_acquisition", scope_type, scope, "new_customers", n_cur, n_prev, th.new_customers_drop, drop / th.new_customers_drop, share))
         # churn
         r_cur = m.retention(s, end, tables.window_months)
         r_prev = m.retention(s, cur_lo, tables.window_months)
-        if r_cur.base_customers >= 10 and r_prev.base_customers >= 10 and r_cur.churn_rate - r_prev.churn_rate >= th.churn_rise_points:
+        if compare and r_cur.base_customers >= 10 and r_prev.base_customers >= 10 and r_cur.churn_rate - r_prev.churn_rate >= th.churn_rise_points:
             findings.append(_finding("rising_churn", scope_type, scope, "churn_rate", r_cur.churn_rate, r_prev.churn_rate, th.churn_rise_points,
                                      (r_cur.churn_rate - r_prev.churn_rate) / th.churn_rise_points, share, lost_customers=r_cur.base_customers - r_cur.retained_customers))
         # satisfaction
-        if sub.surveys is not None and len(sub.surveys):
+        if compare and sub.surveys is not None and len(sub.surveys):
             sv_cur = _between(sub.surveys, "survey_date", cur_lo, end)
             sv_prev = _between(sub.surveys, "survey_date", prev_lo, cur_lo)
-            a, b = m.nps(sv_cur["nps"]), m.nps(sv_prev["nps"])
+            a, b = (m.nps(sv_cur["nps"]), m.nps(sv_prev["nps"])) if m.has_nps(sv_cur) else (m.nps([]), m.nps([]))
             if a.n >= min_n and b.n >= min_n and b.nps - a.nps >= th.nps_drop_points:
                 z = (a.nps - b.nps) / math.sqrt(a.se ** 2 + b.se ** 2) if (a.se + b.se) > 0 else float("nan")
                 findings.append(_finding("falling_nps", scope_type, scope, "nps", a.nps, b.nps, th.nps_drop_points, (b.nps - a.nps) / th.nps_drop_points, share,
                                          n=a.n, n_previous=b.n, z=z, detractors=a.detractors, detractors_previous=b.detractors))
-            for dim in dimensions or []:
+            scanned = list(dimensions or []) + (["satisfaction"] if not m.has_nps(sv_cur) and "satisfaction" not in (dimensions or []) else [])
+            for dim in scanned:
                 if dim not in sv_cur:
                     continue
                 ca, cb = m.csat(sv_cur[dim]), m.csat(sv_prev[dim])
@@ -321,19 +349,29 @@ def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensi
             for cat, row in counts.iterrows():
                 # Poisson z of the change: small counts need a large rise to count
                 z = (row["cur"] - row["prev"]) / math.sqrt(row["cur"] + row["prev"]) if row["cur"] + row["prev"] else 0.0
-                if row["cur"] >= th.complaint_min_tickets and row["cur"] >= (1 + th.complaint_rise) * max(row["prev"], 1) and z >= 2:
+                if compare and row["cur"] >= th.complaint_min_tickets and row["cur"] >= (1 + th.complaint_rise) * max(row["prev"], 1) and z >= 2:
                     rise = row["cur"] / max(row["prev"], 1) - 1
                     findings.append(_finding("rising_complaints", scope_type, scope, str(cat), float(row["cur"]), float(row["prev"]), th.complaint_rise,
                                              min(rise / th.complaint_rise, z / 2), share, z=z))
             hours = m.response_hours(c_cur, as_of=end)
             late = float((hours > tables.promise_hours).mean()) if len(c_cur) else float("nan")
             late_prev = float((m.response_hours(c_prev, as_of=cur_lo) > tables.promise_hours).mean()) if len(c_prev) else float("nan")
-            if len(c_cur) >= th.complaint_min_tickets and late >= th.promise_broken_share:
+            if m.has_response_times(c_cur) and len(c_cur) >= th.complaint_min_tickets and late >= th.promise_broken_share:
                 findings.append(_finding("promise_broken", scope_type, scope, "response_over_promise_share", late, late_prev, th.promise_broken_share,
                                          late / th.promise_broken_share, share, tickets=len(c_cur), median_hours=float(hours.median())))
+        # deliveries against the promise
+        if deliveries is not None:
+            mine = deliveries if scope_type == "company" else deliveries.loc[deliveries["region"] == scope]
+            now = m.delivery_kpis(_between(mine, "order_date", cur_lo, end))
+            before = m.delivery_kpis(_between(mine, "order_date", prev_lo, cur_lo))
+            previous = before["on_time_share"] if compare and before["orders_due"] >= min_n else float("nan")
+            if now["orders_due"] >= min_n and now["late_share"] >= th.promise_broken_share:
+                findings.append(_finding("late_delivery", scope_type, scope, "on_time_share", now["on_time_share"], previous,
+                                         th.promise_broken_share, now["late_share"] / th.promise_broken_share, share,
+                                         late_share=now["late_share"], orders_due=now["orders_due"], mean_days_late=now["mean_days_late"]))
 
     # growth stalls by region and product line
-    for col in ("region", "product_line"):
+    for col in ("region", "product_line") if compare else ():
         cur = cur_sales.groupby(col)["amount"].sum()
         prev = _between(sales, "order_date", prev_lo, cur_lo).groupby(col)["amount"].sum()
         prev2 = _between(sales, "order_date", prev_lo - pd.DateOffset(months=12), prev_lo).groupby(col)["amount"].sum()
@@ -376,14 +414,18 @@ def describe_bottlenecks(findings: pd.DataFrame, lang: str, dimension_labels: di
         elif k == "falling_nps":
             fields |= {"cur": number(row["current"], lang, 1), "prev": number(row["previous"], lang, 1), "n": int(row["n"]), "z": number(row["z"], lang, 1)}
         elif k == "falling_dimension":
-            fields |= {"dim": labels.get(row["metric"], row["metric"]), "cur": number(row["current"], lang, 2), "prev": number(row["previous"], lang, 2)}
+            dim = labels.get(row["metric"], t("satisfaction_mean", lang) if row["metric"] == "satisfaction" else row["metric"])
+            fields |= {"dim": dim, "cur": number(row["current"], lang, 2), "prev": number(row["previous"], lang, 2)}
+        elif k == "late_delivery":
+            fields |= {"share": pct(row["late_share"], lang), "n": number(row["orders_due"], lang), "days": number(row["mean_days_late"], lang, 1),
+                       "prev": pct(1 - row["previous"], lang) if row["previous"] == row["previous"] else t("not_available", lang)}
         elif k == "rising_complaints":
             fields |= {"cat": row["metric"], "cur": number(row["current"], lang), "prev": number(row["previous"], lang)}
         elif k == "promise_broken":
             fields |= {"share": pct(row["current"], lang), "prev": pct(row["previous"], lang), "hours": number(row["median_hours"], lang)}
         elif k == "growth_stall":
             fields |= {"where": str(row["scope"]), "cur": pct(row["current"], lang, signed=True), "prev": pct(row["previous"], lang, signed=True)}
-        return t(f"gl_finding_{k}", lang, **fields)
+        return t("dl_finding_late_delivery" if k == "late_delivery" else f"gl_finding_{k}", lang, **fields)
 
     return findings.apply(sentence, axis=1) if len(findings) else pd.Series(dtype=str)
 
@@ -407,15 +449,16 @@ def _periods_between(a: Period, b: Period) -> float:
 def _history(metric: str, tables: Tables, last: Period) -> dict[Period, float]:
     """Values of ``metric`` over the periods of ``last``'s grain up to ``last`` (three years at most).
 
-    Periods starting within twelve months of the first sale are left out for
-    metrics that need a year of history (in the first year every customer looks new).
+    Periods the data starts inside are left out (a part of a period is not its
+    level), and so are periods starting within twelve months of the first sale
+    for metrics that need a year of history (in the first year every customer looks new).
     """
     first = tables.sales["order_date"].min() if tables.sales is not None and len(tables.sales) else None
     values = {}
     p = last
     for _ in range(12 if last.is_quarter else 3):
         censored = metric in _NEEDS_A_YEAR and first is not None and p.start < first.normalize().replace(day=1) + pd.DateOffset(months=12)
-        if not censored:
+        if not censored and tables.covers(p):  # a period the data starts inside is not a level (its growth would be huge)
             values[p] = metric_value(metric, tables, p)
         p = p.shift(-1)
     return {k: v for k, v in values.items() if v == v}
@@ -582,11 +625,13 @@ def _forecast_for(forecast: pd.DataFrame, scope: dict[str, str], deadline: Perio
 
 def format_change(metric: str, value: float, lang: str) -> str:
     """A yearly change of ``metric`` as readers expect it: % for amounts,
-    percentage points for shares and rates, points for NPS and 1–5 scores."""
+    percentage points for shares and rates, points for NPS and 1–5 scores, days for delays."""
     if metric in FLOW_METRICS:
         return pct(value, lang, signed=True)
     if metric in ("nps", "satisfaction_mean"):
         return number(value, lang, 1 if metric == "nps" else 2, signed=True) + (" " + t("gl_points", lang))
+    if metric == "mean_delay_days":
+        return t("dl_days", lang, days=number(value, lang, 1, signed=True))
     return number(100 * value, lang, 1, signed=True) + " " + t("gl_pp", lang)
 
 
@@ -619,7 +664,8 @@ def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConf
     suggested target for the next year that closes ``planning.gap_close_share``
     of the gap (no higher than the leader). The suggestions come back as goals
     (theme: the first declared theme whose key mentions service/retention, else none),
-    so they can be checked with :func:`check_goals`.
+    so they can be checked with :func:`check_goals`. Surveys without an ``nps``
+    column give no NPS row (the question was not asked).
     """
     end = report.end_exclusive
     _, cur_lo, _ = _ttm(end)
@@ -631,6 +677,8 @@ def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConf
     theme_of = {"nps": "service", "satisfaction_mean": "service", "repurchase_rate": "retention"}
     themes = {th.key for th in config.themes}
     for metric, b in (("nps", bench.nps), ("satisfaction_mean", bench.satisfaction), ("repurchase_rate", bench.repurchase_rate)):
+        if metric == "nps" and tables.surveys is not None and not m.has_nps(tables.surveys):
+            continue  # the recommend question is not asked: no NPS baseline (satisfaction stands in)
         if metric == "repurchase_rate":
             cur = m.retention(tables.sales, end, tables.window_months).repurchase_rate
             prev = m.retention(tables.sales, cur_lo, tables.window_months).repurchase_rate
@@ -661,12 +709,27 @@ def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConf
 def period_metrics(tables: Tables, period: Period) -> dict[str, float | int]:
     """Every step-1 headline metric of ``period`` (the ``summary.json`` keys).
 
-    ``nps`` is the plain, unweighted figure over every answer dated in the period.
+    ``nps`` is the plain, unweighted figure over every answer dated in the period
+    (left out, with ``satisfaction_n`` given, when the surveys do not ask it);
+    with delivery days on the order lines the delivery KPIs of the orders
+    placed in the period are added (:func:`salesnb.metrics.delivery_kpis`).
+    When the data starts after the first month of the same period a year
+    earlier, ``revenue_prev_year`` and ``revenue_yoy`` are NaN (a part of a
+    period is no base for growth); when it starts inside the retention base
+    window, ``repurchase_rate`` and ``churn_rate`` are NaN (as
+    :func:`narrate_customers` says).
     """
     out = m.headline(tables.sales, tables.surveys, tables.complaints, period, tables.promise_hours)
     out.update(m.new_customers(tables.sales, period))
     r = m.retention(tables.sales, period, tables.window_months)
     out.update(repurchase_rate=r.repurchase_rate, churn_rate=r.churn_rate, repeat_purchase_rate=r.repeat_purchase_rate)
+    if not tables.covers(Period.of(r.base_start, "quarter", period.start_month)):  # the base window is partly before the data
+        out.update(repurchase_rate=float("nan"), churn_rate=float("nan"))
+    if not tables.covers(period.year_ago()):  # the data starts inside the year-ago period: no growth against a part of it
+        out.update(revenue_prev_year=float("nan"), revenue_yoy=float("nan"))
+    if m.has_delivery(tables.sales):
+        d = m.delivery_summary(tables.sales, period)
+        out.update({k: d[k] for k in ("on_time_share", "mean_delay_days", "median_delay_days", "mean_days_late", "not_delivered_share", "orders_due")})
     return out
 
 
@@ -675,7 +738,7 @@ def bottleneck_table(findings: pd.DataFrame, lang: str, dimension_labels: dict[s
     shown = findings.head(top)
     return pd.DataFrame({
         "#": shown["rank"],
-        t("gl_col_kind", lang): [t(f"gl_kind_{k}", lang) for k in shown["kind"]],
+        t("gl_col_kind", lang): [t("dl_kind_late_delivery" if k == "late_delivery" else f"gl_kind_{k}", lang) for k in shown["kind"]],
         t("gl_col_finding", lang): describe_bottlenecks(shown, lang, dimension_labels).to_numpy(),
         t("gl_col_severity", lang): shown["severity"].round(2),
     })
@@ -705,6 +768,8 @@ def goal_table(checked: pd.DataFrame, lang: str, unit: str = "万元") -> pd.Dat
             return number(v, lang, 1)
         if metric == "satisfaction_mean":
             return number(v, lang, 2)
+        if metric == "mean_delay_days":
+            return t("dl_days", lang, days=number(v, lang, 1, signed=True))
         return pct(v, lang)
 
     def mark(v):
@@ -780,11 +845,15 @@ def narrate_cagr(result: "m.CAGRResult", lang: str) -> str:
     return t("gl_narr_cagr", lang, **fields)
 
 
-def narrate_contribution(contrib: pd.DataFrame, by: str, lang: str, unit: str = "万元") -> str:
-    """Who drove the change and which group pulled the other way (or moved least)."""
+def narrate_contribution(contrib: pd.DataFrame, by: str, lang: str, unit: str = "万元", year_ago: bool = True) -> str:
+    """Who drove the change and which group pulled the other way (or moved least).
+
+    ``year_ago`` is False when the data does not cover the same period a year
+    earlier in full (:meth:`Tables.covers`): there is then no change to explain.
+    """
     from .i18n import money
 
-    if contrib.empty or contrib["revenue_prev_year"].sum() <= 0:
+    if not year_ago or contrib.empty or contrib["revenue_prev_year"].sum() <= 0:
         return t("gl_no_prev_year", lang)
     top = contrib.loc[contrib["change"].idxmax()]
     worst = contrib.loc[contrib["change"].idxmin()]
@@ -792,11 +861,14 @@ def narrate_contribution(contrib: pd.DataFrame, by: str, lang: str, unit: str = 
              worst_change=("+" if worst["change"] >= 0 else "") + money(worst["change"], unit, lang))
 
 
-def contribution_table(contrib: pd.DataFrame, by: str, lang: str, unit: str = "万元", top: int = 12) -> pd.DataFrame:
-    """Revenue, share, growth and share of the change per group (the ``top`` largest), formatted for display."""
+def contribution_table(contrib: pd.DataFrame, by: str, lang: str, unit: str = "万元", top: int = 12, year_ago: bool = True) -> pd.DataFrame:
+    """Revenue, share, growth and share of the change per group (the ``top`` largest), formatted for display
+    (growth n/a when the data does not cover the year-ago period in full: ``year_ago`` False)."""
     from .i18n import money
 
     contrib = contrib.head(top)
+    if not year_ago:
+        contrib = contrib.assign(growth=float("nan"), growth_share=float("nan"))
     return pd.DataFrame({
         t(by, lang): contrib[by],
         t("revenue", lang): [money(v, unit, lang) for v in contrib["revenue"]],
@@ -811,15 +883,18 @@ def narrate_bottlenecks(findings: pd.DataFrame, lang: str, dimension_labels: dic
     """How many findings, the most severe one, and the scope with the heaviest total.
 
     With no findings and less than 24 months of history, it says the scan
-    could not compare two years rather than that all is well.
+    could not compare two years rather than that all is well; with findings,
+    that only levels were checked.
     """
+    short = months_of_history is not None and months_of_history < 24
     if findings.empty:
-        if months_of_history is not None and months_of_history < 24:
+        if short:
             return t("gl_narr_bottlenecks_short", lang, have=months_of_history)
         return t("gl_narr_no_bottlenecks", lang)
     worst = scope_summary(findings).iloc[0]
-    return t("gl_narr_bottlenecks", lang, n=len(findings), top=describe_bottlenecks(findings.head(1), lang, dimension_labels).iloc[0],
+    text = t("gl_narr_bottlenecks", lang, n=len(findings), top=describe_bottlenecks(findings.head(1), lang, dimension_labels).iloc[0],
              scope=worst["scope"] or t("gl_company", lang), scope_n=int(worst["findings"]))
+    return text + (" " + t("gl_narr_levels_only", lang, have=months_of_history) if short else "")
 
 
 def narrate_forecast(forecasts: pd.DataFrame, lang: str, unit: str = "万元") -> str:
@@ -873,3 +948,138 @@ def narrate_concentration(tables: Tables, period: Period, lang: str, top_n: int 
     c = m.concentration(tables.sales, period, top_n)
     return t("gl_narr_concentration", lang, n=top_n, top_share=pct(c.top_n_share, lang), period=str(period),
              k=number(c.customers_for_80, lang), k_share=pct(c.share_of_customers_for_80, lang))
+
+
+# ---------------------------------------------------------------- what the workspace measures: NPS or satisfaction, deliveries
+
+_HEADLINE_FORMATS = {
+    "revenue": "money", "revenue_prev_year": "money", "revenue_yoy": "pct_signed", "orders": "int",
+    "active_customers": "int", "new_customers": "int", "new_customer_revenue_share": "pct", "repurchase_rate": "pct",
+    "churn_rate": "pct", "repeat_purchase_rate": "pct", "nps": "float1", "nps_n": "int", "satisfaction_mean": "float2",
+    "satisfaction_top2": "pct", "satisfaction_n": "int", "complaints": "int", "response_over_promise_share": "pct",
+    "on_time_share": "pct", "mean_delay_days": "float1", "mean_days_late": "float1", "not_delivered_share": "pct",
+}
+
+
+def headline_formats(headline: Mapping[str, float], response_times: bool = True) -> dict[str, str]:
+    """The rows of the headline table (metric → format of :func:`salesnb.present.metric_table`) that ``headline`` holds.
+
+    NPS rows appear only when the surveys ask it (:func:`period_metrics` leaves
+    them out otherwise), delivery rows only with delivery days, and the late-response
+    share only when first responses are recorded (``response_times``).
+
+    Examples
+    --------
+    >>> list(headline_formats({"revenue": 1.0, "satisfaction_mean": 4.1, "response_over_promise_share": float("nan")}, response_times=False))
+    ['revenue', 'satisfaction_mean']
+    """
+    return {k: v for k, v in _HEADLINE_FORMATS.items() if k in headline and (response_times or k != "response_over_promise_share")}
+
+
+def narrate_revenue(headline: Mapping[str, float], period: Period, unit: str, lang: str) -> str:
+    """The opening sentence of step 1: the period's revenue, its change on a year earlier, orders and customers.
+
+    Without the same period a year earlier in the data the sentence says so instead of showing "n/a".
+
+    Examples
+    --------
+    >>> h = {"revenue": 2_117_546.64, "revenue_yoy": float("nan"), "orders": 4366, "active_customers": 2161}
+    >>> narrate_revenue(h, Period.parse("2011Q3"), "thousand", "en")[:80]
+    'Revenue in 2011Q3 was 2,117.5 thousand (no data for the same period a year earli'
+    """
+    fields = dict(period=period, revenue=money(headline["revenue"], unit, lang), orders=number(headline["orders"], lang),
+                  customers=number(headline["active_customers"], lang))
+    yoy = headline.get("revenue_yoy")
+    if yoy is None or yoy != yoy:
+        return t("narr_revenue_no_yoy", lang, **fields)
+    return t("narr_revenue", lang, yoy=pct(yoy, lang, signed=True), **fields)
+
+
+def narrate_satisfaction(headline: Mapping[str, float], period: Period, lang: str) -> str:
+    """The satisfaction headline of ``period``: NPS with its interval, or — when the surveys do not ask
+    the recommend question — the 1–5 satisfaction mean and top-2-box with its Wilson interval, saying
+    that satisfaction stands in for NPS; "no survey answers" when there are none.
+
+    Examples
+    --------
+    >>> narrate_satisfaction({"satisfaction_mean": 4.0, "satisfaction_top2": 0.5, "satisfaction_n": 100}, Period.parse("2025Q4"), "en")[:62]
+    'The surveys have no 0–10 recommend question, so there is no NP'
+    """
+    from .survey import wilson_interval
+
+    if "nps_n" in headline:
+        if not headline["nps_n"]:
+            return t("no_surveys", lang, period=period)
+        return t("narr_nps", lang, period=period, nps=number(headline["nps"], lang, 1), low=number(headline["nps_ci_low"], lang, 1),
+                 high=number(headline["nps_ci_high"], lang, 1), n=headline["nps_n"])
+    n = int(headline.get("satisfaction_n") or 0)
+    if not n:
+        return t("no_surveys", lang, period=period)
+    low, high = wilson_interval(headline["satisfaction_top2"], n)
+    return t("csat_no_nps", lang) + " " + t("csat_narr", lang, period=period, mean=number(headline["satisfaction_mean"], lang, 2),
+                                           top2=pct(headline["satisfaction_top2"], lang), low=pct(low, lang), high=pct(high, lang), n=number(n, lang))
+
+
+def _days(value: float, lang: str) -> str:
+    """A signed delay as words: "9.0 days early" / "2.0 days late" (提前 / 晚)."""
+    if value != value:
+        return t("not_available", lang)
+    return t("dl_days_early" if value < 0 else "dl_days_late", lang, days=number(abs(value), lang, 1))
+
+
+def narrate_delivery(history: pd.DataFrame, period: Period, lang: str, min_n: int = 30) -> str:
+    """Deliveries of the orders placed in ``period`` against their promise, and the on-time share a quarter
+    and a year before (:func:`salesnb.metrics.delivery_history` by quarter; "too few orders" below ``min_n``).
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"period": ["2025Q3", "2025Q4"], "orders_due": [10, 20], "orders_on_time": [9, 15], "orders_late": [1, 4],
+    ...                   "orders_overdue": [0, 1], "on_time_share": [0.9, 0.75], "mean_delay_days": [-3.0, -1.5],
+    ...                   "median_delay_days": [-3.0, -2.0], "mean_days_late": [2.0, 4.0], "not_delivered_share": [0.0, 0.05]})
+    >>> narrate_delivery(h, Period.parse("2025Q4"), "en").split(";")[0]
+    '75.0% of the 20 orders placed in 2025Q4 and due arrived on or before the promised day (4 late, 1 not delivered past the promise)'
+    """
+    q = period.quarters()[-1] if period.is_quarter else None
+    label = str(q) if q is not None else None
+    rows = history.set_index("period")
+    if label not in rows.index or not rows.loc[label, "orders_due"]:
+        return t("dl_none", lang, period=period)
+    r = rows.loc[label]
+    def earlier(p: Period) -> str:
+        if str(p) not in rows.index or not rows.loc[str(p), "orders_due"]:
+            return t("not_available", lang)
+        due = int(rows.loc[str(p), "orders_due"])
+        return pct(rows.loc[str(p), "on_time_share"], lang) if due >= min_n else t("too_few_orders", lang, n=due)
+
+    return t("dl_narr", lang, period=label, share=pct(r["on_time_share"], lang), due=number(r["orders_due"], lang), late=number(r["orders_late"], lang),
+             overdue=number(r["orders_overdue"], lang), delay=_days(r["mean_delay_days"], lang), median=_days(r["median_delay_days"], lang),
+             days_late=number(r["mean_days_late"], lang, 1), prev=earlier(q.shift(-1)), prev_year=earlier(q.year_ago()))
+
+
+def delivery_region_table(sales: pd.DataFrame, period: Period, lang: str, min_n: int = 30) -> pd.DataFrame:
+    """On-time share, delays and undelivered share of ``period``'s orders per region, worst first
+    (regions with fewer than ``min_n`` orders due after the others), formatted for display."""
+    orders = m.delivery_orders(m.sales_in(sales, period), m.data_end(sales))
+    h = pd.DataFrame([{"region": r, **m.delivery_kpis(g)} for r, g in orders.groupby("region", sort=True)],
+                     columns=["region", *m.delivery_kpis(orders.iloc[:0])])
+    h = h.assign(_small=h["orders_due"] < min_n).sort_values(["_small", "on_time_share"], kind="mergesort")
+    return pd.DataFrame({
+        t("region", lang): h["region"],
+        t("dl_col_due", lang): [number(v, lang) for v in h["orders_due"]],
+        t("on_time_share", lang): [pct(v, lang) if not small else t("too_few_orders", lang, n=int(n))
+                                   for v, small, n in zip(h["on_time_share"], h["_small"], h["orders_due"])],
+        t("mean_delay_days", lang): [number(v, lang, 1, signed=True) for v in h["mean_delay_days"]],
+        t("mean_days_late", lang): [number(v, lang, 1) for v in h["mean_days_late"]],
+        t("not_delivered_share", lang): [pct(v, lang) for v in h["not_delivered_share"]],
+    })
+
+
+def definitions(lang: str, window_months: int, promise_hours: float, *, nps_asked: bool = True, response_times: bool = True,
+                delivery: bool = False) -> list[str]:
+    """The definitions under step 1, for what the workspace measures (NPS or satisfaction only, response times, deliveries)."""
+    out = [t("def_revenue", lang), t("def_active", lang), t("gl_def_new", lang), t("gl_def_retention", lang, w=window_months)]
+    out += [t("def_nps", lang)] if nps_asked else []
+    out += [t("def_satisfaction", lang)]
+    out += [t("def_response", lang, hours=promise_hours)] if response_times else []
+    out += [t("dl_def", lang)] if delivery else []
+    return out + [t("gl_def_bottlenecks", lang), t("gl_def_smart", lang)]

@@ -39,6 +39,7 @@ __all__ = [
     "CLOSED_STATUSES", "register_status", "validate_register", "update_register", "write_register", "publish_register",
     "track", "goal_attainment", "segment_of", "parse_segment", "problems_from", "kpi_label", "format_kpi", "proposal_table",
     "register_table", "tracking_table", "tracking_narrative", "attainment_table", "decisions", "summary_metrics", "VERDICTS",
+    "kpi_available",
 ]
 
 OPEN_STATUSES = ("planned", "in_progress")
@@ -101,6 +102,10 @@ BUILTIN_MEASURES: tuple[Measure, ...] = (
        "dim:quality", +1, "Quality manager", "质量经理", 16, 3, 0.30),
     _m("delivery_promise", "delivery_delay", "Order tracking and a confirmed delivery date on every order", "订单全程跟踪，每单确认交期",
        "complaints", -1, "Supply-chain manager", "供应链经理", 12, 3, -0.15),
+    _m("lead_time_promise", "delivery_delay", "Promise delivery days from measured carrier lead times per region (a buffer where orders arrive late)",
+       "按各区域实测物流时效设定承诺交期（晚到区域增加缓冲）", "on_time_share", +1, "Logistics manager", "物流经理", 8, 2, 0.05),
+    _m("carrier_scorecards", "delivery_delay", "Carrier scorecards with an on-time target per route; move volume away from the latest carriers",
+       "承运商考核：按线路设定准时率目标，将运量从准时率最低的承运商转出", "on_time_share", +1, "Logistics manager", "物流经理", 16, 3, 0.08),
     _m("value_selling", "price_perception", "Value selling: ROI calculator and total-cost-of-ownership sheets", "价值销售：投资回报测算与全生命周期成本对比",
        "dim:price", +1, "Product marketing manager", "产品市场经理", 12, 2, 0.25),
     _m("tiered_pricing", "price_perception", "Tiered offers (basic / standard / premium service levels)", "推出分级方案（基础/标准/高级服务）",
@@ -195,6 +200,35 @@ def kpi_value(kpi: str, tables: Tables, period: Period, segment: dict[str, list[
     return metric_value(kpi, sub, period)
 
 
+def kpi_available(kpi: str, tables: Tables) -> bool:
+    """Whether the workspace records what ``kpi`` needs: delivery days for the delivery KPIs, the
+    recommend question for ``nps``, the survey column of a ``dim:`` KPI or of satisfaction, complaints
+    (with first responses for the response-time KPIs).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"order_id": ["1"], "customer_id": ["a"], "amount": [1.0], "order_date": pd.to_datetime(["2025-01-02"])})
+    >>> kpi_available("revenue", Tables(s)), kpi_available("on_time_share", Tables(s)), kpi_available("nps", Tables(s))
+    (True, False, False)
+    """
+    from .goals import DELIVERY_METRICS
+
+    surveys, complaints = tables.surveys, tables.complaints
+    if kpi.startswith("dim:"):
+        return surveys is not None and kpi[4:] in surveys
+    if kpi == "nps":
+        return m.has_nps(surveys)
+    if kpi in ("satisfaction_mean", "satisfaction_top2"):
+        return surveys is not None and "satisfaction" in surveys
+    if kpi in ("response_over_promise_share", "median_first_response_hours"):
+        return m.has_response_times(complaints)
+    if kpi == "complaints":
+        return complaints is not None
+    if kpi in DELIVERY_METRICS:
+        return m.has_delivery(tables.sales)
+    return True
+
+
 def _target(kpi: str, baseline: float, effect: float) -> float:
     if baseline != baseline:
         return float("nan")
@@ -239,7 +273,9 @@ def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period:
     quick win (impact ≥ 0.5, effort ≤ 3), major project (impact ≥ 0.5),
     fill-in (effort ≤ 3), thankless. ``priority`` = impact ÷ effort.
     Baseline = the KPI in the problem's segment over ``period``; target = the
-    baseline moved by the measure's planned effect.
+    baseline moved by the measure's planned effect. Measures whose KPI the
+    workspace does not record (:func:`kpi_available`, e.g. on-time delivery
+    without delivery days) are left out unless the problem has no other.
     """
     impacts = [p.get("impact") for p in problems if p.get("impact")]
     top = max(impacts) if impacts else None
@@ -255,7 +291,9 @@ def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period:
         else:
             impact = 0.25
         segment = {k: (v if isinstance(v, list) else [v]) for k, v in (p.get("segment") or {}).items()}
-        for mm in library.loc[library["problem_type"] == p["type"]].itertuples():
+        fitting = library.loc[library["problem_type"] == p["type"]]
+        measurable = fitting.loc[[kpi_available(k, tables) for k in fitting["kpi"]]]
+        for mm in (measurable if len(measurable) else fitting).itertuples():
             baseline = kpi_value(mm.kpi, tables, period, segment)
             rows.append({
                 "problem_rank": p.get("rank") or order, "problem": p["type"], "segment": segment_of(segment),
@@ -485,7 +523,11 @@ def goal_attainment(goals_list, tables: Tables, period: Period) -> pd.DataFrame:
       full period); rates use the latest quarter; ``on_track`` when the
       projection meets the target (lower is better for churn, complaints and
       late responses);
-    - deadline passed: ``achieved`` or ``missed`` on the final value.
+    - deadline passed: ``achieved`` or ``missed`` on the final value;
+    - ``no_baseline`` when the target cannot be set because the data does not
+      cover the baseline period in full (a growth target on a year the data
+      starts inside of). Projections use last year's seasonality only when
+      the data covers last year's period, else the run-rate.
     """
     from .goals import _target_value, last_complete_year
 
@@ -504,7 +546,8 @@ def goal_attainment(goals_list, tables: Tables, period: Period) -> pd.DataFrame:
         lower = g.metric in LOWER_IS_BETTER
         latest = last_q if d.is_quarter else Period(last_complete_year(period), None, period.start_month)
         base_p = d.year_ago() if (g.target.growth is not None and d.year_ago() <= latest) else latest
-        baseline = metric_value(g.metric, sub, base_p)
+        # a baseline period the data starts inside of would understate it (as in goals.check_goals)
+        baseline = metric_value(g.metric, sub, base_p) if tables.covers(base_p) else float("nan")
         target = _target_value(g, baseline)
         if period.end < d.start:
             status, actual, projection = "not_started", float("nan"), float("nan")
@@ -516,13 +559,16 @@ def goal_attainment(goals_list, tables: Tables, period: Period) -> pd.DataFrame:
             to_date = [q for q in d.quarters() if q <= last_q]
             if g.metric in FLOW_METRICS and g.metric != "aov":
                 actual = sum(metric_value(g.metric, sub, q) for q in to_date)
-                last_year_part = sum(metric_value(g.metric, sub, q.year_ago()) for q in to_date)
-                last_year_full = metric_value(g.metric, sub, d.year_ago())
+                seasonal = tables.covers(d.year_ago())  # last year's seasonality only from a year the data covers
+                last_year_part = sum(metric_value(g.metric, sub, q.year_ago()) for q in to_date) if seasonal else 0.0
+                last_year_full = metric_value(g.metric, sub, d.year_ago()) if seasonal else float("nan")
                 projection = actual * last_year_full / last_year_part if last_year_part > 0 else actual * len(d.quarters()) / len(to_date)
             else:
                 actual = metric_value(g.metric, sub, last_q)
                 projection = actual
             status = "on_track" if (projection <= target if lower else projection >= target) else "off_track"
+        if target != target and status != "not_started":
+            status = "no_baseline"
         rows.append({"goal_id": g.id, "metric": g.metric, "scope": segment_of(g.scope), "deadline": g.deadline, "baseline": baseline,
                      "target": target, "actual": actual, "projection": projection, "status": status,
                      "on_track": {"on_track": True, "achieved": True, "off_track": False, "missed": False}.get(status)})
@@ -563,6 +609,8 @@ def format_kpi(kpi: str, value: float, lang: str, unit: str = "万元") -> str:
         return number(value, lang)
     if kpi == "median_first_response_hours":
         return number(value, lang, 1) + " h"
+    if kpi == "mean_delay_days":
+        return _t("dl_days", lang, days=number(value, lang, 1, signed=True))
     return pct(value, lang)
 
 

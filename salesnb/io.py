@@ -411,7 +411,11 @@ def _drop_repeated_headers(records: list[tuple[int, list[Any]]], header: list[st
     """Remove records that repeat the header (exports pasted one after another)."""
     wanted = [_ZERO_WIDTH.sub("", h) for h in header]
     kept, repeated = [], []
+    first = wanted[0] if wanted else ""
     for line, cells in records:
+        if _ZERO_WIDTH.sub("", _header_text(cells[0] if cells else None)) != first:  # cheap test first: most records are data
+            kept.append((line, cells))
+            continue
         texts = [_ZERO_WIDTH.sub("", _header_text(c)) for c in cells]  # a pasted file brings its BOM along
         texts += [""] * (len(wanted) - len(texts))
         if texts[: len(wanted)] == wanted and not any(texts[len(wanted):]):
@@ -955,6 +959,16 @@ def _map_columns(raw: _Raw, table: Table, source: TableSource | None, file: str)
                     f"(or map yours under tables.{table.name}.columns in {CONFIG_FILE})",
                 )
             )
+    if table.any_of and not set(table.any_of) & set(by_target):
+        wanted = " or ".join(f"'{c}'" for c in table.any_of)
+        accepted = "; ".join(f"{c}: {', '.join(dict.fromkeys([c, *table.column(c).aliases]))}" for c in table.any_of)
+        problems.append(
+            Problem(
+                file, None, "/".join(table.any_of), None,
+                f"needs at least one of the columns {wanted}; headers found: {found}; accepted headers: {accepted} "
+                f"(or map yours under tables.{table.name}.columns in {CONFIG_FILE})",
+            )
+        )
     present = {normalise_header(h) for h in raw.headers}
     unmatched = [h for h, t in configured.items() if normalise_header(h) not in present]
     if unmatched:
@@ -1647,6 +1661,19 @@ def _row_rules(frame: pd.DataFrame, ctx: _Context, seen: set[tuple[int, str]]) -
                     f"sign differs from the quantity ({ctx.raw_value('quantity', int(line))}): a return has a negative quantity and a negative amount",
                 )
             )
+    if name == "sales" and "order_date" in frame:
+        ordered = frame["order_date"]
+        for column, what in (("promised_date", "promised delivery day"), ("delivered_date", "delivery")):
+            if column not in frame:
+                continue
+            early = frame[column].notna() & ordered.notna() & (frame[column] < ordered)
+            for line in frame.index[early]:
+                if (int(line), column) in seen or (int(line), "order_date") in seen:
+                    continue
+                problems.append(
+                    ctx.problem(column, int(line), ctx.raw_value(column, int(line)),
+                                f"the {what} is before the order date ({ordered[line]:%Y-%m-%d})")
+                )
     if name == "complaints" and "opened_at" in frame:
         opened = frame["opened_at"]
         for column, what in (("first_response_at", "first response"), ("resolved_at", "resolution")):
@@ -1674,7 +1701,7 @@ def _returns_note(frame: pd.DataFrame, file: str) -> list[QualityNote]:
     return [
         QualityNote(
             "sales", file, "returns", n,
-            f"{n} order line(s) with a negative amount are returns or cancellations ({total:,.2f} 元 in all); "
+            f"{n} order line(s) with a negative amount are returns or cancellations, {total:,.2f} in all (currency units); "
             "they are kept and net against revenue",
             "info", _examples(frame.index[negative]),
         )

@@ -48,6 +48,16 @@ __all__ = [
     "concentration",
     "Concentration",
     "satisfaction_history",
+    "has_nps",
+    "score_column",
+    "has_response_times",
+    "has_delivery",
+    "DELIVERY_STATUSES",
+    "data_end",
+    "delivery_orders",
+    "delivery_kpis",
+    "delivery_summary",
+    "delivery_history",
 ]
 
 Z95 = 1.959963984540054
@@ -284,7 +294,9 @@ def response_hours(complaints: pd.DataFrame, as_of: pd.Timestamp | None = None) 
     response time), so a ticket silent for three days is late even without a
     response; without ``as_of`` they are NaN.
     """
-    first = complaints["first_response_at"] if "first_response_at" in complaints else pd.Series(pd.NaT, index=complaints.index)
+    if not has_response_times(complaints):  # first responses are not recorded: no response time, not "unanswered"
+        return pd.Series(np.nan, index=complaints.index, dtype="float64")
+    first = complaints["first_response_at"]
     if as_of is not None:
         first = first.fillna(pd.Timestamp(as_of))
     return (first - complaints["opened_at"]).dt.total_seconds() / 3600
@@ -296,14 +308,16 @@ def complaint_summary(complaints: pd.DataFrame, period: Period, promise_hours: f
 
     The share's denominator is every ticket opened in the period; a ticket
     unanswered at the period's end counts as late once it is older than the
-    promise.
+    promise. Without a ``first_response_at`` column the share and the median
+    are NaN (no response-time data), never "all late".
     """
     cur = complaints.loc[period.contains(complaints["opened_at"])]
     hours = response_hours(cur, as_of=period.end_exclusive)
+    timed = len(cur) > 0 and has_response_times(complaints)
     return {
         "complaints": int(len(cur)),
-        "response_over_promise_share": float((hours > promise_hours).mean()) if len(cur) else float("nan"),
-        "median_first_response_hours": float(hours.median()) if len(cur) else float("nan"),
+        "response_over_promise_share": float((hours > promise_hours).mean()) if timed else float("nan"),
+        "median_first_response_hours": float(hours.median()) if timed else float("nan"),
     }
 
 
@@ -322,14 +336,19 @@ def headline(sales: pd.DataFrame, surveys: pd.DataFrame | None, complaints: pd.D
     (plain, unweighted, over every answer dated in the period),
     ``satisfaction_mean``, ``satisfaction_top2``, ``complaints``,
     ``response_over_promise_share``. Missing tables give NaN, not zero.
+
+    When the surveys have no ``nps`` column (the recommend question was not
+    asked) the four ``nps*`` keys are left out and ``satisfaction_n`` (the
+    1–5 answers) is given instead, so that no report shows an NPS of 0 or n/a.
     """
     ps = period_sales(sales, period)
     cur = _surveys_in(surveys, period)
+    asked = surveys is None or surveys.empty or has_nps(surveys)
     r = nps(cur["nps"]) if "nps" in cur else nps([])
     c = csat(cur["satisfaction"]) if "satisfaction" in cur else csat([])
     nan = float("nan")
     comp = complaint_summary(complaints, period, promise_hours) if complaints is not None else {"complaints": nan, "response_over_promise_share": nan}
-    return {
+    out = {
         "revenue": ps.revenue,
         "revenue_prev_year": ps.revenue_prev_year,
         "revenue_yoy": ps.revenue_yoy,
@@ -344,6 +363,11 @@ def headline(sales: pd.DataFrame, surveys: pd.DataFrame | None, complaints: pd.D
         "complaints": comp["complaints"],
         "response_over_promise_share": comp["response_over_promise_share"],
     }
+    if not asked:
+        for key in ("nps", "nps_ci_low", "nps_ci_high", "nps_n"):
+            del out[key]
+        out["satisfaction_n"] = c.n
+    return out
 
 
 def nps_history(surveys: pd.DataFrame, grain: str = "quarter", by: str | list[str] | None = None,
@@ -709,17 +733,23 @@ def satisfaction_history(surveys: pd.DataFrame | None, complaints: pd.DataFrame 
     and top-2-box, complaints, complaints per 100 active customers and the
     share of tickets answered later than the promise.
 
-    Missing tables leave their columns NaN. ``reliable`` refers to the NPS n.
+    Missing tables leave their columns NaN. ``reliable`` refers to the NPS n;
+    when the surveys have no ``nps`` column (not asked) the NPS columns are
+    left out and ``reliable`` refers to the satisfaction n. Without a
+    ``first_response_at`` column ``response_over_promise_share`` is NaN (no
+    response-time data).
     """
     keys = ["period"] + ([by] if by else [])
     parts = []
     if surveys is not None and len(surveys):
         s = surveys.assign(period=period_labels(surveys["survey_date"], grain, start_month))
-        n = nps_table(s, keys, min_n=min_n)
+        n = nps_table(s, keys, min_n=min_n) if has_nps(s) else None
         sat = s.groupby(keys, observed=True)["satisfaction"].agg(
             satisfaction_mean="mean", satisfaction_top2=lambda x: float((x.dropna() >= 4).mean()) if x.notna().any() else float("nan"),
             satisfaction_n="count") if "satisfaction" in s else None
-        parts.append(n if sat is None else n.join(sat))
+        if n is None and sat is not None:
+            sat["reliable"] = sat["satisfaction_n"] >= min_n
+        parts.append(n if sat is None else sat if n is None else n.join(sat))
     active = purchases(sales).assign(period=period_labels(sales["order_date"], grain, start_month))
     if by and by not in active:
         active = active.iloc[0:0]
@@ -731,7 +761,7 @@ def satisfaction_history(surveys: pd.DataFrame | None, complaints: pd.DataFrame 
         ends = c["period"].map(lambda lab: Period.parse(lab, start_month).end_exclusive if grain != "month" else pd.Period(lab).end_time.normalize() + pd.Timedelta(days=1))
         first = c["first_response_at"] if "first_response_at" in c else pd.Series(pd.NaT, index=c.index)
         hours = (first.fillna(ends) - c["opened_at"]).dt.total_seconds() / 3600
-        c = c.assign(late=(hours > promise_hours).astype(float))
+        c = c.assign(late=(hours > promise_hours).astype(float) if has_response_times(c) else np.nan)
         comp = c.groupby(keys, observed=True).agg(complaints=("ticket_id", "size"), response_over_promise_share=("late", "mean"))
         parts.append(comp)
     out = pd.concat(parts, axis=1).sort_index()
@@ -739,3 +769,158 @@ def satisfaction_history(surveys: pd.DataFrame | None, complaints: pd.DataFrame 
         out["complaints"] = out["complaints"].fillna(0)
         out["complaints_per_100_customers"] = 100 * out["complaints"] / out["active_customers"]
     return out.reset_index()
+
+
+# ---- what a workspace measures: the recommend question, response times, deliveries ----
+
+def has_nps(surveys: pd.DataFrame | None) -> bool:
+    """Whether the surveys asked the 0–10 recommend question (an ``nps`` column exists).
+
+    A column with blank cells means "asked, not answered"; no column means the
+    question was not asked, and reports use the 1–5 satisfaction score instead.
+
+    Examples
+    --------
+    >>> has_nps(pd.DataFrame({"satisfaction": [5]})), has_nps(pd.DataFrame({"nps": [None]}))
+    (False, True)
+    """
+    return surveys is not None and "nps" in surveys.columns
+
+
+def score_column(surveys: pd.DataFrame | None) -> str | None:
+    """The survey outcome the analysis uses: ``nps`` when asked, else ``satisfaction`` (1–5), else None.
+
+    Examples
+    --------
+    >>> score_column(pd.DataFrame({"nps": [9], "satisfaction": [4]})), score_column(pd.DataFrame({"satisfaction": [4]}))
+    ('nps', 'satisfaction')
+    """
+    if has_nps(surveys):
+        return "nps"
+    return "satisfaction" if surveys is not None and "satisfaction" in surveys.columns else None
+
+
+def has_response_times(complaints: pd.DataFrame | None) -> bool:
+    """Whether the complaints record first responses (a ``first_response_at`` column exists)."""
+    return complaints is not None and "first_response_at" in complaints.columns
+
+
+def has_delivery(sales: pd.DataFrame | None) -> bool:
+    """Whether the order lines carry a promised and an actual delivery day (``promised_date`` and ``delivered_date``)
+    with at least one promise.
+
+    Examples
+    --------
+    >>> has_delivery(pd.DataFrame({"promised_date": pd.to_datetime(["2025-01-05"]), "delivered_date": [pd.NaT]}))
+    True
+    """
+    return sales is not None and {"promised_date", "delivered_date"} <= set(sales.columns) and bool(sales["promised_date"].notna().any())
+
+
+DELIVERY_STATUSES = ("on_time", "late", "overdue", "open")
+"""An order's delivery against its promise: delivered on or before the promised day, delivered after it,
+not delivered with the promised day passed, not delivered and not yet due."""
+
+
+def data_end(sales: pd.DataFrame) -> pd.Timestamp:
+    """The latest day the sales data knows of (order and delivery days): the "as of" of delivery statuses."""
+    days = [sales["order_date"].max()] + ([sales["delivered_date"].max()] if "delivered_date" in sales else [])
+    days = [d for d in days if pd.notna(d)]
+    return pd.Timestamp(max(days)).normalize() if days else pd.NaT
+
+
+def delivery_orders(sales: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """One row per order (purchase lines, ``amount > 0``) with its delivery against the promise.
+
+    An order's promised day is the latest of its lines', its delivery day the
+    latest of its lines' (not delivered while any line is blank), its date the
+    earliest line's, its region and customer the first line's. ``delay_days``
+    = delivered day − promised day (negative = early; NaN when not
+    delivered); ``delivery_status`` is one of :data:`DELIVERY_STATUSES` (an
+    undelivered order is *overdue* once its promised day is before ``as_of``,
+    default :func:`data_end`), or NaN without a promised day.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"order_id": ["1", "1", "2", "3"], "customer_id": ["a", "a", "b", "c"], "region": ["E"] * 4,
+    ...     "amount": [5.0, 5.0, 8.0, 2.0], "order_date": pd.to_datetime(["2025-01-02"] * 4),
+    ...     "promised_date": pd.to_datetime(["2025-01-09", "2025-01-10", "2025-01-09", "2025-01-09"]),
+    ...     "delivered_date": pd.to_datetime(["2025-01-08", "2025-01-12", "2025-01-09", None])})
+    >>> o = delivery_orders(s)
+    >>> o[["amount", "delay_days", "delivery_status"]].values.tolist()
+    [[10.0, 2.0, 'late'], [8.0, 0.0, 'on_time'], [2.0, nan, 'overdue']]
+    """
+    lines = purchases(sales)
+    as_of = data_end(sales) if as_of is None else pd.Timestamp(as_of)
+    g = lines.groupby("order_id", sort=False)
+    orders = pd.DataFrame({
+        "order_date": g["order_date"].min(),
+        "customer_id": g["customer_id"].first(),
+        "region": g["region"].first(),
+        "amount": g["amount"].sum(),
+        "promised_date": g["promised_date"].max(),
+        "delivered_date": g["delivered_date"].max().where(g["delivered_date"].count() == g.size()),
+    })
+    orders["delay_days"] = (orders["delivered_date"] - orders["promised_date"]).dt.days.astype("float64")
+    delivered = orders["delivered_date"].notna()
+    promised = orders["promised_date"].notna()
+    status = np.select(
+        [promised & delivered & (orders["delay_days"] <= 0), promised & delivered,
+         promised & ~delivered & (orders["promised_date"] < as_of), promised & ~delivered],
+        ["on_time", "late", "overdue", "open"], default="")
+    orders["delivery_status"] = pd.Series(status, index=orders.index).replace("", np.nan)
+    return orders
+
+
+def delivery_kpis(orders: pd.DataFrame) -> dict[str, float | int]:
+    """Delivery KPIs of a set of :func:`delivery_orders` rows.
+
+    ``on_time_share`` = on-time orders ÷ orders due (delivered, or undelivered
+    past the promise); ``late_share`` = 1 − that; ``mean_delay_days`` and
+    ``median_delay_days`` over the delivered orders (negative = early);
+    ``mean_days_late`` over the late ones; ``not_delivered_share`` =
+    undelivered orders (overdue or open) ÷ orders with a promise.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"delivery_status": ["on_time", "late", "overdue", "open"], "delay_days": [-2.0, 3.0, None, None]})
+    >>> k = delivery_kpis(o)
+    >>> k["on_time_share"], k["mean_delay_days"], k["not_delivered_share"]
+    (0.3333333333333333, 0.5, 0.5)
+    """
+    status = orders["delivery_status"]
+    counts = {s: int((status == s).sum()) for s in DELIVERY_STATUSES}
+    n = sum(counts.values())
+    due = counts["on_time"] + counts["late"] + counts["overdue"]
+    delays = orders.loc[status.isin(["on_time", "late"]), "delay_days"]
+    late = orders.loc[status == "late", "delay_days"]
+    nan = float("nan")
+    return {
+        "delivery_orders": n, "orders_due": due, **{f"orders_{s}": c for s, c in counts.items()},
+        "on_time_share": counts["on_time"] / due if due else nan,
+        "late_share": (counts["late"] + counts["overdue"]) / due if due else nan,
+        "mean_delay_days": float(delays.mean()) if len(delays) else nan,
+        "median_delay_days": float(delays.median()) if len(delays) else nan,
+        "mean_days_late": float(late.mean()) if len(late) else nan,
+        "not_delivered_share": (counts["overdue"] + counts["open"]) / n if n else nan,
+    }
+
+
+def delivery_summary(sales: pd.DataFrame, period: Period, as_of: pd.Timestamp | None = None) -> dict[str, float | int]:
+    """:func:`delivery_kpis` of the orders placed in ``period`` (statuses as of ``as_of``, default :func:`data_end` of ``sales``)."""
+    as_of = data_end(sales) if as_of is None else as_of
+    return delivery_kpis(delivery_orders(sales_in(sales, period), as_of))
+
+
+def delivery_history(sales: pd.DataFrame, grain: str = "quarter", by: str | list[str] | None = None, start_month: int = 1,
+                     as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """:func:`delivery_kpis` per period of the order date (and group, e.g. ``"region"``), oldest first."""
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    orders = delivery_orders(sales, as_of)
+    orders = orders.assign(period=period_labels(orders["order_date"], grain, start_month))
+    rows = []
+    for key, g in orders.groupby(["period", *by], sort=True, observed=True):
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(["period", *by], key)), **delivery_kpis(g)})
+    cols = ["period", *by, *delivery_kpis(orders.iloc[:0]).keys()]
+    return pd.DataFrame(rows, columns=cols)

@@ -608,6 +608,12 @@ def _engine_table(con: Any, name: str, path: Path, file: str, config: WorkspaceC
     if name == "sales" and {"quantity", "amount"} <= set(by_name):
         q, a = (next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {_q(c)}")) for c in ("quantity", "amount"))
         checks.append(("amount", f"(({q}) * ({a}) < 0)", "sign differs from the quantity: a return has a negative quantity and a negative amount"))
+    if name == "sales" and "order_date" in by_name:
+        ordered = next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {_q('order_date')}"))
+        for column, what in (("promised_date", "promised delivery day"), ("delivered_date", "delivery")):
+            if column in by_name:
+                day = next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {_q(column)}"))
+                checks.append((column, f"(({day}) < ({ordered}))", f"the {what} is before the order date"))
     extras = [h for i, h in enumerate(headers) if i not in mapping]
     select += [f"NULLIF(CAST({_q(h)} AS VARCHAR), '') AS {_q(h)}" for h in extras]
     flags = " + ".join(f"(CASE WHEN {cond} THEN {1 << i} ELSE 0 END)" for i, (_, cond, _) in enumerate(checks)) or "0"
@@ -1028,13 +1034,16 @@ def prepare(workspace: str | Path, *, cache_dir: str | Path | None = None, force
             "inputs": inputs, "aggregates": rows, "timings_seconds": timings, **extra,
         }
         (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        if folder.exists():  # a forced prepare, or a concurrent one that finished first
-            shutil.rmtree(folder, ignore_errors=True)
-        try:
-            os.replace(work, folder)
-        except OSError:
-            if not (folder / "manifest.json").is_file():
-                raise
+        if (folder / "manifest.json").is_file() and not force:
+            pass  # a concurrent prepare of the same inputs finished first: keep its folder (another run may be reading it)
+        else:
+            if folder.exists():  # a forced prepare, or a half-written folder
+                shutil.rmtree(folder, ignore_errors=True)
+            try:
+                os.replace(work, folder)
+            except OSError:
+                if not (folder / "manifest.json").is_file():
+                    raise
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)

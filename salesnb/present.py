@@ -14,7 +14,7 @@ import pandas as pd
 
 from .i18n import t
 
-__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "nps_groups", "sanitize_html"]
+__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "nps_groups", "csat_groups", "survey_groups", "sanitize_html"]
 
 _STYLE = (
     "<style>.snb-table{border-collapse:collapse;font-size:13px;margin:4px 0 12px}"
@@ -150,6 +150,36 @@ def nps_groups(nps: pd.DataFrame, group: str, lang: str, caption: str | None = N
         t("n", lang): df["n"],
     })
     return table(shown, caption=caption)
+
+
+def csat_groups(scores: pd.DataFrame, group: str, lang: str, caption: str | None = None):
+    """Satisfaction (1–5) per group as a table — mean, top-2-box with its Wilson interval, n — from
+    ``metrics.csat_table`` output; groups below the minimum n read "too few answers"."""
+    from .i18n import number, pct
+    from .survey import wilson_interval
+
+    df = scores.reset_index(drop=True)
+    bands = [wilson_interval(p, n) for p, n in zip(df["top2"], df["n"])]
+    shown = pd.DataFrame({
+        t(group, lang) if group in ("region", "respondent_type", "period") else group: df[group],
+        t("satisfaction_mean", lang): [number(v, lang, 2) if ok else t("too_few", lang, n=n) if n else t("rb_no_answers", lang)
+                                       for v, ok, n in zip(df["mean"], df["reliable"], df["n"])],
+        t("satisfaction_top2", lang): [pct(v, lang) if ok else "–" for v, ok in zip(df["top2"], df["reliable"])],
+        t("csat_col_top2_ci", lang): [f"{pct(lo, lang)} … {pct(hi, lang)}" if ok else "–" for (lo, hi), ok in zip(bands, df["reliable"])],
+        t("n", lang): df["n"],
+    })
+    return table(shown, caption=caption)
+
+
+def survey_groups(answers: pd.DataFrame, group: str, lang: str, period, min_n: int = 30):
+    """The survey outcome per ``group`` over ``answers``: NPS (:func:`nps_groups`) when the surveys ask
+    the recommend question, else satisfaction (:func:`csat_groups`), captioned with ``period``."""
+    from . import metrics
+
+    if metrics.has_nps(answers):
+        return nps_groups(metrics.nps_table(answers, group, min_n=min_n), group, lang, caption=t("chart_nps_region", lang, period=period))
+    scores = metrics.csat_table(answers, ["satisfaction"], group, min_n)
+    return csat_groups(scores, group, lang, caption=t("csat_chart_region", lang, period=period))
 
 
 def definitions(texts: list[str], lang: str):

@@ -56,6 +56,8 @@ class Table:
     columns: tuple[Column, ...]
     required: bool = False
     key: str | None = None
+    any_of: tuple[str, ...] = ()
+    """At least one of these (optional) columns must be present, e.g. a survey needs a score: ``nps`` or ``satisfaction``."""
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -112,6 +114,12 @@ _SALES = Table(
         Column("quantity", "number", aliases=("数量", "销量", "quantity", "qty", "units"), nullable=True, description="Units; negative for returns."),
         Column("channel", "id", aliases=("渠道", "销售渠道", "channel", "sales channel"), nullable=True, description="Sales channel."),
         Column("sales_rep", "id", aliases=("销售代表", "业务员", "销售员", "销售", "sales rep", "salesperson", "rep"), nullable=True, description="Responsible sales representative."),
+        Column("promised_date", "date", aliases=("承诺交期", "承诺交货日期", "承诺到货日期", "预计送达日期", "预计交货日期", "预计到货日期",
+                                                 "promised date", "promise date", "estimated delivery date", "estimated delivery"),
+               nullable=True, description="Delivery day promised to the customer; with delivered_date it gives the delivery KPIs (on-time share, delay)."),
+        Column("delivered_date", "date", aliases=("实际交付日期", "实际交货日期", "实际送达日期", "送达日期", "签收日期", "到货日期",
+                                                  "delivered date", "delivery date", "date delivered", "actual delivery date"),
+               nullable=True, description="Day the order reached the customer; blank = not delivered (yet)."),
     ),
     required=True,
 )
@@ -147,7 +155,8 @@ _SURVEYS = Table(
             value_aliases={"成交客户": "customer", "现有客户": "customer", "客户": "customer", "潜在客户": "prospect", "流失客户": "lost", "active": "customer", "buying": "customer"},
             description="customer (buying), prospect or lost (成交/潜在/流失客户).",
         ),
-        Column("nps", "score", True, aliases=("推荐意愿", "推荐度", "推荐分", "推荐可能性", "nps", "likelihood to recommend", "recommend"), low=0, high=10, nullable=True, description="0–10 'would you recommend'; blank = not answered."),
+        Column("nps", "score", aliases=("推荐意愿", "推荐度", "推荐分", "推荐可能性", "nps", "likelihood to recommend", "recommend"), low=0, high=10, nullable=True,
+               description="0–10 'would you recommend'; blank = not answered; no column = not asked (reports then use satisfaction)."),
         Column("customer_id", "id", aliases=_CUSTOMER_ID, nullable=True, description="Respondent's customer id (blank for prospects)."),
         Column("region", "id", aliases=_REGION, nullable=True, description="Region (taken from customers when blank)."),
         Column("satisfaction", "score", aliases=("满意度", "总体满意度", "整体满意度", "satisfaction", "overall satisfaction", "csat"), low=1, high=5, nullable=True, description="Overall satisfaction 1–5."),
@@ -155,6 +164,7 @@ _SURVEYS = Table(
         Column("comment", "text", aliases=("意见", "评论", "建议", "意见建议", "其他意见", "备注", "comment", "comments", "feedback"), nullable=True, description="Free-text comment (untrusted text)."),
     ),
     key="response_id",
+    any_of=("nps", "satisfaction"),
 )
 
 _COMPLAINTS = Table(

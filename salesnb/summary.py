@@ -77,19 +77,38 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
             return ""
         return "good" if (v > 0) == good_when_up else "bad"
 
+    # surveys without the recommend question record satisfaction_n and no nps keys: the NPS tile becomes the top-2-box
+    nps_asked = "nps_n" in summary or "satisfaction_n" not in summary
+    if nps_asked:
+        score_tile = _tile("NPS", number(g("nps"), lang, 1),
+                           t("sm_nps_ci", lang, low=number(g("nps_ci_low"), lang, 1), high=number(g("nps_ci_high"), lang, 1), n=number(g("nps_n"), lang))
+                           + " " + _target_of(goals, "nps", lang, lambda v: number(v, lang, 0)))
+    else:
+        from .survey import wilson_interval
+
+        top2, n = g("satisfaction_top2"), g("satisfaction_n") or 0
+        low, high = wilson_interval(top2, n) if top2 is not None else (None, None)
+        score_tile = _tile(t("satisfaction_top2", lang), pct(top2, lang),
+                           t("sm_nps_ci", lang, low=pct(low, lang), high=pct(high, lang), n=number(n, lang))
+                           + " " + _target_of(goals, "satisfaction_top2", lang, lambda v: pct(v, lang)))
     tiles = [
         _tile(t("revenue", lang), money(g("revenue"), unit, lang), _target_of(goals, "revenue", lang, lambda v: money(v, unit, lang))),
         _tile(t("sm_growth", lang), pct(g("revenue_yoy"), lang, signed=True), t("sm_vs_last_year", lang), sign_cls(g("revenue_yoy"))),
-        _tile("NPS", number(g("nps"), lang, 1),
-              t("sm_nps_ci", lang, low=number(g("nps_ci_low"), lang, 1), high=number(g("nps_ci_high"), lang, 1), n=number(g("nps_n"), lang))
-              + " " + _target_of(goals, "nps", lang, lambda v: number(v, lang, 0))),
+        score_tile,
         _tile(t("satisfaction_mean", lang), number(g("satisfaction_mean"), lang, 2),
               t("sm_top2", lang, top2=pct(g("satisfaction_top2"), lang)) + " " + _target_of(goals, "satisfaction_mean", lang, lambda v: number(v, lang, 2))),
         _tile(t("repurchase_rate", lang), pct(g("repurchase_rate"), lang),
               t("sm_churn", lang, churn=pct(g("churn_rate"), lang)) + " " + _target_of(goals, "repurchase_rate", lang, lambda v: pct(v, lang))),
     ]
-    parts = [f'<h2>{e(t("headline", lang))}</h2><div class="tiles">{"".join(tiles)}</div>',
-             f'<p class="note">{e(t("sm_service", lang, complaints=number(g("complaints"), lang), late=pct(g("response_over_promise_share"), lang)))}</p>']
+    if g("response_over_promise_share") is None and g("complaints"):  # tickets, but first responses are not recorded
+        service = t("sm_service_no_times", lang, complaints=number(g("complaints"), lang))
+    else:
+        service = t("sm_service", lang, complaints=number(g("complaints"), lang), late=pct(g("response_over_promise_share"), lang))
+    if "on_time_share" in summary:
+        service += " " + t("sm_delivery", lang, share=pct(g("on_time_share"), lang), due=number(g("orders_due"), lang),
+                           late=number(g("mean_days_late"), lang, 1), undelivered=pct(g("not_delivered_share"), lang))
+    notes = ([f'<p class="note">{e(t("csat_no_nps", lang))}</p>'] if not nps_asked else []) + [f'<p class="note">{e(service)}</p>']
+    parts = [f'<h2>{e(t("headline", lang))}</h2><div class="tiles">{"".join(tiles)}</div>', *notes]
 
     # goals: the ones that need attention first (off track, missed, not sound), at most six
     if attainment is not None and len(attainment):

@@ -32,6 +32,7 @@ __all__ = [
     "FRAME_STATUSES", "sampling_frame", "contact_sheet", "stratum_counts", "nps_sd", "stratum_sd", "allocate", "fpc", "moe_mean", "moe_nps",
     "plan_margins", "draw_contacts", "coverage", "poststrat_weights", "weighted_nps", "wilson_interval", "dimension_table",
     "with_tier", "nps_segments", "nps_change_test", "welch_test", "period_changes", "ChangeTest", "SurveyPlan", "plan_next_wave",
+    "csat_segments",
 ]
 
 FRAME_STATUSES = ("customer", "prospect", "lost")
@@ -96,17 +97,20 @@ def stratum_sd(answers: pd.DataFrame, strata: pd.DataFrame, min_n: int = 30) -> 
 
     A stratum with fewer than ``min_n`` answers borrows the pooled value of its
     status, then of all answers; without any answers the conservative maxima
-    (100 and 2) are used.
+    (100 and 2) are used. When the answers have no ``nps`` column (the
+    recommend question is not asked) ``sd_nps`` is NaN and the number of
+    satisfaction answers decides when a stratum borrows.
     """
     a = answers.rename(columns={"respondent_type": "status"})
     out = strata.copy()
+    asked = "nps" in a.columns
 
     def sds(group: pd.DataFrame) -> tuple[float, float, int]:
-        s = group["nps"].dropna()
+        s = group["nps"].dropna() if asked else pd.Series(dtype=float)
         sat = group["satisfaction"].dropna() if "satisfaction" in group else pd.Series(dtype=float)
         sdn = nps_sd(float((s >= 9).mean()), float((s <= 6).mean())) if len(s) else float("nan")
         sdm = float(sat.std(ddof=1)) if len(sat) > 1 else float("nan")
-        return sdn, sdm, int(len(s))
+        return (sdn, sdm, int(len(s))) if asked else (sdm, sdm, int(len(sat)))
 
     pooled_all = sds(a) if len(a) else (float("nan"), float("nan"), 0)
     by_status = {k: sds(g) for k, g in a.groupby("status", observed=True)} if len(a) else {}
@@ -122,7 +126,7 @@ def stratum_sd(answers: pd.DataFrame, strata: pd.DataFrame, min_n: int = 30) -> 
             fallback = pooled_all if pooled_all[2] > 1 else (100.0, 2.0, 0)
             sd_n.append(fallback[0] if not math.isnan(fallback[0]) else 100.0)
             sd_m.append(fallback[1] if not math.isnan(fallback[1]) else 2.0)
-    out["sd_nps"] = sd_n
+    out["sd_nps"] = sd_n if asked else float("nan")
     out["sd_mean"] = sd_m
     return out
 
@@ -176,7 +180,8 @@ def allocate(strata: pd.DataFrame, total: int | None = None, min_per_region: int
     """Sample size per stratum (region × status).
 
     1. Regions get ``total`` in proportion to their population (proportional)
-       or to Σ population × sd (Neyman: ``sd`` or ``sd_nps`` column), but at
+       or to Σ population × sd (Neyman: ``sd``, else ``sd_nps``, else — surveys
+       without the recommend question — ``sd_mean``), but at
        least ``min_per_region`` (or the whole region when it is smaller).
     2. Inside a region the same rule splits the region's sample over its
        strata, with the lost stratum getting at least
@@ -202,7 +207,7 @@ def allocate(strata: pd.DataFrame, total: int | None = None, min_per_region: int
     out = strata.reset_index(drop=True).copy()
     pop = out["population"].to_numpy(dtype=float)
     if method == "neyman":
-        sd_col = "sd" if "sd" in out else "sd_nps"
+        sd_col = "sd" if "sd" in out else "sd_nps" if "sd_nps" in out and out["sd_nps"].notna().any() else "sd_mean"
         weight = pop * out[sd_col].to_numpy(dtype=float)
     else:
         weight = pop.copy()
@@ -283,7 +288,7 @@ def plan_margins(plan: pd.DataFrame, z: float = Z95) -> pd.DataFrame:
         n_pop = g["population"].sum()
         res = {"group": name, "population": int(g["population"].sum()), "sample": int(g["sample"].sum())}
         for col, key in (("sd_nps", "moe_nps"), ("sd_mean", "moe_mean")):
-            if col not in g or n_pop == 0:
+            if col not in g or n_pop == 0 or g[col].isna().all():  # no spread (e.g. NPS not asked): no margin
                 res[key] = float("nan")
                 continue
             w = g["population"] / n_pop
@@ -473,6 +478,43 @@ def nps_segments(answers: pd.DataFrame, segments: list[str], weights: pd.Series 
     return out
 
 
+def csat_segments(answers: pd.DataFrame, segments: list[str], weights: pd.Series | None = None, min_n: int = 30,
+                  column: str = "satisfaction") -> pd.DataFrame:
+    """Satisfaction (1–5) overall and per value of each segment column (long format): the
+    :func:`nps_segments` of surveys that do not ask the recommend question.
+
+    With ``weights`` the mean and top-2-box are weighted (intervals with
+    Kish's effective n, as :func:`dimension_table`).
+
+    Returns
+    -------
+    DataFrame with ``segment_type`` (``all`` or the column), ``segment``,
+    ``mean``, ``ci_low``, ``ci_high``, ``top2``, ``top2_low``, ``top2_high``, ``n``, ``reliable``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"region": ["A", "A", "B"], "satisfaction": [5, 3, 1]})
+    >>> csat_segments(a, ["region"], min_n=2)[["segment", "mean", "top2", "n", "reliable"]].values.tolist()
+    [['all', 3.0, 0.3333333333333333, 3, True], ['A', 4.0, 0.5, 2, True], ['B', 1.0, 0.0, 1, False]]
+    """
+    w = None if weights is None else weights.reindex(answers.index)
+
+    def one(frame: pd.DataFrame, wts) -> dict:
+        row = dimension_table(frame, [column], wts, min_n).iloc[0]
+        return {"mean": row["mean"], "ci_low": row["mean_low"], "ci_high": row["mean_high"], "top2": row["top2"],
+                "top2_low": row["top2_low"], "top2_high": row["top2_high"], "n": int(row["n"])}
+
+    rows = [{"segment_type": "all", "segment": "all", **one(answers, w)}]
+    for col in segments:
+        if col not in answers:
+            continue
+        for value, g in answers.groupby(col, sort=True, observed=True):
+            rows.append({"segment_type": col, "segment": value, **one(g, None if w is None else w.loc[g.index])})
+    out = pd.DataFrame(rows, columns=["segment_type", "segment", "mean", "ci_low", "ci_high", "top2", "top2_low", "top2_high", "n"])
+    out["reliable"] = out["n"] >= min_n
+    return out
+
+
 @dataclass(frozen=True)
 class ChangeTest:
     """A change between two periods and its two-sided test."""
@@ -533,7 +575,7 @@ def welch_test(current, previous) -> ChangeTest:
 
 
 def period_changes(current: pd.DataFrame, previous: pd.DataFrame, columns: list[str], alpha: float = 0.05) -> pd.DataFrame:
-    """NPS and each 1–5 column now against the previous period, with their tests (unweighted).
+    """NPS (when asked) and each 1–5 column now against the previous period, with their tests (unweighted).
 
     Returns
     -------
@@ -543,7 +585,7 @@ def period_changes(current: pd.DataFrame, previous: pd.DataFrame, columns: list[
     """
     rows = []
     tests = [("nps", nps_change_test(metrics.nps(current["nps"]), metrics.nps(previous["nps"])),
-              current["nps"].notna().sum(), previous["nps"].notna().sum())]
+              current["nps"].notna().sum(), previous["nps"].notna().sum())] if "nps" in current and "nps" in previous else []
     for col in columns:
         if col in current and col in previous:
             tests.append((col, welch_test(current[col], previous[col]), current[col].notna().sum(), previous[col].notna().sum()))
@@ -556,7 +598,11 @@ def period_changes(current: pd.DataFrame, previous: pd.DataFrame, columns: list[
 
 @dataclass(frozen=True)
 class SurveyPlan:
-    """The next wave's design: frame, allocation per stratum and the margins it buys."""
+    """The next wave's design: frame, allocation per stratum and the margins it buys.
+
+    ``nps`` is False when the surveys do not ask the recommend question: the
+    margins are then those of the 1–5 satisfaction mean only.
+    """
 
     frame: pd.DataFrame
     plan: pd.DataFrame
@@ -565,6 +611,7 @@ class SurveyPlan:
     min_per_region: int
     min_lost_share: float
     seed: int
+    nps: bool = True
 
 
 def plan_next_wave(sales: pd.DataFrame, customers: pd.DataFrame, answers: pd.DataFrame | None, end, design,
@@ -578,4 +625,5 @@ def plan_next_wave(sales: pd.DataFrame, customers: pd.DataFrame, answers: pd.Dat
     strata = stratum_counts(frame)
     strata = stratum_sd(answers if answers is not None else pd.DataFrame(columns=["region", "respondent_type", "nps"]), strata, min_n)
     plan = allocate(strata, design.sample_size, design.min_per_region, design.min_lost_share, design.allocation)
-    return SurveyPlan(frame, plan, plan_margins(plan), design.allocation, design.min_per_region, design.min_lost_share, design.seed)
+    asked = answers is None or "nps" in answers.columns
+    return SurveyPlan(frame, plan, plan_margins(plan), design.allocation, design.min_per_region, design.min_lost_share, design.seed, asked)

@@ -21,6 +21,8 @@ Examples
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import logging
 import os
 import re
@@ -146,10 +148,33 @@ def _clauses(text: str) -> list[str]:
     return [c for c in _CLAUSE.split(_norm(text)) if c.strip()]
 
 
+_CJK_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
+
+
+_JIEBA_HAN = re.compile("[\u4E00-\u9FD5]+")  # what jieba cuts as one block of Chinese characters
+
+
+def _han_cutter(tk):
+    """``tk.lcut`` for one run of Chinese characters, without jieba's per-call block splitting.
+
+    A run that jieba itself treats as one block of Chinese characters is cut
+    by its dictionary/HMM cutter directly (the same words ``lcut`` gives, at a
+    fraction of the per-call cost on short runs); anything else goes through ``lcut``.
+    """
+    dag = getattr(tk, "_Tokenizer__cut_DAG", None)
+    if dag is None:  # another jieba version: the public call
+        return tk.lcut
+
+    def cut(part: str) -> list[str]:
+        return list(dag(part)) if _JIEBA_HAN.fullmatch(part) else tk.lcut(part)
+
+    return cut
+
+
 def _raw_tokens(clause: str, user_words: tuple[str, ...]) -> list[str]:
     out: list[str] = []
     # Chinese runs go to jieba, everything else is split on letters
-    for part in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", clause):
+    for part in _CJK_RUN.split(clause):
         if not part:
             continue
         if _CJK.match(part):
@@ -248,27 +273,48 @@ def frequent_terms(texts: pd.Series | Sequence[str], options: TextOptions = Text
     stop = frozenset(STOPWORDS["zh"] | STOPWORDS["en"] | STOPWORDS["pt"] | {s.lower() for s in options.stopwords})
     syn = _synonym_map(dict(options.synonyms))
     neg = frozenset().union(*NEGATIONS.values())
-    counts: dict[tuple[str, str], int] = {}
-    docs: dict[tuple[str, str], int] = {}
-    langs: dict[tuple[str, str], dict[str, int]] = {}
+    counts: Counter = Counter()
+    lang_docs: dict[str, Counter] = {}  # lang → key → texts
+    user_words = tuple(options.user_words)
+    cut = _han_cutter(_jieba(user_words))
+    # what each distinct raw token is, worked out once (tokens repeat far more than texts do)
+    info: dict[str, tuple[str | None, bool, bool]] = {}
+
+    def about(raw: str) -> tuple[str | None, bool, bool]:
+        tok = syn.get(raw.lower(), raw)
+        if tok.lower() in stop or not any(ch.isalpha() for ch in tok):
+            out = (None, False, False)
+        else:
+            out = (tok, _is_word(tok, options.min_length, neg), _phrase_part(tok, neg))
+        info[raw] = out
+        return out
+
     for text in series:
         lang = detect_lang(text)
-        seen: set[tuple[str, str]] = set()
+        items: list[tuple[str, str]] = []
         for clause in _clauses(text):
-            toks = _content(_raw_tokens(clause, options.user_words), stop, syn)
-            items = [(t, "word") for t in toks if _is_word(t, options.min_length, neg)]
+            toks: list[tuple[str, bool, bool]] = []
+            for part in _CJK_RUN.split(clause):
+                if not part:
+                    continue
+                raws = [t for t in cut(part) if t.strip()] if _CJK.match(part) else [w.lower() for w in _LATIN_WORD.findall(part)]
+                for raw in raws:
+                    tok, word, joinable = info.get(raw) or about(raw)
+                    if tok is not None:
+                        toks.append((tok, word, joinable))
+            items.extend((tok, "word") for tok, word, _ in toks if word)
             if phrases:
-                for a, b in zip(toks, toks[1:]):
-                    if ((_is_word(a, options.min_length, neg) or _is_word(b, options.min_length, neg))
-                            and _phrase_part(a, neg) and _phrase_part(b, neg)):
-                        items.append((f"{a} {b}", "phrase"))
-            for key in items:
-                counts[key] = counts.get(key, 0) + 1
-                seen.add(key)
-        for key in seen:
-            docs[key] = docs.get(key, 0) + 1
-            langs.setdefault(key, {}).setdefault(lang, 0)
-            langs[key][lang] += 1
+                items.extend((f"{a} {b}", "phrase") for (a, wa, pa), (b, wb, pb) in zip(toks, toks[1:]) if (wa or wb) and pa and pb)
+        counts.update(items)
+        if lang not in lang_docs:
+            lang_docs[lang] = Counter()
+        lang_docs[lang].update(set(items))
+    docs: Counter = Counter()
+    langs: dict[tuple[str, str], dict[str, int]] = {}
+    for lang, per in lang_docs.items():
+        docs.update(per)
+        for key, k in per.items():
+            langs.setdefault(key, {})[lang] = k
     n = len(series)
     rows = [{"term": k[0], "kind": k[1], "count": counts[k], "texts": docs[k], "share_of_texts": docs[k] / n,
              "lang": max(langs[k].items(), key=lambda kv: (kv[1], kv[0]))[0]} for k in counts]

@@ -589,3 +589,181 @@ def test_every_label_of_the_step_exists_in_both_languages():
     keys = [k for k in LABELS if k.startswith("bd_")]
     assert len(keys) > 150
     assert all(LABELS[k][0] and LABELS[k][1] for k in keys)
+
+
+# ----------------------------------------------------------------------------- less than a year of data: recent quarters
+
+
+def test_plan_periods_without_the_same_quarter_falls_back_to_the_latest_quarters():
+    # UCI Online Retail: data from 2010-12-01, report 2011Q3 → plan 2011Q4; 2010Q4 starts 2010-10-01, before the data
+    pp = bd.plan_periods(Period.parse("2011Q3"), data_start=pd.Timestamp("2010-12-01"))
+    assert str(pp.plan) == "2011Q4" and pp.basis == "recent_quarters" and not pp.year_on_year
+    assert [w.label for w in pp.windows] == ["2011Q3", "2011Q2", "2011Q1"]  # 2010Q4 is not whole: stop there
+    assert (pp.base.start, pp.base.end) == (pd.Timestamp("2011-07-01"), pd.Timestamp("2011-10-01"))
+    assert str(pp.same_period_last_year) == "2010Q4" and pp.data_start == pd.Timestamp("2010-12-01")
+    assert pp.months == ("2011-10", "2011-11", "2011-12")
+    assert [w.label for w in bd.plan_periods(Period.parse("2011Q3"), data_start=pd.Timestamp("2010-12-01"), max_windows=2).windows] == \
+        ["2011Q3", "2011Q2"]
+    # a data start in mid-March counts from March (as for year-on-year windows): Q2 and Q3, not Q1
+    pp = bd.plan_periods(Period.parse("2011Q3"), data_start=pd.Timestamp("2011-03-15"))
+    assert [w.label for w in pp.windows] == ["2011Q3", "2011Q2"]
+    # with 2010Q4 in the data nothing changes: the same quarter a year earlier, year on year
+    pp = bd.plan_periods(Period.parse("2011Q3"), data_start=pd.Timestamp("2010-10-01"))
+    assert [w.label for w in pp.windows] == ["2010Q4"] and pp.basis == "year_on_year"
+    # a report year planned by quarter: the year's last quarters
+    pp = bd.plan_periods(Period.parse("2011"), "quarter", data_start=pd.Timestamp("2011-03-05"))
+    assert str(pp.plan) == "2012Q1" and [w.label for w in pp.windows] == ["2011Q4", "2011Q3", "2011Q2"]
+    assert pp.basis == "recent_quarters"
+
+
+def test_a_yearly_plan_without_a_whole_year_is_a_clear_error():
+    # no fallback for a year: the error names the data's start, the months needed and the quarterly alternative
+    with pytest.raises(bd.PlanError, match=r"starts on 2011-03-05 .*2011-01 to 2011-12.*breakdown.horizon: quarter"):
+        bd.plan_periods(Period.parse("2011Q4"), data_start=pd.Timestamp("2011-03-05"))
+    # a quarterly plan still needs one whole quarter
+    with pytest.raises(bd.PlanError, match=r"starts on 2011-08-01 .*2011Q3, starts on 2011-07-01"):
+        bd.plan_periods(Period.parse("2011Q3"), data_start=pd.Timestamp("2011-08-01"))
+
+
+def _young_sales() -> pd.DataFrame:
+    """Seven months of orders, 2025-03 … 2025-09: no 2024Q4 for a 2025Q4 plan.
+
+    March: a 100 (A), b 100 (B), c 50 (A); 2025Q2: a 200 (A), b 100 (B), d 100 (B, first order);
+    2025Q3: a 300 (A), d 100 (B), e 200 (A, first order); an October order lies after the report.
+    """
+    rows = [("a", "A", "2025-03-01", 100.0), ("b", "B", "2025-03-10", 100.0), ("c", "A", "2025-03-20", 50.0),
+            ("a", "A", "2025-05-05", 200.0), ("b", "B", "2025-05-06", 100.0), ("d", "B", "2025-06-10", 100.0),
+            ("a", "A", "2025-08-01", 300.0), ("d", "B", "2025-08-02", 100.0), ("e", "A", "2025-09-03", 200.0),
+            ("a", "A", "2025-10-15", 999.0)]
+    df = pd.DataFrame(rows, columns=["customer_id", "region", "order_date", "amount"])
+    df["order_date"] = pd.to_datetime(df["order_date"])
+    df["order_id"] = [f"o{i}" for i in range(len(df))]
+    return df
+
+
+@pytest.fixture(scope="module")
+def young(tmp_path_factory):
+    path = tmp_path_factory.mktemp("young") / "workspace.yaml"
+    path.write_text("company: {name: Demo}\nbreakdown: {dimensions: [region, customer_type]}\n", encoding="utf-8")
+    cfg = load_config(path)
+    inputs = bd.plan_inputs(_young_sales(), None, Period.parse("2025Q3"), cfg)
+    return cfg, inputs, bd.build_plan(inputs)
+
+
+def test_recent_quarters_plan_by_hand(young):
+    cfg, inputs, plan = young
+    pp = plan.periods
+    assert (str(pp.plan), [w.label for w in pp.windows], pp.basis) == ("2025Q4", ["2025Q3", "2025Q2"], "recent_quarters")
+    # base = 2025Q3 = 300 + 100 + 200; no goal, no yearly growth (seven months of data): the total keeps it
+    assert (plan.total.base, plan.total.value, plan.total.source, plan.total.growth) == (600.0, 600.0, "trend", 0.0)
+    assert inputs.recent_growth is None
+    # retention over the 4 months the data has before 2025Q3 (March–June): a, b, c, d; a and d buy in Q3 (300 + 100)
+    assert bd.retention_months(pp) == 4
+    f, = inputs.facts  # one window only: no spend trend between consecutive quarters
+    assert (f.base_customers, f.retained, f.retained_revenue) == (4, 2, 400.0)
+    # the plan's base: buyers in the 4 months to the report's end (June–September): a, d, e
+    assert inputs.base_customers == 3
+    # existing = 3 × 2/4 × 200 per retained customer × trend 1 = 300; new = 600 − 300
+    sp = plan.split
+    assert (sp.existing_estimate, sp.existing, sp.new, sp.spend_trend) == (300.0, 300.0, 300.0, 1.0)
+    assert sp.new_share_history == pytest.approx(200 / 600)  # e's 200 of Q3 (censored: an upper bound)
+    # weights: history = Q3 + Q2 shares (A·existing 500, A·new 200, B·existing 200, B·new 100 of 1,000);
+    # momentum = Q3's shares without a growth factor (300, 200, 100, 0 of 600); blend 50 / 50
+    w = plan.weights["weight"]
+    assert w.tolist() == pytest.approx([(0.5 + 0.5) / 2, (0.2 + 1 / 3) / 2, (0.2 + 1 / 6) / 2, (0.1 + 0) / 2])
+    # existing 300 = 300 × 0.5 / 0.6833 = 219.51 (A) + 80.49 (B) → 220 / 80;
+    # new 300 = 300 × 0.2667 / 0.3167 = 252.63 (A) + 47.37 (B) → 253 / 47
+    cells = plan.cells.set_index(["region", "customer_type"])["target"]
+    assert cells.to_dict() == {("A", "existing"): 220.0, ("A", "new"): 253.0, ("B", "existing"): 80.0, ("B", "new"): 47.0}
+    # even phasing (seasonality unknown): 220 → 74/73/73, 253 → 85/84/84, 80 → 27/27/26, 47 → 16/16/15
+    months = plan.by_period()["target"]
+    assert months.to_dict() == {"2025-10": 202.0, "2025-11": 200.0, "2025-12": 198.0}
+    assert inputs.season_share == pytest.approx(0.25)
+    # checks are quarter on quarter: A 500 → 473 (−5.4 %, after +150 % Q2→Q3) shrinks; B 100 → 127 (+27 %) beats
+    # its best quarter (−50 %) by far; new 200 → 300 (+50 %) is within its +100 %
+    checks = plan.checks.set_index("node")
+    assert checks.loc["A", "implied_growth"] == pytest.approx(473 / 500 - 1) and checks.loc["A", "best_growth"] == pytest.approx(1.5)
+    assert checks.loc[["A", "B", "new", "existing"], "flag"].tolist() == ["shrinking", "beyond_history", "ok", "shrinking"]
+    assert plan.margin_checks["ok"].all()
+
+
+def test_recent_quarters_yearly_amount_takes_an_even_quarter(young):
+    from salesnb.config import BreakdownTotal
+
+    cfg, inputs, _ = young
+    plan = bd.build_plan(inputs, cfg.breakdown.model_copy(update={"total": BreakdownTotal(value=4000)}))
+    # seasonality unknown: the quarter carries 3 of 12 months of a yearly 4,000
+    assert (plan.total.value, plan.total.source) == (1000.0, "value")
+    assert "takes an even 25.0% of the yearly amount" in bd.narrative_total(plan, "en", "元")
+    assert "取全年金额的 25.0%" in bd.narrative_total(plan, "zh", "元")
+
+
+def test_recent_quarters_narrative_in_both_languages(young):
+    cfg, inputs, plan = young
+    en = bd.narrative_plan(plan, "en")
+    assert ("The data starts on 2025-03-01, so there is no 2024Q4 (the same quarter a year earlier) to compare 2025Q4 with: "
+            "the plan is based on the latest quarter(s) 2025Q3, 2025Q2 and seasonality is not known") in en
+    zh = bd.narrative_plan(plan, "zh")
+    assert "数据始于 2025-03-01，没有上年同期 2024Q4 可与 2025Q4 对照：计划以最近的季度 2025Q3、2025Q2 为依据，季节性未知" in zh
+    assert "3 customers bought in the 4 months to 2025-09-30" in bd.narrative_split(plan, "en", "元")
+    assert "split evenly over the months of 2025Q4: about 200.0 CNY a month" in bd.narrative_phasing(plan, "en", "元")
+    assert "2025Q3's shares without a growth factor" in bd.narrative_method(plan, cfg.breakdown, "en")
+    assert "keeps 2025Q3's 600.0 CNY (+0.0%)" in bd.narrative_total(plan, "en", "元")
+    assert "best quarter-on-quarter -50.0%" in bd.narrative_checks(plan, "en", "元")
+    assert "历史最好环比" in bd.checks_view(plan, "zh", "元").frame.columns.tolist()
+    assert bd.total_view(plan, "en", "元").frame.iloc[3, 1] == "base quarter kept (no yearly growth known)"
+
+
+def test_a_plan_with_the_same_quarter_keeps_its_year_on_year_basis(sample):
+    ws, inputs, plan = sample
+    assert plan.periods.basis == "year_on_year" and bd.narrative_basis(plan.periods, "en") is None
+    assert "the same quarter a year earlier" not in bd.narrative_plan(plan, "en")
+    assert "Best year" in bd.checks_view(plan, "en", "万元").frame.columns.tolist()
+    # momentum still grows the latest window by its yearly factor
+    known = inputs.history.loc[~inputs.history["censored"]]
+    yearly = bd.method_weights(known, list(plan.dims), method="momentum")["momentum"]
+    flat = bd.method_weights(known, list(plan.dims), method="momentum", trend=False)["momentum"]
+    assert plan.weights["momentum"].to_numpy() == pytest.approx(yearly.to_numpy())
+    assert not np.allclose(yearly.to_numpy(), flat.to_numpy())
+    q = bd.plan_inputs(ws.table("sales"), ws.table("customers"), Period.parse("2025Q3"), ws.config)
+    assert q.periods.basis == "year_on_year" and len(q.facts) == 2
+    quarter = bd.build_plan(q)
+    assert quarter.total.source == "trend" and bd.total_view(quarter, "en", "万元").frame.iloc[3, 1] == "latest growth continued"
+
+
+def test_a_plan_with_one_dimension_besides_customer_type_has_a_matrix(sample, raw):
+    """Region × new/existing only (Online Retail's set-up): the matrix, its heat map and the margin views work."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from salesnb.plots import breakdown as bdplots
+
+    ws, _, _ = sample
+    cfg = ws.config.model_copy(update={"breakdown": ws.config.breakdown.model_copy(update={"dimensions": ["region", "customer_type"], "overrides": []})})
+    plan = bd.build_plan(bd.plan_inputs(ws.table("sales"), ws.table("customers"), Period.parse("2025Q4"), cfg))
+    assert plan.matrix_dims == ("region", "customer_type")
+    m = plan.matrix()
+    total = round(raw.groupby("year")["amount"].sum()[2025] * 1.12)
+    assert m.loc["total", "total"] == total == m["total"].drop("total").sum()
+    assert set(m.columns) == {"existing", "new", "total"}
+    fig = bdplots.target_heatmap(plan.cells, *plan.matrix_dims, "en", str(plan.periods.plan), "万元")
+    assert fig is not None
+    assert bd.narrative_matrix(plan, "en", "万元")
+
+
+def test_a_revenue_goal_for_the_planned_quarter_sets_a_quarterly_plan_total():
+    """A goal due in the planned quarter is its total as it stands (no seasonal share); a goal for another quarter is not used."""
+    from salesnb.config import BreakdownTotal
+
+    pp = bd.plan_periods(Period.parse("2025Q3"))  # plans 2025Q4
+    goals = pd.DataFrame({"goal_id": ["Q4", "Q2", "Y"], "metric": ["revenue"] * 3, "scope": [{}, {}, {}],
+                          "deadline": ["2025Q4", "2025Q2", "2025"], "baseline": [np.nan] * 3, "target": [500.0, 999.0, 4000.0],
+                          "source": ["workspace.yaml"] * 3})
+    total = bd.plan_total(BreakdownTotal(), pp, 400.0, None, goals, season_share=0.3)
+    assert (total.value, total.source, total.goal_id) == (500.0, "goal", "Q4")
+    # without the quarter's goal, the yearly one: 4000 × the quarter's seasonal share 0.3
+    total = bd.plan_total(BreakdownTotal(), pp, 400.0, None, goals.iloc[1:], season_share=0.3)
+    assert (total.value, total.goal_id) == (1200.0, "Y")
+    # a goal for another quarter is never the plan's total, even when named
+    total = bd.plan_total(BreakdownTotal(goal="Q2"), pp, 400.0, 0.0, goals, season_share=0.3)
+    assert total.source == "trend" and total.value == 400.0

@@ -64,33 +64,36 @@ def _write_superstore(path: Path) -> pd.DataFrame:
     return frame
 
 
-def test_superstore_builder_counts_and_home_region(tmp_path):
-    ss = _example("superstore")
+def _import_superstore(src: Path, out: Path):
+    from salesnb.ingest import build_workspace
+
+    return build_workspace(src, EXAMPLES / "superstore" / "import.yaml", out)
+
+
+def test_superstore_mapping_counts_and_home_region(tmp_path):
     src = tmp_path / "superstore.csv"
     frame = _write_superstore(src)
     assert len(frame) <= 50
-    counts = ss.build(src, tmp_path / "ws")
+    counts = _import_superstore(src, tmp_path / "ws").counts
     per_region = frame.groupby(["Customer ID", "Region"]).size()
-    assert counts["lines"] == counts["sales_lines"] == len(frame) == 29
-    assert counts["lines_identical_but_row_id"] == 2
+    assert counts["lines"] == counts["sales"] == len(frame) == 29
     assert counts["customers"] == frame["Customer ID"].nunique() == 4
-    assert counts["customers_in_several_regions"] == int((per_region.groupby(level=0).size() > 1).sum())
-    customers = pd.read_csv(tmp_path / "ws" / "customers.csv", dtype=str).set_index("Customer ID")
+    customers = pd.read_csv(tmp_path / "ws" / "customers.csv", dtype=str).set_index("customer_id")
     for cust, g in per_region.groupby(level=0):
         top = g.droplevel(0)
-        assert customers.loc[cust, "Region"] == sorted(top[top == top.max()].index)[0]
-        assert customers.loc[cust, "Segment"] == SEGMENTS[cust]
+        assert customers.loc[cust, "region"] == sorted(top[top == top.max()].index)[0]  # most lines; ties alphabetical
+        assert customers.loc[cust, "segment"] == SEGMENTS[cust]
+        assert customers.loc[cust, "customer_name"] == f"Name {cust}"
     with pytest.raises(FileExistsError):
-        ss.build(src, tmp_path / "ws")
+        _import_superstore(src, tmp_path / "ws")
 
 
 def test_superstore_workspace_reads_us_dates_and_keeps_both_identical_lines(tmp_path):
     import salesnb
 
-    ss = _example("superstore")
     src = tmp_path / "superstore.csv"
     frame = _write_superstore(src)
-    ss.build(src, tmp_path / "ws")
+    _import_superstore(src, tmp_path / "ws")
     ws = salesnb.load_workspace(tmp_path / "ws")
     sales = ws.tables["sales"]
     assert len(sales) == len(frame)  # Row ID keeps the two identical lines apart: nothing quarantined
@@ -98,14 +101,14 @@ def test_superstore_workspace_reads_us_dates_and_keeps_both_identical_lines(tmp_
     first = sales.sort_values("order_id").iloc[0]
     assert first["order_date"] == pd.Timestamp("2018-02-03")  # 2/3/2018 is 3 February (month/day), never 2 March
     assert set(ws.tables["customers"]["segment"]) == set(SEGMENTS.values())
-    assert "product" in sales.columns  # Product ID mapped in workspace.yaml
+    assert "product" in sales.columns and "Row ID" in sales.columns  # Row ID kept as an extra column
 
 
 def test_superstore_plan_margins_add_up(tmp_path):
     ss = _example("superstore")
     src = tmp_path / "superstore.csv"
     frame = _write_superstore(src)
-    ss.build(src, tmp_path / "ws")
+    _import_superstore(src, tmp_path / "ws")
     res = ss.plan(tmp_path / "ws", "2019Q4")
     plan = res["plan"]
     dates = pd.to_datetime(frame["Order Date"], format="%m/%d/%Y")

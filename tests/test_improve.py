@@ -149,29 +149,3 @@ def test_an_edited_register_with_errors_is_rejected_and_left_untouched(tmp_path)
         assert hashlib.sha256((ws / "actions.xlsx").read_bytes()).hexdigest() == before
 
 
-@pytest.mark.e2e
-def test_two_quarters_close_the_loop(quarterly_loop):
-    """2025Q3 run, first action marked done in Excel, 2025Q4 run (the shared loop of conftest.py)."""
-    ws, out, done_id, first = quarterly_loop.workspace, quarterly_loop.out, quarterly_loop.done_id, quarterly_loop.q3_register
-    assert len(first) >= 1 and set(first["period_opened"]) == {"2025Q3"}
-    second = pd.read_excel(ws / "actions.xlsx", sheet_name="actions", dtype={"action_id": str}).set_index("action_id")
-    assert second.loc[done_id, "status"] == "done"  # the edit survived
-    assert set(first["action_id"]) <= set(second.index)  # nothing lost
-    opened = second[second["status"].isin(["planned", "in_progress"])]
-    assert not opened.duplicated(["problem", "segment"]).any()
-    assert sorted(p.name for p in (ws / "actions.history").iterdir()) == ["2025Q3.xlsx"]
-    tracking = pd.read_csv(out / "sample" / "2025Q4" / "artifacts" / "tracking.csv", dtype={"action_id": str}).set_index("action_id")
-    assert set(first["action_id"]) <= set(tracking.index)
-    assert set(tracking["verdict"]) <= {"effective", "not_yet", "ineffective", "no_data"}
-    row = tracking.loc[done_id]
-    assert row["baseline"] == pytest.approx(first.set_index("action_id").loc[done_id, "baseline"])
-    summary = json.loads((out / "sample" / "2025Q4" / "artifacts" / "summary.json").read_text())["metrics"]
-    assert summary["goals_total"] == 12 and summary["actions_open"] == len(opened)
-    # the one-pager: KPIs, top problems, actions, last quarter's verdicts; Chinese glyphs embedded; no personal data
-    index = (out / "sample" / "2025Q4" / "report" / "index.html").read_text(encoding="utf-8")
-    import html as _html
-    for heading in ("Headline figures", "Goals", "Top three problems", "Actions due and overdue", "What last quarter's actions achieved"):
-        assert _html.escape(heading) in index
-    assert "西南" in index and "@font-face" in index and "<script" not in index
-    import re
-    assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", index)

@@ -18,7 +18,8 @@ from ..i18n import t
 from . import finish
 
 __all__ = ["sample_plan", "dimension_intervals", "nps_distribution", "nps_segments", "drivers", "ipa_matrix", "pareto",
-           "response_by_region", "frequent_terms", "themes", "fishbone"]
+           "response_by_region", "frequent_terms", "themes", "fishbone", "csat_distribution", "score_distribution", "csat_segments",
+           "score_segments", "delivery_scores"]
 
 _BLUE, _RED, _GREY, _GREEN, _AMBER = "#4c72b0", "#c44e52", "#8c8c8c", "#55a868", "#dd8452"
 
@@ -111,7 +112,8 @@ def drivers(table: pd.DataFrame, labels: dict[str, str], lang: str):
         ax.text(v + 0.5, y + 0.25, f"{v:.0f}%", fontsize=9)
     ax.set_yticks(ys, data["label"])
     r2 = table.attrs.get("r2", float("nan"))
-    return finish(ax, t("dg_chart_drivers", lang, r2=f"{r2:.2f}", n=table.attrs.get("n", 0)), t("dg_axis_importance", lang), t("dimension", lang))
+    key = "csat_chart_drivers" if table.attrs.get("outcome") == "satisfaction" else "dg_chart_drivers"
+    return finish(ax, t(key, lang, r2=f"{r2:.2f}", n=table.attrs.get("n", 0)), t("dg_axis_importance", lang), t("dimension", lang))
 
 
 def ipa_matrix(table: pd.DataFrame, labels: dict[str, str], lang: str):
@@ -252,3 +254,86 @@ def fishbone(causes: pd.DataFrame, categories: list[tuple[str, str]], head: str,
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def csat_distribution(scores: pd.Series, lang: str, period):
+    """Bars of the 1–5 satisfaction answers, coloured 1–2 (dissatisfied) / 3 / 4–5 (top-2-box)."""
+    s = pd.Series(scores, dtype="float64").dropna().round().astype(int)
+    counts = s.value_counts().reindex(range(1, 6), fill_value=0)
+    fig, ax = plt.subplots()
+    ax.bar(counts.index, counts.to_numpy(), color=[_RED, _RED, _GREY, _GREEN, _GREEN])
+    total = max(int(counts.sum()), 1)
+    for x, c in zip(counts.index, counts.to_numpy()):
+        ax.text(x, c, f"{c / total * 100:.0f}%", ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(range(1, 6))
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in (_RED, _GREY, _GREEN)]
+    ax.legend(handles, [t("csat_low", lang), "3", t("csat_top", lang)], fontsize=9, loc="upper left")
+    return finish(ax, t("csat_chart_dist", lang, period=str(period), n=int(len(s))), t("score_1_5", lang), t("dg_axis_answers", lang))
+
+
+def score_distribution(answers: pd.DataFrame, lang: str, period):
+    """The outcome's distribution: the 0–10 recommend answers (:func:`nps_distribution`), or the 1–5
+    satisfaction answers (:func:`csat_distribution`) when the recommend question is not asked."""
+    if "nps" in answers:
+        return nps_distribution(answers["nps"], lang, period)
+    return csat_distribution(answers["satisfaction"], lang, period)
+
+
+def csat_segments(table: pd.DataFrame, lang: str, period, weighted: bool, min_n: int = 30):
+    """Mean satisfaction (1–5) per segment with 95 % intervals (``survey.csat_segments`` output); small groups hatched."""
+    data = table.loc[table["segment_type"] != "all"].copy()
+
+    def seg_name(row):
+        if row["segment_type"] == "respondent_type":
+            return t(f"dg_status_{row['segment']}", lang) if row["segment"] in ("customer", "prospect", "lost") else str(row["segment"])
+        return str(row["segment"])
+    data["name"] = [f"{t('dg_segtype_' + st, lang)} · {seg_name(r)} (n={r['n']})" for st, (_, r) in zip(data["segment_type"], data.iterrows())]
+    fig, ax = plt.subplots(figsize=(8.5, max(3.5, 0.32 * len(data) + 1.5)))
+    ys = np.arange(len(data))[::-1]
+    err = [(data["mean"] - data["ci_low"]).clip(lower=0).fillna(0), (data["ci_high"] - data["mean"]).clip(lower=0).fillna(0)]
+    colors = [_BLUE if st == "region" else (_AMBER if st == "tier" else _GREY) for st in data["segment_type"]]
+    bars = ax.barh(ys, data["mean"], xerr=err, capsize=2, color=colors)
+    for b, ok in zip(bars, data["reliable"]):
+        if not ok:
+            b.set_hatch("//")
+            b.set_alpha(0.45)
+    allrow = table.loc[table["segment_type"] == "all"]
+    if len(allrow):
+        ax.axvline(float(allrow["mean"].iloc[0]), color=_RED, linestyle="--", linewidth=1)
+    ax.set_xlim(1, 5)
+    ax.set_yticks(ys, data["name"], fontsize=9)
+    which = t("dg_weighted" if weighted else "dg_unweighted", lang)
+    if not data["reliable"].all():
+        ax.text(0.99, 0.01, t("dg_unreliable", lang, n=min_n), transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="#555")
+    return finish(ax, t("csat_chart_segments", lang, period=str(period), which=which), t("score_1_5", lang), t("dg_col_segment", lang))
+
+
+def score_segments(table: pd.DataFrame, lang: str, period, weighted: bool, min_n: int = 30):
+    """NPS per segment (:func:`nps_segments`), or mean satisfaction (:func:`csat_segments`) without NPS."""
+    if "nps" in table:
+        return nps_segments(table, lang, period, weighted, min_n)
+    return csat_segments(table, lang, period, weighted, min_n)
+
+
+def delivery_scores(table: pd.DataFrame, lang: str, period, score: str = "satisfaction"):
+    """Mean score per delivery status of the respondent's order (on time, late, not delivered) with 95 %
+    intervals and the share of low scores written on each bar (``diagnosis.DeliveryEffect.table``)."""
+    data = table.loc[table["answers"] > 0]
+    fig, ax = plt.subplots()
+    ys = np.arange(len(data))[::-1]
+    colors = {"on_time": _GREEN, "late": _RED, "overdue": _RED, "open": _GREY}
+    err = [(data["mean"] - data["mean_low"]).clip(lower=0).fillna(0), (data["mean_high"] - data["mean"]).clip(lower=0).fillna(0)]
+    ax.barh(ys, data["mean"], xerr=err, capsize=3, color=[colors[s] for s in data["status"]])
+    low = t("detractors", lang) if score == "nps" else t("csat_low", lang)
+    lo_x = 0 if score == "nps" else 1
+    hi_x = 10 if score == "nps" else 5
+    for y, (m, top, b, n) in zip(ys, zip(data["mean"], data["mean_high"], data["bottom"], data["answers"])):
+        label = f"{m:.2f} · {low} {b * 100:.0f}% · n={n}"
+        if m - lo_x > (hi_x - lo_x) / 2:  # a long bar holds its label; a short one has it after its interval
+            ax.text(lo_x + 0.05 * (hi_x - lo_x) / 4, y, label, va="center", fontsize=9, color="white")
+        else:
+            ax.text((top if top == top else m) + 0.03 * (hi_x - lo_x), y, label, va="center", fontsize=9, color="#222")
+    ax.set_yticks(ys, [t(f"dl_status_{s}", lang) for s in data["status"]])
+    ax.set_xlim(lo_x, hi_x)
+    axis = t("dg_axis_score_0_10", lang) if score == "nps" else t("score_1_5", lang)
+    return finish(ax, t("dl_chart_scores", lang, period=str(period), n=int(data["answers"].sum())), axis, t("dl_col_status", lang))

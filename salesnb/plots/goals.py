@@ -8,7 +8,8 @@ import pandas as pd
 from ..i18n import UNIT_FACTORS, report_unit, t, unit_label
 from . import finish
 
-__all__ = ["revenue_yoy", "growth_contribution", "forecast", "satisfaction_trend", "benchmarks"]
+__all__ = ["revenue_yoy", "growth_contribution", "forecast", "satisfaction_trend", "benchmarks", "csat_trend", "satisfaction_charts",
+           "delivery_trend"]
 
 
 def _money_axis(unit: str, lang: str) -> tuple[float, str]:
@@ -102,3 +103,58 @@ def benchmarks(baselines: pd.DataFrame, lang: str):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def csat_trend(history: pd.DataFrame, lang: str):
+    """Satisfaction top-2-box (share answering 4 or 5) per period with its 95 % Wilson band: the trend
+    chart when the surveys do not ask the recommend question (``metrics.satisfaction_history`` output)."""
+    from ..survey import wilson_interval
+
+    data = history.dropna(subset=["satisfaction_top2"])
+    bands = [wilson_interval(p, n) for p, n in zip(data["satisfaction_top2"], data["satisfaction_n"])]
+    fig, ax = plt.subplots()
+    xs = np.arange(len(data))
+    ax.fill_between(xs, [100 * lo for lo, _ in bands], [100 * hi for _, hi in bands], alpha=0.2)
+    ax.plot(xs, data["satisfaction_top2"] * 100, marker="o")
+    for x, (v, n) in enumerate(zip(data["satisfaction_top2"], data["satisfaction_n"])):
+        ax.annotate(f"{v * 100:.0f}% (n={int(n)})", (x, v * 100), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
+    ax.set_xticks(xs, data["period"], rotation=45)
+    ax.set_ylim(0, 105)
+    return finish(ax, t("csat_chart_trend", lang), t("quarter", lang), t("csat_axis_top2", lang))
+
+
+def satisfaction_charts(history: pd.DataFrame, headline: dict, lang: str) -> list:
+    """The satisfaction charts of step 1: NPS with its band (when asked) or the top-2-box with its
+    band (when not), then mean satisfaction with complaints; none without answers in the period."""
+    from . import nps_trend
+
+    if "nps_n" in headline:
+        return [nps_trend(history, lang), satisfaction_trend(history, lang)] if headline["nps_n"] else []
+    return [csat_trend(history, lang), satisfaction_trend(history, lang)] if headline.get("satisfaction_n") else []
+
+
+def delivery_trend(history: pd.DataFrame, lang: str, last: int = 12, min_n: int = 30):
+    """On-time share of the orders due per quarter (bars, %) with the mean delay of the delivered
+    orders on a second axis (days, negative = early): ``metrics.delivery_history`` output. Quarters
+    with fewer than ``min_n`` orders due are drawn faint and hatched, without a delay point."""
+    data = history.loc[history["orders_due"] > 0].tail(last)
+    small = (data["orders_due"] < min_n).to_numpy()
+    fig, ax = plt.subplots()
+    xs = np.arange(len(data))
+    bars = ax.bar(xs, data["on_time_share"] * 100, color="#4c72b0", label=t("on_time_share", lang))
+    for b, few in zip(bars, small):
+        if few:
+            b.set_alpha(0.35)
+            b.set_hatch("//")
+    for x, (v, n) in enumerate(zip(data["on_time_share"], data["orders_due"])):
+        ax.annotate(f"{v * 100:.0f}%\nn={int(n)}", (x, v * 100), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
+    ax.set_ylim(0, 118)
+    ax.set_xticks(xs, data["period"], rotation=45)
+    ax2 = ax.twinx()
+    ax2.plot(xs, data["mean_delay_days"].where(~small), color="#c44e52", marker="o", label=t("mean_delay_days", lang))
+    ax2.axhline(0, color="#c44e52", linewidth=0.6, linestyle=":")
+    ax2.set_ylabel(t("dl_axis_days", lang))
+    ax2.grid(False)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles, [t("on_time_share", lang), t("mean_delay_days", lang)], loc="lower left", fontsize=9)
+    return finish(ax, t("dl_chart_trend", lang), t("quarter", lang), t("dl_axis_on_time", lang))

@@ -7,7 +7,7 @@ import pandas as pd
 from ..i18n import t
 from . import finish
 
-__all__ = ["impact_effort"]
+__all__ = ["impact_effort", "on_time_heatmap"]
 
 _COLORS = {"quick_win": "#55a868", "major_project": "#4c72b0", "fill_in": "#dd8452", "thankless": "#8c8c8c"}
 
@@ -28,3 +28,23 @@ def impact_effort(proposals: pd.DataFrame, lang: str, labels: int = 10):
     ax.set_ylim(0, 1.08)
     ax.legend(fontsize=9, loc="lower right")
     return finish(ax, t("im_chart_matrix", lang), t("im_axis_effort", lang), t("im_axis_impact", lang))
+
+
+def on_time_heatmap(history: pd.DataFrame, lang: str, until: str | None = None, last: int = 8, min_n: int = 30, regions: int = 15):
+    """On-time delivery (% of orders due), region × quarter of the order, for the ``last`` quarters up to
+    ``until`` (``metrics.delivery_history`` by region); cells with fewer than ``min_n`` orders due are blank,
+    the ``regions`` regions with the most orders due are shown; None when no cell has enough orders."""
+    from . import heatmap
+
+    h = history if until is None else history.loc[history["period"] <= until]
+    cols = sorted(h["period"].unique())[-last:]
+    h = h.loc[h["period"].isin(cols)]
+    top = h.groupby("region")["orders_due"].sum().nlargest(regions).index
+    h = h.loc[h["region"].isin(top)]
+    matrix = (h.assign(v=(h["on_time_share"] * 100).where(h["orders_due"] >= min_n))
+              .pivot_table(index="region", columns="period", values="v", aggfunc="first", dropna=False).reindex(columns=cols))
+    matrix = matrix.loc[matrix.notna().any(axis=1)]
+    if matrix.empty:  # no region with enough orders: nothing to colour
+        return None
+    title = t("dl_chart_heatmap", lang, n=min_n)
+    return heatmap(matrix, title=title, xlabel=t("quarter", lang), ylabel=t("region", lang), fmt=".0f", cmap="RdYlGn")

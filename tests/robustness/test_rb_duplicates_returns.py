@@ -56,7 +56,7 @@ def test_negative_lines_are_returns_reported_separately(tmp_path):
     assert ws.tables["sales"]["amount"].tolist() == [300.0, -100.0, -50.5]  # kept: revenue nets them
     found = note(ws, "returns")
     assert (found.count, found.severity, found.examples) == (2, "info", ("line 3", "line 4"))
-    assert "(-150.50 元 in all)" in found.detail
+    assert "-150.50 in all (currency units)" in found.detail
 
 
 def test_quantity_and_amount_of_opposite_signs_is_an_error(tmp_path):

@@ -1,0 +1,80 @@
+"""Real exports met while building the example workspaces (issue 9): each case a tiny
+export through ``salesnb import`` with the exact repair, warning or error."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from salesnb.errors import DataError
+from salesnb.ingest import build_workspace
+
+WORKSPACE = "company: {name: T, currency: GBP, unit: unit}\n"
+MAPPING = """workspace: workspace.yaml
+tables:
+  sales:
+    columns:
+      order_id: Invoice
+      order_date: Date
+      customer_id: Customer
+      region: {value: UK}
+      product_line: {value: gifts}
+      quantity: Qty
+      amount: {multiply: [Qty, Price], round: 2}
+    returns: {when: {startswith: {Invoice: C}}}
+  customers:
+    from: sales
+    columns:
+      region: {value: UK, agg: first}
+"""
+
+
+def _import(tmp_path: Path, data: bytes, name: str = "export.csv", mapping: str = MAPPING):
+    (tmp_path / "m").mkdir(exist_ok=True)
+    (tmp_path / "m" / "import.yaml").write_text(mapping, encoding="utf-8")
+    (tmp_path / "m" / "workspace.yaml").write_text(WORKSPACE, encoding="utf-8")
+    (tmp_path / name).write_bytes(data)
+    return build_workspace(tmp_path / name, tmp_path / "m" / "import.yaml", tmp_path / "ws")
+
+
+def test_erp_report_with_title_lines_above_the_header(tmp_path):
+    text = "销售明细报表\n导出时间：2025-01-31\n\nInvoice,Date,Customer,Qty,Price\nA1,2025-01-05,C1,2,3.5\n"
+    result = _import(tmp_path, text.encode("utf-8"))
+    note = next(n for n in result.notes if n.rule == "header_not_first_row")
+    assert note.examples == ("line 1: 销售明细报表", "line 2: 导出时间：2025-01-31")
+    assert pd.read_csv(tmp_path / "ws" / "sales.csv")["amount"].tolist() == [7.0]
+
+
+def test_cancellation_written_with_positive_numbers_becomes_a_return(tmp_path):
+    text = "Invoice,Date,Customer,Qty,Price\nA1,2025-01-05,C1,2,3.5\nC2,2025-01-06,C1,1,3.5\n"
+    result = _import(tmp_path, text.encode("utf-8"))
+    sales = pd.read_csv(tmp_path / "ws" / "sales.csv")
+    assert sales[["quantity", "amount"]].values.tolist() == [[2, 7.0], [-1, -3.5]]
+    assert result.counts["returns"] == 1
+    assert next(n for n in result.notes if n.rule == "returns").count == 1
+
+
+def test_gb18030_export_with_thousands_separators(tmp_path):
+    text = 'Invoice,Date,Customer,Qty,Price\nA1,2025年1月5日,客户甲,"1,200",￥3.50\n'
+    _import(tmp_path, text.encode("gb18030"))
+    sales = pd.read_csv(tmp_path / "ws" / "sales.csv", encoding="utf-8")
+    assert sales[["order_date", "customer_id", "amount"]].values.tolist() == [["2025-01-05", "客户甲", 4200.0]]
+
+
+def test_truncated_gzip_export_is_an_error(tmp_path):
+    import gzip
+
+    data = gzip.compress(b"Invoice,Date,Customer,Qty,Price\nA1,2025-01-05,C1,2,3.5\n")[:-12]
+    with pytest.raises(DataError) as err:
+        _import(tmp_path, data, "export.csv.gz")
+    assert err.value.problems[0].file == "export.csv.gz" and "cannot be decompressed" in err.value.problems[0].rule
+    assert not (tmp_path / "ws").exists()
+
+
+def test_blank_amount_parts_are_errors_at_their_line(tmp_path):
+    text = "Invoice,Date,Customer,Qty,Price\nA1,2025-01-05,C1,2,3.5\nA2,2025-01-06,C1,2,\n"
+    with pytest.raises(DataError) as err:
+        _import(tmp_path, text.encode("utf-8"))
+    p = next(p for p in err.value.problems if p.column == "amount")
+    assert p.file == "sales.csv" and p.line == 3 and "[from export.csv line 3]" in p.rule and "must not be blank" in p.rule

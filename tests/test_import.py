@@ -1,0 +1,293 @@
+"""salesnb import (salesnb.ingest): tiny exports written here, expected values worked out by hand."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from salesnb.cli import main
+from salesnb.errors import ConfigError, DataError
+from salesnb.ingest import Mapping, build_workspace, load_mapping
+
+WORKSPACE_YAML = """company:
+  name: Tiny Gifts
+  currency: GBP
+  unit: unit
+calendar:
+  fiscal_year_start_month: 1
+"""
+
+RETAIL = """InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+536365,85123A,"HEART, WHITE",6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom
+536365,POST,POSTAGE,1,2010-12-01 08:26:00,18,17850.0,United Kingdom
+536366,22633,HAND WARMER,12,2010-12-02 09:00:00,1.85,12583,France
+536367,22633,HAND WARMER,3,2010-12-02 10:00:00,1.85,,United Kingdom
+C536368,22633,HAND WARMER,-2,2010-12-03 11:00:00,1.85,12583,France
+536369,85099B,JUMBO BAG,4,2010-12-04 12:00:00,1.95,12583,Germany
+536370,85099B,JUMBO BAG,10,2010-12-05 12:00:00,1.65,13047,Germany
+536371,22633,HAND WARMER,2,2010-12-06 12:00:00,1.85,13047,EIRE
+"""
+
+RETAIL_MAPPING = """workspace: workspace.yaml
+set_aside:
+  - {reason: no CustomerID, when: {blank: CustomerID}}
+tables:
+  sales:
+    columns:
+      order_id: InvoiceNo
+      order_date: InvoiceDate
+      customer_id: {column: CustomerID, strip_suffix: ".0"}
+      region: {column: Country, map_file: regions.csv}
+      product_line: {column: StockCode, extract: "^(\\\\d{2})", default: other}
+      product: StockCode
+      quantity: Quantity
+      amount: {multiply: [Quantity, UnitPrice], round: 2}
+    returns: {when: {startswith: {InvoiceNo: C}}}
+  customers:
+    from: sales
+    columns:
+      region: {column: Country, map_file: regions.csv, agg: most_frequent}
+"""
+
+REGIONS = "country,region\nUnited Kingdom,UK\nFrance,Europe\nGermany,Europe\nEIRE,Ireland\n"
+
+
+def _retail(tmp_path: Path, export: str = RETAIL, mapping: str = RETAIL_MAPPING, gz: bool = True) -> tuple[Path, Path]:
+    folder = tmp_path / "mapping"
+    folder.mkdir(exist_ok=True)
+    (folder / "import.yaml").write_text(mapping, encoding="utf-8")
+    (folder / "workspace.yaml").write_text(WORKSPACE_YAML, encoding="utf-8")
+    (folder / "regions.csv").write_text(REGIONS, encoding="utf-8")
+    src = tmp_path / ("export.csv.gz" if gz else "export.csv")
+    data = export.encode("utf-8")
+    src.write_bytes(gzip.compress(data) if gz else data)
+    return src, folder / "import.yaml"
+
+
+def test_retail_export_becomes_a_valid_workspace(tmp_path):
+    src, mapping = _retail(tmp_path)
+    result = build_workspace(src, mapping, tmp_path / "ws")
+    sales = pd.read_csv(tmp_path / "ws" / "sales.csv", dtype={"order_id": str, "customer_id": str, "product_line": str})
+    # line 5 (blank CustomerID) is set aside; 7 lines remain
+    assert result.counts["lines"] == 8
+    assert result.counts["set_aside"] == {"no CustomerID": 1}
+    assert result.counts["returns"] == 1 and result.counts["sales"] == 7
+    # amount = quantity × unit price, by hand: 15.30, 18.00, 22.20, -3.70, 7.80, 16.50, 3.70
+    assert sales["amount"].tolist() == [15.3, 18.0, 22.2, -3.7, 7.8, 16.5, 3.7]
+    assert sales["customer_id"].tolist() == ["17850", "17850", "12583", "12583", "12583", "13047", "13047"]
+    assert sales["product_line"].tolist() == ["85", "other", "22", "22", "85", "85", "22"]
+    assert sales["region"].tolist() == ["UK", "UK", "Europe", "Europe", "Europe", "Europe", "Ireland"]
+    assert sales["order_date"].iloc[0] == "2010-12-01"  # a date column: written as the reader reads it
+    customers = pd.read_csv(tmp_path / "ws" / "customers.csv", dtype=str).set_index("customer_id")["region"]
+    # 13047: Germany (Europe) once, EIRE (Ireland) once → tie → alphabetical: Europe
+    assert customers.to_dict() == {"17850": "UK", "12583": "Europe", "13047": "Europe"}
+    aside = pd.read_csv(tmp_path / "ws" / "import" / "set_aside.csv")
+    assert aside[["line", "reason", "InvoiceNo"]].values.tolist() == [[5, "no CustomerID", 536367]]
+    lines = pd.read_csv(tmp_path / "ws" / "import" / "sales_lines.csv")
+    assert lines["export_line"].tolist() == [2, 3, 4, 6, 7, 8, 9]
+    info = json.loads((tmp_path / "ws" / "import" / "import.json").read_text(encoding="utf-8"))
+    assert info["counts"]["sales"] == 7 and len(info["export_sha256"]) == 64
+    assert "tables:\n  sales: {file: sales.csv}\n  customers: {file: customers.csv}" in (tmp_path / "ws" / "workspace.yaml").read_text()
+    # the returns note of the validation: one line, -3.70
+    returns = [n for n in result.notes if n.rule == "returns"]
+    assert returns and returns[0].count == 1 and "-3.70 in all" in returns[0].detail
+
+
+def test_workspace_loads_with_revenue_net_of_the_cancellation(tmp_path):
+    import salesnb
+
+    src, mapping = _retail(tmp_path)
+    build_workspace(src, mapping, tmp_path / "ws")
+    ws = salesnb.load_workspace(tmp_path / "ws")
+    # 15.30 + 18 + 22.20 - 3.70 + 7.80 + 16.50 + 3.70 = 79.80
+    assert ws.table("sales")["amount"].sum() == pytest.approx(79.80)
+
+
+def test_a_value_that_is_not_a_number_names_the_export_line(tmp_path):
+    src, mapping = _retail(tmp_path, RETAIL.replace("12,2010-12-02 09:00:00,1.85", "12,2010-12-02 09:00:00,n/a"))
+    with pytest.raises(DataError) as err:
+        build_workspace(src, mapping, tmp_path / "ws")
+    p = err.value.problems[0]
+    assert (p.file, p.line, p.column, p.value, p.rule) == ("export.csv.gz", 4, "UnitPrice", "n/a", "must be a number")
+    assert not (tmp_path / "ws").exists() and not list(tmp_path.glob(".ws.importing-*"))
+
+
+def test_a_value_missing_from_the_map_file_is_an_error_with_its_line(tmp_path):
+    src, mapping = _retail(tmp_path, RETAIL.replace("13047,EIRE", "13047,Iceland"))
+    with pytest.raises(DataError) as err:
+        build_workspace(src, mapping, tmp_path / "ws")
+    p = err.value.problems[0]
+    assert (p.line, p.column, p.value) == (9, "Country", "Iceland")
+    assert "no entry in regions.csv" in p.rule
+
+
+def test_columns_the_export_lacks_are_named(tmp_path):
+    src, mapping = _retail(tmp_path, RETAIL.replace("UnitPrice", "Price"))
+    with pytest.raises(DataError) as err:
+        build_workspace(src, mapping, tmp_path / "ws")
+    assert err.value.problems[0].column == "UnitPrice"
+    assert "InvoiceNo, StockCode" in err.value.problems[0].rule
+
+
+def test_validation_problems_name_the_export_line(tmp_path):
+    # a US date in the export: the contract never guesses day/month; the problem names sales.csv line 3 and export line 4
+    src, mapping = _retail(tmp_path, RETAIL.replace("2010-12-02 09:00:00", "12/02/2010"))
+    with pytest.raises(DataError) as err:
+        build_workspace(src, mapping, tmp_path / "ws")
+    p = next(p for p in err.value.problems if p.file == "sales.csv")
+    assert p.line == 4 and "[from export.csv.gz line 4]" in p.rule and "day/month" in p.rule
+    assert not (tmp_path / "ws").exists()
+
+
+def test_date_format_turns_us_dates_into_iso(tmp_path):
+    mapping = RETAIL_MAPPING.replace("order_date: InvoiceDate", 'order_date: {column: InvoiceDate, date_format: "%m/%d/%Y"}')
+    import re
+
+    export = re.sub(r"2010-12-0(\d) \d\d:\d\d:\d\d", r"12/0\1/2010", RETAIL)  # 12/02/2010 = 2 December (US)
+    src, mapping_path = _retail(tmp_path, export, mapping)
+    build_workspace(src, mapping_path, tmp_path / "ws")
+    sales = pd.read_csv(tmp_path / "ws" / "sales.csv")
+    assert sales["order_date"].tolist() == ["2010-12-01", "2010-12-01", "2010-12-02", "2010-12-03", "2010-12-04", "2010-12-05", "2010-12-06"]
+
+
+def test_an_existing_folder_is_never_overwritten(tmp_path):
+    src, mapping = _retail(tmp_path)
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "actions.xlsx").write_bytes(b"register")
+    with pytest.raises(FileExistsError):
+        build_workspace(src, mapping, tmp_path / "ws")
+    assert (tmp_path / "ws" / "actions.xlsx").read_bytes() == b"register"
+
+
+def test_mapping_problems_name_their_key(tmp_path):
+    bad = RETAIL_MAPPING.replace("      amount:", "      amout:").replace("agg: most_frequent", "agg: mode")
+    (tmp_path / "import.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_mapping(tmp_path / "import.yaml")
+    keys = {p.column: p.rule for p in err.value.problems}
+    assert "not a column of sales" in keys["tables.sales.columns.amout"]
+    assert "required column(s) not mapped: amount" in keys["tables.sales.columns"]
+    assert "must be one of" in keys["tables.customers.columns.region.agg"]
+
+
+def test_mapping_lists_the_columns_it_reads():
+    m = Mapping.from_dict({"workspace": "w.yaml", "tables": {"sales": {"columns": {
+        "order_id": {"template": "{Year}-{No}"}, "order_date": "D", "customer_id": "C", "region": {"value": "all"},
+        "product_line": {"join": ["A", "B"]}, "amount": {"multiply": ["Q", "P"]}}, "where": {"not_blank": "C"}}}})
+    assert m.source_columns() == {"Year", "No", "D", "C", "A", "B", "Q", "P"}
+
+
+REVIEWS = """id,order_status,purchased,zip,review_date,score,comment,value,state,label,sub
+1,delivered,2018-01-05 10:00:00,010,2018-01-20,1,"chegou quebrado,\nquero devolver",50.0,SP,problemas_de_qualidade,baixa_qualidade
+2,delivered,2018-01-05 10:00:00,010,2018-01-20,1,"chegou quebrado,\nquero devolver",30.0,SP,problemas_de_entrega,atrasado
+3,delivered,2018-01-06 11:00:00,200,2018-01-15,5,,20.0,BA,satisfeito_com_pedido,satisfeito
+4,canceled,2018-02-01 09:00:00,300,2018-02-10,2,nao recebi,40.0,RS,problemas_de_entrega,atrasado
+5,delivered,2018-02-03 09:00:00,400,2018-02-20,4,ok,25.0,SP,,
+"""
+
+REVIEW_MAPPING = """workspace: workspace.yaml
+tables:
+  sales:
+    where: {not_equals: {order_status: canceled}}
+    keep: [id]
+    columns:
+      order_id: {column: id, agg: first, over: &review [purchased, zip, review_date, score, comment]}
+      order_date: purchased
+      customer_id: {column: id, agg: first, over: *review, prefix: C}
+      region: {column: state, map: {SP: Sudeste, BA: Nordeste, RS: Sul}}
+      product_line: {value: all}
+      amount: value
+  customers:
+    one_row_per: *review
+    columns:
+      customer_id: {column: id, agg: first, over: *review, prefix: C}
+      region: {column: state, map: {SP: Sudeste, BA: Nordeste, RS: Sul}}
+  surveys:
+    one_row_per: *review
+    columns:
+      response_id: {column: id, agg: first}
+      survey_date: review_date
+      respondent_type: {value: customer}
+      customer_id: {column: id, agg: first, over: *review, prefix: C}
+      satisfaction: score
+      comment: comment
+  complaints:
+    where: {in: {label: [problemas_de_entrega, problemas_de_qualidade]}}
+    one_row_per: *review
+    columns:
+      ticket_id: {column: id, agg: first, over: *review}
+      customer_id: {column: id, agg: first, over: *review, prefix: C}
+      opened_at: review_date
+      category: {column: sub, agg: first}
+      description: comment
+"""
+
+
+def test_rows_repeating_one_review_become_one_answer_and_lines_of_one_order(tmp_path):
+    src, mapping = _retail(tmp_path, REVIEWS, REVIEW_MAPPING, gz=False)
+    result = build_workspace(src, mapping, tmp_path / "ws")
+    ws = tmp_path / "ws"
+    sales = pd.read_csv(ws / "sales.csv", dtype=str)
+    # rows 1 and 2 repeat one review (same purchase, zip, date, score, comment with a line break): one order "1", two lines
+    assert sales["order_id"].tolist() == ["1", "1", "3", "5"]
+    assert sales["customer_id"].tolist() == ["C1", "C1", "C3", "C5"]
+    assert sales["id"].tolist() == ["1", "2", "3", "5"]
+    assert result.counts["not_in"] == {"sales": 1, "complaints": 2}
+    surveys = pd.read_csv(ws / "surveys.csv", dtype=str)
+    assert surveys["response_id"].tolist() == ["1", "3", "4", "5"]
+    assert surveys["customer_id"].tolist() == ["C1", "C3", "C4", "C5"]
+    assert surveys.loc[0, "comment"] == "chegou quebrado,\nquero devolver"
+    complaints = pd.read_csv(ws / "complaints.csv", dtype=str)
+    # the cancelled order's customer C4 is a customer (it reviewed) though it has no sales line
+    assert complaints[["ticket_id", "customer_id", "category"]].values.tolist() == [["1", "C1", "baixa_qualidade"], ["4", "C4", "atrasado"]]
+    customers = pd.read_csv(ws / "customers.csv", dtype=str)
+    assert customers["customer_id"].tolist() == ["C1", "C3", "C4", "C5"]
+    assert not [n for n in result.notes if n.rule == "unknown_customer_ids"]
+
+
+def test_constant_columns_that_vary_within_a_row_are_errors(tmp_path):
+    mapping = REVIEW_MAPPING.replace("      category: {column: sub, agg: first}", "      category: sub")
+    src, mapping_path = _retail(tmp_path, REVIEWS, mapping, gz=False)
+    with pytest.raises(DataError) as err:
+        build_workspace(src, mapping_path, tmp_path / "ws")
+    p = err.value.problems[0]
+    assert (p.line, p.column, p.value) == (4, "sub", "atrasado")  # id 1 spans lines 2–3 (a line break in its comment): id 2 starts on line 4
+    assert "differs from line 2 (baixa_qualidade)" in p.rule
+
+
+def test_cli_import_exit_codes(tmp_path, capsys):
+    src, mapping = _retail(tmp_path)
+    assert main(["import", str(src), "--mapping", str(mapping), "--out", str(tmp_path / "ws")]) == 0
+    out = capsys.readouterr().out
+    assert "set aside: no CustomerID" in out and "sales rows written" in out
+    assert main(["import", str(src), "--mapping", str(mapping), "--out", str(tmp_path / "ws")]) == 2
+    assert "exists" in capsys.readouterr().err
+
+
+def test_lines_that_differ_only_in_unimported_columns_are_flagged_and_kept_apart_by_keep(tmp_path):
+    # lines 2 and 3: one invoice lists a stock code twice, with two descriptions; line 4 repeats line 3 whole
+    export = ("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+              "1,22633,HAND WARMER RED,2,2011-09-18 15:33:00,1.95,1,France\n"
+              "1,22633,HAND WARMER BLUE,2,2011-09-18 15:33:00,1.95,1,France\n"
+              "1,22633,HAND WARMER BLUE,2,2011-09-18 15:33:00,1.95,1,France\n")
+    src, mapping = _retail(tmp_path, export, gz=False)
+    result = build_workspace(src, mapping, tmp_path / "ws")
+    note = next(n for n in result.notes if n.rule == "import_lines_collapsed")
+    assert note.count == 1 and note.examples == ("lines 2 = 3",)
+    removed = next(n for n in result.notes if n.rule == "duplicate_rows_removed")
+    assert removed.count == 2  # lines 3 and 4 fall as duplicates of line 2 once Description is dropped
+    # keep the description and the invoice time (an alias of order_date: written as an extra column)
+    kept = RETAIL_MAPPING.replace("    returns:", "    keep: [Description, InvoiceDate]\n    returns:")
+    (tmp_path / "k").mkdir()
+    src, mapping = _retail(tmp_path / "k", export, kept, gz=False)
+    result = build_workspace(src, mapping, tmp_path / "ws2")
+    assert not [n for n in result.notes if n.rule == "import_lines_collapsed"]
+    assert next(n for n in result.notes if n.rule == "duplicate_rows_removed").count == 1  # only the whole repeat (line 4)
+    import salesnb
+
+    sales = salesnb.load_workspace(tmp_path / "ws2").table("sales")
+    assert sales["amount"].sum() == pytest.approx(7.80)  # 2 × 1.95 × 2 lines
+    assert sales["InvoiceDate"].tolist() == ["2011-09-18 15:33:00"] * 2
