@@ -125,7 +125,10 @@ _POINTS = {"nps", "satisfaction_mean"}  # KPIs whose effect is in points, like e
 
 def measure_library(config=None) -> pd.DataFrame:
     """The measures in force: built-ins, then ``workspace.yaml`` ``measures:`` entries
-    (same key = replace, new key = add, ``disabled: true`` = remove).
+    (same key = replace, new key = add, ``disabled: true`` = remove). An entry that
+    moves a measure onto another ``kpi`` without a ``direction`` gets the KPI's own
+    (−1 for complaints, churn, delays and response times; +1 otherwise) and must
+    restate its ``effect``; an effect against the direction is an error.
 
     Examples
     --------
@@ -144,6 +147,18 @@ def measure_library(config=None) -> pd.DataFrame:
             continue
         base = library.get(data["key"], {})
         merged = {**base, **{k: v for k, v in data.items() if v is not None}}
+        if base and data.get("kpi") is not None and data["kpi"] != base.get("kpi"):
+            # a measure moved onto another KPI: it moves it the way that KPI improves (fewer complaints, not more),
+            # and its planned effect must be restated (the old one was in the old KPI's units)
+            if data.get("direction") is None:
+                merged["direction"] = -1 if data["kpi"] in LOWER_IS_BETTER or data["kpi"] == "median_first_response_hours" else 1
+            if data.get("effect") is None:
+                problems.append(Problem("workspace.yaml", None, f"measures.{i}.effect", None,
+                                        f"required when kpi changes ({base.get('kpi')} → {data['kpi']}): the built-in effect "
+                                        f"{base.get('effect')} is in {base.get('kpi')}'s units"))
+        if merged.get("effect") is not None and merged.get("direction") is not None and merged["effect"] * merged["direction"] < 0:
+            problems.append(Problem("workspace.yaml", None, f"measures.{i}.effect", str(merged["effect"]),
+                                    f"has the opposite sign of the direction {merged['direction']:+d} of {merged.get('kpi')}"))
         missing = [f for f in Measure.__dataclass_fields__ if f not in merged]
         problems += [Problem("workspace.yaml", None, f"measures.{i}.{f}", None, "required for a new measure") for f in missing]
         library[data["key"]] = merged

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -46,8 +46,9 @@ from .prepare import prepare
 __all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period", "check_folder_name", "check_parameters", "write_quarantine", "write_contacts", "CSP"]
 
 NOTEBOOKS = ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement")
-# Notebooks in one wave do not read each other's artifacts and run side by side.
-WAVES = (("01_goals", "03_diagnosis"), ("02_breakdown", "04_improvement"))
+NEEDS = {"01_goals": (), "03_diagnosis": (), "02_breakdown": ("01_goals",), "04_improvement": ("01_goals", "03_diagnosis")}
+"""What each notebook reads from the others (step 1's goals.csv and bottlenecks.csv, step 3's diagnosis.json):
+a notebook starts as soon as those have finished, two at a time."""
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "pandera", "pydantic", "openpyxl", "pyarrow", "ipykernel")
 _STAGING = re.compile(r"^\.(?P<period>[0-9Q]+)\.running-(?P<pid>\d+)-")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
@@ -161,11 +162,13 @@ def _kernel_manager_class():
     return EncryptedKernelManager
 
 
-def _execute(name: str, nb_dir: Path, staging: Path, params: dict) -> tuple[float, str | None]:
-    """Execute one notebook into ``staging``; returns (seconds, error text or None).
+def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[str, str] | None = None) -> tuple[float, str | None]:
+    """Execute one notebook into ``staging`` and, when it succeeds and ``html`` (title, nav) is given,
+    export its HTML page to ``staging/report``; returns (seconds, error text or None).
 
     Runs in a worker process: papermill changes the process's working
     directory to ``staging`` for the kernel, which is not safe in threads.
+    Exporting here lets one notebook's export overlap the next one's run.
     """
     import papermill as pm
 
@@ -181,6 +184,8 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict) -> tuple[floa
             kernel_name="python3",
             kernel_manager_class=_kernel_manager_class(),
         )
+        if html is not None:
+            export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html", html[0], nav=html[1])
     except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill errors do not pickle)
         return time.perf_counter() - start, _error_text(exc)
     return time.perf_counter() - start, None
@@ -438,23 +443,34 @@ def run_period(
 
     timings: dict[str, float] = {"prepare": prepare_seconds}
     try:
-        for wave in WAVES if parallel else tuple((n,) for n in NOTEBOOKS):
-            for name in wave:
-                progress(f"running {name} …")
-            with ProcessPoolExecutor(max_workers=len(wave), mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = {pool.submit(_execute, name, nb_dir, staging, params): name for name in wave}
-                results = {}
-                for fut in as_completed(futures):  # the whole wave finishes before anything moves
-                    name = futures[fut]
+        company = ws.config.company.name
+        pages = {name: (f"{company} · {t(f'step_{name}', lang)} · {p}", _nav(lang, name)) for name in NOTEBOOKS}
+        results: dict[str, tuple[float, str | None]] = {}
+        with ProcessPoolExecutor(max_workers=2 if parallel else 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            running: dict = {}
+            waiting = list(NOTEBOOKS)
+            while waiting or running:
+                failed_any = any(err for _, err in results.values())
+                for name in [n for n in waiting if not failed_any and all(d in results for d in NEEDS[n])]:
+                    progress(f"running {name} …")
+                    running[pool.submit(_execute, name, nb_dir, staging, params, pages[name])] = name
+                    waiting.remove(name)
+                if failed_any:
+                    waiting.clear()  # a failed notebook stops the run: let the running ones finish, start no more
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    name = running.pop(fut)
                     results[name] = fut.result()
                     timings[name] = round(results[name][0], 2)
                     progress(f"{name} {'failed' if results[name][1] else 'done'} in {timings[name]:.1f} s (elapsed {time.perf_counter() - t0:.1f} s)")
-            failures = [(name, err) for name, (_, err) in results.items() if err]
-            if failures:
-                failed = base / "failed" / f"{p}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-                failed.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging, failed)
-                raise NotebookFailed(failures[0][0], failures[0][1], failed)
+        failures = [(name, err) for name in NOTEBOOKS for (_, err) in [results.get(name, (0, None))] if err]
+        if failures:
+            failed = base / "failed" / f"{p}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging, failed)
+            raise NotebookFailed(failures[0][0], failures[0][1], failed)
 
         changed = [s.file for name, s in ws.sources.items() if sha256_file(s.path) != hashes[name]]
         if changed:
@@ -463,10 +479,6 @@ def run_period(
         record_metrics(staging, "run", {}, period=str(p), workspace=ws.name, lang=lang)
         quarantined = write_quarantine(staging, ws)
         contacts = write_contacts(staging, ws)
-        company = ws.config.company.name
-        for name in NOTEBOOKS:
-            export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html",
-                        f"{company} · {t(f'step_{name}', lang)} · {p}", nav=_nav(lang, name))
         notes = ws.quality_frame()
         index = write_index(staging, ws, p, lang, complete, len(notes))
         timings["html"] = round(time.perf_counter() - h0, 2)

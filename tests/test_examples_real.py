@@ -159,3 +159,20 @@ def test_olist_reviews_and_complaints(olist):
     assert olist.metrics.get("nps") is None and "nps_n" not in olist.metrics  # no recommend question: no NPS, the 1–5 score instead
     complaints = reviews.loc[reviews["most_voted_class"].isin(["problemas_de_entrega", "problemas_de_qualidade"])]
     assert olist.imported.counts["complaints"] == len(complaints)
+
+
+def test_olist_pareto_and_delivery_delay(olist):
+    reviews = _olist_reviews(olist.raw_path)
+    date = pd.to_datetime(reviews["review_creation_date"])
+    q1 = reviews.loc[(date >= "2018-01-01") & (date < "2018-04-01")]
+    complaints = q1.loc[q1["most_voted_class"].isin(["problemas_de_entrega", "problemas_de_qualidade"])]
+    shares = complaints["most_voted_subclass"].value_counts(normalize=True)
+    pareto = olist.artifact("pareto.csv")
+    assert pareto["cause"].iloc[0] == shares.index[0] == "atrasado"
+    assert pareto.set_index("cause")["share"].to_dict() == pytest.approx(shares.to_dict(), rel=1e-9)
+    assert olist.metrics["complaints"] == len(complaints)
+    diagnosis = json.loads((olist.folder / "artifacts" / "diagnosis.json").read_text(encoding="utf-8"))
+    assert diagnosis["top_problem_type"] == "delivery_delay"
+    delivery = next(p for p in diagnosis["problems"] if p["type"] == "delivery_delay")
+    effect = next(e for e in delivery["evidence"] if e["kind"] == "delivery_effect")
+    assert effect["value"] < 2.0 < 3.5 < effect["reference"]  # late orders score far below on-time ones (1.69 vs 3.85)

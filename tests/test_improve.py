@@ -149,3 +149,21 @@ def test_an_edited_register_with_errors_is_rejected_and_left_untouched(tmp_path)
         assert hashlib.sha256((ws / "actions.xlsx").read_bytes()).hexdigest() == before
 
 
+
+
+def test_a_measure_moved_onto_a_lower_is_better_kpi_takes_its_direction():
+    """Olist's workspace tracks the quality measure by the complaint count: the target must be fewer complaints."""
+    def config(*measures):
+        return WorkspaceConfig.model_validate({"company": {"name": "x"}, "measures": list(measures)})
+
+    lib = improve.measure_library(config({"key": "quality_8d", "kpi": "complaints", "effect": -0.2})).set_index("key")
+    builtin = improve.measure_library().set_index("key")
+    assert builtin.loc["quality_8d", "direction"] == 1 and builtin.loc["quality_8d", "kpi"] == "dim:quality"
+    assert lib.loc["quality_8d", ["kpi", "direction", "effect"]].tolist() == ["complaints", -1, -0.2]
+    assert improve._target("complaints", 391.0, -0.2) == pytest.approx(312.8)  # 391 × 0.8
+    with pytest.raises(ConfigError) as err:  # the built-in +0.30 points of dim:quality would mean +30 % complaints
+        improve.measure_library(config({"key": "quality_8d", "kpi": "complaints"}))
+    assert err.value.problems[0].column == "measures.0.effect" and "dim:quality" in err.value.problems[0].rule
+    with pytest.raises(ConfigError) as err:
+        improve.measure_library(config({"key": "quality_8d", "kpi": "complaints", "effect": 0.2}))
+    assert "opposite sign" in err.value.problems[0].rule
