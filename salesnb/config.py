@@ -260,6 +260,8 @@ class Bottlenecks(_Model):
     """… with at least this many tickets in the latest 12 months."""
     promise_broken_share: float = Field(0.2, ge=0, le=1)
     """Share of tickets answered later than the promise that counts as a broken promise."""
+    late_delivery_share: float = Field(0.15, ge=0, le=1)
+    """Share of the orders due that arrived after the promised day (or not at all) that counts as a delivery problem."""
 
 
 class Planning(_Model):

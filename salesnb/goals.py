@@ -278,7 +278,7 @@ def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensi
       tickets and a Poisson z = (now − before)/sqrt(now + before) of at least 2 (its excess is the smaller of rise/threshold and z/2);
     - ``promise_broken``: at least ``promise_broken_share`` of tickets answered later than the promise
       (only when first responses are recorded);
-    - ``late_delivery``: at least ``promise_broken_share`` of the orders due (at least ``min_group_n``)
+    - ``late_delivery``: at least ``late_delivery_share`` of the orders due (at least ``min_group_n``)
       delivered after the promised day or still undelivered past it (when the order lines carry
       ``promised_date`` and ``delivered_date``).
 
@@ -365,9 +365,9 @@ def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensi
             now = m.delivery_kpis(_between(mine, "order_date", cur_lo, end))
             before = m.delivery_kpis(_between(mine, "order_date", prev_lo, cur_lo))
             previous = before["on_time_share"] if compare and before["orders_due"] >= min_n else float("nan")
-            if now["orders_due"] >= min_n and now["late_share"] >= th.promise_broken_share:
+            if now["orders_due"] >= min_n and now["late_share"] >= th.late_delivery_share:
                 findings.append(_finding("late_delivery", scope_type, scope, "on_time_share", now["on_time_share"], previous,
-                                         th.promise_broken_share, now["late_share"] / th.promise_broken_share, share,
+                                         th.late_delivery_share, now["late_share"] / th.late_delivery_share, share,
                                          late_share=now["late_share"], orders_due=now["orders_due"], mean_days_late=now["mean_days_late"]))
 
     # growth stalls by region and product line
@@ -892,7 +892,8 @@ def narrate_bottlenecks(findings: pd.DataFrame, lang: str, dimension_labels: dic
             return t("gl_narr_bottlenecks_short", lang, have=months_of_history)
         return t("gl_narr_no_bottlenecks", lang)
     worst = scope_summary(findings).iloc[0]
-    text = t("gl_narr_bottlenecks", lang, n=len(findings), top=describe_bottlenecks(findings.head(1), lang, dimension_labels).iloc[0],
+    top = describe_bottlenecks(findings.head(1), lang, dimension_labels).iloc[0].rstrip("。.")  # the sentence adds its own full stop
+    text = t("gl_narr_bottlenecks", lang, n=len(findings), top=top,
              scope=worst["scope"] or t("gl_company", lang), scope_n=int(worst["findings"]))
     return text + (" " + t("gl_narr_levels_only", lang, have=months_of_history) if short else "")
 

@@ -112,9 +112,11 @@ class Mapping:
             else:
                 problems += _condition_problems(rule["when"], f"set_aside.{i}.when", file)
         tables = data.get("tables")
-        if not isinstance(tables, dict) or "sales" not in tables:
-            problems.append(_problem(file, "tables", None if tables is None else list(tables), "must map contract tables (sales is required) to their columns"))
-            tables = {}
+        if not isinstance(tables, dict) or "sales" not in tables or "customers" not in tables:
+            problems.append(_problem(file, "tables", None if not isinstance(tables, dict) else list(tables),
+                                     "must map contract tables to their columns: sales and customers are required "
+                                     "(customers: {from: sales, columns: …} derives them from the sales lines)"))
+            tables = tables if isinstance(tables, dict) else {}
         for name, spec in tables.items():
             problems += _table_problems(name, spec, file)
         if problems:
@@ -164,6 +166,9 @@ def _condition_problems(cond: Any, key: str, file: str) -> list[Problem]:
         return [_problem(file, f"{key}.{op}", arg, "must map export columns to values, e.g. {InvoiceNo: C}")]
     if op in ("in", "not_in") and not all(isinstance(v, list) for v in arg.values()):
         return [_problem(file, f"{key}.{op}", arg, "must map export columns to lists of values")]
+    values = [x for v in arg.values() for x in (v if isinstance(v, list) else [v])]
+    if not all(isinstance(k, str) for k in arg) or not all(isinstance(v, str) for v in values):
+        return [_problem(file, f"{key}.{op}", arg, "columns and values must be text (quote NO, yes, 010 … in YAML)")]
     return []
 
 
@@ -205,8 +210,19 @@ def _table_problems(name: str, spec: Any, file: str) -> list[Problem]:
             problems += _condition_problems(spec["returns"]["when"], f"{key}.returns.when", file)
     if spec.get("where") is not None:
         problems += _condition_problems(spec["where"], f"{key}.where", file)
-    if spec.get("one_row_per") is not None and (not isinstance(spec["one_row_per"], list) or not spec["one_row_per"]):
+    if spec.get("one_row_per") is not None and (not isinstance(spec["one_row_per"], list) or not spec["one_row_per"]
+                                                or not all(isinstance(c, str) for c in spec["one_row_per"])):
         problems.append(_problem(file, f"{key}.one_row_per", spec["one_row_per"], "must be a list of export columns"))
+    if spec.get("one_row_per") and spec.get("from"):
+        problems.append(_problem(file, f"{key}.one_row_per", None, "from: sales already makes one row per customer: use one or the other"))
+    if spec.get("one_row_per") and spec.get("returns") is not None:
+        problems.append(_problem(file, f"{key}.returns", None, "returns mark single export lines: not with one_row_per"))
+    from .schemas import normalise_header
+
+    known = {normalise_header(n) for c in CONTRACT[name].columns for n in (c.name, *c.aliases)} if name in CONTRACT else set()
+    for extra in spec.get("keep") or [] if isinstance(spec.get("keep"), list) else []:
+        if isinstance(extra, str) and normalise_header(extra) in known and normalise_header(extra) in {normalise_header(c) for c in CONTRACT[name].names}:
+            problems.append(_problem(file, f"{key}.keep", extra, f"is the name of a {name} column: map it under columns instead"))
     contract = CONTRACT[name]
     grouped = bool(spec.get("one_row_per")) or spec.get("from") == "sales"
     for col, cspec in spec["columns"].items():
@@ -253,8 +269,22 @@ def _spec_problems(spec: Any, key: str, file: str, grouped: bool) -> list[Proble
             problems.append(_problem(file, f"{key}.agg", spec["agg"], "agg needs one_row_per, from: sales, or over"))
     if "over" in spec and "agg" not in spec:
         problems.append(_problem(file, f"{key}.over", spec["over"], "over needs agg (e.g. first)"))
-    if "round" in spec and not isinstance(spec["round"], int):
+    if "round" in spec and not (isinstance(spec["round"], int) or (isinstance(spec["round"], str) and spec["round"].isdigit())):
         problems.append(_problem(file, f"{key}.round", spec["round"], "must be a whole number of decimals"))
+    for k in ("column", "template", "sep", "strip_suffix", "date_format", "prefix", "map_file", "extract"):
+        if k in spec and not isinstance(spec[k], str):
+            problems.append(_problem(file, f"{key}.{k}", spec[k], "must be text (quote it in YAML)"))
+    if spec.get("strip_suffix") == "":
+        problems.append(_problem(file, f"{key}.strip_suffix", "", "must not be empty"))
+    for k in ("value", "default"):
+        if k in spec and (isinstance(spec[k], bool) or not isinstance(spec[k], (str, int, float))):
+            problems.append(_problem(file, f"{key}.{k}", spec[k], "must be one value (quote it in YAML)"))
+    if "multiply" in spec:
+        for k in ("strip_suffix", "extract", "map", "map_file", "date_format", "prefix"):
+            if k in spec:
+                problems.append(_problem(file, f"{key}.{k}", None, "a text transform cannot apply to a product of numbers"))
+    if isinstance(spec.get("map"), dict) and not all(isinstance(k, str) and isinstance(v, str) for k, v in spec["map"].items()):
+        problems.append(_problem(file, f"{key}.map", spec["map"], "keys and values must be text (quote NO, yes, 010 … in YAML)"))
     return problems
 
 
@@ -272,11 +302,73 @@ def load_mapping(path: str | Path) -> Mapping:
     if not path.is_file():
         raise ConfigError([Problem(path.name, None, None, str(path), "mapping file not found")])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # every value stays text: YAML 1.1 would read NO as false, 010 as 8 and 1.50 as 1.5, and those are export values
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(path.name, None, None, None, f"must be UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError([Problem(path.name, mark.line + 1 if mark else None, None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
-    return Mapping.from_dict(data, path.resolve().parent, path.name)
+    mapping = Mapping.from_dict(data, path.resolve().parent, path.name)
+    problems = []
+    for name, spec in mapping.tables.items():  # the files it names, before anything is read
+        for col, cspec in spec["columns"].items():
+            if isinstance(cspec, dict) and "map_file" in cspec:
+                try:
+                    _read_map_file(mapping.folder / cspec["map_file"], cspec["map_file"])
+                except ConfigError as err:
+                    problems += [Problem(p.file, p.line, p.column or f"tables.{name}.columns.{col}.map_file", p.value, p.rule) for p in err.problems]
+    try:
+        _template_text(mapping.folder / mapping.workspace, mapping)
+    except ConfigError as err:
+        problems += err.problems
+    if problems:
+        raise ConfigError(problems, f"{len(problems)} problem(s) with the files {path.name} names")
+    return mapping
+
+
+def _read_map_file(path: Path, name: str) -> dict[str, str]:
+    """A two-column CSV (header, then export value → workspace value); every problem names the file and line."""
+    import csv
+    from io import StringIO
+
+    if not path.is_file():
+        raise ConfigError([Problem(name, None, None, str(path), "map file not found")])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(name, None, None, None, f"must be UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    rows = [(n, r) for n, r in enumerate(csv.reader(StringIO(text)), 1) if r and "".join(r).strip()]
+    if not rows or len(rows[0][1]) != 2:
+        raise ConfigError([Problem(name, 1, None, ",".join(rows[0][1]) if rows else None,
+                                   "a map file has a header and two columns: export value, workspace value")])
+    out: dict[str, str] = {}
+    first: dict[str, int] = {}
+    for n, r in rows[1:]:
+        if len(r) != 2:
+            raise ConfigError([Problem(name, n, None, ",".join(r)[:60], f"expected 2 fields, found {len(r)}")])
+        k, v = r[0].strip(), r[1].strip()
+        if k in out:
+            raise ConfigError([Problem(name, n, rows[0][1][0], k, f"listed more than once (also on line {first[k]})")])
+        out[k], first[k] = v, n
+    return out
+
+
+def _template_text(path: Path, mapping: "Mapping") -> str:
+    """The workspace.yaml template: it must exist, parse, and leave ``tables:`` to the import."""
+    import yaml
+
+    if not path.is_file():
+        raise ConfigError([Problem(mapping.file, None, "workspace", str(path), "workspace.yaml template not found")])
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError([Problem(path.name, mark.line + 1 if mark else None, None, None, f"is not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    if isinstance(data, dict) and data.get("tables"):
+        raise ConfigError([Problem(path.name, None, "tables", None, "leave tables: out of the template: the import writes it")])
+    return text
 
 
 # =========================================================================== reading the export
@@ -318,6 +410,10 @@ def _read_export(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, str, list[
     for col in missing:
         hit = col if col in present else next((h for h in raw.headers if h.strip().casefold() == col.casefold()), None)
         if hit is not None:
+            same = [i for i, h in enumerate(raw.headers) if h.strip().casefold() == hit.strip().casefold()]
+            if len(same) > 1:  # which one would be meant? never guess
+                problems.append(Problem(file, None, col, None, f"the header names {col} {len(same)} times (columns "
+                                        f"{', '.join(str(i + 1) for i in same)}): rename them in the export"))
             found[col] = raw.columns[present[hit]]
     absent = [c for c in missing if c not in found]
     if absent:
@@ -348,59 +444,86 @@ class _Deriver:
         self.mapping = mapping
         self.problems: list[Problem] = []
         self.rows = frame.index  # the export rows not set aside (build_workspace narrows it)
-        self._numbers: dict[str, pd.Series] = {}
+        self._numbers: dict[str, tuple[pd.Series, pd.Series, pd.Series]] = {}
         self._maps: dict[str, dict[str, str]] = {}
+        self._groups: dict = {}
+        self._seen: set[Problem] = set()
 
     # --- values -----------------------------------------------------------------
     def text(self, col: str) -> pd.Series:
         return self.frame[col]
 
-    def number(self, col: str) -> pd.Series:
-        """An export column as numbers; every value that is not a number is a problem naming its line."""
-        from .io import _parse_number
+    def _parse(self, values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """Text → (numbers, bad mask, currency per value); each distinct text parsed once."""
+        from .io import _parse_amount
 
+        codes, uniques = pd.factorize(values)
+        parsed = np.full(len(uniques), np.nan)
+        bad = np.zeros(len(uniques), dtype=bool)
+        currency = np.full(len(uniques), None, dtype=object)
+        for i, u in enumerate(uniques):
+            try:
+                n, cur, unit = _parse_amount(u)
+                if unit not in (None, "元"):
+                    raise ValueError(u)
+                parsed[i] = np.nan if n is None else n
+                currency[i] = cur
+            except ValueError:
+                bad[i] = True
+        ok = codes >= 0
+        pick = np.maximum(codes, 0)
+        return (pd.Series(np.where(ok, parsed[pick], np.nan), index=values.index, dtype=float),
+                pd.Series(ok & bad[pick], index=values.index),
+                pd.Series(np.where(ok, currency[pick], None), index=values.index, dtype=object))
+
+    def _report_numbers(self, texts: pd.Series, bad: pd.Series, currency: pd.Series, col: str, lines: pd.Series | None = None) -> None:
+        """Problems for values that are not numbers, and for a column mixing currencies (first line of each)."""
+        at = (lambda i: int(lines.iloc[i])) if lines is not None else (lambda i: int(texts.index[i]))
+        wrong = np.flatnonzero(bad.to_numpy())
+        for i in wrong[:20]:
+            self._add(Problem(self.file, at(i), col, str(texts.iloc[i])[:60], "must be a number"))
+        if len(wrong) > 20:
+            self._add(Problem(self.file, None, col, None, f"… {len(wrong) - 20} more values that are not numbers"))
+        kinds = pd.unique(currency.dropna())
+        if len(kinds) > 1:
+            first = {k: int(np.argmax((currency == k).to_numpy())) for k in kinds}
+            i = sorted(first.values())[1]
+            self._add(Problem(self.file, at(i), col, str(texts.iloc[i])[:60],
+                              f"mixed currencies in one column ({', '.join(str(k) for k in kinds)}): convert them to one currency first"))
+
+    def _add(self, problem: Problem) -> None:
+        if problem not in self._seen:  # the same value can be reached by several tables
+            self._seen.add(problem)
+            self.problems.append(problem)
+
+    def number(self, col: str, rows: pd.Index) -> pd.Series:
+        """An export column as numbers over ``rows``; a value that is not a number (or another currency) is a problem at its line.
+
+        Only ``rows`` are checked: rows set aside or outside a table's ``where`` never raise problems."""
         if col not in self._numbers:
-            texts = self.frame[col]
-            codes, uniques = pd.factorize(texts)
-            values = np.full(len(uniques), np.nan)
-            bad = []
-            for i, u in enumerate(uniques):
-                try:
-                    v = _parse_number(u)
-                    values[i] = np.nan if v is None else v
-                except ValueError:
-                    bad.append(i)
-            out = pd.Series(np.where(codes >= 0, values[np.maximum(codes, 0)], np.nan), index=texts.index)
-            if bad:
-                wrong = pd.Series(codes, index=texts.index).isin(bad)
-                for line, value in texts[wrong].head(20).items():
-                    self.problems.append(Problem(self.file, int(line), col, str(value)[:60], "must be a number"))
-                if wrong.sum() > 20:
-                    self.problems.append(Problem(self.file, None, col, None, f"… {int(wrong.sum()) - 20} more values that are not numbers"))
-            self._numbers[col] = out
-        return self._numbers[col]
+            self._numbers[col] = self._parse(self.frame[col])
+        values, bad, currency = (x.loc[rows] for x in self._numbers[col])
+        self._report_numbers(self.frame[col].loc[rows], bad, currency, col)
+        return values
 
     def as_number(self, values: pd.Series, origin: pd.Series, key: str) -> pd.Series:
         """Derived values (text or numbers) as numbers; a value that is not a number is a problem at its export line."""
-        from .io import _parse_number
-
         if pd.api.types.is_numeric_dtype(values):
             return values.astype(float)
-        codes, uniques = pd.factorize(values)
-        parsed = np.full(len(uniques), np.nan)
-        for i, u in enumerate(uniques):
-            try:
-                n = _parse_number(u)
-                parsed[i] = np.nan if n is None else n
-            except ValueError:
-                first = int(np.argmax(codes == i))
-                self.problems.append(Problem(self.file, int(origin.iloc[first]), key, str(u)[:60], "must be a number"))
-        return pd.Series(np.where(codes >= 0, parsed[np.maximum(codes, 0)], np.nan), index=values.index, dtype=float)
+        numbers, bad, currency = self._parse(values)
+        self._report_numbers(values, bad, currency, key, lines=pd.Series(origin.to_numpy()))
+        return numbers
+
+    def groups(self, cols: list[str], rows: pd.Index) -> pd.Series:
+        """Group labels of ``rows`` by ``cols`` (cached: mappings group by the same key many times)."""
+        key = (tuple(cols), id(rows), len(rows))
+        if key not in self._groups:
+            self._groups[key] = _group_labels(self.frame, cols, rows)
+        return self._groups[key]
 
     # --- conditions ---------------------------------------------------------------
     def condition(self, cond: dict, rows: pd.Index) -> pd.Series:
         (op, arg), = cond.items()
-        f = self.frame.loc[rows]
         if op == "all":
             out = pd.Series(True, index=rows)
             for c in arg:
@@ -412,13 +535,13 @@ class _Deriver:
                 out |= self.condition(c, rows)
             return out
         if op in ("blank", "not_blank"):
-            blank = f[arg].isna()
+            blank = self.frame[arg].loc[rows].isna()
             return blank if op == "blank" else ~blank
         if op == "zero":
-            return self.number(arg).loc[rows].eq(0)
+            return self.number(arg, rows).eq(0)
         out = pd.Series(True, index=rows)
         for col, value in arg.items():
-            s = f[col].fillna("")
+            s = self.frame[col].loc[rows].fillna("")
             if op == "equals":
                 out &= s.eq(str(value))
             elif op == "not_equals":
@@ -434,26 +557,19 @@ class _Deriver:
     # --- columns ------------------------------------------------------------------
     def _map_file(self, name: str, key: str) -> dict[str, str]:
         if name not in self._maps:
-            path = self.mapping.folder / name
-            if not path.is_file():
-                raise ConfigError([Problem(self.mapping.file, None, key, name, f"map file not found ({path})")])
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            if table.shape[1] != 2:
-                raise ConfigError([Problem(name, 1, None, ",".join(table.columns), "a map file has two columns: export value, workspace value")])
-            dup = table.iloc[:, 0].duplicated(keep=False)
-            if dup.any():
-                first = table.index[dup][0]
-                raise ConfigError([Problem(name, int(first) + 2, table.columns[0], table.iloc[first, 0], "listed more than once")])
-            self._maps[name] = dict(zip(table.iloc[:, 0].str.strip(), table.iloc[:, 1].str.strip()))
+            self._maps[name] = _read_map_file(self.mapping.folder / name, name)
         return self._maps[name]
 
     def column(self, spec: Any, key: str, rows: pd.Index, contract_col: Column) -> pd.Series:
         """One contract column over ``rows`` (before any agg), as text or numbers."""
         if isinstance(spec, str):
             spec = {"column": spec}
-        f = self.frame.loc[rows]
+
+        def col(name: str) -> pd.Series:  # one export column over rows (never a copy of the whole export)
+            return self.frame[name].loc[rows]
+
         if "column" in spec:
-            out = f[spec["column"]]
+            out = col(spec["column"])
         elif "value" in spec:
             out = pd.Series(str(spec["value"]), index=rows, dtype=object)
         elif "template" in spec:
@@ -462,18 +578,19 @@ class _Deriver:
             out = pd.Series(parts[0], index=rows, dtype=object)
             blank = pd.Series(False, index=rows)
             for fld, tail in zip(fields, parts[1:]):
-                out = out + f[fld].fillna("") + tail
-                blank |= f[fld].isna()
+                out = out + col(fld).fillna("") + tail
+                blank |= col(fld).isna()
             out = out.mask(blank)
         elif "multiply" in spec:
             out = pd.Series(1.0, index=rows)
             for c in spec["multiply"]:
-                out = out * self.number(c).loc[rows]
-        else:  # join
+                out = out * self.number(c, rows)
+        else:  # join: the non-blank texts with sep between them, blank when all are blank
             sep = str(spec.get("sep", " "))
-            cols = [f[c] for c in spec["join"]]
-            joined = pd.concat(cols, axis=1).apply(lambda r: sep.join(v for v in r if isinstance(v, str) and v), axis=1) if len(rows) else pd.Series(dtype=object)
-            out = joined.mask(joined.eq(""))
+            out = pd.Series(np.nan, index=rows, dtype=object)
+            for c in spec["join"]:
+                part = col(c).where(col(c).fillna("").astype(str).str.len() > 0)
+                out = out.where(part.isna(), out.where(out.isna(), out + sep).fillna("") + part.fillna(""))
         if "strip_suffix" in spec:
             suffix = str(spec["strip_suffix"])
             out = out.where(~out.fillna("").str.endswith(suffix), out.str[: -len(suffix)])
@@ -488,8 +605,8 @@ class _Deriver:
             if unmapped.any() and "default" not in spec:
                 values = out[unmapped]
                 for value, lines in values.groupby(values).groups.items():
-                    self.problems.append(Problem(self.file, int(lines[0]), spec.get("column", key), str(value)[:60],
-                                                 f"has no entry in {spec.get('map_file', 'the map')} ({len(lines)} line(s)); add it or give a default"))
+                    self._add(Problem(self.file, int(lines[0]), spec.get("column", key), str(value)[:60],
+                                      f"has no entry in {spec.get('map_file', 'the map')} ({len(lines)} line(s)); add it or give a default"))
             out = mapped.where(~unmapped, out)
             if "default" in spec:
                 out = out.where(~unmapped, str(spec["default"]))
@@ -500,11 +617,15 @@ class _Deriver:
             parsed = pd.to_datetime(texts, format=spec["date_format"], errors="coerce")
             bad = texts.notna() & parsed.isna()
             for line, value in texts[bad].head(20).items():
-                self.problems.append(Problem(self.file, int(line), spec.get("column", key), str(value)[:60],
-                                             f"does not match the date format {spec['date_format']}"))
+                self._add(Problem(self.file, int(line), spec.get("column", key), str(value)[:60],
+                                  f"does not match the date format {spec['date_format']}"))
             fmt = "%Y-%m-%d %H:%M:%S" if contract_col.kind == "datetime" else "%Y-%m-%d"
             out = parsed.dt.strftime(fmt).where(parsed.notna())
         if "round" in spec:
+            if not pd.api.types.is_numeric_dtype(out):  # a plain column: its numbers, each bad one named
+                numbers, bad, currency = self._parse(out)
+                self._report_numbers(out, bad, currency, spec.get("column", key))
+                out = numbers
             out = out.round(int(spec["round"]))
         return out
 
@@ -587,7 +708,7 @@ def _derive_table(name: str, spec: dict, d: _Deriver, rows: pd.Index, sales_cust
         codes, uniques = pd.factorize(customer)
         groups = pd.Series(codes, index=rows)
     elif spec.get("one_row_per"):
-        groups = _group_labels(d.frame, spec["one_row_per"], rows)
+        groups = d.groups(spec["one_row_per"], rows)
     out: dict[str, pd.Series] = {}
     if spec.get("from") == "sales":
         out["customer_id"] = pd.Series(uniques, index=range(len(uniques)), dtype=object)
@@ -598,12 +719,17 @@ def _derive_table(name: str, spec: dict, d: _Deriver, rows: pd.Index, sales_cust
             # over: aggregate within groups of *every* imported export row (not only this table's), so that
             # e.g. an order's first id is the same in sales, surveys and complaints
             every = d.rows
-            over = _group_labels(d.frame, cspec["over"], every)
-            per = _aggregate(d.column(cspec, key, every, contract.column(col)), over, agg, cspec.get("column", col), d.file, d.problems)
+            over = d.groups(cspec["over"], every)
+            raw = _typed_for_agg(d, d.column(cspec, key, every, contract.column(col)), agg, contract.column(col),
+                                 pd.Series(every, index=every), cspec.get("column", col))
+            per = _aggregate(raw, over, agg, cspec.get("column", col), d.file, d.problems)
             values = over.loc[rows].map(per)
             agg = None
         else:
             values = d.column(cspec, key, rows, contract.column(col))
+            if groups is not None:
+                values = _typed_for_agg(d, values, agg or "constant", contract.column(col), pd.Series(rows, index=rows),
+                                        cspec if isinstance(cspec, str) else cspec.get("column", col))
         if isinstance(cspec, dict) and "prefix" in cspec:  # after over: e.g. C + the order's first id
             values = (str(cspec["prefix"]) + values.astype(object).where(values.isna(), values.astype(str))).where(values.notna())
         if groups is not None:
@@ -617,13 +743,36 @@ def _derive_table(name: str, spec: dict, d: _Deriver, rows: pd.Index, sales_cust
         first_line = pd.Series(rows, index=rows)
         frame = pd.DataFrame(out, index=rows)
     for col in frame.columns:  # dates as the reader will see them (the time of a date column is dropped there too)
-        if contract.column(col).kind == "date" and frame[col].dtype == object:
+        kind = contract.column(col).kind
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            frame[col] = frame[col].dt.strftime("%Y-%m-%d %H:%M:%S" if kind == "datetime" else "%Y-%m-%d").where(frame[col].notna())
+        elif kind == "date" and frame[col].dtype == object:
             frame[col] = _iso_dates(frame[col])
     ordered = [c for c in contract.names if c in frame.columns]
     for extra in spec.get("keep") or []:  # export columns kept as extra columns, under their own header
-        frame[extra] = d.frame.loc[rows, extra]
+        frame[extra] = d.frame[extra].loc[rows].to_numpy()
         ordered.append(extra)
     return frame[ordered].reset_index(drop=True), first_line.reset_index(drop=True)
+
+
+def _typed_for_agg(d: "_Deriver", values: pd.Series, agg: str | None, column: Column, lines: pd.Series, name: str) -> pd.Series:
+    """Values an ``agg`` can work on: numbers for sum/min/max of number and score columns (5 + 3 is 8, not "53"),
+    dates for min/max of date columns; text otherwise (``first``, ``most_frequent`` … need no type)."""
+    if agg not in ("sum", "min", "max", "max_if_all") or pd.api.types.is_numeric_dtype(values):
+        return values
+    if column.kind in ("number", "score"):
+        return d.as_number(values, lines, name)
+    if column.kind in ("date", "datetime"):
+        from .io import _parse_date_texts
+
+        text = values.dropna().astype(str)
+        parsed = _parse_date_texts(text, None)
+        for line in parsed.index[parsed.isna()][:20]:
+            d._add(Problem(d.file, int(line), name, str(values[line])[:60], "must be a date (YYYY-MM-DD) to take its min or max"))
+        out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+        out.loc[parsed.index] = parsed
+        return out  # aggregated as dates, formatted when written
+    return values
 
 
 def _iso_dates(values: pd.Series) -> pd.Series:
@@ -644,7 +793,7 @@ def _format_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     for c in out.columns:
         if pd.api.types.is_numeric_dtype(out[c]):
             v = out[c].astype(float)
-            whole = v.notna() & (v % 1 == 0)
+            whole = v.notna() & (v % 1 == 0) & (v.abs() < 2**53)  # exact integers only (1e19 is not an int64)
             text = v.astype(str)
             text[whole] = v[whole].astype("int64").astype(str)
             odd = text.str.contains("e", regex=False) & ~whole
@@ -654,14 +803,7 @@ def _format_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _workspace_yaml(template: Path, written: list[str], mapping: Mapping) -> str:
-    import yaml
-
-    if not template.is_file():
-        raise ConfigError([Problem(mapping.file, None, "workspace", str(template), "workspace.yaml template not found")])
-    text = template.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
-    if isinstance(data, dict) and data.get("tables"):
-        raise ConfigError([Problem(template.name, None, "tables", None, "leave tables: out of the template: the import writes it")])
+    text = _template_text(template, mapping)
     lines = ["", "# written by salesnb import: one CSV per table (columns kept from the export stay extra columns)", "tables:"]
     for t in written:
         keep = mapping.tables[t].get("keep") or []
@@ -716,7 +858,7 @@ def build_workspace(export: str | Path, mapping: str | Path | Mapping, out: str 
     aside_counts: dict[str, int] = {}
     for rule in m.set_aside:
         hit = d.condition(rule["when"], rows)
-        aside_counts[rule["reason"]] = int(hit.sum())
+        aside_counts[rule["reason"]] = aside_counts.get(rule["reason"], 0) + int(hit.sum())  # two rules may share a reason
         if hit.any():
             aside_parts.append(pd.DataFrame({"line": rows[hit.to_numpy()], "reason": rule["reason"]}))
         rows = rows[~hit.to_numpy()]
@@ -747,6 +889,15 @@ def build_workspace(export: str | Path, mapping: str | Path | Mapping, out: str 
             tables[name], origins[name] = frame_t, origin
     if d.problems:
         raise DataError(d.problems, f"{len(d.problems)} problem(s) deriving the workspace from {file}")
+    if not len(tables["sales"]):
+        raise DataError([Problem(file, None, None, None, f"no sales lines are left to import ({len(frame):,} export lines; set aside: "
+                                 f"{aside_counts or 'none'}; outside the sales where: {counts.get('not_in', {}).get('sales', 0)})")])
+    empty = [name for name, t in tables.items() if not len(t) and name not in ("sales", "customers")]
+    empty_notes = [QualityNote(name, file, "import_table_empty", 0, f"no export line makes a {name} row (its where: or the set-aside "
+                               f"rules leave none), so the workspace has no {name} table", "warning") for name in empty]
+    for name in empty:  # an optional table with no rows is left out, not written as a header-only file
+        tables.pop(name)
+        origins.pop(name)
     collapse_notes = [n for name in tables if not (m.tables[name].get("one_row_per") or m.tables[name].get("from"))
                       for n in _collapsed(name, tables[name], origins[name], frame, file)]
     for name, t in tables.items():
@@ -759,29 +910,38 @@ def build_workspace(export: str | Path, mapping: str | Path | Mapping, out: str 
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     try:
+        starts: dict[str, list[int]] = {}
         for name in written:
-            _format_numbers(tables[name]).to_csv(staging / f"{name}.csv", index=False, encoding="utf-8")
+            path = staging / f"{name}.csv"
+            _format_numbers(tables[name]).to_csv(path, index=False, encoding="utf-8")
+            starts[name] = _record_lines(path)  # a text with a line break takes two lines of the CSV
         (staging / "workspace.yaml").write_text(yaml_text, encoding="utf-8")
         meta = staging / "import"
         meta.mkdir()
         if aside_parts:
-            aside = pd.concat(aside_parts, ignore_index=True)
-            aside = aside.join(frame, on="line")
+            aside = pd.concat(aside_parts, ignore_index=True).rename(columns={"line": "export_line", "reason": "set_aside_reason"})
+            aside = aside.join(frame, on="export_line", suffixes=("", " (export)"))
             aside.to_csv(meta / "set_aside.csv", index=False, encoding="utf-8")
         for name in written:
-            origins[name].rename("export_line").to_frame().assign(line=lambda x: x.index + 2)[["line", "export_line"]] \
-                .to_csv(meta / f"{name}_lines.csv", index=False)
-        shutil.copyfile(m.folder / m.file, meta / "import.yaml")
+            pd.DataFrame({"line": starts[name], "export_line": origins[name].to_numpy()}).to_csv(meta / f"{name}_lines.csv", index=False)
+        copied = {m.file: m.folder / m.file, "workspace.template.yaml": m.folder / m.workspace}
+        for spec in m.tables.values():  # the map files too: the import can be repeated exactly
+            for cspec in spec["columns"].values():
+                if isinstance(cspec, dict) and "map_file" in cspec:
+                    copied[Path(cspec["map_file"]).name] = m.folder / cspec["map_file"]
+        for target, source_path in copied.items():
+            shutil.copyfile(source_path, meta / target)
         from .io import load_workspace
 
         try:
             ws = load_workspace(staging)
         except DataError as err:
-            raise _traced(err, origins, file) from None
-        notes = tuple(read_notes) + tuple(collapse_notes) + tuple(ws.notes)
+            raise _traced(err, origins, starts, file) from None
+        notes = tuple(read_notes) + tuple(empty_notes) + tuple(collapse_notes) + tuple(ws.notes)
         info = {
             "export": str(export.resolve()), "export_sha256": _sha256(export), "mapping": str((m.folder / m.file)),
             "mapping_sha256": _sha256(m.folder / m.file), "encoding": encoding, "counts": counts,
+            "files_sha256": {name: _sha256(meta / name) for name in copied},
             "notes": [n.as_row() for n in notes],
         }
         from . import __version__
@@ -831,13 +991,27 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _traced(err: DataError, origins: TMapping[str, pd.Series], export: str) -> DataError:
+def _record_lines(path: Path) -> list[int]:
+    """The line on which each data record of a written CSV starts (after the header)."""
+    import csv
+
+    starts, previous = [], 0
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        for i, _ in enumerate(reader):
+            if i:
+                starts.append(previous + 1)
+            previous = reader.line_num
+    return starts
+
+
+def _traced(err: DataError, origins: TMapping[str, pd.Series], starts: TMapping[str, list[int]], export: str) -> DataError:
     """The validation problems of written tables, each with the export line its row came from."""
-    by_file = {f"{name}.csv": origin for name, origin in origins.items()}
+    by_file = {f"{name}.csv": (origin, {line: i for i, line in enumerate(starts.get(name, []))}) for name, origin in origins.items()}
     problems = []
     for p in err.problems:
-        origin = by_file.get(p.file)
-        if origin is not None and p.line is not None and 0 <= p.line - 2 < len(origin):
-            p = Problem(p.file, p.line, p.column, p.value, f"{p.rule} [from {export} line {int(origin.iloc[p.line - 2])}]")
+        origin, row_of = by_file.get(p.file, (None, {}))
+        if origin is not None and p.line in row_of:
+            p = Problem(p.file, p.line, p.column, p.value, f"{p.rule} [from {export} line {int(origin.iloc[row_of[p.line]])}]")
         problems.append(p)
     return DataError(problems, f"the imported workspace does not pass validation ({len(problems)} problem(s))")

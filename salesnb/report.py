@@ -183,6 +183,7 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
             log_output=False,
             kernel_name="python3",
             kernel_manager_class=_kernel_manager_class(),
+            start_timeout=300,  # papermill's 60 s is too short for a kernel start on a busy two-core machine
         )
         if html is not None:
             export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html", html[0], nav=html[1])

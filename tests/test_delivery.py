@@ -170,11 +170,12 @@ def test_late_delivery_bottleneck(ws):
     config = WorkspaceConfig.model_validate({"company": {"name": "Demo"}, "thresholds": {"min_group_n": 2}})
     found = goals.bottlenecks(goals.Tables(ws.tables["sales"]), Q1, config)
     late = found.loc[found["kind"] == "late_delivery"].set_index("scope")
-    # company: 3 of 5 due orders late or overdue = 60% >= 20% (excess 3); South: 2 of 2 = 100% (excess 5); North: 1 of 3 = 33%
-    assert late.loc["", "late_share"] == pytest.approx(0.6) and late.loc["", "excess"] == pytest.approx(3.0)
+    # company: 3 of 5 due orders late or overdue = 60% >= 15% (excess 0.6 / 0.15 = 4); South: 2 of 2 = 100% (excess 5, the cap);
+    # North: 1 of 3 = 33%
+    assert late.loc["", "late_share"] == pytest.approx(0.6) and late.loc["", "excess"] == pytest.approx(4.0)
     assert late.loc["South", "late_share"] == pytest.approx(1.0) and late.loc["North", "late_share"] == pytest.approx(1 / 3)
     assert not (found["kind"] == "rising_complaints").any()  # less than 24 months of data: no year-on-year changes
-    assert "3 findings" in goals.narrate_bottlenecks(found, "en", months_of_history=3)
+    assert "Findings: 3." in goals.narrate_bottlenecks(found, "en", months_of_history=3)
     assert "only levels" in goals.narrate_bottlenecks(found, "en", months_of_history=3)
 
 

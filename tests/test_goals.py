@@ -152,6 +152,10 @@ def test_the_scan_finds_the_south_west_story_in_the_sample(sample_findings):
     # other regions keep their promise
     others = sample_findings[(sample_findings["kind"] == "promise_broken") & (sample_findings["scope"] != "西南")]
     assert others.empty
+    for lang, stop in (("en", ". "), ("zh", "。")):  # one full stop after the most severe finding, not two
+        text = goals.narrate_bottlenecks(sample_findings, lang)
+        top = goals.describe_bottlenecks(sample_findings.head(1), lang).iloc[0].rstrip("。.")
+        assert top + stop in text and ".." not in text and "。。" not in text, text
 
 
 def test_a_baseline_year_the_data_starts_inside_is_not_measurable():

@@ -85,7 +85,7 @@ def test_retail_export_becomes_a_valid_workspace(tmp_path):
     # 13047: Germany (Europe) once, EIRE (Ireland) once → tie → alphabetical: Europe
     assert customers.to_dict() == {"17850": "UK", "12583": "Europe", "13047": "Europe"}
     aside = pd.read_csv(tmp_path / "ws" / "import" / "set_aside.csv")
-    assert aside[["line", "reason", "InvoiceNo"]].values.tolist() == [[5, "no CustomerID", 536367]]
+    assert aside[["export_line", "set_aside_reason", "InvoiceNo"]].values.tolist() == [[5, "no CustomerID", 536367]]
     lines = pd.read_csv(tmp_path / "ws" / "import" / "sales_lines.csv")
     assert lines["export_line"].tolist() == [2, 3, 4, 6, 7, 8, 9]
     info = json.loads((tmp_path / "ws" / "import" / "import.json").read_text(encoding="utf-8"))
@@ -176,8 +176,9 @@ def test_mapping_problems_name_their_key(tmp_path):
 def test_mapping_lists_the_columns_it_reads():
     m = Mapping.from_dict({"workspace": "w.yaml", "tables": {"sales": {"columns": {
         "order_id": {"template": "{Year}-{No}"}, "order_date": "D", "customer_id": "C", "region": {"value": "all"},
-        "product_line": {"join": ["A", "B"]}, "amount": {"multiply": ["Q", "P"]}}, "where": {"not_blank": "C"}}}})
-    assert m.source_columns() == {"Year", "No", "D", "C", "A", "B", "Q", "P"}
+        "product_line": {"join": ["A", "B"]}, "amount": {"multiply": ["Q", "P"]}}, "where": {"not_blank": "C"}},
+        "customers": {"from": "sales", "columns": {"region": {"column": "R", "agg": "most_frequent"}}}}})
+    assert m.source_columns() == {"Year", "No", "D", "C", "A", "B", "Q", "P", "R"}
 
 
 REVIEWS = """id,order_status,purchased,zip,review_date,score,comment,value,state,label,sub
@@ -291,3 +292,89 @@ def test_lines_that_differ_only_in_unimported_columns_are_flagged_and_kept_apart
     sales = salesnb.load_workspace(tmp_path / "ws2").table("sales")
     assert sales["amount"].sum() == pytest.approx(7.80)  # 2 × 1.95 × 2 lines
     assert sales["InvoiceDate"].tolist() == ["2011-09-18 15:33:00"] * 2
+
+
+# --------------------------------------------------------------------------- review findings (each a silent error before)
+
+
+def test_sum_of_a_plain_column_adds_numbers_not_texts(tmp_path):
+    export = "Invoice,Date,Customer,Price,Qty\nA,2025-01-05,C1,5,2\nA,2025-01-05,C1,3,1\nB,2025-01-06,C1,9,1\nB,2025-01-06,C1,10,1\n"
+    mapping = """workspace: workspace.yaml
+tables:
+  sales:
+    one_row_per: [Invoice]
+    columns:
+      order_id: Invoice
+      order_date: Date
+      customer_id: Customer
+      region: {value: UK}
+      product_line: {value: all}
+      amount: {column: Price, agg: sum}
+      quantity: {column: Qty, agg: sum}
+  customers: {from: sales, columns: {region: {value: UK, agg: first}}}
+"""
+    src, path = _retail(tmp_path, export, mapping, gz=False)
+    build_workspace(src, path, tmp_path / "ws")
+    sales = pd.read_csv(tmp_path / "ws" / "sales.csv")
+    assert sales[["amount", "quantity"]].values.tolist() == [[8, 3], [19, 2]]  # 5 + 3 and 9 + 10, never "53" / "910"
+
+
+def test_yaml_values_stay_text(tmp_path):
+    # NO (Norway) would be YAML's false, 010 the number 8
+    export = "Invoice,Date,Customer,Country,Qty,Price\nA,2025-01-05,010,NO,1,2\nB,2025-01-06,011,SE,1,2\n"
+    mapping = RETAIL_MAPPING.replace("      region: {column: Country, map_file: regions.csv}", "      region: {column: Country, map: {NO: Nordics, SE: Nordics}}") \
+        .replace("  customers:\n    from: sales\n    columns:\n      region: {column: Country, map_file: regions.csv, agg: most_frequent}",
+                 "  customers:\n    from: sales\n    columns:\n      region: {value: Nordics, agg: first}") \
+        .replace("set_aside:\n  - {reason: no CustomerID, when: {blank: CustomerID}}", "set_aside:\n  - {reason: test customer, when: {equals: {CustomerID: 011}}}") \
+        .replace("InvoiceNo", "Invoice").replace("InvoiceDate", "Date").replace("CustomerID", "Customer").replace("StockCode", "Country") \
+        .replace("UnitPrice", "Price").replace("Quantity", "Qty")
+    src, path = _retail(tmp_path, export, mapping, gz=False)
+    result = build_workspace(src, path, tmp_path / "ws")
+    sales = pd.read_csv(tmp_path / "ws" / "sales.csv", dtype=str)
+    assert result.counts["set_aside"] == {"test customer": 1}
+    assert sales[["customer_id", "region"]].values.tolist() == [["010", "Nordics"]]
+
+
+def test_mixed_currencies_in_a_product_are_an_error(tmp_path):
+    export = RETAIL.replace(",2.55,", ",$2.55,").replace(",1.85,12583", ",¥1.85,12583")
+    src, mapping = _retail(tmp_path, export)
+    with pytest.raises(DataError) as err:
+        build_workspace(src, mapping, tmp_path / "ws")
+    p = next(p for p in err.value.problems if "mixed currencies" in p.rule)
+    assert p.column == "UnitPrice" and p.line == 4 and p.value == "¥1.85"
+
+
+def test_a_header_named_twice_is_an_error(tmp_path):
+    export = RETAIL.replace("Description,Quantity", "UnitPrice,Quantity")
+    src, mapping = _retail(tmp_path, export)
+    with pytest.raises(DataError) as err:
+        build_workspace(src, mapping, tmp_path / "ws")
+    assert "names UnitPrice 2 times (columns 3, 6)" in err.value.problems[0].rule
+
+
+def test_set_aside_rows_are_not_checked_and_round_works_on_a_plain_column(tmp_path):
+    export = RETAIL.replace("3,2010-12-02 10:00:00,1.85,,United Kingdom", "3,2010-12-02 10:00:00,n/a,,United Kingdom")
+    mapping = RETAIL_MAPPING.replace("amount: {multiply: [Quantity, UnitPrice], round: 2}", "amount: {column: UnitPrice, round: 1}")
+    src, path = _retail(tmp_path, export, mapping)
+    build_workspace(src, path, tmp_path / "ws")  # line 5 (n/a price) is set aside: not an error
+    import numpy as np
+
+    assert pd.read_csv(tmp_path / "ws" / "sales.csv")["amount"].tolist()[:3] == [np.round(2.55, 1), 18.0, np.round(1.85, 1)]  # numbers, rounded
+
+
+def test_problems_after_a_multi_line_comment_name_the_right_export_line(tmp_path):
+    # review 4's date is not a date: surveys.csv line 5 (review 1's comment takes two lines), export line 7
+    export = REVIEWS.replace("4,canceled,2018-02-01 09:00:00,300,2018-02-10", "4,canceled,2018-02-01 09:00:00,300,soon")
+    src, mapping = _retail(tmp_path, export, REVIEW_MAPPING, gz=False)
+    with pytest.raises(DataError) as err:
+        build_workspace(src, mapping, tmp_path / "ws")
+    p = next(p for p in err.value.problems if p.file == "surveys.csv")
+    assert p.line == 5 and "[from export.csv line 7]" in p.rule
+
+
+def test_an_optional_table_with_no_rows_is_left_out_with_a_warning(tmp_path):
+    export = REVIEWS.replace("problemas_de_qualidade", "satisfeito_com_pedido").replace("problemas_de_entrega", "satisfeito_com_pedido")
+    src, mapping = _retail(tmp_path, export, REVIEW_MAPPING, gz=False)
+    result = build_workspace(src, mapping, tmp_path / "ws")
+    assert not (tmp_path / "ws" / "complaints.csv").exists() and "complaints" not in (tmp_path / "ws" / "workspace.yaml").read_text()
+    assert next(n for n in result.notes if n.rule == "import_table_empty").table == "complaints"
