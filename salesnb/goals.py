@@ -977,6 +977,21 @@ def headline_formats(headline: Mapping[str, float], response_times: bool = True)
     return {k: v for k, v in _HEADLINE_FORMATS.items() if k in headline and (response_times or k != "response_over_promise_share")}
 
 
+def complaint_mix_table(mix: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """:func:`salesnb.metrics.category_shares` as a display table with headers in ``lang``.
+
+    Examples
+    --------
+    >>> mix = pd.DataFrame({"category": ["交付延迟"], "tickets": [3], "share": [0.75], "cumulative_share": [0.75]})
+    >>> list(complaint_mix_table(mix, "zh").columns)[:2], complaint_mix_table(mix, "en").iloc[0, 2]
+    (['类别', '工单数'], '75.0%')
+    """
+    return pd.DataFrame({t("category", lang): mix["category"].astype(str).to_numpy(),
+                         t("tickets", lang): [number(v, lang) for v in mix["tickets"]],
+                         t("share", lang): [pct(v, lang) for v in mix["share"]],
+                         t("dg_col_cum_share", lang): [pct(v, lang) for v in mix["cumulative_share"]]})
+
+
 def narrate_revenue(headline: Mapping[str, float], period: Period, unit: str, lang: str) -> str:
     """The opening sentence of step 1: the period's revenue, its change on a year earlier, orders and customers.
 

@@ -613,8 +613,13 @@ class _Deriver:
         if "default" in spec:
             out = out.where(out.notna(), str(spec["default"]) if not pd.api.types.is_numeric_dtype(out) else float(spec["default"]))
         if "date_format" in spec:
+            from .io import _parse_date_texts
+
             texts = out
             parsed = pd.to_datetime(texts, format=spec["date_format"], errors="coerce")
+            other = texts.notna() & parsed.isna()
+            if other.any():  # year-first dates (an Excel date cell, 2025-03-05) are never ambiguous: taken as they are
+                parsed[other] = _parse_date_texts(texts[other].astype(str), None)
             bad = texts.notna() & parsed.isna()
             for line, value in texts[bad].head(20).items():
                 self._add(Problem(self.file, int(line), spec.get("column", key), str(value)[:60],

@@ -328,7 +328,7 @@ def test_narrative_segments_names_the_worst_reliable_segment():
     assert diagnosis.narrative_segments(segs, "en") == (
         "The lowest NPS among segments with enough answers is Respondent type · lost customers (-20.0, n=60); company NPS is 12.0.")
     tier_worst = segs.assign(nps=[12.0, -30.0, -25.0, -20.0])
-    assert "Customer tier · KA (-25.0, n=90)" in diagnosis.narrative_segments(tier_worst, "en")
+    assert "Customer segment · KA (-25.0, n=90)" in diagnosis.narrative_segments(tier_worst, "en")  # customers.segment
     assert diagnosis.narrative_segments(segs.assign(reliable=[True, False, False, False]), "en") is None
 
 

@@ -78,3 +78,21 @@ def test_blank_amount_parts_are_errors_at_their_line(tmp_path):
         _import(tmp_path, text.encode("utf-8"))
     p = next(p for p in err.value.problems if p.column == "amount")
     assert p.file == "sales.csv" and p.line == 3 and "[from export.csv line 3]" in p.rule and "must not be blank" in p.rule
+
+
+def test_excel_date_cells_pass_a_declared_day_month_format(tmp_path):
+    """An XLSX export whose date column mixes typed date cells with 05/01/2025 texts (date_format %d/%m/%Y)."""
+    from datetime import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Invoice", "Date", "Customer", "Qty", "Price"])
+    sheet.append(["A1", datetime(2025, 1, 5, 8, 30), "C1", 2, 3.5])
+    sheet.append(["A2", "06/01/2025", "C1", 1, 3.5])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    mapping = MAPPING.replace("order_date: Date", 'order_date: {column: Date, date_format: "%d/%m/%Y"}')
+    _import(tmp_path, path.read_bytes(), "export.xlsx", mapping)
+    assert pd.read_csv(tmp_path / "ws" / "sales.csv")["order_date"].tolist() == ["2025-01-05", "2025-01-06"]
