@@ -388,7 +388,15 @@ def _read_export(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, str, list[
     if not path.is_file():
         raise DataError([Problem(file, None, None, str(path), "export file not found")])
     contract = _export_contract(mapping.source_columns())
-    source = TableSource(file=file, encoding=mapping.source.get("encoding"), sheet=mapping.source.get("sheet"))
+    sheet = mapping.source.get("sheet")
+    sheet = int(sheet) if isinstance(sheet, str) and sheet.isdigit() else sheet  # a number counts sheets from 0, as in workspace.yaml
+    from pydantic import ValidationError
+
+    try:
+        source = TableSource(file=file, encoding=mapping.source.get("encoding") or None, sheet=sheet)
+    except ValidationError as exc:
+        raise ConfigError([Problem(mapping.file, None, "source." + ".".join(str(x) for x in e["loc"]), str(e.get("input"))[:60], e["msg"])
+                           for e in exc.errors()]) from None
     name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
     fmt = sio._format_of(Path(name), file)
     if fmt == "csv":

@@ -96,3 +96,27 @@ def test_excel_date_cells_pass_a_declared_day_month_format(tmp_path):
     mapping = MAPPING.replace("order_date: Date", 'order_date: {column: Date, date_format: "%d/%m/%Y"}')
     _import(tmp_path, path.read_bytes(), "export.xlsx", mapping)
     assert pd.read_csv(tmp_path / "ws" / "sales.csv")["order_date"].tolist() == ["2025-01-05", "2025-01-06"]
+
+
+def test_sheet_number_in_the_mapping_counts_from_zero(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "notes"
+    book.active.append(["exported from the ERP"])
+    data = book.create_sheet("lines")
+    data.append(["Invoice", "Date", "Customer", "Qty", "Price"])
+    data.append(["A1", "2025-01-05", "C1", 2, 3.5])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    _import(tmp_path, path.read_bytes(), "export.xlsx", MAPPING.replace("workspace: workspace.yaml", "workspace: workspace.yaml\nsource: {sheet: 1}"))
+    assert pd.read_csv(tmp_path / "ws" / "sales.csv")["amount"].tolist() == [7.0]
+
+
+def test_unknown_encoding_in_the_mapping_names_its_key(tmp_path):
+    from salesnb.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        _import(tmp_path, b"Invoice,Date,Customer,Qty,Price\nA1,2025-01-05,C1,2,3.5\n", mapping=MAPPING.replace(
+            "workspace: workspace.yaml", "workspace: workspace.yaml\nsource: {encoding: utf9}"))
+    assert err.value.problems[0].column == "source.encoding" and err.value.problems[0].value == "utf9"
