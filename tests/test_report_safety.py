@@ -104,8 +104,8 @@ def has_csp(markup: str) -> bool:
 def personal_data(text: str) -> list[str]:
     text = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+", "", text)
     # widget model ids and other random hex ids (32 hex digits, or UUIDs): 11 of their digits can look like a
-    # mainland mobile number (a CI run once found "17733231818" inside one)
-    text = re.sub(r"\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b", "", text)
+    # mainland mobile number (CI runs found "17733231818" and "14535998222" inside IPY_MODEL_ ids)
+    text = re.sub(r"(?<![0-9a-f])[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}(?![0-9a-f])", "", text)  # also IPY_MODEL_<id>
     return [m for pattern in (MOBILE, LANDLINE, EMAIL, ID_CARD) for m in pattern.findall(text)]
 
 
