@@ -70,9 +70,11 @@ def nps_distribution(scores: pd.Series, lang: str, period):
     return finish(ax, t("dg_chart_nps_dist", lang, period=str(period), n=int(len(s))), t("dg_axis_score_0_10", lang), t("dg_axis_answers", lang))
 
 
-def nps_segments(table: pd.DataFrame, lang: str, period, weighted: bool, min_n: int = 30):
-    """NPS per segment (region, tier, respondent type) with 95 % intervals; small groups hatched."""
+def _segment_bars(table: pd.DataFrame, value: str, lang: str, period, weighted: bool, min_n: int, title_key: str,
+                  axis_label: str, zero_line: bool, xlim=None):
+    """Horizontal bars of ``value`` per segment with 95 % intervals, the company line, small groups hatched."""
     data = table.loc[table["segment_type"] != "all"].copy()
+
     def seg_name(row):
         if row["segment_type"] == "respondent_type":
             return t(f"dg_status_{row['segment']}", lang) if row["segment"] in ("customer", "prospect", "lost") else str(row["segment"])
@@ -80,22 +82,30 @@ def nps_segments(table: pd.DataFrame, lang: str, period, weighted: bool, min_n: 
     data["name"] = [f"{t('dg_segtype_' + st, lang)} · {seg_name(r)} (n={r['n']})" for st, (_, r) in zip(data["segment_type"], data.iterrows())]
     fig, ax = plt.subplots(figsize=(8.5, max(3.5, 0.32 * len(data) + 1.5)))
     ys = np.arange(len(data))[::-1]
-    err = [(data["nps"] - data["ci_low"]).clip(lower=0), (data["ci_high"] - data["nps"]).clip(lower=0)]
+    err = [(data[value] - data["ci_low"]).clip(lower=0).fillna(0), (data["ci_high"] - data[value]).clip(lower=0).fillna(0)]
     colors = [_BLUE if st == "region" else (_AMBER if st == "tier" else _GREY) for st in data["segment_type"]]
-    bars = ax.barh(ys, data["nps"], xerr=err, capsize=2, color=colors)
+    bars = ax.barh(ys, data[value], xerr=err, capsize=2, color=colors)
     for b, ok in zip(bars, data["reliable"]):
         if not ok:
             b.set_hatch("//")
             b.set_alpha(0.45)
     allrow = table.loc[table["segment_type"] == "all"]
     if len(allrow):
-        ax.axvline(float(allrow["nps"].iloc[0]), color=_RED, linestyle="--", linewidth=1)
-    ax.axvline(0, color="#444", linewidth=0.8)
+        ax.axvline(float(allrow[value].iloc[0]), color=_RED, linestyle="--", linewidth=1)
+    if zero_line:
+        ax.axvline(0, color="#444", linewidth=0.8)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
     ax.set_yticks(ys, data["name"], fontsize=9)
     which = t("dg_weighted" if weighted else "dg_unweighted", lang)
     if not data["reliable"].all():
         ax.text(0.99, 0.01, t("dg_unreliable", lang, n=min_n), transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="#555")
-    return finish(ax, t("dg_chart_nps_segments", lang, period=str(period), which=which), t("nps_axis", lang), t("dg_col_segment", lang))
+    return finish(ax, t(title_key, lang, period=str(period), which=which), axis_label, t("dg_col_segment", lang))
+
+
+def nps_segments(table: pd.DataFrame, lang: str, period, weighted: bool, min_n: int = 30):
+    """NPS per segment (region, tier, respondent type) with 95 % intervals; small groups hatched."""
+    return _segment_bars(table, "nps", lang, period, weighted, min_n, "dg_chart_nps_segments", t("nps_axis", lang), zero_line=True)
 
 
 def drivers(table: pd.DataFrame, labels: dict[str, str], lang: str):
@@ -281,31 +291,8 @@ def score_distribution(answers: pd.DataFrame, lang: str, period):
 
 def csat_segments(table: pd.DataFrame, lang: str, period, weighted: bool, min_n: int = 30):
     """Mean satisfaction (1–5) per segment with 95 % intervals (``survey.csat_segments`` output); small groups hatched."""
-    data = table.loc[table["segment_type"] != "all"].copy()
-
-    def seg_name(row):
-        if row["segment_type"] == "respondent_type":
-            return t(f"dg_status_{row['segment']}", lang) if row["segment"] in ("customer", "prospect", "lost") else str(row["segment"])
-        return str(row["segment"])
-    data["name"] = [f"{t('dg_segtype_' + st, lang)} · {seg_name(r)} (n={r['n']})" for st, (_, r) in zip(data["segment_type"], data.iterrows())]
-    fig, ax = plt.subplots(figsize=(8.5, max(3.5, 0.32 * len(data) + 1.5)))
-    ys = np.arange(len(data))[::-1]
-    err = [(data["mean"] - data["ci_low"]).clip(lower=0).fillna(0), (data["ci_high"] - data["mean"]).clip(lower=0).fillna(0)]
-    colors = [_BLUE if st == "region" else (_AMBER if st == "tier" else _GREY) for st in data["segment_type"]]
-    bars = ax.barh(ys, data["mean"], xerr=err, capsize=2, color=colors)
-    for b, ok in zip(bars, data["reliable"]):
-        if not ok:
-            b.set_hatch("//")
-            b.set_alpha(0.45)
-    allrow = table.loc[table["segment_type"] == "all"]
-    if len(allrow):
-        ax.axvline(float(allrow["mean"].iloc[0]), color=_RED, linestyle="--", linewidth=1)
-    ax.set_xlim(1, 5)
-    ax.set_yticks(ys, data["name"], fontsize=9)
-    which = t("dg_weighted" if weighted else "dg_unweighted", lang)
-    if not data["reliable"].all():
-        ax.text(0.99, 0.01, t("dg_unreliable", lang, n=min_n), transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="#555")
-    return finish(ax, t("csat_chart_segments", lang, period=str(period), which=which), t("score_1_5", lang), t("dg_col_segment", lang))
+    return _segment_bars(table, "mean", lang, period, weighted, min_n, "csat_chart_segments", t("score_1_5", lang),
+                         zero_line=False, xlim=(1, 5))
 
 
 def score_segments(table: pd.DataFrame, lang: str, period, weighted: bool, min_n: int = 30):
