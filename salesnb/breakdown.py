@@ -1081,17 +1081,19 @@ class RetentionFacts:
 
 def retention_facts(sales: pd.DataFrame, window: Window, months: int = 12) -> RetentionFacts:
     """Retention of the customers active in the ``months`` before ``window`` into it."""
-    buys = sales.loc[sales["amount"] > 0]
-    before = buys.loc[(buys["order_date"] >= window.start - pd.DateOffset(months=months)) & (buys["order_date"] < window.start)]
-    base_ids = set(before["customer_id"])
-    inside = sales.loc[window.contains(sales["order_date"])]
-    active = set(buys.loc[window.contains(buys["order_date"]), "customer_id"])
-    retained = base_ids & active
-    revenue = float(inside.loc[inside["customer_id"].isin(retained), "amount"].sum())
-    older = set(buys.loc[buys["order_date"] < window.start - pd.DateOffset(months=months), "customer_id"])
-    returning = (active & older) - base_ids
-    back = float(inside.loc[inside["customer_id"].isin(returning), "amount"].sum())
-    return RetentionFacts(len(base_ids), len(retained), revenue, len(returning), back)
+    from . import metrics as m
+
+    lo = window.start - pd.DateOffset(months=months)
+    base = m.bought_between(sales, lo, window.start)
+    active = m.bought_between(sales, window.start, window.end)
+    older = m.bought_between(sales, None, lo)
+    retained = base & active
+    returning = active & older & ~base
+    inside = window.contains(sales["order_date"]).to_numpy()
+    amount = sales["amount"].to_numpy()
+    revenue = float(amount[inside & m.per_line(retained, sales)].sum())
+    back = float(amount[inside & m.per_line(returning, sales)].sum())
+    return RetentionFacts(int(base.sum()), int(retained.sum()), revenue, int(returning.sum()), back)
 
 
 def customer_split(total: float, base_customers: int, facts: Sequence[RetentionFacts], new_share_history: float,

@@ -308,11 +308,18 @@ def churn_by_region(sales: pd.DataFrame, end, window_months: int = 12) -> pd.Dat
     end_ts = end.end_exclusive if isinstance(end, Period) else pd.Timestamp(end)
     cur_start = end_ts - pd.DateOffset(months=window_months)
     base_start = cur_start - pd.DateOffset(months=window_months)
-    buys = metrics.purchases(sales)
-    base = buys.loc[(buys["order_date"] >= base_start) & (buys["order_date"] < cur_start)]
-    current_ids = set(buys.loc[(buys["order_date"] >= cur_start) & (buys["order_date"] < end_ts), "customer_id"])
-    per = base.groupby("customer_id").agg(region=("region", lambda r: r.mode().iloc[0]), revenue=("amount", "sum"))
-    per["lost"] = ~per.index.isin(current_ids)
+    codes, ids = metrics.customer_codes(sales)
+    dates = sales["order_date"]
+    in_base = ((sales["amount"] > 0) & (dates >= base_start) & (dates < cur_start)).to_numpy() & (codes >= 0)
+    current = metrics.bought_between(sales, cur_start, end_ts)
+    lines = pd.DataFrame({"code": codes[in_base], "region": sales["region"].to_numpy()[in_base], "amount": sales["amount"].to_numpy()[in_base]})
+    # a customer's region is the most frequent one of its base-window lines (ties: the first by name)
+    counts = lines.groupby(["code", "region"], sort=False).size().reset_index(name="lines")
+    home = counts.sort_values(["code", "lines", "region"], ascending=[True, False, True]).drop_duplicates("code").set_index("code")["region"]
+    revenue = lines.groupby("code")["amount"].sum()
+    per = pd.DataFrame({"region": home, "revenue": revenue}).dropna(subset=["region"])
+    per["lost"] = ~current[per.index.to_numpy()]
+    per.index = pd.Index(ids[per.index.to_numpy()], name="customer_id")
     rows = []
     for region, g in per.groupby("region"):
         rest = per.loc[per["region"] != region]

@@ -312,7 +312,7 @@ def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensi
         sub = tables if scope_type == "company" else tables.scoped({"region": scope})
         s = sub.sales
         # new-customer acquisition
-        first = m.purchases(s).groupby("customer_id")["order_date"].min()
+        first = m.first_purchase(s)
         n_cur = int(((first >= cur_lo) & (first < end)).sum())
         n_prev = int(((first >= prev_lo) & (first < cur_lo)).sum())
         if compare and n_prev >= 5 and n_cur <= n_prev * (1 - th.new_customers_drop):

@@ -7,6 +7,7 @@ DataFrame. Definitions are the framework's (``docs/metrics.md``).
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -26,6 +27,10 @@ __all__ = [
     "period_sales",
     "PeriodSales",
     "new_customer_flags",
+    "first_purchase",
+    "customer_codes",
+    "bought_between",
+    "per_line",
     "response_hours",
     "complaint_summary",
     "Z95",
@@ -192,6 +197,140 @@ def sales_in(sales: pd.DataFrame, period: Period) -> pd.DataFrame:
     return sales.loc[period.contains(sales["order_date"])]
 
 
+# ---- customer codes, worked out once per order-line frame --------------------
+#
+# Retention, new customers and customer status are asked of the same frame many
+# times per notebook (every goal, every bottleneck scope, every history period).
+# Hashing millions of text ids is most of their cost, so each frame's
+# ``customer_id`` and ``order_id`` are factorized once into integer codes and
+# kept while the frame lives (frames are treated as read-only, as everywhere in
+# salesnb); the metrics then work on numpy arrays.
+
+_CODES: dict[int, tuple] = {}
+
+
+def _memo(sales: pd.DataFrame) -> dict:
+    """A dict kept with ``sales`` while it lives (dropped when it is garbage-collected)."""
+    key = id(sales)
+    hit = _CODES.get(key)
+    if hit is None or hit[0]() is not sales or hit[1] != len(sales):
+        ref = weakref.ref(sales, lambda _r, k=key: _CODES.pop(k, None))
+        hit = (ref, len(sales), {})
+        _CODES[key] = hit
+    return hit[2]
+
+
+def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(sales[column])`` (codes, −1 for blank; distinct values), kept while ``sales`` lives."""
+    store = _memo(sales)
+    if column not in store:
+        codes, uniques = pd.factorize(sales[column])
+        store[column] = (codes, np.asarray(uniques, dtype=object))
+    return store[column]
+
+
+def _codes(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
+    """Integer codes (−1 for blank) of ``sales[column]`` and the number of distinct values."""
+    codes, uniques = _factorized(sales, column)
+    return codes, len(uniques)
+
+
+def _dates(sales: pd.DataFrame, column: str = "order_date") -> np.ndarray:
+    """``sales[column]`` as a datetime64 numpy array (NaT for blanks)."""
+    return sales[column].to_numpy(dtype="datetime64[ns]") if sales[column].dtype.kind != "M" else sales[column].to_numpy()
+
+
+def _at(ts: pd.Timestamp) -> np.datetime64:
+    """``ts`` as a numpy datetime64 (compares exactly with any datetime64 unit)."""
+    return pd.Timestamp(ts).to_datetime64()
+
+
+def customer_codes(sales: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each order line's customer as an integer code (−1 for blank) and the customer id of each code.
+
+    Worked out once per frame and kept while it lives, so that the customer
+    metrics (:func:`retention`, :func:`new_customers`, :func:`bought_between` …)
+    do not hash the same millions of ids again; frames are treated as read-only.
+
+    Examples
+    --------
+    >>> codes, ids = customer_codes(pd.DataFrame({"customer_id": ["b", "a", "b"]}))
+    >>> codes.tolist(), ids.tolist()
+    ([0, 1, 0], ['b', 'a'])
+    """
+    return _factorized(sales, "customer_id")
+
+
+def bought_between(sales: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None) -> np.ndarray:
+    """Per customer code (:func:`customer_codes`): whether it has a purchase line (``amount > 0``)
+    dated in ``[start, end)`` (``None``: open-ended).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "b", "b"], "amount": [5.0, -1.0, 2.0],
+    ...                   "order_date": pd.to_datetime(["2025-01-05", "2025-02-01", "2024-02-01"])})
+    >>> bought_between(s, pd.Timestamp("2025-01-01"), None).tolist()
+    [True, False]
+    """
+    codes, n = _codes(sales, "customer_id")
+    dates = _dates(sales)
+    mask = (sales["amount"].to_numpy() > 0) & (codes >= 0)
+    if start is not None:
+        mask &= dates >= _at(start)
+    if end is not None:
+        mask &= dates < _at(end)
+    out = np.zeros(n, dtype=bool)
+    out[codes[mask]] = True
+    return out
+
+
+def per_line(flags: np.ndarray, sales: pd.DataFrame) -> np.ndarray:
+    """A per-customer-code array (:func:`customer_codes`) spread onto the order lines (False for blank customers)."""
+    codes, n = _codes(sales, "customer_id")
+    if n == 0:
+        return np.zeros(len(codes), dtype=bool)
+    return np.where(codes >= 0, flags[np.maximum(codes, 0)], False)
+
+
+def first_purchase(sales: pd.DataFrame) -> pd.Series:
+    """Date of each customer's first purchase line (``amount > 0``), indexed by ``customer_id``;
+    customers with no purchase line are left out.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [5.0, 7.0, -2.0],
+    ...                   "order_date": pd.to_datetime(["2025-03-01", "2025-01-05", "2025-02-01"])})
+    >>> first_purchase(s).dt.strftime("%Y-%m-%d").to_dict()
+    {'a': '2025-01-05'}
+    """
+    _, uniques = _factorized(sales, "customer_id")
+    first = _first_purchase_dates(sales)
+    keep = ~np.isnat(first)
+    return pd.Series(first[keep], index=pd.Index(uniques[keep], name="customer_id"), name="order_date")
+
+
+def _first_purchase_dates(sales: pd.DataFrame) -> np.ndarray:
+    """First purchase date per customer code (NaT for customers with no purchase line)."""
+    store = _memo(sales)
+    if "first_purchase" not in store:
+        store["first_purchase"] = _first_purchase_of(sales)
+    return store["first_purchase"]
+
+
+def _first_purchase_of(sales: pd.DataFrame) -> np.ndarray:
+    codes, n = _codes(sales, "customer_id")
+    dates = _dates(sales)
+    buy = (sales["amount"].to_numpy() > 0) & (codes >= 0) & ~np.isnat(dates)
+    out = np.full(n, np.datetime64("NaT"), dtype=dates.dtype)
+    if buy.any():
+        c, d = codes[buy], dates[buy]
+        order = np.lexsort((d, c))  # by customer, then date: the first row of each customer is its first purchase
+        c, d = c[order], d[order]
+        starts = np.r_[True, c[1:] != c[:-1]]
+        out[c[starts]] = d[starts]
+    return out
+
+
 def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month: int = 1) -> pd.Series:
     """Per order line: ``'new'`` when the line falls in the period (of ``grain``)
     of its customer's first-ever purchase (``amount > 0``), else ``'existing'``.
@@ -203,10 +342,27 @@ def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month:
     >>> new_customer_flags(s).tolist()
     ['new', 'existing', 'new']
     """
-    first = sales["customer_id"].map(sales.loc[sales["amount"] > 0].groupby("customer_id")["order_date"].min()) if "amount" in sales \
-        else sales.groupby("customer_id")["order_date"].transform("min")
-    same = period_labels(first, grain, start_month) == period_labels(sales["order_date"], grain, start_month)
+    codes, _ = _codes(sales, "customer_id")
+    if "amount" in sales:
+        first = _first_purchase_dates(sales)[codes]
+    else:
+        first = sales.groupby("customer_id")["order_date"].transform("min").to_numpy()
+    first = np.where(codes >= 0, first, np.datetime64("NaT"))
+    same = _period_index(first, grain, start_month) == _period_index(_dates(sales), grain, start_month)
     return pd.Series(np.where(same, "new", "existing"), index=sales.index, name="customer_type")
+
+
+def _period_index(dates: np.ndarray, grain: str, start_month: int) -> np.ndarray:
+    """Integer index of each date's period (same index ⇔ same :func:`period_labels` label); NaT → −2**62 − row."""
+    d = np.asarray(dates).astype("datetime64[M]")
+    months = d.astype("int64") - (start_month - 1)  # months since 1970-01 shifted to the fiscal year start
+    per = {"month": 1, "quarter": 3, "year": 12}[grain]
+    out = np.floor_divide(months, per)
+    nat = np.isnat(d)
+    if nat.any():  # NaT never equals anything, not even another NaT (as NaN labels)
+        out = out.astype("int64")
+        out[nat] = -(2 ** 62) - np.flatnonzero(nat)
+    return out
 
 
 def sales_history(sales: pd.DataFrame, grain: str = "quarter", by: str | list[str] | None = None, start_month: int = 1) -> pd.DataFrame:
@@ -270,21 +426,32 @@ def period_sales(sales: pd.DataFrame, period: Period) -> PeriodSales:
     customer that only returned goods in the period is not active.
     ``revenue_yoy`` is NaN when last year's revenue is zero or absent.
     """
-    cur = sales_in(sales, period)
-    prev = sales_in(sales, period.year_ago())
-    revenue = float(cur["amount"].sum())
-    prev_rev = float(prev["amount"].sum())
-    bought = cur.loc[cur["amount"] > 0]
-    orders = int(bought["order_id"].nunique())
+    dates, amount = _dates(sales), sales["amount"].to_numpy()
+    cur = (dates >= _at(period.start)) & (dates < _at(period.end_exclusive))
+    ago = period.year_ago()
+    prev = (dates >= _at(ago.start)) & (dates < _at(ago.end_exclusive))
+    revenue = float(amount[cur].sum())
+    prev_rev = float(amount[prev].sum())
+    bought = cur & (amount > 0)
+    orders = _distinct(sales, "order_id", bought)
     return PeriodSales(
         period=str(period),
         revenue=revenue,
-        revenue_prev_year=prev_rev if len(prev) else float("nan"),
+        revenue_prev_year=prev_rev if prev.any() else float("nan"),
         revenue_yoy=revenue / prev_rev - 1 if prev_rev > 0 else float("nan"),
         orders=orders,
-        active_customers=int(bought["customer_id"].nunique()),
+        active_customers=_distinct(sales, "customer_id", bought),
         aov=revenue / orders if orders else float("nan"),
     )
+
+
+def _distinct(sales: pd.DataFrame, column: str, mask: np.ndarray) -> int:
+    """Distinct non-blank values of ``sales[column]`` on the rows of ``mask``."""
+    codes, n = _codes(sales, column)
+    seen = np.zeros(n, dtype=bool)
+    picked = codes[mask]
+    seen[picked[picked >= 0]] = True
+    return int(seen.sum())
 
 
 def response_hours(complaints: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.Series:
@@ -405,14 +572,20 @@ def new_customers(sales: pd.DataFrame, period: Period) -> dict[str, float | int]
     >>> new_customers(s, Period.parse("2025Q1"))
     {'new_customers': 1, 'new_customer_revenue_share': 0.6666666666666666}
     """
-    grain = "quarter" if period.is_quarter else "year"
-    flags = new_customer_flags(sales, grain, period.start_month)
-    mask = period.contains(sales["order_date"])
-    cur, is_new = sales.loc[mask], flags.loc[mask] == "new"
-    total = float(cur["amount"].sum())
+    # a customer is new in the period when its first purchase falls inside it; its lines in the period
+    # (returns included) are the new customers' revenue
+    codes, _ = _codes(sales, "customer_id")
+    dates = _dates(sales)
+    lo, hi = _at(period.start), _at(period.end_exclusive)
+    first = _first_purchase_dates(sales)
+    new_code = (first >= lo) & (first < hi)
+    mask = (dates >= lo) & (dates < hi)
+    amount = sales["amount"].to_numpy()
+    is_new = mask & (codes >= 0) & new_code[codes]
+    total = float(amount[mask].sum())
     return {
-        "new_customers": int(cur.loc[is_new, "customer_id"].nunique()),
-        "new_customer_revenue_share": float(cur.loc[is_new, "amount"].sum()) / total if total > 0 else float("nan"),
+        "new_customers": int(new_code.sum()),
+        "new_customer_revenue_share": float(amount[is_new].sum()) / total if total > 0 else float("nan"),
     }
 
 
@@ -518,26 +691,36 @@ def retention(sales: pd.DataFrame, end: pd.Timestamp | Period, window_months: in
     end_ts = end.end_exclusive if isinstance(end, Period) else pd.Timestamp(end)
     current_start = end_ts - pd.DateOffset(months=window_months)
     base_start = current_start - pd.DateOffset(months=window_months)
-    buys = purchases(sales)
-    dates = buys["order_date"]
-    current = buys.loc[(dates >= current_start) & (dates < end_ts)]
-    base_ids = set(buys.loc[(dates >= base_start) & (dates < current_start), "customer_id"])
-    current_ids = set(current["customer_id"])
-    orders_per = current.groupby("customer_id")["order_id"].nunique()
-    retained = len(base_ids & current_ids)
-    repurchase = retained / len(base_ids) if base_ids else float("nan")
+    codes, n = _codes(sales, "customer_id")
+    dates = _dates(sales)
+    buy = (sales["amount"].to_numpy() > 0) & (codes >= 0)
+    in_cur = buy & (dates >= _at(current_start)) & (dates < _at(end_ts))
+    in_base = buy & (dates >= _at(base_start)) & (dates < _at(current_start))
+    base = np.zeros(n, dtype=bool)
+    base[codes[in_base]] = True
+    current = np.zeros(n, dtype=bool)
+    current[codes[in_cur]] = True
+    # distinct orders per customer in the current window: distinct (customer, order) pairs
+    orders, n_orders = _codes(sales, "order_id")
+    counted = in_cur & (orders >= 0)
+    pair = codes[counted].astype("int64") * n_orders + orders[counted]
+    per_customer = np.bincount(np.unique(pair) // max(n_orders, 1), minlength=n)
+    n_base, n_current = int(base.sum()), int(current.sum())
+    retained = int((base & current).sum())
+    repeat = int((per_customer >= 2).sum())
+    repurchase = retained / n_base if n_base else float("nan")
     return RetentionResult(
         end=end_ts,
         window_months=window_months,
         base_start=base_start,
         current_start=current_start,
-        base_customers=len(base_ids),
+        base_customers=n_base,
         retained_customers=retained,
-        current_customers=len(current_ids),
-        repeat_customers=int((orders_per >= 2).sum()),
+        current_customers=n_current,
+        repeat_customers=repeat,
         repurchase_rate=repurchase,
-        churn_rate=1 - repurchase if base_ids else float("nan"),
-        repeat_purchase_rate=float((orders_per >= 2).mean()) if len(orders_per) else float("nan"),
+        churn_rate=1 - repurchase if n_base else float("nan"),
+        repeat_purchase_rate=repeat / n_current if n_current else float("nan"),
     )
 
 
