@@ -94,6 +94,7 @@ class Tables:
     @classmethod
     def of(cls, ctx) -> "Tables":
         """The tables of a notebook's :class:`~salesnb.context.StepContext`, cut at the end of its period."""
+        m.index_ids(ctx.sales)  # ids coded once on the whole table: every cut and scope below reuses them
         full = cls(ctx.sales, ctx.surveys, ctx.complaints, ctx.config.retention.window_months,
                    ctx.config.thresholds.response_promise_hours, ctx.period.start_month)
         return until(full, ctx.period)
@@ -101,7 +102,7 @@ class Tables:
     @property
     def data_start(self) -> pd.Timestamp:
         """First day of the month of the first sale."""
-        first = self.sales["order_date"].min()
+        first = m.first_date(self.sales)
         return pd.Timestamp(first.year, first.month, 1)
 
     def covers(self, period: Period) -> bool:
@@ -120,12 +121,12 @@ class Tables:
         def cut(df):
             if df is None:
                 return None
-            mask = pd.Series(True, index=df.index)
+            mask = np.ones(len(df), dtype=bool)
             for col, val in scope.items():
                 if col not in df:
                     return None
-                mask &= df[col].isin([val] if isinstance(val, str) else list(val))
-            return df.loc[mask]
+                mask &= df[col].isin([val] if isinstance(val, str) else list(val)).to_numpy()
+            return m.select_rows(df, mask)
 
         return Tables(cut(self.sales), cut(self.surveys), cut(self.complaints), self.window_months, self.promise_hours, self.start_month)
 
@@ -176,8 +177,9 @@ def metric_value(metric: str, tables: Tables, period: Period) -> float:
 def _quarterly(sales: pd.DataFrame, end: Period, by: str | None, start_month: int) -> pd.DataFrame:
     """Revenue per quarter (columns) per node (rows), up to ``end``'s last quarter, gaps as 0."""
     last = end.quarters()[-1]
-    cut = sales.loc[sales["order_date"] < last.end_exclusive]
-    keyed = cut.assign(period=period_labels(cut["order_date"], "quarter", start_month), node=cut[by] if by else "total")
+    mask = (sales["order_date"] < last.end_exclusive).to_numpy()
+    keyed = pd.DataFrame({"period": period_labels(sales["order_date"], "quarter", start_month).array[mask],
+                          "node": sales[by].array[mask] if by else "total", "amount": sales["amount"].to_numpy()[mask]})
     wide = keyed.pivot_table(index="node", columns="period", values="amount", aggfunc="sum", fill_value=0.0)
     first = Period.parse(wide.columns.min(), start_month) if len(wide.columns) else last
     labels, q = [], first
@@ -254,7 +256,7 @@ def _ttm(end: pd.Timestamp, months: int = 12) -> tuple[pd.Timestamp, pd.Timestam
 
 
 def _between(df: pd.DataFrame, col: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-    return df.loc[(df[col] >= lo) & (df[col] < hi)]
+    return m.select_rows(df, ((df[col] >= lo) & (df[col] < hi)).to_numpy())
 
 
 def _finding(kind, scope_type, scope, metric, current, previous, threshold, excess, share, **evidence):
@@ -829,7 +831,7 @@ def until(tables: Tables, period: Period) -> Tables:
     end = period.end_exclusive
 
     def cut(df, col):
-        return None if df is None else df.loc[df[col] < end]
+        return None if df is None else m.select_rows(df, (df[col] < end).to_numpy())
 
     return Tables(cut(tables.sales, "order_date"), cut(tables.surveys, "survey_date"), cut(tables.complaints, "opened_at"),
                   tables.window_months, tables.promise_hours, tables.start_month)

@@ -31,6 +31,9 @@ __all__ = [
     "customer_codes",
     "bought_between",
     "per_line",
+    "select_rows",
+    "index_ids",
+    "first_date",
     "response_hours",
     "complaint_summary",
     "Z95",
@@ -229,6 +232,42 @@ def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarra
     return store[column]
 
 
+def index_ids(sales: pd.DataFrame) -> None:
+    """Work out the integer codes of ``customer_id`` and ``order_id`` of ``sales`` once
+    (:func:`customer_codes`); every :func:`select_rows` subset taken afterwards reuses them."""
+    for column in ("customer_id", "order_id"):
+        if column in sales:
+            _factorized(sales, column)
+
+
+def select_rows(sales: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFrame:
+    """``sales.loc[mask]``, keeping the integer codes already worked out for ``sales``
+    (:func:`customer_codes`) so that the subset does not hash its ids again.
+
+    The subset keeps the parent's code numbering (codes of customers it does
+    not contain are simply unused).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [1.0, 2.0, 3.0]})
+    >>> codes, ids = customer_codes(s)
+    >>> customer_codes(select_rows(s, s["amount"] > 1))[0].tolist()
+    [1, 0]
+    """
+    mask = np.asarray(mask, dtype=bool)
+    out = sales.loc[mask]
+    hit = _CODES.get(id(sales))
+    if hit is not None and hit[0]() is sales and hit[1] == len(sales):
+        store = _memo(out)
+        for column in ("customer_id", "order_id"):
+            if column in hit[2] and column not in store:
+                codes, uniques = hit[2][column]
+                store[column] = (codes[mask], uniques)
+        if "order_customer" in hit[2]:
+            store.setdefault("order_customer", hit[2]["order_customer"])
+    return out
+
+
 def _codes(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
     """Integer codes (−1 for blank) of ``sales[column]`` and the number of distinct values."""
     codes, uniques = _factorized(sales, column)
@@ -243,6 +282,15 @@ def _dates(sales: pd.DataFrame, column: str = "order_date") -> np.ndarray:
 def _at(ts: pd.Timestamp) -> np.datetime64:
     """``ts`` as a numpy datetime64 (compares exactly with any datetime64 unit)."""
     return pd.Timestamp(ts).to_datetime64()
+
+
+def first_date(sales: pd.DataFrame, column: str = "order_date") -> pd.Timestamp:
+    """The earliest ``sales[column]`` (NaT when empty), kept while the frame lives."""
+    store = _memo(sales)
+    key = ("min", column)
+    if key not in store:
+        store[key] = sales[column].min()
+    return store[key]
 
 
 def customer_codes(sales: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -321,14 +369,11 @@ def _first_purchase_of(sales: pd.DataFrame) -> np.ndarray:
     codes, n = _codes(sales, "customer_id")
     dates = _dates(sales)
     buy = (sales["amount"].to_numpy() > 0) & (codes >= 0) & ~np.isnat(dates)
-    out = np.full(n, np.datetime64("NaT"), dtype=dates.dtype)
-    if buy.any():
-        c, d = codes[buy], dates[buy]
-        order = np.lexsort((d, c))  # by customer, then date: the first row of each customer is its first purchase
-        c, d = c[order], d[order]
-        starts = np.r_[True, c[1:] != c[:-1]]
-        out[c[starts]] = d[starts]
-    return out
+    nat = np.iinfo(np.int64).min  # NaT's integer
+    first = np.full(n, np.iinfo(np.int64).max, dtype="int64")
+    np.minimum.at(first, codes[buy], dates[buy].view("int64"))
+    first[first == np.iinfo(np.int64).max] = nat
+    return first.view(dates.dtype)
 
 
 def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month: int = 1) -> pd.Series:
@@ -700,11 +745,7 @@ def retention(sales: pd.DataFrame, end: pd.Timestamp | Period, window_months: in
     base[codes[in_base]] = True
     current = np.zeros(n, dtype=bool)
     current[codes[in_cur]] = True
-    # distinct orders per customer in the current window: distinct (customer, order) pairs
-    orders, n_orders = _codes(sales, "order_id")
-    counted = in_cur & (orders >= 0)
-    pair = codes[counted].astype("int64") * n_orders + orders[counted]
-    per_customer = np.bincount(np.unique(pair) // max(n_orders, 1), minlength=n)
+    per_customer = _orders_per_customer(sales, in_cur, codes, n)
     n_base, n_current = int(base.sum()), int(current.sum())
     retained = int((base & current).sum())
     repeat = int((per_customer >= 2).sum())
@@ -722,6 +763,25 @@ def retention(sales: pd.DataFrame, end: pd.Timestamp | Period, window_months: in
         churn_rate=1 - repurchase if n_base else float("nan"),
         repeat_purchase_rate=repeat / n_current if n_current else float("nan"),
     )
+
+
+def _orders_per_customer(sales: pd.DataFrame, mask: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+    """Distinct orders per customer code among the lines of ``mask`` (blank order ids not counted)."""
+    orders, n_orders = _codes(sales, "order_id")
+    store = _memo(sales)
+    if "order_customer" not in store:  # the customer of each order, or None when an order has lines of two customers
+        owner = np.full(n_orders, -1, dtype="int64")
+        valid = orders >= 0
+        owner[orders[valid]] = codes[valid]
+        store["order_customer"] = owner if (owner[orders[valid]] == codes[valid]).all() else None
+    counted = mask & (orders >= 0)
+    owner = store["order_customer"]
+    if owner is not None:  # one customer per order: count each distinct order once for its customer
+        seen = np.zeros(n_orders, dtype=bool)
+        seen[orders[counted]] = True
+        return np.bincount(owner[seen], minlength=n)
+    pair = codes[counted].astype("int64") * n_orders + orders[counted]  # distinct (customer, order) pairs
+    return np.bincount(np.unique(pair) // max(n_orders, 1), minlength=n)
 
 
 CUSTOMER_STATUSES = ("customer", "lost", "lapsed", "prospect")
@@ -933,15 +993,22 @@ def satisfaction_history(surveys: pd.DataFrame | None, complaints: pd.DataFrame 
         if n is None and sat is not None:
             sat["reliable"] = sat["satisfaction_n"] >= min_n
         parts.append(n if sat is None else sat if n is None else n.join(sat))
-    active = purchases(sales).assign(period=period_labels(sales["order_date"], grain, start_month))
-    if by and by not in active:
-        active = active.iloc[0:0]
-    act = active.groupby(keys, observed=True)["customer_id"].nunique().rename("active_customers")
+    # distinct customers with a purchase line per period (and group), counted on integer codes
+    codes, _ = _codes(sales, "customer_id")
+    buy = (sales["amount"].to_numpy() > 0) & (codes >= 0)
+    if by and by not in sales:
+        buy[:] = False
+    columns = {"period": period_labels(sales["order_date"], grain, start_month).array[buy], "code": codes[buy]}
+    if by:
+        columns[by] = sales[by].array[buy]
+    active = pd.DataFrame(columns)
+    act = active.groupby(keys, observed=True)["code"].nunique().rename("active_customers")
     parts.append(act.to_frame())
     if complaints is not None and len(complaints):
         c = complaints.assign(period=period_labels(complaints["opened_at"], grain, start_month))
         # an unanswered ticket counts with its age at the end of its period (as in complaint_summary)
-        ends = c["period"].map(lambda lab: Period.parse(lab, start_month).end_exclusive if grain != "month" else pd.Period(lab).end_time.normalize() + pd.Timedelta(days=1))
+        ends = c["period"].map({lab: Period.parse(lab, start_month).end_exclusive if grain != "month" else pd.Period(lab).end_time.normalize() + pd.Timedelta(days=1)
+                                for lab in c["period"].dropna().unique()})
         first = c["first_response_at"] if "first_response_at" in c else pd.Series(pd.NaT, index=c.index)
         hours = (first.fillna(ends) - c["opened_at"]).dt.total_seconds() / 3600
         c = c.assign(late=(hours > promise_hours).astype(float) if has_response_times(c) else np.nan)

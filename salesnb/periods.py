@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 __all__ = ["Period", "parse_period", "PERIOD_PATTERN", "latest_complete_quarter", "period_labels"]
 
@@ -139,14 +141,32 @@ def period_labels(dates: pd.Series, grain: str = "quarter", start_month: int = 1
     >>> period_labels(pd.Series(pd.to_datetime(["2025-03-31"])), "quarter", start_month=4).tolist()
     ['2024Q4']
     """
+    if grain not in ("month", "quarter", "year"):
+        raise ValueError(f"grain {grain!r} must be 'month', 'quarter' or 'year'")
     dates = pd.to_datetime(dates)
+    if not isinstance(dates, pd.Series):
+        dates = pd.Series(dates)
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    months = dates.to_numpy().astype("datetime64[M]")
+    nat = np.isnat(months)
+    # months counted from year 0 (shifted to the fiscal year's first month), then the period's number
+    count = months.astype("int64") + 1970 * 12
     if grain == "month":
-        return dates.dt.strftime("%Y-%m")
-    months_in = dates.dt.year * 12 + dates.dt.month - 1 - (start_month - 1)
-    fy = (months_in // 12).astype("Int64").astype(str)
-    if grain == "year":
-        return fy.where(dates.notna())
-    if grain == "quarter":
-        q = ((months_in % 12) // 3 + 1).astype("Int64").astype(str)
-        return (fy + "Q" + q).where(dates.notna())
-    raise ValueError(f"grain {grain!r} must be 'month', 'quarter' or 'year'")
+        key, name = count, lambda k: f"{k // 12:04d}-{k % 12 + 1:02d}"
+    else:
+        count = count - (start_month - 1)
+        key, name = (count // 12, str) if grain == "year" else (count // 3, lambda k: f"{k // 4}Q{k % 4 + 1}")
+    # a label per distinct period (a few dozen), spread onto the rows with Arrow's take
+    valid = key[~nat]
+    lo = int(valid.min()) if len(valid) else 0
+    span = int(valid.max()) - lo + 1 if len(valid) else 1
+    if span <= 1_000_000:
+        index = np.where(nat, 0, key - lo)
+        labels = [name(lo + k) for k in range(span)]
+    else:  # dates centuries apart: label only the periods present
+        uniq, index = np.unique(np.where(nat, lo, key), return_inverse=True)
+        labels = [name(int(k)) for k in uniq]
+    taken = pa.array(labels, type=pa.string()).take(pa.array(index.astype("int64"), mask=nat))
+    out = taken.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    return pd.Series(out.array, index=dates.index, name=dates.name)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from salesnb import metrics as m
-from salesnb.periods import Period
+from salesnb.periods import Period, period_labels
 
 
 def _sales(rows):
@@ -136,3 +136,97 @@ def test_satisfaction_history_complaints_per_100_and_late_share_with_unanswered_
     assert h.loc["2025Q1", "complaints"] == 3
     assert h.loc["2025Q1", "response_over_promise_share"] == pytest.approx(1 / 3)
     assert h.loc["2025Q1", "complaints_per_100_customers"] == pytest.approx(75.0)
+
+
+# ---- the integer-code fast path (customer metrics on millions of lines) ----
+
+def _random_lines(n=4000, seed=7):
+    rng = np.random.default_rng(seed)
+    orders = rng.integers(0, n // 2, n)
+    owner = rng.integers(0, 300, n // 2)  # one customer per order
+    return pd.DataFrame({
+        "order_id": [f"O{o}" for o in orders],
+        "customer_id": [f"C{owner[o]}" for o in orders],
+        "region": rng.choice(["East", "West", "North"], n),
+        "amount": np.where(rng.random(n) < 0.05, -rng.integers(1, 50, n), rng.integers(1, 500, n)).astype(float),
+        "order_date": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, n), unit="D"),
+    }, index=rng.permutation(n) * 3)
+
+
+def _retention_by_sets(sales, end, window_months=12):
+    """The retention definition written the slow, obvious way (Python sets and groupby)."""
+    cur_start = end - pd.DateOffset(months=window_months)
+    base_start = cur_start - pd.DateOffset(months=window_months)
+    buys = sales.loc[sales["amount"] > 0]
+    base = set(buys.loc[(buys["order_date"] >= base_start) & (buys["order_date"] < cur_start), "customer_id"])
+    current = buys.loc[(buys["order_date"] >= cur_start) & (buys["order_date"] < end)]
+    per = current.groupby("customer_id")["order_id"].nunique()
+    return len(base), len(base & set(current["customer_id"])), per.size, int((per >= 2).sum())
+
+
+def test_customer_metrics_on_codes_match_sets_and_groupby_on_whole_frames_and_subsets():
+    from salesnb.goals import Tables
+
+    sales = _random_lines()
+    m.index_ids(sales)
+    tables = Tables(sales)
+    for scope in ({}, {"region": "East"}, {"region": ["West", "North"]}):
+        sub = tables.scoped(scope).sales if scope else sales  # a subset keeps the parent's codes
+        fresh = sub.copy()  # the same lines with their own codes
+        for label in ("2024Q2", "2025Q4", "2025"):
+            p = Period.parse(label)
+            r = m.retention(sub, p)
+            assert (r.base_customers, r.retained_customers, r.current_customers, r.repeat_customers) == _retention_by_sets(fresh, p.end_exclusive)
+            assert str(m.retention(fresh, p).as_dict()) == str(r.as_dict())
+            first = fresh.loc[fresh["amount"] > 0].groupby("customer_id")["order_date"].min()
+            new_ids = first[(first >= p.start) & (first < p.end_exclusive)].index
+            in_p = fresh.loc[p.contains(fresh["order_date"])]
+            nc = m.new_customers(sub, p)
+            assert nc["new_customers"] == len(new_ids)
+            assert nc["new_customer_revenue_share"] == pytest.approx(in_p.loc[in_p["customer_id"].isin(new_ids), "amount"].sum() / in_p["amount"].sum())
+            ps = m.period_sales(sub, p)
+            bought = in_p.loc[in_p["amount"] > 0]
+            assert (ps.orders, ps.active_customers) == (bought["order_id"].nunique(), bought["customer_id"].nunique())
+        pd.testing.assert_series_equal(m.first_purchase(sub).sort_index(),
+                                       fresh.loc[fresh["amount"] > 0].groupby("customer_id")["order_date"].min().sort_index())
+
+
+def test_retention_counts_orders_per_customer_when_an_order_has_two_customers():
+    sales = pd.DataFrame({"order_id": ["1", "1", "2", "3"], "customer_id": ["a", "b", "a", "b"], "amount": [5.0] * 4,
+                          "order_date": pd.to_datetime(["2025-02-01", "2025-02-01", "2025-03-01", "2025-03-01"])})
+    r = m.retention(sales, Period.parse("2025"))
+    assert (r.current_customers, r.repeat_customers) == (2, 2)  # a: orders 1, 2; b: orders 1, 3
+
+
+def test_codes_are_not_reused_for_another_frame_of_the_same_length():
+    a = pd.DataFrame({"customer_id": ["x", "y"], "order_id": ["1", "2"], "amount": [1.0, 1.0],
+                      "order_date": pd.to_datetime(["2025-01-01", "2025-01-02"])})
+    assert m.new_customers(a, Period.parse("2025Q1"))["new_customers"] == 2
+    b = a.assign(customer_id=["x", "x"])  # a new frame: its own codes
+    assert m.new_customers(b, Period.parse("2025Q1"))["new_customers"] == 1
+
+
+def test_bought_between_and_per_line():
+    sales = pd.DataFrame({"customer_id": ["a", "b", None, "a"], "amount": [5.0, -1.0, 3.0, 2.0],
+                          "order_date": pd.to_datetime(["2024-05-01", "2025-02-01", "2025-02-01", "2025-03-01"])})
+    codes, ids = m.customer_codes(sales)
+    assert ids.tolist() == ["a", "b"] and codes.tolist() == [0, 1, -1, 0]
+    assert m.bought_between(sales, pd.Timestamp("2025-01-01"), None).tolist() == [True, False]  # b only returned goods
+    assert m.bought_between(sales, None, pd.Timestamp("2025-01-01")).tolist() == [True, False]
+    assert m.per_line(np.array([False, True]), sales).tolist() == [False, True, False, False]  # blank customer: False
+
+
+def test_period_labels_fast_path_matches_strftime():
+    rng = np.random.default_rng(3)
+    dates = pd.Series(pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 2500, 500), unit="D"), index=rng.permutation(500))
+    dates.iloc[7] = pd.NaT
+    for start in (1, 4, 10):
+        shifted = dates - pd.DateOffset(months=start - 1)  # the fiscal year starts in month ``start``
+        q = period_labels(dates, "quarter", start)
+        expect = shifted.dt.year.astype("Int64").astype(str) + "Q" + ((shifted.dt.month - 1) // 3 + 1).astype("Int64").astype(str)
+        assert q.dropna().tolist() == expect[dates.notna()].tolist() and q.isna().tolist() == dates.isna().tolist()
+        assert period_labels(dates, "year", start).dropna().tolist() == shifted.dt.year.dropna().astype(int).astype(str).tolist()
+        assert q.index.equals(dates.index)
+    assert period_labels(dates, "month").dropna().tolist() == dates.dt.strftime("%Y-%m").dropna().tolist()
+    far = pd.Series(pd.to_datetime(["1900-02-01", "2199-12-31"]))
+    assert period_labels(far, "month").tolist() == ["1900-02", "2199-12"]
