@@ -855,9 +855,11 @@ def plan_history(sales: pd.DataFrame, periods: PlanPeriods, dims: Sequence[str],
     starting within the data's first twelve months when ``customer_type`` is a
     dimension: every customer looks new there, so their split is not used).
     """
+    from . import metrics as m
+
     dims = list(dims)
-    lines = _with_dimensions(sales, customers, dims)
-    first = lines.groupby("customer_id")["order_date"].transform("min")
+    lines = _with_dimensions(m.with_id_codes(sales), customers, dims)
+    first = lines.groupby(m.id_column(lines, "customer_id"))["order_date"].transform("min")
     data_start = lines["order_date"].min()
     data_start = pd.Timestamp(data_start.year, data_start.month, 1)
     frames = []
@@ -867,7 +869,7 @@ def plan_history(sales: pd.DataFrame, periods: PlanPeriods, dims: Sequence[str],
         if "customer_type" in dims:
             part = part.assign(customer_type=np.where(first.loc[mask] >= w.start, "new", "existing"))
         g = (part.groupby(dims, sort=True, observed=True)
-             .agg(revenue=("amount", "sum"), orders=("order_id", "nunique"), customers=("customer_id", "nunique"))
+             .agg(revenue=("amount", "sum"), orders=(m.id_column(part, "order_id"), "nunique"), customers=(m.id_column(part, "customer_id"), "nunique"))
              .reset_index())
         g.insert(len(dims), "window", k)
         g.insert(len(dims) + 1, "label", w.label)
@@ -910,7 +912,7 @@ def goal_targets(goals: Sequence, sales: pd.DataFrame, report: Period, goals_fra
         base_period = deadline.year_ago()
         sub = sales
         for col, val in g.scope.items():
-            sub = sub.loc[sub[col] == val] if col in sub else sub.iloc[0:0]
+            sub = m.select_rows(sub, (sub[col] == val).to_numpy()) if col in sub else sub.iloc[0:0]
         baseline = float("nan")
         if base_period.end_exclusive <= report.end_exclusive and len(sub):
             if g.metric == "revenue":
@@ -1227,6 +1229,12 @@ def resolve_overrides(overrides: Sequence, base: Mapping[str, pd.Series], dims: 
 # =========================================================================== phasing
 
 
+def _order_column(lines: pd.DataFrame) -> str:
+    from .metrics import id_column
+
+    return id_column(lines, "order_id")
+
+
 def seasonality(sales: pd.DataFrame, end: pd.Timestamp, by: Sequence[str] = (), prior_orders: float = 200, years: int = 3,
                 start_month: int = 1, customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Monthly seasonality of each node of ``by``, shrunk toward the company's.
@@ -1260,7 +1268,7 @@ def seasonality(sales: pd.DataFrame, end: pd.Timestamp, by: Sequence[str] = (), 
         return pd.DataFrame({"slot": slots, "own": company.to_numpy(), "company": company.to_numpy(), "weight": 1.0,
                              "share": company.to_numpy()})
     rev = lines.pivot_table(index=by, columns="slot", values="amount", aggfunc="sum", fill_value=0.0).reindex(columns=slots, fill_value=0.0).clip(lower=0)
-    orders = lines.groupby(by)["order_id"].nunique().reindex(rev.index, fill_value=0)
+    orders = lines.groupby(by)[_order_column(lines)].nunique().reindex(rev.index, fill_value=0)
     tot = rev.sum(axis=1)
     own = rev.div(tot.where(tot > 0), axis=0)
     lam = (orders / (orders + prior_orders)).where(tot > 0, 0.0) if prior_orders > 0 else (tot > 0).astype(float)
@@ -1463,8 +1471,10 @@ def plan_inputs(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Per
     the plan's base customers counted over as many months — and no spend
     trend.
     """
+    from . import metrics as m
+
     settings = config.breakdown
-    cut = sales.loc[sales["order_date"] < report.end_exclusive]
+    cut = m.with_id_codes(m.select_rows(sales, (sales["order_date"] < report.end_exclusive).to_numpy()))
     if cut.empty:
         raise PlanError(f"no sales before the end of {report}: there is no history to plan from")
     periods = plan_periods(report, settings.horizon, data_start=cut["order_date"].min())
@@ -1492,7 +1502,7 @@ def plan_inputs(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Per
     before = float(cut.loc[(dates >= end - pd.DateOffset(months=24)) & (dates < end - pd.DateOffset(months=12)), "amount"].sum())
     whole = dates.min() <= end - pd.DateOffset(months=24) + pd.Timedelta(days=31)
     recent = ttm / before - 1 if before > 0 and whole else None
-    return PlanInputs(config, periods, dims, history, profile, phasing_by, goals, facts, int(buys["customer_id"].nunique()), recent)
+    return PlanInputs(config, periods, dims, history, profile, phasing_by, goals, facts, int(buys[m.id_column(buys, "customer_id")].nunique()), recent)
 
 
 @dataclass(frozen=True)
@@ -1671,19 +1681,35 @@ def customer_tiers(sales: pd.DataFrame, end: pd.Timestamp | Period, settings: Ti
     end = end.end_exclusive if isinstance(end, Period) else pd.Timestamp(end)
     start = end - pd.DateOffset(months=settings.window_months)
     prev_start = start - pd.DateOffset(months=settings.window_months)
-    dates = sales["order_date"]
-    cur = sales.loc[(dates >= start) & (dates < end)]
-    buys = cur.loc[cur["amount"] > 0]
-    ids = pd.Index(sorted(buys["customer_id"].unique()), name="customer_id")
+    from . import metrics as m
+
+    # grouped on the customers' integer codes (metrics.customer_codes), reported by id in id order
+    codes, known = m.customer_codes(sales)
+    dates, amount = sales["order_date"], sales["amount"].to_numpy()
+    in_cur = ((dates >= start) & (dates < end)).to_numpy() & (codes >= 0)
+    in_prev = ((dates >= prev_start) & (dates < start)).to_numpy() & (codes >= 0)
+    buy = in_cur & (amount > 0)
+    buyers = np.unique(codes[buy])
+    order = np.argsort(known[buyers], kind="stable")
+    keys = buyers[order]  # the code of each output row
+    ids = pd.Index(known[keys], name="customer_id")
+
+    def per_customer(mask: np.ndarray, values: np.ndarray, how: str, fill=None) -> np.ndarray:
+        got = pd.Series(values[mask]).groupby(codes[mask]).agg(how)
+        return got.reindex(keys, fill_value=fill).to_numpy() if fill is not None else got.reindex(keys).to_numpy()
+
     out = pd.DataFrame(index=ids)
-    out["revenue"] = cur.groupby("customer_id")["amount"].sum().reindex(ids, fill_value=0.0)
-    out["prev_revenue"] = sales.loc[(dates >= prev_start) & (dates < start)].groupby("customer_id")["amount"].sum().reindex(ids, fill_value=0.0)
-    out["orders"] = buys.groupby("customer_id")["order_id"].nunique().reindex(ids, fill_value=0).astype(int)
-    last = buys.groupby("customer_id")["order_date"].max().reindex(ids)
+    out["revenue"] = per_customer(in_cur, amount, "sum", 0.0)
+    out["prev_revenue"] = per_customer(in_prev, amount, "sum", 0.0)
+    out["orders"] = m.orders_per_customer(sales, buy)[keys].astype(int)
+    last = pd.Series(per_customer(buy, dates.to_numpy(), "max"), index=ids)
     out["last_order"] = last
     out["recency_days"] = ((end - pd.Timedelta(days=1)).normalize() - last.dt.normalize()).dt.days.astype(int)
-    region = buys.groupby(["customer_id", "region"])["amount"].sum().reset_index().sort_values(["customer_id", "amount"], ascending=[True, False]) \
-        if "region" in buys else None
+    region = None
+    if "region" in sales:  # the region a customer bought most from in the window (ties: the first by name)
+        lines = pd.DataFrame({"code": codes[buy], "region": sales["region"].array[buy], "amount": amount[buy]})
+        region = lines.groupby(["code", "region"])["amount"].sum().reset_index().sort_values(["code", "amount"], ascending=[True, False])
+        region = region.assign(customer_id=known[region["code"].to_numpy()])
     if customers is not None and "region" in customers:
         master = customers.drop_duplicates("customer_id").set_index("customer_id")
         out.insert(0, "region", master["region"].reindex(ids))

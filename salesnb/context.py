@@ -8,6 +8,7 @@ opening instead of four copies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -66,30 +67,32 @@ class StepContext:
         return {d.key: (d.zh if self.lang == "zh" else d.en) for d in self.config.survey.dimensions}
 
     # -- tables ------------------------------------------------------------
+    # Each table is taken once per notebook and the same frame is handed out on every access, so
+    # that what the metrics work out once per frame (customer codes, first purchases) is reused.
     def _optional(self, name: str) -> pd.DataFrame | None:
         return self.ws.table(name) if self.ws.has(name) else None
 
-    @property
+    @cached_property
     def sales(self) -> pd.DataFrame:
         return self.ws.table("sales")
 
-    @property
+    @cached_property
     def customers(self) -> pd.DataFrame:
         return self.ws.table("customers")
 
-    @property
+    @cached_property
     def surveys(self) -> pd.DataFrame | None:
         return self._optional("surveys")
 
-    @property
+    @cached_property
     def complaints(self) -> pd.DataFrame | None:
         return self._optional("complaints")
 
-    @property
+    @cached_property
     def interviews(self) -> pd.DataFrame | None:
         return self._optional("interviews")
 
-    @property
+    @cached_property
     def actions(self) -> pd.DataFrame | None:
         return self._optional("actions")
 

@@ -216,7 +216,8 @@ class Workspace:
         return table in self.tables
 
     def table(self, name: str) -> pd.DataFrame:
-        """A copy of table ``name``.
+        """Table ``name`` (a shallow copy: pandas' copy-on-write keeps the workspace's own frame
+        unchanged when the copy is modified, without copying millions of rows per call).
 
         Raises
         ------
@@ -232,7 +233,7 @@ class Workspace:
                 f"table {name!r} is not in workspace {self.name!r} (present: {present}); "
                 f"add {name}.csv, {name}.xlsx or {name}.parquet to {self.root}"
             )
-        return self.tables[name].copy()
+        return self.tables[name].copy(deep=False)
 
     def quality_frame(self) -> pd.DataFrame:
         """One row per quality note: table, file, severity, rule, count, detail, examples.

@@ -32,6 +32,10 @@ __all__ = [
     "bought_between",
     "per_line",
     "select_rows",
+    "orders_per_customer",
+    "with_id_codes",
+    "id_column",
+    "ID_CODE_COLUMNS",
     "index_ids",
     "first_date",
     "response_hours",
@@ -238,6 +242,43 @@ def index_ids(sales: pd.DataFrame) -> None:
     for column in ("customer_id", "order_id"):
         if column in sales:
             _factorized(sales, column)
+
+
+#: Integer columns :func:`with_id_codes` adds (``customer_id`` → ``_customer``, ``order_id`` → ``_order``).
+ID_CODE_COLUMNS = {"customer_id": "_customer", "order_id": "_order"}
+
+
+def with_id_codes(sales: pd.DataFrame) -> pd.DataFrame:
+    """``sales`` with ``_customer`` and ``_order``: the integer codes of :func:`customer_codes`
+    as columns (NaN for a blank id), so that counting distinct customers or orders per group
+    (``nunique``) and any row selection afterwards work on numbers, not millions of texts.
+
+    Examples
+    --------
+    >>> s = with_id_codes(pd.DataFrame({"customer_id": ["b", "a", "b"], "order_id": ["1", "2", "3"]}))
+    >>> s.groupby("customer_id")["_order"].nunique().to_dict()
+    {'a': 1, 'b': 2}
+    """
+    columns = {}
+    for column, name in ID_CODE_COLUMNS.items():
+        if column in sales and name not in sales:
+            codes, _ = _factorized(sales, column)
+            columns[name] = codes if (codes >= 0).all() else np.where(codes >= 0, codes, np.nan)
+    if not columns:
+        return sales
+    out = sales.assign(**columns)
+    hit = _CODES.get(id(sales))
+    store = _memo(out)
+    for column in ID_CODE_COLUMNS:
+        if hit is not None and column in hit[2]:
+            store.setdefault(column, hit[2][column])
+    return out
+
+
+def id_column(frame: pd.DataFrame, column: str) -> str:
+    """``_customer``/``_order`` when ``frame`` carries the codes of :func:`with_id_codes`, else ``column``."""
+    coded = ID_CODE_COLUMNS.get(column)
+    return coded if coded in frame else column
 
 
 def select_rows(sales: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFrame:
@@ -597,12 +638,13 @@ def revenue_split(sales: pd.DataFrame, period: Period, by: list[str] = ("region"
     ``period``) holding the customer's first-ever order, else ``existing``.
     """
     grain = "quarter" if period.is_quarter else "year"
-    flagged = sales.assign(customer_type=new_customer_flags(sales, grain, period.start_month))
-    cur = sales_in(flagged, period)
+    flagged = with_id_codes(sales)
+    flagged = flagged.assign(customer_type=new_customer_flags(flagged, grain, period.start_month))
+    cur = flagged.loc[period.contains(flagged["order_date"]).to_numpy()]
     keys = [*by, "customer_type"]
     return (
         cur.groupby(keys, sort=True, observed=True)
-        .agg(revenue=("amount", "sum"), orders=("order_id", "nunique"), customers=("customer_id", "nunique"))
+        .agg(revenue=("amount", "sum"), orders=(id_column(cur, "order_id"), "nunique"), customers=(id_column(cur, "customer_id"), "nunique"))
         .reset_index()
     )
 
@@ -763,6 +805,20 @@ def retention(sales: pd.DataFrame, end: pd.Timestamp | Period, window_months: in
         churn_rate=1 - repurchase if n_base else float("nan"),
         repeat_purchase_rate=repeat / n_current if n_current else float("nan"),
     )
+
+
+def orders_per_customer(sales: pd.DataFrame, mask: np.ndarray | pd.Series | None = None) -> np.ndarray:
+    """Distinct orders of each customer code (:func:`customer_codes`) among the lines of ``mask`` (all lines by default).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b", "a"], "order_id": ["1", "1", "2", "3"]})
+    >>> orders_per_customer(s).tolist()
+    [2, 1]
+    """
+    codes, n = _codes(sales, "customer_id")
+    mask = np.ones(len(sales), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    return _orders_per_customer(sales, mask & (codes >= 0), codes, n)
 
 
 def _orders_per_customer(sales: pd.DataFrame, mask: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
