@@ -373,10 +373,10 @@ def _ev(kind: str, value: float, ref: float | None = None, **fields) -> dict:
 
 
 def _rev(sales: pd.DataFrame, end_ts: pd.Timestamp, regions: list[str] | None) -> float:
-    s = sales.loc[(sales["order_date"] >= end_ts - pd.DateOffset(months=12)) & (sales["order_date"] < end_ts)]
+    mask = ((sales["order_date"] >= end_ts - pd.DateOffset(months=12)) & (sales["order_date"] < end_ts)).to_numpy()
     if regions:
-        s = s.loc[s["region"].isin(regions)]
-    return float(s["amount"].sum())
+        mask = mask & sales["region"].isin(regions).to_numpy()
+    return float(sales["amount"].to_numpy()[mask].sum())
 
 
 def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drivers: pd.DataFrame, sales: pd.DataFrame,

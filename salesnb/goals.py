@@ -128,7 +128,26 @@ class Tables:
                 mask &= df[col].isin([val] if isinstance(val, str) else list(val)).to_numpy()
             return m.select_rows(df, mask)
 
-        return Tables(cut(self.sales), cut(self.surveys), cut(self.complaints), self.window_months, self.promise_hours, self.start_month)
+        if not scope:
+            return self
+        # the last few scopes asked of these tables are kept (with the sales frame): steps 1 and 4 ask
+        # the same region or product line for several metrics, and each cut copies its order lines
+        key = (tuple((col, val if isinstance(val, str) else tuple(val)) for col, val in scope.items()),
+               self.window_months, self.promise_hours, self.start_month)
+        recent = m.kept_with(self.sales).setdefault("scoped", {}) if self.sales is not None else {}
+        hit = recent.pop(key, None)
+        if hit is not None and hit[0] is self.surveys and hit[1] is self.complaints:
+            recent[key] = hit  # most recent last
+            return hit[2]
+        out = Tables(cut(self.sales), cut(self.surveys), cut(self.complaints), self.window_months, self.promise_hours, self.start_month)
+        recent[key] = (self.surveys, self.complaints, out)
+        while len(recent) > _SCOPES_KEPT:
+            recent.pop(next(iter(recent)))
+        return out
+
+
+#: How many :meth:`Tables.scoped` results are kept per sales frame.
+_SCOPES_KEPT = 4
 
 
 def metric_value(metric: str, tables: Tables, period: Period) -> float:

@@ -227,6 +227,11 @@ def _memo(sales: pd.DataFrame) -> dict:
     return hit[2]
 
 
+def kept_with(frame: pd.DataFrame) -> dict:
+    """A dict that lives as long as ``frame`` (for results worked out once per frame; frames are read-only)."""
+    return _memo(frame)
+
+
 def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(sales[column])`` (codes, −1 for blank; distinct values), kept while ``sales`` lives."""
     store = _memo(sales)
@@ -864,11 +869,13 @@ def customer_status(sales: pd.DataFrame, customers: pd.DataFrame, end: pd.Timest
     end_ts = end.end_exclusive if isinstance(end, Period) else pd.Timestamp(end)
     current_start = end_ts - pd.DateOffset(months=window_months)
     base_start = current_start - pd.DateOffset(months=window_months)
-    buys = purchases(sales)
-    buys = buys.loc[buys["order_date"] < end_ts]
-    last = buys.groupby("customer_id")["order_date"].max()
+    codes, known = customer_codes(sales)
+    dates = _dates(sales)
+    buy = (sales["amount"].to_numpy() > 0) & (codes >= 0) & (dates < _at(end_ts))
+    latest = np.full(len(known), np.iinfo(np.int64).min, dtype="int64")  # NaT until a purchase is seen
+    np.maximum.at(latest, codes[buy], dates[buy].view("int64"))
     ids = pd.Index(customers["customer_id"].dropna().unique(), name="customer_id")
-    last = last.reindex(ids)
+    last = pd.Series(latest.view(dates.dtype), index=pd.Index(known, dtype=object)).reindex(ids)
     status = np.select(
         [last >= current_start, last >= base_start, last.notna()],
         ["customer", "lost", "lapsed"],
