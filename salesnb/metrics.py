@@ -288,7 +288,8 @@ def id_column(frame: pd.DataFrame, column: str) -> str:
 
 def select_rows(sales: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFrame:
     """``sales.loc[mask]``, keeping the integer codes already worked out for ``sales``
-    (:func:`customer_codes`) so that the subset does not hash its ids again.
+    (:func:`customer_codes`) so that the subset does not hash its ids again; ``sales``
+    itself when the mask keeps every row.
 
     The subset keeps the parent's code numbering (codes of customers it does
     not contain are simply unused).
@@ -301,6 +302,8 @@ def select_rows(sales: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFra
     [1, 0]
     """
     mask = np.asarray(mask, dtype=bool)
+    if mask.all():  # nothing left out: the frame itself (no copy of millions of rows)
+        return sales
     out = sales.loc[mask]
     hit = _CODES.get(id(sales))
     if hit is not None and hit[0]() is sales and hit[1] == len(sales):
