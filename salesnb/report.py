@@ -125,6 +125,34 @@ def _progress_default(message: str) -> None:
     print(f"[salesnb] {message}", flush=True)
 
 
+def _prepare_child(root: Path, show: bool) -> None:
+    """Worker: prepare ``root`` and assemble its workspace into the cache."""
+    prepare(root, progress=(lambda m: print(f"[salesnb] {m}", file=sys.stderr, flush=True)) if show else (lambda m: None)).workspace()
+
+
+def _prepare_apart(root: Path, progress: Callable[[str], None]) -> None:
+    """Fill the prepare cache in a child process when the sales table is large.
+
+    DuckDB and the assembly of millions of order lines leave gigabytes in the
+    process that did them; done apart, the run itself then only loads the
+    result (and the notebooks run next to a small process). Small workspaces,
+    and any failure, are left to the in-process prepare that follows, which
+    raises errors with their full detail.
+    """
+    sizes = [f.stat().st_size for f in root.glob("sales.*") if f.is_file()]
+    if not sizes or max(sizes) < _PREPARE_APART_BYTES or os.environ.get("SALESNB_NO_CACHE") == "1":
+        return
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pool.submit(_prepare_child, root, progress is not None).result()
+    except Exception:  # noqa: BLE001 - the in-process prepare below reports it properly
+        pass
+
+
+#: Sales files at least this large are prepared in a child process (about 2M order lines as Parquet, 150k as CSV).
+_PREPARE_APART_BYTES = 16 * 2**20
+
+
 def _clean_stale_staging(base: Path) -> None:
     """Remove staging folders of runs whose process is gone (killed runs)."""
     for entry in base.glob(".*.running-*"):
@@ -428,7 +456,8 @@ def run_period(
     nb_dir = notebooks_dir()
     progress(f"validating workspace {root}")
     p0 = time.perf_counter()
-    prepared = prepare(root, progress=progress)  # read, validate and reduce once; the notebooks read the cache
+    _prepare_apart(root, progress)
+    prepared = prepare(root, progress=progress)  # read, validate and reduce once (above); the notebooks read the cache
     ws = prepared.workspace()
     prepare_seconds = round(time.perf_counter() - p0, 2)
     p, complete = resolve_period(ws, period)

@@ -306,3 +306,30 @@ def test_small_file_breaking_an_engine_rule_is_read_by_the_contract_reader(tmp_p
     ref = load_workspace(make_ws(tmp_path / "c", messy, WIDE_CUSTOMERS), today=TODAY)
     assert p.reader == "contract" and "engine's rules" in p.manifest["fallback"]
     pd.testing.assert_frame_equal(p.workspace().tables["sales"], ref.tables["sales"])
+
+
+def test_a_large_workspace_is_prepared_in_a_child_process_and_the_run_reads_the_entry(tmp_path, cache, monkeypatch):
+    from salesnb import report
+
+    ws = tmp_path / "ws"
+    shutil.copytree(SAMPLE, ws)
+    monkeypatch.setenv("SALESNB_CACHE", str(cache))
+    monkeypatch.setattr(report, "_PREPARE_APART_BYTES", 0)  # the sample counts as large
+    report._prepare_apart(ws, lambda m: None)
+    again = prepare(ws, cache_dir=cache)
+    assert again.hit  # the child filled the cache: nothing is read again
+    assert (again.folder / "workspace.pkl").is_file() or again.reader == "contract"
+    pd.testing.assert_frame_equal(again.workspace().table("sales"), load_workspace(ws).table("sales"))
+
+
+def test_a_failing_child_prepare_leaves_the_error_to_the_run(tmp_path, cache, monkeypatch):
+    from salesnb import report
+
+    ws = tmp_path / "ws"
+    shutil.copytree(SAMPLE, ws)
+    (ws / "sales.csv").write_text("not,a,sales,table\n1,2,3,4\n", encoding="utf-8")
+    monkeypatch.setenv("SALESNB_CACHE", str(cache))
+    monkeypatch.setattr(report, "_PREPARE_APART_BYTES", 0)
+    report._prepare_apart(ws, lambda m: None)  # no exception here: the in-process prepare raises it with its detail
+    with pytest.raises(DataError):
+        prepare(ws, cache_dir=cache)
