@@ -708,7 +708,9 @@ def _engine_frame(meta: dict, typed: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     lines = [d[0] for d in dup]
     aside = frame.loc[lines].copy()
     aside.insert(0, QUARANTINE_REASON, [f"exact duplicate of line {first}" for _, first in dup])
-    return frame.drop(index=lines), aside
+    keep = np.ones(len(frame), dtype=bool)
+    keep[np.asarray(lines, dtype="int64") - meta["offset"]] = False  # positions (the index is offset + position)
+    return frame.iloc[keep], aside
 
 
 def _engine_result(meta: dict, typed: Path, source: Any) -> Any:
