@@ -827,6 +827,9 @@ def plan_periods(report: Period, horizon: str = "auto", data_start: pd.Timestamp
 BLANK = "(blank)"
 
 
+_CODE_COLUMNS = frozenset({"_customer_code", "_order_code"})  # metrics.with_id_codes: not dimensions
+
+
 def _with_dimensions(sales: pd.DataFrame, customers: pd.DataFrame | None, dims: Sequence[str]) -> pd.DataFrame:
     """Order lines with every dimension column present (customer columns joined on ``customer_id``)."""
     out = sales
@@ -838,7 +841,7 @@ def _with_dimensions(sales: pd.DataFrame, customers: pd.DataFrame | None, dims: 
             out = out.assign(**{d: out["customer_id"].map(attr)})
         else:
             raise PlanError(f"dimension {d!r} is neither a sales column nor a customers column; "
-                            f"use customer_type or one of: {', '.join(c for c in sales.columns if sales[c].dtype != float)}")
+                            f"use customer_type or one of: {', '.join(c for c in sales.columns if sales[c].dtype != float and c not in _CODE_COLUMNS)}")
     for d in dims:
         if d != "customer_type" and out[d].isna().any():
             out = out.assign(**{d: out[d].astype("object").where(out[d].notna(), BLANK).astype(str)})

@@ -249,19 +249,19 @@ def index_ids(sales: pd.DataFrame) -> None:
             _factorized(sales, column)
 
 
-#: Integer columns :func:`with_id_codes` adds (``customer_id`` → ``_customer``, ``order_id`` → ``_order``).
-ID_CODE_COLUMNS = {"customer_id": "_customer", "order_id": "_order"}
+#: Integer columns :func:`with_id_codes` adds (``customer_id`` → ``_customer_code``, ``order_id`` → ``_order_code``).
+ID_CODE_COLUMNS = {"customer_id": "_customer_code", "order_id": "_order_code"}
 
 
 def with_id_codes(sales: pd.DataFrame) -> pd.DataFrame:
-    """``sales`` with ``_customer`` and ``_order``: the integer codes of :func:`customer_codes`
+    """``sales`` with ``_customer_code`` and ``_order_code``: the integer codes of :func:`customer_codes`
     as columns (NaN for a blank id), so that counting distinct customers or orders per group
     (``nunique``) and any row selection afterwards work on numbers, not millions of texts.
 
     Examples
     --------
     >>> s = with_id_codes(pd.DataFrame({"customer_id": ["b", "a", "b"], "order_id": ["1", "2", "3"]}))
-    >>> s.groupby("customer_id")["_order"].nunique().to_dict()
+    >>> s.groupby("customer_id")["_order_code"].nunique().to_dict()
     {'a': 1, 'b': 2}
     """
     columns = {}
@@ -281,7 +281,7 @@ def with_id_codes(sales: pd.DataFrame) -> pd.DataFrame:
 
 
 def id_column(frame: pd.DataFrame, column: str) -> str:
-    """``_customer``/``_order`` when ``frame`` carries the codes of :func:`with_id_codes`, else ``column``."""
+    """``_customer_code``/``_order_code`` when ``frame`` carries the codes of :func:`with_id_codes`, else ``column``."""
     coded = ID_CODE_COLUMNS.get(column)
     return coded if coded in frame else column
 
@@ -438,7 +438,7 @@ def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month:
     """
     codes, _ = _codes(sales, "customer_id")
     if "amount" in sales:
-        first = _first_purchase_dates(sales)[codes]
+        first = _first_purchase_dates(sales)[np.maximum(codes, 0)] if len(codes) and (codes >= 0).any() else np.full(len(codes), np.datetime64("NaT"))
     else:
         first = sales.groupby("customer_id")["order_date"].transform("min").to_numpy()
     first = np.where(codes >= 0, first, np.datetime64("NaT"))
@@ -676,7 +676,7 @@ def new_customers(sales: pd.DataFrame, period: Period) -> dict[str, float | int]
     new_code = (first >= lo) & (first < hi)
     mask = (dates >= lo) & (dates < hi)
     amount = sales["amount"].to_numpy()
-    is_new = mask & (codes >= 0) & new_code[codes]
+    is_new = mask & per_line(new_code, sales)
     total = float(amount[mask].sum())
     return {
         "new_customers": int(new_code.sum()),
@@ -1062,11 +1062,11 @@ def satisfaction_history(surveys: pd.DataFrame | None, complaints: pd.DataFrame 
     # distinct customers with a purchase line per period (and group), counted on integer codes
     codes, _ = _codes(sales, "customer_id")
     buy = (sales["amount"].to_numpy() > 0) & (codes >= 0)
-    if by and by not in sales:
+    if by and by not in sales:  # no such column: no active customers per group
         buy[:] = False
     columns = {"period": period_labels(sales["order_date"], grain, start_month).array[buy], "code": codes[buy]}
     if by:
-        columns[by] = sales[by].array[buy]
+        columns[by] = sales[by].array[buy] if by in sales else pd.Series([], dtype="str")
     active = pd.DataFrame(columns)
     act = active.groupby(keys, observed=True)["code"].nunique().rename("active_customers")
     parts.append(act.to_frame())
