@@ -645,10 +645,14 @@ def revenue_split(sales: pd.DataFrame, period: Period, by: list[str] = ("region"
     ``customer_type`` is ``new`` for lines in the period (of the same grain as
     ``period``) holding the customer's first-ever order, else ``existing``.
     """
-    grain = "quarter" if period.is_quarter else "year"
-    flagged = with_id_codes(sales)
-    flagged = flagged.assign(customer_type=new_customer_flags(flagged, grain, period.start_month))
-    cur = flagged.loc[period.contains(flagged["order_date"]).to_numpy()]
+    # a line of the period is new when its customer's first purchase falls in the period (the flag of
+    # new_customer_flags at the period's grain), worked out for the period's lines only
+    coded = with_id_codes(sales)
+    inside = period.contains(coded["order_date"]).to_numpy()
+    first = _first_purchase_dates(coded)
+    new_code = (first >= _at(period.start)) & (first < _at(period.end_exclusive))
+    cur = coded.loc[inside]
+    cur = cur.assign(customer_type=np.where(per_line(new_code, coded)[inside], "new", "existing"))
     keys = [*by, "customer_type"]
     return (
         cur.groupby(keys, sort=True, observed=True)

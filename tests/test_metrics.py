@@ -187,6 +187,12 @@ def test_customer_metrics_on_codes_match_sets_and_groupby_on_whole_frames_and_su
             ps = m.period_sales(sub, p)
             bought = in_p.loc[in_p["amount"] > 0]
             assert (ps.orders, ps.active_customers) == (bought["order_id"].nunique(), bought["customer_id"].nunique())
+        for label in ("2025Q1", "2024"):
+            p = Period.parse(label)
+            flagged = fresh.assign(customer_type=m.new_customer_flags(fresh, "quarter" if p.is_quarter else "year"))
+            by_hand = (flagged.loc[p.contains(flagged["order_date"])].groupby(["region", "customer_type"])
+                       .agg(revenue=("amount", "sum"), orders=("order_id", "nunique"), customers=("customer_id", "nunique")).reset_index())
+            pd.testing.assert_frame_equal(m.revenue_split(sub, p, ["region"]), by_hand)
         pd.testing.assert_series_equal(m.first_purchase(sub).sort_index(),
                                        fresh.loc[fresh["amount"] > 0].groupby("customer_id")["order_date"].min().sort_index())
 
