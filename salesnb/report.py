@@ -125,9 +125,9 @@ def _progress_default(message: str) -> None:
     print(f"[salesnb] {message}", flush=True)
 
 
-def _prepare_child(root: Path, show: bool) -> None:
-    """Worker: prepare ``root`` and assemble its workspace into the cache."""
-    prepare(root, progress=(lambda m: print(f"[salesnb] {m}", file=sys.stderr, flush=True)) if show else (lambda m: None)).workspace()
+def _prepare_child(root: Path) -> None:
+    """Worker: prepare ``root`` and assemble its workspace into the cache (progress on stderr)."""
+    prepare(root, progress=lambda m: print(f"[salesnb] {m}", file=sys.stderr, flush=True)).workspace()
 
 
 def _prepare_apart(root: Path, progress: Callable[[str], None]) -> None:
@@ -142,9 +142,10 @@ def _prepare_apart(root: Path, progress: Callable[[str], None]) -> None:
     sizes = [f.stat().st_size for f in root.glob("sales.*") if f.is_file()]
     if not sizes or max(sizes) < _PREPARE_APART_BYTES or os.environ.get("SALESNB_NO_CACHE") == "1":
         return
+    progress("preparing in a child process (large sales table)")
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            pool.submit(_prepare_child, root, progress is not None).result()
+            pool.submit(_prepare_child, root).result()
     except Exception:  # noqa: BLE001 - the in-process prepare below reports it properly
         pass
 
