@@ -1096,8 +1096,8 @@ def retention_facts(sales: pd.DataFrame, window: Window, months: int = 12) -> Re
     returning = active & older & ~base
     inside = window.contains(sales["order_date"]).to_numpy()
     amount = sales["amount"].to_numpy()
-    revenue = float(amount[inside & m.per_line(retained, sales)].sum())
-    back = float(amount[inside & m.per_line(returning, sales)].sum())
+    revenue = float(np.nansum(amount[inside & m.per_line(retained, sales)]))
+    back = float(np.nansum(amount[inside & m.per_line(returning, sales)]))
     return RetentionFacts(int(base.sum()), int(retained.sum()), revenue, int(returning.sum()), back)
 
 

@@ -376,7 +376,7 @@ def _rev(sales: pd.DataFrame, end_ts: pd.Timestamp, regions: list[str] | None) -
     mask = ((sales["order_date"] >= end_ts - pd.DateOffset(months=12)) & (sales["order_date"] < end_ts)).to_numpy()
     if regions:
         mask = mask & sales["region"].isin(regions).to_numpy()
-    return float(sales["amount"].to_numpy()[mask].sum())
+    return float(np.nansum(sales["amount"].to_numpy()[mask]))
 
 
 def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drivers: pd.DataFrame, sales: pd.DataFrame,

@@ -140,6 +140,8 @@ class Tables:
             recent[key] = hit  # most recent last
             return hit[2]
         out = Tables(cut(self.sales), cut(self.surveys), cut(self.complaints), self.window_months, self.promise_hours, self.start_month)
+        if out.sales is self.sales:  # the scope keeps every line: nothing to keep (and no reference to the frame itself)
+            return out
         recent[key] = (self.surveys, self.complaints, out)
         while len(recent) > _SCOPES_KEPT:
             recent.pop(next(iter(recent)))

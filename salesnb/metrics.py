@@ -216,13 +216,24 @@ def sales_in(sales: pd.DataFrame, period: Period) -> pd.DataFrame:
 _CODES: dict[int, tuple] = {}
 
 
+def _shape(sales: pd.DataFrame) -> tuple:
+    """What changes when a frame is re-sorted in place or a column is replaced: its length and the
+    identity of its data blocks (an edit of single values in place is not seen: frames are read-only)."""
+    try:
+        mgr = sales._mgr
+        return (len(sales), id(mgr), tuple(id(b.values) for b in mgr.blocks))
+    except AttributeError:  # pragma: no cover - another pandas layout
+        return (len(sales),)
+
+
 def _memo(sales: pd.DataFrame) -> dict:
-    """A dict kept with ``sales`` while it lives (dropped when it is garbage-collected)."""
+    """A dict kept with ``sales`` while it lives (dropped when it is garbage-collected or reshaped)."""
     key = id(sales)
     hit = _CODES.get(key)
-    if hit is None or hit[0]() is not sales or hit[1] != len(sales):
+    shape = _shape(sales)
+    if hit is None or hit[0]() is not sales or hit[1] != shape:
         ref = weakref.ref(sales, lambda _r, k=key: _CODES.pop(k, None))
-        hit = (ref, len(sales), {})
+        hit = (ref, shape, {})
         _CODES[key] = hit
     return hit[2]
 
@@ -306,7 +317,7 @@ def select_rows(sales: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFra
         return sales
     out = sales.loc[mask]
     hit = _CODES.get(id(sales))
-    if hit is not None and hit[0]() is sales and hit[1] == len(sales):
+    if hit is not None and hit[0]() is sales and hit[1] == _shape(sales):
         store = _memo(out)
         for column in ("customer_id", "order_id"):
             if column in hit[2] and column not in store:
@@ -325,7 +336,10 @@ def _codes(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
 
 def _dates(sales: pd.DataFrame, column: str = "order_date") -> np.ndarray:
     """``sales[column]`` as a datetime64 numpy array (NaT for blanks)."""
-    return sales[column].to_numpy(dtype="datetime64[ns]") if sales[column].dtype.kind != "M" else sales[column].to_numpy()
+    col = sales[column]
+    if isinstance(col.dtype, pd.DatetimeTZDtype):  # compare on the wall clock, as the naive period bounds are
+        col = col.dt.tz_localize(None)
+    return col.to_numpy(dtype="datetime64[ns]") if col.dtype.kind != "M" else col.to_numpy()
 
 
 def _at(ts: pd.Timestamp) -> np.datetime64:
@@ -442,21 +456,16 @@ def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month:
     else:
         first = sales.groupby("customer_id")["order_date"].transform("min").to_numpy()
     first = np.where(codes >= 0, first, np.datetime64("NaT"))
-    same = _period_index(first, grain, start_month) == _period_index(_dates(sales), grain, start_month)
+    dates = _dates(sales)
+    same = (_period_index(first, grain, start_month) == _period_index(dates, grain, start_month)) & ~np.isnat(first) & ~np.isnat(dates)
     return pd.Series(np.where(same, "new", "existing"), index=sales.index, name="customer_type")
 
 
 def _period_index(dates: np.ndarray, grain: str, start_month: int) -> np.ndarray:
-    """Integer index of each date's period (same index ⇔ same :func:`period_labels` label); NaT → −2**62 − row."""
-    d = np.asarray(dates).astype("datetime64[M]")
-    months = d.astype("int64") - (start_month - 1)  # months since 1970-01 shifted to the fiscal year start
-    per = {"month": 1, "quarter": 3, "year": 12}[grain]
-    out = np.floor_divide(months, per)
-    nat = np.isnat(d)
-    if nat.any():  # NaT never equals anything, not even another NaT (as NaN labels)
-        out = out.astype("int64")
-        out[nat] = -(2 ** 62) - np.flatnonzero(nat)
-    return out
+    """Integer index of each date's period (same index ⇔ same :func:`period_labels` label; NaT rows are
+    to be masked by the caller)."""
+    months = np.asarray(dates).astype("datetime64[M]").astype("int64") - (start_month - 1)  # months since 1970-01, fiscal shift
+    return np.floor_divide(months, {"month": 1, "quarter": 3, "year": 12}[grain])
 
 
 def sales_history(sales: pd.DataFrame, grain: str = "quarter", by: str | list[str] | None = None, start_month: int = 1) -> pd.DataFrame:
@@ -524,8 +533,8 @@ def period_sales(sales: pd.DataFrame, period: Period) -> PeriodSales:
     cur = (dates >= _at(period.start)) & (dates < _at(period.end_exclusive))
     ago = period.year_ago()
     prev = (dates >= _at(ago.start)) & (dates < _at(ago.end_exclusive))
-    revenue = float(amount[cur].sum())
-    prev_rev = float(amount[prev].sum())
+    revenue = float(np.nansum(amount[cur]))  # blanks skipped, as pandas' sum does
+    prev_rev = float(np.nansum(amount[prev]))
     bought = cur & (amount > 0)
     orders = _distinct(sales, "order_id", bought)
     return PeriodSales(
@@ -681,10 +690,10 @@ def new_customers(sales: pd.DataFrame, period: Period) -> dict[str, float | int]
     mask = (dates >= lo) & (dates < hi)
     amount = sales["amount"].to_numpy()
     is_new = mask & per_line(new_code, sales)
-    total = float(amount[mask].sum())
+    total = float(np.nansum(amount[mask]))
     return {
         "new_customers": int(new_code.sum()),
-        "new_customer_revenue_share": float(amount[is_new].sum()) / total if total > 0 else float("nan"),
+        "new_customer_revenue_share": float(np.nansum(amount[is_new])) / total if total > 0 else float("nan"),
     }
 
 

@@ -236,3 +236,20 @@ def test_period_labels_fast_path_matches_strftime():
     assert period_labels(dates, "month").dropna().tolist() == dates.dt.strftime("%Y-%m").dropna().tolist()
     far = pd.Series(pd.to_datetime(["1900-02-01", "2199-12-31"]))
     assert period_labels(far, "month").tolist() == ["1900-02", "2199-12"]
+
+
+def test_fast_path_edge_cases_match_the_pandas_definitions():
+    # a line with neither a date nor a first purchase is not "new"
+    s = pd.DataFrame({"customer_id": ["a", "b"], "amount": [5.0, -1.0], "order_date": pd.to_datetime(["2025-01-05", None])})
+    assert m.new_customer_flags(s).tolist() == ["new", "existing"]
+    # time-zone-aware dates are read on their wall clock
+    tz = s.assign(order_date=pd.to_datetime(["2025-01-05", "2025-02-01"]).tz_localize("Europe/Berlin"))
+    assert m.new_customer_flags(tz).tolist() == ["new", "existing"]
+    # a blank amount is skipped, as pandas' sum skips it
+    x = pd.DataFrame({"customer_id": list("abc"), "order_id": list("123"), "amount": [1.0, np.nan, 2.0],
+                      "order_date": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"])})
+    assert m.period_sales(x, Period.parse("2025")).revenue == 3.0
+    # codes are worked out again when a column is replaced or the frame is re-sorted in place
+    assert m.period_sales(x, Period.parse("2025")).active_customers == 2
+    x["customer_id"] = "same"
+    assert m.period_sales(x, Period.parse("2025")).active_customers == 1
