@@ -827,7 +827,11 @@ def plan_periods(report: Period, horizon: str = "auto", data_start: pd.Timestamp
 BLANK = "(blank)"
 
 
-_CODE_COLUMNS = frozenset({"_customer_code", "_order_code"})  # metrics.with_id_codes: not dimensions
+def _is_code_column(column: str) -> bool:
+    """A column of metrics.with_id_codes (integer id codes): never a dimension."""
+    from .metrics import ID_CODE_COLUMNS
+
+    return column in ID_CODE_COLUMNS.values()
 
 
 def _with_dimensions(sales: pd.DataFrame, customers: pd.DataFrame | None, dims: Sequence[str]) -> pd.DataFrame:
@@ -841,7 +845,7 @@ def _with_dimensions(sales: pd.DataFrame, customers: pd.DataFrame | None, dims: 
             out = out.assign(**{d: out["customer_id"].map(attr)})
         else:
             raise PlanError(f"dimension {d!r} is neither a sales column nor a customers column; "
-                            f"use customer_type or one of: {', '.join(c for c in sales.columns if sales[c].dtype != float and c not in _CODE_COLUMNS)}")
+                            f"use customer_type or one of: {', '.join(c for c in sales.columns if sales[c].dtype != float and not _is_code_column(c))}")
     for d in dims:
         if d != "customer_type" and out[d].isna().any():
             out = out.assign(**{d: out[d].astype("object").where(out[d].notna(), BLANK).astype(str)})
@@ -1232,12 +1236,6 @@ def resolve_overrides(overrides: Sequence, base: Mapping[str, pd.Series], dims: 
 # =========================================================================== phasing
 
 
-def _order_column(lines: pd.DataFrame) -> str:
-    from .metrics import id_column
-
-    return id_column(lines, "order_id")
-
-
 def seasonality(sales: pd.DataFrame, end: pd.Timestamp, by: Sequence[str] = (), prior_orders: float = 200, years: int = 3,
                 start_month: int = 1, customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Monthly seasonality of each node of ``by``, shrunk toward the company's.
@@ -1271,7 +1269,9 @@ def seasonality(sales: pd.DataFrame, end: pd.Timestamp, by: Sequence[str] = (), 
         return pd.DataFrame({"slot": slots, "own": company.to_numpy(), "company": company.to_numpy(), "weight": 1.0,
                              "share": company.to_numpy()})
     rev = lines.pivot_table(index=by, columns="slot", values="amount", aggfunc="sum", fill_value=0.0).reindex(columns=slots, fill_value=0.0).clip(lower=0)
-    orders = lines.groupby(by)[_order_column(lines)].nunique().reindex(rev.index, fill_value=0)
+    from .metrics import id_column
+
+    orders = lines.groupby(by)[id_column(lines, "order_id")].nunique().reindex(rev.index, fill_value=0)
     tot = rev.sum(axis=1)
     own = rev.div(tot.where(tot > 0), axis=0)
     lam = (orders / (orders + prior_orders)).where(tot > 0, 0.0) if prior_orders > 0 else (tot > 0).astype(float)

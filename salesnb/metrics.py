@@ -226,26 +226,42 @@ def _shape(sales: pd.DataFrame) -> tuple:
         return (len(sales),)
 
 
-def _memo(sales: pd.DataFrame) -> dict:
-    """A dict kept with ``sales`` while it lives (dropped when it is garbage-collected or reshaped)."""
-    key = id(sales)
+def kept_with(frame: pd.DataFrame) -> dict:
+    """A dict that lives as long as ``frame`` (for results worked out once per frame; frames are
+    read-only). It starts empty again when the frame is re-sorted in place or a column replaced."""
+    key = id(frame)
     hit = _CODES.get(key)
-    shape = _shape(sales)
-    if hit is None or hit[0]() is not sales or hit[1] != shape:
-        ref = weakref.ref(sales, lambda _r, k=key: _CODES.pop(k, None))
+    shape = _shape(frame)
+    if hit is None or hit[0]() is not frame or hit[1] != shape:
+        ref = weakref.ref(frame, lambda _r, k=key: _CODES.pop(k, None))
         hit = (ref, shape, {})
         _CODES[key] = hit
     return hit[2]
 
 
-def kept_with(frame: pd.DataFrame) -> dict:
-    """A dict that lives as long as ``frame`` (for results worked out once per frame; frames are read-only)."""
-    return _memo(frame)
+def _kept_so_far(frame: pd.DataFrame) -> dict:
+    """What :func:`kept_with` holds for ``frame`` now, without starting an entry (empty when nothing)."""
+    hit = _CODES.get(id(frame))
+    return hit[2] if hit is not None and hit[0]() is frame and hit[1] == _shape(frame) else {}
+
+
+def _inherit_codes(parent: pd.DataFrame, child: pd.DataFrame, rows: np.ndarray | None = None) -> None:
+    """Hand ``parent``'s id codes to ``child`` (its lines ``rows``, or all of them in order)."""
+    kept = _kept_so_far(parent)
+    if not kept:
+        return
+    store = kept_with(child)
+    for column in ID_CODE_COLUMNS:
+        if column in kept and column not in store:
+            codes, uniques = kept[column]
+            store[column] = (codes if rows is None else codes[rows], uniques)
+    if "order_customer" in kept:
+        store.setdefault("order_customer", kept["order_customer"])
 
 
 def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(sales[column])`` (codes, −1 for blank; distinct values), kept while ``sales`` lives."""
-    store = _memo(sales)
+    store = kept_with(sales)
     if column not in store:
         codes, uniques = pd.factorize(sales[column])
         store[column] = (codes, np.asarray(uniques, dtype=object))
@@ -255,7 +271,7 @@ def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarra
 def index_ids(sales: pd.DataFrame) -> None:
     """Work out the integer codes of ``customer_id`` and ``order_id`` of ``sales`` once
     (:func:`customer_codes`); every :func:`select_rows` subset taken afterwards reuses them."""
-    for column in ("customer_id", "order_id"):
+    for column in ID_CODE_COLUMNS:
         if column in sales:
             _factorized(sales, column)
 
@@ -283,11 +299,7 @@ def with_id_codes(sales: pd.DataFrame) -> pd.DataFrame:
     if not columns:
         return sales
     out = sales.assign(**columns)
-    hit = _CODES.get(id(sales))
-    store = _memo(out)
-    for column in ID_CODE_COLUMNS:
-        if hit is not None and column in hit[2]:
-            store.setdefault(column, hit[2][column])
+    _inherit_codes(sales, out)
     return out
 
 
@@ -316,15 +328,7 @@ def select_rows(sales: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFra
     if mask.all():  # nothing left out: the frame itself (no copy of millions of rows)
         return sales
     out = sales.loc[mask]
-    hit = _CODES.get(id(sales))
-    if hit is not None and hit[0]() is sales and hit[1] == _shape(sales):
-        store = _memo(out)
-        for column in ("customer_id", "order_id"):
-            if column in hit[2] and column not in store:
-                codes, uniques = hit[2][column]
-                store[column] = (codes[mask], uniques)
-        if "order_customer" in hit[2]:
-            store.setdefault("order_customer", hit[2]["order_customer"])
+    _inherit_codes(sales, out, mask)
     return out
 
 
@@ -349,7 +353,7 @@ def _at(ts: pd.Timestamp) -> np.datetime64:
 
 def first_date(sales: pd.DataFrame, column: str = "order_date") -> pd.Timestamp:
     """The earliest ``sales[column]`` (NaT when empty), kept while the frame lives."""
-    store = _memo(sales)
+    store = kept_with(sales)
     key = ("min", column)
     if key not in store:
         store[key] = sales[column].min()
@@ -395,12 +399,12 @@ def bought_between(sales: pd.DataFrame, start: pd.Timestamp | None, end: pd.Time
     return out
 
 
-def per_line(flags: np.ndarray, sales: pd.DataFrame) -> np.ndarray:
-    """A per-customer-code array (:func:`customer_codes`) spread onto the order lines (False for blank customers)."""
+def per_line(values: np.ndarray, sales: pd.DataFrame, fill=False) -> np.ndarray:
+    """A per-customer-code array (:func:`customer_codes`) spread onto the order lines (``fill`` for blank customers)."""
     codes, n = _codes(sales, "customer_id")
     if n == 0:
-        return np.zeros(len(codes), dtype=bool)
-    return np.where(codes >= 0, flags[np.maximum(codes, 0)], False)
+        return np.full(len(codes), fill, dtype=np.asarray(values).dtype)
+    return np.where(codes >= 0, values[np.maximum(codes, 0)], fill)
 
 
 def first_purchase(sales: pd.DataFrame) -> pd.Series:
@@ -422,7 +426,7 @@ def first_purchase(sales: pd.DataFrame) -> pd.Series:
 
 def _first_purchase_dates(sales: pd.DataFrame) -> np.ndarray:
     """First purchase date per customer code (NaT for customers with no purchase line)."""
-    store = _memo(sales)
+    store = kept_with(sales)
     if "first_purchase" not in store:
         store["first_purchase"] = _first_purchase_of(sales)
     return store["first_purchase"]
@@ -450,13 +454,11 @@ def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month:
     >>> new_customer_flags(s).tolist()
     ['new', 'existing', 'new']
     """
-    codes, _ = _codes(sales, "customer_id")
+    dates = _dates(sales)
     if "amount" in sales:
-        first = _first_purchase_dates(sales)[np.maximum(codes, 0)] if len(codes) and (codes >= 0).any() else np.full(len(codes), np.datetime64("NaT"))
+        first = per_line(_first_purchase_dates(sales), sales, fill=np.datetime64("NaT"))
     else:
         first = sales.groupby("customer_id")["order_date"].transform("min").to_numpy()
-    first = np.where(codes >= 0, first, np.datetime64("NaT"))
-    dates = _dates(sales)
     same = (_period_index(first, grain, start_month) == _period_index(dates, grain, start_month)) & ~np.isnat(first) & ~np.isnat(dates)
     return pd.Series(np.where(same, "new", "existing"), index=sales.index, name="customer_type")
 
@@ -845,7 +847,7 @@ def orders_per_customer(sales: pd.DataFrame, mask: np.ndarray | pd.Series | None
 def _orders_per_customer(sales: pd.DataFrame, mask: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     """Distinct orders per customer code among the lines of ``mask`` (blank order ids not counted)."""
     orders, n_orders = _codes(sales, "order_id")
-    store = _memo(sales)
+    store = kept_with(sales)
     if "order_customer" not in store:  # the customer of each order, or None when an order has lines of two customers
         owner = np.full(n_orders, -1, dtype="int64")
         valid = orders >= 0
