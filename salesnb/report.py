@@ -204,22 +204,33 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
 
     start = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(nb_dir / f"{name}.ipynb"),
-            str(staging / f"{name}.ipynb"),
-            parameters=params,
-            cwd=str(staging),
-            progress_bar=False,
-            log_output=False,
-            kernel_name="python3",
-            kernel_manager_class=_kernel_manager_class(),
-            start_timeout=300,  # papermill's 60 s is too short for a kernel start on a busy two-core machine
-        )
+        for attempt in range(2):
+            try:
+                pm.execute_notebook(
+                    str(nb_dir / f"{name}.ipynb"),
+                    str(staging / f"{name}.ipynb"),
+                    parameters=params,
+                    cwd=str(staging),
+                    progress_bar=False,
+                    log_output=False,
+                    kernel_name="python3",
+                    kernel_manager_class=_kernel_manager_class(),
+                    start_timeout=300,  # papermill's 60 s is too short for a kernel start on a busy two-core machine
+                )
+                break
+            except RuntimeError as exc:
+                # two kernels starting at once can draw the same free port (ZMQ "Address already in use"):
+                # the kernel dies before running any cell, so starting it once more is safe
+                if attempt or _KERNEL_START_FAILED not in str(exc):
+                    raise
         if html is not None:
             export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html", html[0], nav=html[1])
     except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill errors do not pickle)
         return time.perf_counter() - start, _error_text(exc)
     return time.perf_counter() - start, None
+
+
+_KERNEL_START_FAILED = "Kernel died before replying to kernel_info"
 
 
 def _error_text(exc: BaseException) -> str:

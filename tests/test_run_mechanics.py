@@ -121,3 +121,30 @@ def test_validate_command_exit_codes(tmp_path, capsys):
     assert main(["validate", str(broken)]) == 2
     err = capsys.readouterr().err
     assert "surveys.csv" in err and "nps" in err and "11" in err and "0..10" in err
+
+
+def test_a_kernel_that_dies_before_its_first_cell_is_started_once_more(tmp_path, monkeypatch):
+    import papermill
+
+    from salesnb import report
+
+    calls = []
+
+    def flaky(src, dst, **kwargs):
+        calls.append(dst)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        Path(dst).write_text("{}", encoding="utf-8")
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    seconds, error = report._execute("01_goals", tmp_path, tmp_path, {})
+    assert error is None and len(calls) == 2
+
+    def broken(src, dst, **kwargs):
+        calls.append(dst)
+        raise RuntimeError("other")
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", broken)
+    seconds, error = report._execute("01_goals", tmp_path, tmp_path, {})
+    assert error == "RuntimeError: other" and len(calls) == 1  # any other failure is reported, not retried
