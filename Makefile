@@ -28,6 +28,10 @@ report-zh: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# ruff over the library, tests, benchmarks and notebooks (rules and why: pyproject.toml [tool.ruff]).
+lint: $(STAMP)
+	$(BIN)/ruff check salesnb tests benchmarks notebooks conftest.py setup.py
+
 # The Spark engine (local mode, needs Java 17): installs pyspark, compares Spark's aggregates with DuckDB's.
 test-spark: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,spark]"
