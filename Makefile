@@ -8,11 +8,12 @@ STAMP  := $(VENV)/.salesnb-installed
 LANG_REPORT ?= en
 OUT    ?= outputs
 
-.PHONY: setup report report-zh test test-spark lint clean-venv strip sample bench examples
+.PHONY: setup report report-zh test test-spark lint clean-venv strip sample bench examples lock wheel
 
-$(STAMP): pyproject.toml
+# Installs the exact versions the tests passed with (requirements.lock); `make lock` upgrades them deliberately.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test]"
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -26,6 +27,10 @@ report-zh: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# ruff over the library, tests, benchmarks and notebooks (rules and why: pyproject.toml [tool.ruff]).
+lint: $(STAMP)
+	$(BIN)/ruff check salesnb tests benchmarks notebooks conftest.py setup.py
 
 # The Spark engine (local mode, needs Java 17): installs pyspark, compares Spark's aggregates with DuckDB's.
 test-spark: $(STAMP)
@@ -56,6 +61,19 @@ sample: $(STAMP)
 # Strip outputs from notebooks before committing (tests fail on stored outputs).
 strip: $(STAMP)
 	$(BIN)/salesnb strip notebooks/*.ipynb
+
+# Re-resolve pyproject.toml's ranges in a fresh venv and pin the result; then `make test` and commit requirements.lock.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet -e ".[test]"
+	sed -n '/^#/p' requirements.lock > requirements.lock.new
+	.venv-lock/bin/python -m pip freeze --exclude-editable >> requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .venv-lock
+	@echo "requirements.lock updated: run make test, then commit it with the reason for the upgrade"
+
+# A wheel with the notebooks and the lock inside (setup.py), in dist/.
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation . -w dist
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,4 +1,4 @@
-"""Command line: ``salesnb run | prepare | validate | import | sample | strip``.
+"""Command line: ``salesnb run | prepare | validate | import | sample | strip | notebooks``.
 
 Exit codes: 0 success; 1 a notebook failed; 2 bad input, bad parameters or
 a refused run (the message says why).
@@ -105,6 +105,18 @@ def _cmd_strip(args) -> int:
     return 0
 
 
+def _cmd_notebooks(args) -> int:
+    """Print where the notebooks are, or copy them for JupyterLab with the parameters pointing at a workspace."""
+    from .installation import copy_notebooks, notebooks_dir
+
+    if args.copy is None:
+        print(notebooks_dir())
+        return 0
+    for path in copy_notebooks(args.copy, workspace=args.workspace, period=args.period, lang=args.lang, overwrite=args.overwrite):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="salesnb", description="Quarterly sales plan and customer-satisfaction improvement notebooks.")
     parser.add_argument("--version", action="version", version=f"salesnb {__version__}")
@@ -143,6 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
     strip = sub.add_parser("strip", help="remove outputs from notebooks before committing them")
     strip.add_argument("notebooks", nargs="+", type=Path)
     strip.set_defaults(func=_cmd_strip)
+
+    nbs = sub.add_parser("notebooks", help="print the notebooks' folder, or copy them to edit in JupyterLab (--copy DIR)")
+    nbs.add_argument("--copy", type=Path, default=None, metavar="DIR", help="folder to copy the four notebooks to")
+    nbs.add_argument("--workspace", type=Path, default=None, help="write this workspace into each copy's parameters cell")
+    nbs.add_argument("--period", default="2025Q4", help="the copies' period parameter (with --workspace)")
+    nbs.add_argument("--lang", default="en", choices=["en", "zh"], help="the copies' lang parameter (with --workspace)")
+    nbs.add_argument("--overwrite", action="store_true", help="replace notebooks already in DIR (default: refuse)")
+    nbs.set_defaults(func=_cmd_notebooks)
     return parser
 
 

@@ -101,12 +101,10 @@ class RunResult:
 
 
 def notebooks_dir() -> Path:
-    """The folder with the numbered notebooks (``SALESNB_NOTEBOOKS`` overrides)."""
-    env = os.environ.get("SALESNB_NOTEBOOKS")
-    path = Path(env) if env else Path(__file__).resolve().parent.parent / "notebooks"
-    if not (path / f"{NOTEBOOKS[0]}.ipynb").is_file():
-        raise FileNotFoundError(f"notebooks not found in {path}; install salesnb from its source folder (pip install -e .) or set SALESNB_NOTEBOOKS")
-    return path
+    """The folder with the numbered notebooks (:func:`salesnb.installation.notebooks_dir`)."""
+    from .installation import notebooks_dir as find
+
+    return find()
 
 
 def resolve_period(ws: Workspace, period: str | None) -> tuple[Period, bool]:
@@ -408,6 +406,19 @@ def write_contacts(folder: Path, ws: Workspace) -> str | None:
     return str(path.relative_to(folder))
 
 
+def _lock_drift(progress: Callable[[str], None]) -> list[dict]:
+    """Warn (one progress line) when installed packages differ from ``requirements.lock``; the list goes to run.json."""
+    from .installation import lock_file, version_drift
+
+    drift = [{"package": d.package, "locked": d.locked, "running": d.running} for d in version_drift()]
+    if drift:
+        shown = ", ".join(f"{d['package']} {d['running']} (locked {d['locked']})" for d in drift[:5])
+        more = f" and {len(drift) - 5} more" if len(drift) > 5 else ""
+        progress(f"warning: {len(drift)} installed package(s) differ from {lock_file()}: {shown}{more}; "
+                 "numbers may differ from a run with the locked versions (README: upgrading deliberately)")
+    return drift
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version(), "salesnb": __version__}
     for name in PACKAGES:
@@ -466,6 +477,7 @@ def run_period(
         raise RunRefused(f"workspace folder {root} does not exist")
     check_folder_name(root.name)
     nb_dir = notebooks_dir()
+    drift = _lock_drift(progress)
     progress(f"validating workspace {root}")
     p0 = time.perf_counter()
     _prepare_apart(root, progress)
@@ -538,6 +550,7 @@ def run_period(
             "seconds_total": round(time.perf_counter() - t0, 2),
             "timings_seconds": timings,
             "versions": _versions(),
+            "lock_drift": drift,
             "platform": platform.platform(),
             "inputs": [
                 {"table": s.table, "file": s.file, "format": s.format, "encoding": s.encoding, "sheet": s.sheet, "rows": s.rows, "sha256": s.sha256}
