@@ -61,3 +61,15 @@ def test_an_unknown_key_holding_a_large_value_is_named_without_printing_it(tmp_p
         load_config(path)
     (problem,) = err.value.problems
     assert problem.column == "unknown_section" and problem.value == "list of 500" and problem.rule == "unknown key"
+
+
+def test_the_docs_list_the_action_statuses_the_code_accepts():
+    """docs/data.md once listed overdue and cancelled, which the contract never had (overdue is derived, cancelled reads as dropped)."""
+    from conftest import ROOT
+    from salesnb.schemas import CONTRACT
+
+    (status,) = [c for c in CONTRACT["actions"].columns if c.name == "status"]
+    (row,) = [line for line in (ROOT / "docs" / "data.md").read_text(encoding="utf-8").splitlines() if line.startswith("| `status` |")]
+    listed = row.split("|")[4].split("; also read:")[0]
+    assert [s.strip(" `") for s in listed.split(",")] == list(status.allowed)
+    assert "`overdue`" not in row and "→ `cancelled`" not in row and "cancelled → `dropped`" in row
