@@ -9,10 +9,13 @@ personal data before any notebook sees it:
   (:func:`mask_person_name`), ``phone`` (:func:`mask_phone`) and ``email``
   (:func:`mask_email`);
 * every other free-text column (survey comments, complaint descriptions,
-  interview notes, columns the contract does not know …) is searched for
-  mainland mobile and landline numbers, e-mail addresses and 18-digit ID-card
-  numbers, and for the names of the workspace's customers and contacts, which
-  are masked where they occur (:class:`Masker`).
+  interview notes, the action register's text, columns the contract does not
+  know …) is searched for mainland mobile and landline numbers, e-mail
+  addresses, ID-card numbers (18 digits, also written in groups with spaces or
+  hyphens, and the old 15-digit form), bank-card numbers (16–19 digits, grouped
+  or not, that pass the Luhn check) and for the names of the workspace's
+  customers and contacts, which are masked where they occur (:class:`Masker`).
+  Full-width digits (``１３８…``) are matched like ASCII ones.
 
 Identifier columns (``customer_id`` …) are never changed: they are how tables
 join. The unmasked contact details stay in the input files and in the run's
@@ -40,7 +43,10 @@ __all__ = [
     "LANDLINE",
     "EMAIL",
     "ID_CARD",
+    "ID_CARD_15",
+    "BANK_CARD",
     "PATTERNS",
+    "luhn_valid",
     "mask_phone",
     "mask_email",
     "mask_id_card",
@@ -63,13 +69,50 @@ LANDLINE = re.compile(
 EMAIL = re.compile(r"(?<![\w.+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+-]*)@(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
 """E-mail addresses."""
 
+_SEP = r"[ \-]?"
 ID_CARD = re.compile(
-    r"(?<![0-9A-Za-z*])(?P<region>[1-9]\d{5})(?P<birth>(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?P<seq>\d{3})(?P<check>[\dXx])(?![0-9A-Za-z*])"
+    r"(?<![0-9A-Za-z*])(?P<region>[1-9]\d{5})" + _SEP
+    + r"(?P<birth>(?:18|19|20)\d{2}" + _SEP + r"(?:0[1-9]|1[0-2])" + _SEP + r"(?:0[1-9]|[12]\d|3[01]))" + _SEP
+    + r"(?P<seq>\d{3})" + _SEP + r"(?P<check>[\dXx])(?![0-9A-Za-z*])"
 )
-"""18-digit resident ID-card numbers (region, a plausible birth date, sequence, check digit)."""
+"""18-digit resident ID-card numbers (region, a plausible birth date, sequence, check digit), also written
+in groups: ``110101 19900307 123X``, ``110101-1990-0307-123X``."""
 
-PATTERNS: dict[str, re.Pattern] = {"id_card": ID_CARD, "mobile": MOBILE, "landline": LANDLINE, "email": EMAIL}
-"""Kind → pattern, in the order they are masked (ID cards first: they contain mobile-like runs)."""
+ID_CARD_15 = re.compile(
+    r"(?<![0-9A-Za-z*])(?P<region>[1-9]\d{5})(?P<birth>\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?P<seq>\d{3})(?![0-9A-Za-z*])"
+)
+"""The first-generation 15-digit ID-card numbers (region, a YYMMDD birth date, sequence)."""
+
+BANK_CARD = re.compile(r"(?<![\d*])\d(?:[ \-]?\d){15,18}(?![\d*])")
+"""Bank-card numbers: 16–19 digits, grouped by spaces or hyphens or not; masked only when they pass
+:func:`luhn_valid` (so most order numbers and amounts are left alone)."""
+
+PATTERNS: dict[str, re.Pattern] = {"id_card": ID_CARD, "id_card_15": ID_CARD_15, "bank_card": BANK_CARD,
+                                   "mobile": MOBILE, "landline": LANDLINE, "email": EMAIL}
+"""Kind → pattern, in the order they are masked (ID and bank cards first: they contain mobile-like runs)."""
+
+_FULLWIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "Ｘ": "X", "ｘ": "x", "\u3000": " ", "－": "-",
+                            "＠": "@", "．": ".", "（": "(", "）": ")", "＋": "+"})
+"""Full-width digits and punctuation → ASCII, one character for one (positions are kept)."""
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn (mod 10) check of a card number; separators are ignored.
+
+    >>> luhn_valid("4111 1111 1111 1111"), luhn_valid("4111 1111 1111 1112")
+    (True, False)
+    """
+    nums = [int(c) for c in digits if c.isdigit()]
+    if not 16 <= len(nums) <= 19:
+        return False
+    total = 0
+    for i, d in enumerate(reversed(nums)):
+        if i % 2:
+            d *= 2
+            d -= 9 if d > 9 else 0
+        total += d
+    return total % 10 == 0
+
 
 PERSONAL_COLUMNS: dict[str, str] = {"customer_name": "company", "contact": "person", "phone": "phone", "email": "email"}
 """Contract columns that are personal data as a whole value, and how each is masked."""
@@ -97,7 +140,41 @@ def _mask_id(m: re.Match) -> str:
     return f"{m['region']}********{m['seq']}{m['check']}"
 
 
-_MASKERS = {"id_card": _mask_id, "mobile": _mask_mobile, "landline": _mask_landline, "email": _mask_email}
+def _mask_id_15(m: re.Match) -> str:
+    return f"{m['region']}******{m['seq']}"
+
+
+def _mask_bank_card(m: re.Match) -> str:
+    """All digits but the last four starred, separators kept: ``6222 0200 1234 5678`` → ``**** **** **** 5678``."""
+    text = m.group(0)
+    if not luhn_valid(text):
+        return text
+    n = sum(c.isdigit() for c in text)
+    seen, out = 0, []
+    for c in text:
+        if c.isdigit():
+            seen += 1
+            out.append(c if seen > n - 4 else "*")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+_MASKERS = {"id_card": _mask_id, "id_card_15": _mask_id_15, "bank_card": _mask_bank_card, "mobile": _mask_mobile,
+            "landline": _mask_landline, "email": _mask_email}
+_VALID = {"bank_card": lambda m: luhn_valid(m.group(0))}
+
+
+def _sub(pattern: re.Pattern, fn, text: str) -> str:
+    """``pattern.sub(fn, text)``, matching full-width digits like ASCII ones (the masked span comes out in ASCII)."""
+    norm = text.translate(_FULLWIDTH)
+    if norm == text:
+        return pattern.sub(fn, text)
+    out, last = [], 0
+    for m in pattern.finditer(norm):
+        out += [text[last:m.start()], fn(m)]
+        last = m.end()
+    return "".join(out) + text[last:]
 
 
 def mask_phone(value: str | None) -> str | None:
@@ -181,21 +258,24 @@ def mask_text(text: str | None) -> str | None:
     if text is None or not isinstance(text, str):
         return text
     for kind, pattern in PATTERNS.items():
-        if kind == "email" and "@" not in text:
+        if kind == "email" and "@" not in text and "＠" not in text:
             continue
-        text = pattern.sub(_MASKERS[kind], text)
+        text = _sub(pattern, _MASKERS[kind], text)
     return text
 
 
 def find_personal_data(text: str) -> list[tuple[str, str]]:
-    """``(kind, match)`` for every phone number, e-mail and ID-card number in ``text``.
+    """``(kind, match)`` for every phone number, e-mail, ID-card and bank-card number in ``text``
+    (full-width digits read as ASCII; a bank card only when it passes the Luhn check).
 
     >>> find_personal_data("call 13812345678")
     [('mobile', '13812345678')]
     """
     found = []
+    norm = text.translate(_FULLWIDTH)
     for kind, pattern in PATTERNS.items():
-        found += [(kind, m.group(0)) for m in pattern.finditer(text)]
+        valid = _VALID.get(kind, lambda m: True)
+        found += [(kind, text[m.start():m.end()]) for m in pattern.finditer(norm) if valid(m)]
     return found
 
 

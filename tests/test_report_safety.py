@@ -16,6 +16,7 @@ import json
 import os
 import queue
 import re
+import unicodedata
 import shutil
 import signal
 import subprocess
@@ -45,7 +46,8 @@ PAYLOADS = (
 )
 FORMULAS = ('=HYPERLINK("http://evil.example","open")', "@SUM(1+1)", "+1+1", "-1+cmd|' /C calc'!A0")
 """Cell starts a spreadsheet would run as a formula; every CSV/XLSX output must keep them inert."""
-PII_TEXT = "请回电 13912345678 或 0755-86668888，邮箱 zhang.san@example.com，身份证 11010519491231002X"
+PII_TEXT = ("请回电 13912345678 或 0755-86668888，邮箱 zhang.san@example.com，身份证 11010519491231002X"
+            "，退款卡 4111 1111 1111 1111，旧证 110105491231002，证件 110105 19491231 002X，手机 １３９１２３４５６７８")
 
 # Independent patterns (not salesnb.privacy's): digits not preceded by a digit,
 # a dot (decimals in CSV/JSON) or a mask star.
@@ -53,6 +55,14 @@ MOBILE = re.compile(r"(?<![\d.*])1[3-9]\d{9}(?!\d)")
 LANDLINE = re.compile(r"(?<![\d.*])0[1-9]\d{1,2}-[2-9]\d{6,7}(?!\d)")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 ID_CARD = re.compile(r"(?<![\d.*])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)")
+ID_CARD_GROUPED = re.compile(r"(?<![\d.*])[1-9]\d{5}[ -](?:19|20)\d{2}[ -]?\d{4}[ -]\d{3}[\dXx](?!\d)")
+ID_CARD_15 = re.compile(r"(?<![\d.*])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![\dXx])")
+CARD = re.compile(r"(?<![\d.*])(?:\d{4}[ -]){3}\d{4}(?:[ -]?\d{1,3})?(?!\d)|(?<![\d.*])\d{16,19}(?!\d)")
+
+
+def _luhn(number: str) -> bool:
+    digits = [int(c) for c in number if c.isdigit()][::-1]
+    return sum(d if i % 2 == 0 else sum(divmod(2 * d, 10)) for i, d in enumerate(digits)) % 10 == 0
 
 
 # --------------------------------------------------------------------------- helpers
@@ -106,7 +116,9 @@ def personal_data(text: str) -> list[str]:
     # widget model ids and other random hex ids (32 hex digits, or UUIDs): 11 of their digits can look like a
     # mainland mobile number (CI runs found "17733231818" and "14535998222" inside IPY_MODEL_ ids)
     text = re.sub(r"(?<![0-9a-f])[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}(?![0-9a-f])", "", text)  # also IPY_MODEL_<id>
-    return [m for pattern in (MOBILE, LANDLINE, EMAIL, ID_CARD) for m in pattern.findall(text)]
+    text = unicodedata.normalize("NFKC", text)  # full-width digits read as ASCII
+    found = [m for pattern in (MOBILE, LANDLINE, EMAIL, ID_CARD, ID_CARD_GROUPED, ID_CARD_15) for m in pattern.findall(text)]
+    return found + [m for m in CARD.findall(text) if _luhn(m)]
 
 
 def files(folder: Path) -> dict[str, str]:
@@ -207,7 +219,8 @@ def test_run_refuses_a_workspace_folder_with_an_unsafe_name(tmp_path):
 
 
 def test_masking_functions():
-    assert privacy.mask_text(PII_TEXT) == "请回电 139****5678 或 0755-****8888，邮箱 z***@example.com，身份证 110105********002X"
+    assert privacy.mask_text(PII_TEXT) == ("请回电 139****5678 或 0755-****8888，邮箱 z***@example.com，身份证 110105********002X"
+                                           "，退款卡 **** **** **** 1111，旧证 110105******002，证件 110105********002X，手机 139****5678")
     assert personal_data(privacy.mask_text(PII_TEXT)) == []
     assert privacy.mask_person_name("李海燕") == "李**"
     assert privacy.mask_company_name("南京立信精细化工有限公司") == "南***有限公司"

@@ -53,6 +53,7 @@ def use_theme(lang: str = "en") -> None:
     plt.rcParams["font.family"] = "sans-serif"
     plt.rcParams["font.sans-serif"] = [CJK_FAMILY, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
+    plt.rcParams["text.parse_math"] = False  # data text ($, \\, _, ^, %, {}) is drawn as written, never parsed as mathtext
     plt.rcParams["figure.dpi"] = 100
     plt.rcParams["savefig.dpi"] = 100
     plt.rcParams["figure.figsize"] = (8.5, 4.2)
