@@ -472,9 +472,9 @@ def _stars(match: re.Match) -> str:
 
 
 def mask_pii(text: str, names: Iterable[str] = ()) -> str:
-    """``text`` with phone numbers, e-mail addresses, long id numbers and names masked.
+    """``text`` with phone numbers, e-mail addresses, social-media handles, long id numbers and names masked.
 
-    Phones and ids become ``*`` (one per character), e-mails ``***@***``;
+    Phones and ids become ``*`` (one per character), e-mails ``***@***``, handles ``@***``;
     a name keeps its first character (``王伟`` → ``王*``). Names are those
     given (e.g. the customer master's contacts) plus a Chinese surname with one
     or two characters before ``（``/先生/女士 and Latin names after Mr/Ms/Sr/Sra.
@@ -488,7 +488,8 @@ def mask_pii(text: str, names: Iterable[str] = ()) -> str:
     """
     if not isinstance(text, str):
         return text
-    out = _EMAIL.sub("***@***", text)
+    out = _HANDLE.sub(lambda m: "@" + "*" * (len(m.group(0)) - 1), text)  # a social-media handle names a person
+    out = _EMAIL.sub("***@***", out)
     for rx in (_INTL, _MOBILE, _LANDLINE, _LONG_DIGITS):
         out = rx.sub(_stars, out)
     for name in sorted({n.strip() for n in names if isinstance(n, str) and len(n.strip()) >= 2}, key=len, reverse=True):
@@ -529,7 +530,7 @@ def theme_table(texts: pd.Series, flags: pd.DataFrame, quotes: int = 3, names: I
                 rank = lowest.fillna(float("inf")).to_dict()
             order = sorted(vc.index, key=lambda s: (rank.get(s, 0.0), -vc[s], len(s), s))
             for s in order[:quotes]:
-                q = mask_pii(s, names)
+                q = mask_pii(html.unescape(s), names)  # &amp; shown as &: the report escapes it once
                 picks.append(q if len(q) <= max_quote else q[: max_quote - 1] + "…")
         rows.append({"theme": key, "mentions": int(len(hit)), "share": len(hit) / n if n else float("nan"), "quotes": picks})
     out = pd.DataFrame(rows, columns=["theme", "mentions", "share", "quotes"])

@@ -172,6 +172,9 @@ def test_handles_and_html_entities_are_not_terms():
     assert text.tokenize("@小明 &amp; 凉了") == ["凉"]  # 凉了 → 凉 (了 is a stop word); 小明 and amp are gone
     assert text.code_themes(pd.Series(["@ampere 太慢"]), {"amp": ["amp"], "慢": ["慢"]}).values.tolist() == [[False, True]]
     assert text.mask_pii("wang@x.com") == "***@***"  # an e-mail address is not a handle
+    assert text.mask_pii("@小明 送餐太慢 //@Ann_B: 同意") == "@** 送餐太慢 //@*****: 同意"  # a handle names a person: masked in quotes
+    quotes = text.theme_table(pd.Series(["送餐太慢 &amp; 凉了"]), pd.DataFrame({"slow": [True]}))["quotes"].iloc[0]
+    assert quotes == ["送餐太慢 & 凉了"]  # shown unescaped (the report escapes it once, not "&amp;amp;")
 
 
 def test_chinese_phrases_are_written_without_a_space_english_ones_with():
