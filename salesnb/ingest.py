@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, DataError, Problem, QualityNote
-from .schemas import CONTRACT, Column, Table
+from .schemas import CONTRACT, Column, Table, table_contract
 
 __all__ = ["Mapping", "ImportResult", "load_mapping", "build_workspace", "MAPPING_FILE"]
 
@@ -48,8 +48,16 @@ MAPPING_FILE = "import.yaml"
 TABLE_ORDER = ("sales", "customers", "surveys", "complaints", "interviews")
 AGGS = ("first", "last", "sum", "min", "max", "max_if_all", "most_frequent", "constant", "count")
 CONDITIONS = ("blank", "not_blank", "equals", "not_equals", "in", "not_in", "startswith", "zero", "all", "any")
-_SPEC_KEYS = {"column", "value", "template", "multiply", "join", "sep", "extract", "strip_suffix", "map", "map_file", "default",
-              "date_format", "round", "agg", "over", "prefix"}
+_SPEC_KEYS = {"column", "value", "template", "multiply", "join", "line_number", "sep", "extract", "strip_suffix", "map", "map_file",
+              "default", "date_format", "round", "agg", "over", "prefix"}
+_BASES = ("column", "value", "template", "multiply", "join", "line_number")
+_KEEP_KEYS = {"column", "strip_suffix", "extract", "map", "map_file", "default"}
+"""What a ``keep:`` entry may hold besides its column: the text transforms (a kept column keeps its own header)."""
+DELIMITERS = {",": ",", "comma": ",", ";": ";", "semicolon": ";", "|": "|", "pipe": "|", "\t": "\t", "tab": "\t",
+              "whitespace": "whitespace"}
+"""``source.delimiter`` values: a character (or its name) between the fields, or ``whitespace`` (runs of spaces and tabs)."""
+TEXT_SUFFIXES = (".txt", ".tsv", ".dat", ".prn")
+"""Export file types read as delimited text, like ``.csv``."""
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 
 
@@ -74,11 +82,15 @@ class Mapping:
     set_aside : list of dict
         Rules (``reason``, ``when``) for export rows left out of every table.
     source : dict
-        Reading options for the export (``encoding``, ``sheet``).
+        Reading options for the export (``encoding``, ``sheet``, ``delimiter``).
     folder : Path
         Where the mapping lives (``workspace`` and ``map_file`` paths are relative to it).
     file : str
         The mapping's file name (in problems).
+    dimensions : tuple of str
+        The survey dimension keys of the workspace template (``survey.dimensions``;
+        salesnb's five default dimensions when the template declares none): each
+        can be mapped as a column of ``surveys``.
     """
 
     workspace: str
@@ -87,6 +99,11 @@ class Mapping:
     source: dict = field(default_factory=dict)
     folder: Path = Path(".")
     file: str = MAPPING_FILE
+    dimensions: tuple[str, ...] = ()
+
+    def contract(self, name: str) -> Table:
+        """The contract of table ``name`` as this mapping's workspace will read it (surveys with its dimensions)."""
+        return _contract(name, self.dimensions)
 
     @classmethod
     def from_dict(cls, data: dict, folder: Path = Path("."), file: str = MAPPING_FILE) -> "Mapping":
@@ -100,8 +117,11 @@ class Mapping:
         if not isinstance(data.get("workspace"), str):
             problems.append(_problem(file, "workspace", data.get("workspace"), "required: the workspace.yaml to copy, relative to this file"))
         source = data.get("source") or {}
-        if not isinstance(source, dict) or set(source) - {"encoding", "sheet"}:
-            problems.append(_problem(file, "source", source, "may only hold encoding and sheet"))
+        if not isinstance(source, dict) or set(source) - {"encoding", "sheet", "delimiter"}:
+            problems.append(_problem(file, "source", source, "may only hold encoding, sheet and delimiter"))
+        elif "delimiter" in source and source["delimiter"] not in DELIMITERS:
+            problems.append(_problem(file, "source.delimiter", source["delimiter"],
+                                     "must be one of , ; | tab whitespace (quote , ; | in YAML)"))
         rules = data.get("set_aside") or []
         if not isinstance(rules, list):
             problems.append(_problem(file, "set_aside", rules, "must be a list of {reason, when}"))
@@ -117,11 +137,12 @@ class Mapping:
                                      "must map contract tables to their columns: sales and customers are required "
                                      "(customers: {from: sales, columns: …} derives them from the sales lines)"))
             tables = tables if isinstance(tables, dict) else {}
+        dims = _template_dimensions(Path(folder) / data["workspace"]) if isinstance(data.get("workspace"), str) else _default_dimensions()
         for name, spec in tables.items():
-            problems += _table_problems(name, spec, file)
+            problems += _table_problems(name, spec, file, dims)
         if problems:
             raise ConfigError(problems, f"{len(problems)} problem(s) in {file}")
-        return cls(data["workspace"], dict(tables), list(rules), dict(source), Path(folder), file)
+        return cls(data["workspace"], dict(tables), list(rules), dict(source), Path(folder), file, dims)
 
     def source_columns(self) -> set[str]:
         """Every export column the mapping reads (the header must name them all)."""
@@ -129,7 +150,7 @@ class Mapping:
         for rule in self.set_aside:
             cols |= _condition_columns(rule["when"])
         for spec in self.tables.values():
-            cols |= set(spec.get("one_row_per") or []) | set(spec.get("keep") or [])
+            cols |= set(spec.get("one_row_per") or []) | {k["column"] for _, k in _keep_specs(spec)}
             if spec.get("where"):
                 cols |= _condition_columns(spec["where"])
             if spec.get("returns"):
@@ -137,6 +158,46 @@ class Mapping:
             for col in (spec.get("columns") or {}).values():
                 cols |= _spec_columns(col)
         return cols
+
+
+def _default_dimensions() -> tuple[str, ...]:
+    from .config import Survey
+
+    return tuple(d.key for d in Survey().dimensions)
+
+
+def _template_dimensions(path: Path) -> tuple[str, ...]:
+    """The ``survey.dimensions`` keys of a workspace template (the defaults when it declares none or cannot be read yet:
+    :func:`load_mapping` checks the template itself)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return _default_dimensions()
+    survey = data.get("survey") if isinstance(data, dict) else None
+    dims = survey.get("dimensions") if isinstance(survey, dict) else None
+    if not isinstance(dims, list):
+        return _default_dimensions()
+    return tuple(str(d["key"]) for d in dims if isinstance(d, dict) and isinstance(d.get("key"), str))
+
+
+def _contract(name: str, dimensions: tuple[str, ...]) -> Table:
+    return table_contract(name, {k: () for k in dimensions}) if name == "surveys" else CONTRACT[name]
+
+
+def _keep_specs(spec: dict) -> list[tuple[str, dict]]:
+    """A table's ``keep:`` entries as (header, spec): ``Row ID`` or ``{column: Row ID, map: {…}}``."""
+    keep = spec.get("keep") if isinstance(spec, dict) else None
+    if not isinstance(keep, list):
+        return []
+    out = []
+    for k in keep:
+        if isinstance(k, str):
+            out.append((k, {"column": k}))
+        elif isinstance(k, dict) and isinstance(k.get("column"), str):
+            out.append((k["column"], k))
+    return out
 
 
 def _condition_columns(cond: Any) -> set[str]:
@@ -187,7 +248,7 @@ def _spec_columns(spec: Any) -> set[str]:
     return cols
 
 
-def _table_problems(name: str, spec: Any, file: str) -> list[Problem]:
+def _table_problems(name: str, spec: Any, file: str, dimensions: tuple[str, ...] = ()) -> list[Problem]:
     key = f"tables.{name}"
     if name not in TABLE_ORDER:
         return [_problem(file, key, None, f"not a table salesnb imports ({', '.join(TABLE_ORDER)}); the action register is kept by the runs")]
@@ -195,9 +256,17 @@ def _table_problems(name: str, spec: Any, file: str) -> list[Problem]:
         return [_problem(file, f"{key}.columns", None, "required: contract column → export column or derivation")]
     problems = []
     allowed = {"columns", "where", "one_row_per", "from", "returns", "keep"}
-    if spec.get("keep") is not None and (not isinstance(spec["keep"], list) or not all(isinstance(c, str) for c in spec["keep"])
-                                         or spec.get("one_row_per") or spec.get("from")):
-        problems.append(_problem(file, f"{key}.keep", spec["keep"], "a list of export columns copied as extra columns (not with one_row_per or from)"))
+    if spec.get("keep") is not None and (not isinstance(spec["keep"], list) or spec.get("one_row_per") or spec.get("from")
+                                         or not all(isinstance(c, str) or (isinstance(c, dict) and isinstance(c.get("column"), str))
+                                                    for c in spec["keep"])):
+        problems.append(_problem(file, f"{key}.keep", spec["keep"], "a list of export columns copied as extra columns, each a header or "
+                                 "{column: header, map: …} (not with one_row_per or from)"))
+    for i, (header, kspec) in enumerate(_keep_specs(spec)):
+        wrong = [k for k in kspec if k not in _KEEP_KEYS]
+        if wrong:
+            problems.append(_problem(file, f"{key}.keep.{i}.{wrong[0]}", None, f"a kept column takes {', '.join(sorted(_KEEP_KEYS))}"))
+        elif len(kspec) > 1:
+            problems += _spec_problems(kspec, f"{key}.keep.{i}", file, False)
     for k in spec:
         if k not in allowed:
             problems.append(_problem(file, f"{key}.{k}", None, f"unknown key ({', '.join(sorted(allowed))})"))
@@ -219,11 +288,11 @@ def _table_problems(name: str, spec: Any, file: str) -> list[Problem]:
         problems.append(_problem(file, f"{key}.returns", None, "returns mark single export lines: not with one_row_per"))
     from .schemas import normalise_header
 
-    known = {normalise_header(n) for c in CONTRACT[name].columns for n in (c.name, *c.aliases)} if name in CONTRACT else set()
-    for extra in spec.get("keep") or [] if isinstance(spec.get("keep"), list) else []:
-        if isinstance(extra, str) and normalise_header(extra) in known and normalise_header(extra) in {normalise_header(c) for c in CONTRACT[name].names}:
+    contract = _contract(name, dimensions)
+    names = {normalise_header(c) for c in contract.names}
+    for extra, _ in _keep_specs(spec):
+        if normalise_header(extra) in names:
             problems.append(_problem(file, f"{key}.keep", extra, f"is the name of a {name} column: map it under columns instead"))
-    contract = CONTRACT[name]
     grouped = bool(spec.get("one_row_per")) or spec.get("from") == "sales"
     for col, cspec in spec["columns"].items():
         ck = f"{key}.columns.{col}"
@@ -246,9 +315,11 @@ def _spec_problems(spec: Any, key: str, file: str, grouped: bool) -> list[Proble
     if not isinstance(spec, dict):
         return [_problem(file, key, spec, "must be an export column name or a derivation {column|value|template|multiply|join: …}")]
     problems = [_problem(file, f"{key}.{k}", None, f"unknown key ({', '.join(sorted(_SPEC_KEYS))})") for k in spec if k not in _SPEC_KEYS]
-    bases = [k for k in ("column", "value", "template", "multiply", "join") if k in spec]
+    bases = [k for k in _BASES if k in spec]
     if len(bases) != 1:
-        problems.append(_problem(file, key, None, "needs exactly one of column, value, template, multiply, join"))
+        problems.append(_problem(file, key, None, f"needs exactly one of {', '.join(_BASES)}"))
+    if "line_number" in spec and str(spec["line_number"]).lower() != "true":
+        problems.append(_problem(file, f"{key}.line_number", spec["line_number"], "must be true (the export line as the value)"))
     for k in ("multiply", "join", "over"):
         if k in spec and (not isinstance(spec[k], list) or not spec[k] or not all(isinstance(c, str) for c in spec[k])):
             problems.append(_problem(file, f"{key}.{k}", spec[k], "must be a list of export columns"))
@@ -312,12 +383,12 @@ def load_mapping(path: str | Path) -> Mapping:
     mapping = Mapping.from_dict(data, path.resolve().parent, path.name)
     problems = []
     for name, spec in mapping.tables.items():  # the files it names, before anything is read
-        for col, cspec in spec["columns"].items():
+        for col, cspec in [*((f"columns.{c}", k) for c, k in spec["columns"].items()), *((f"keep.{h}", k) for h, k in _keep_specs(spec))]:
             if isinstance(cspec, dict) and "map_file" in cspec:
                 try:
                     _read_map_file(mapping.folder / cspec["map_file"], cspec["map_file"])
                 except ConfigError as err:
-                    problems += [Problem(p.file, p.line, p.column or f"tables.{name}.columns.{col}.map_file", p.value, p.rule) for p in err.problems]
+                    problems += [Problem(p.file, p.line, p.column or f"tables.{name}.{col}.map_file", p.value, p.rule) for p in err.problems]
     try:
         _template_text(mapping.folder / mapping.workspace, mapping)
     except ConfigError as err:
@@ -398,7 +469,8 @@ def _read_export(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, str, list[
         raise ConfigError([Problem(mapping.file, None, "source." + ".".join(str(x) for x in e["loc"]), str(e.get("input"))[:60], e["msg"])
                            for e in exc.errors()]) from None
     name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
-    fmt = sio._format_of(Path(name), file)
+    delimiter = DELIMITERS.get(mapping.source.get("delimiter")) if mapping.source.get("delimiter") else None
+    fmt = "csv" if Path(name).suffix.lower() in TEXT_SUFFIXES else sio._format_of(Path(name), file)
     if fmt == "csv":
         data = path.read_bytes()
         if path.name.lower().endswith(".gz"):
@@ -406,7 +478,12 @@ def _read_export(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, str, list[
                 data = gzip.decompress(data)
             except (OSError, EOFError, ValueError) as exc:  # not gzip, truncated, corrupt
                 raise DataError([Problem(file, None, None, None, f"cannot be decompressed: {exc}")]) from None
-        raw = sio._read_csv(path, data, file, contract, source)
+        if delimiter:  # declared: split here, hand the reader the same lines with a delimiter it finds
+            text, enc = sio._decode(data, file, contract.name, source.encoding)
+            raw = sio._parse_csv(_resplit(text, delimiter, file), file, contract, source)
+            raw.encoding = enc
+        else:
+            raw = sio._read_csv(path, data, file, contract, source)
     elif fmt == "xlsx":
         raw = sio._read_xlsx(path, file, contract, source)
     else:
@@ -424,7 +501,14 @@ def _read_export(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, str, list[
                                         f"{', '.join(str(i + 1) for i in same)}): rename them in the export"))
             found[col] = raw.columns[present[hit]]
     absent = [c for c in missing if c not in found]
-    if absent:
+    if absent and fmt == "csv" and len(raw.headers) <= 1 and len(missing) > 1:
+        # one column per line: the columns are not separated by , ; | or tab (or not by the declared delimiter)
+        said = {",": "a comma", ";": "a semicolon", "|": "a pipe", "\t": "a tab", "whitespace": "whitespace"}
+        rule = (f"no delimiter found: no {said[delimiter]} separates the header's names (source.delimiter), so each line is one column"
+                if delimiter else "no delimiter found: no line has a comma, semicolon, pipe or tab between its fields, so each line is "
+                "one column; declare the delimiter in the mapping (source: {delimiter: whitespace} for columns separated by spaces)")
+        problems.append(Problem(file, None, ", ".join(absent), None, rule))
+    elif absent:
         problems.append(Problem(file, None, ", ".join(absent), None,
                                 f"the mapping reads column(s) the export does not have (its header: {', '.join(raw.headers[:40])})"))
     if problems:
@@ -438,6 +522,62 @@ def _read_export(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, str, list[
         frame = pd.DataFrame({c: s.map(sio._cell_text).astype(object) for c, s in found.items()}, index=raw.lines)
     frame.index.name = "line"
     return frame, file, list(raw.notes), raw.encoding
+
+
+_WS_FIELD = re.compile(r'"((?:[^"]|"")*)"|(\S+)')
+
+
+def _split_records(text: str, delimiter: str) -> list[list[str]]:
+    """The records of a delimited text, one per line it starts on plus the lines a quoted line break spans (blank lines: []).
+
+    ``whitespace``: fields are separated by runs of spaces and tabs; a field with spaces (or a blank one) is written
+    in double quotes (``"New York"``, ``""``); one line is one record.
+    """
+    import csv
+    from io import StringIO
+
+    if delimiter != "whitespace":
+        old = csv.field_size_limit()
+        csv.field_size_limit(1 << 30)
+        try:
+            return list(csv.reader(StringIO(text, newline=""), delimiter=delimiter))
+        finally:
+            csv.field_size_limit(old)
+    out = []
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        out.append([q.replace('""', '"') if q or plain == "" else plain for q, plain in _WS_FIELD.findall(line)])
+    if out and out[-1] == [] and text.endswith("\n"):
+        out.pop()
+    return out
+
+
+def _resplit(text: str, delimiter: str, file: str) -> str:
+    """``text`` split with a declared delimiter and written again with one the workspace reader finds on its own.
+
+    Every record keeps its lines (line numbers stay those of the export). The delimiter written is the one
+    the reader's search picks on the first lines (a value holding commas is quoted, but the search counts it).
+    """
+    import csv
+    from io import StringIO
+
+    from . import io as sio
+
+    records = _split_records(text, delimiter)
+
+    def write(recs: list[list[str]], sep: str) -> str:
+        buf = StringIO()
+        w = csv.writer(buf, delimiter=sep, lineterminator="\n")
+        for r in recs:
+            w.writerow(r)
+        return buf.getvalue()
+
+    head = records[: sio.HEADER_SEARCH_ROWS + 1]
+    for sep in (",", "\t", ";", "|"):
+        if sio._sniff_delimiter(write(head, sep)) == sep:
+            return write(records, sep)
+    raise DataError([Problem(file, None, None, None, "cannot be rewritten for the reader: the first lines mix , tab ; and | inside "
+                             "their values; save the export as CSV")])
 
 
 # =========================================================================== conditions and derivations
@@ -580,6 +720,8 @@ class _Deriver:
             out = col(spec["column"])
         elif "value" in spec:
             out = pd.Series(str(spec["value"]), index=rows, dtype=object)
+        elif "line_number" in spec:  # the export's line (Excel: row): an id for exports without one
+            out = pd.Series(rows.astype(str), index=rows, dtype=object)
         elif "template" in spec:
             fields = _TEMPLATE_FIELD.findall(spec["template"])
             parts = re.split(r"\{[^{}]+\}", spec["template"])
@@ -618,8 +760,13 @@ class _Deriver:
             out = mapped.where(~unmapped, out)
             if "default" in spec:
                 out = out.where(~unmapped, str(spec["default"]))
+            cleared = mapped.fillna("\x00").str.strip().eq("")  # mapped to "": a value the map declares blank (0 = not applicable)
+            out = out.mask(cleared)
+        else:
+            cleared = None
         if "default" in spec:
-            out = out.where(out.notna(), str(spec["default"]) if not pd.api.types.is_numeric_dtype(out) else float(spec["default"]))
+            filled = out.where(out.notna(), str(spec["default"]) if not pd.api.types.is_numeric_dtype(out) else float(spec["default"]))
+            out = filled if cleared is None else filled.mask(cleared)  # the default never overrides a blank the map asks for
         if "date_format" in spec:
             from .io import _parse_date_texts
 
@@ -707,7 +854,7 @@ def _group_labels(frame: pd.DataFrame, cols: list[str], rows: pd.Index) -> pd.Se
 def _derive_table(name: str, spec: dict, d: _Deriver, rows: pd.Index, sales_customer: pd.Series | None,
                   counts: dict | None = None) -> tuple[pd.DataFrame, pd.Series]:
     """The table's rows and, for each, the export line it starts from (``counts['not_in']`` gets the lines ``where`` leaves out)."""
-    contract = CONTRACT[name]
+    contract = d.mapping.contract(name)
     if spec.get("where"):
         inside = d.condition(spec["where"], rows).to_numpy()
         if counts is not None:
@@ -762,8 +909,11 @@ def _derive_table(name: str, spec: dict, d: _Deriver, rows: pd.Index, sales_cust
         elif kind == "date" and frame[col].dtype == object:
             frame[col] = _iso_dates(frame[col])
     ordered = [c for c in contract.names if c in frame.columns]
-    for extra in spec.get("keep") or []:  # export columns kept as extra columns, under their own header
-        frame[extra] = d.frame[extra].loc[rows].to_numpy()
+    for extra, kspec in _keep_specs(spec):  # export columns kept as extra columns, under their own header
+        if len(kspec) > 1:  # with text transforms (map …)
+            frame[extra] = d.column(kspec, f"tables.{name}.keep.{extra}", rows, Column(extra, "text")).to_numpy()
+        else:
+            frame[extra] = d.frame[extra].loc[rows].to_numpy()
         ordered.append(extra)
     return frame[ordered].reset_index(drop=True), first_line.reset_index(drop=True)
 
@@ -819,7 +969,7 @@ def _workspace_yaml(template: Path, written: list[str], mapping: Mapping) -> str
     text = _template_text(template, mapping)
     lines = ["", "# written by salesnb import: one CSV per table (columns kept from the export stay extra columns)", "tables:"]
     for t in written:
-        keep = mapping.tables[t].get("keep") or []
+        keep = [k for k, _ in _keep_specs(mapping.tables[t])]
         extra = ", ".join(f"{json.dumps(k, ensure_ascii=False)}: extra" for k in keep)
         lines.append(f"  {t}: {{file: {t}.csv{', columns: {' + extra + '}' if keep else ''}}}")
     return text.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
@@ -939,7 +1089,7 @@ def build_workspace(export: str | Path, mapping: str | Path | Mapping, out: str 
             pd.DataFrame({"line": starts[name], "export_line": origins[name].to_numpy()}).to_csv(meta / f"{name}_lines.csv", index=False)
         copied = {m.file: m.folder / m.file, "workspace.template.yaml": m.folder / m.workspace}
         for spec in m.tables.values():  # the map files too: the import can be repeated exactly
-            for cspec in spec["columns"].values():
+            for cspec in [*spec["columns"].values(), *(k for _, k in _keep_specs(spec))]:
                 if isinstance(cspec, dict) and "map_file" in cspec:
                     copied[Path(cspec["map_file"]).name] = m.folder / cspec["map_file"]
         for target, source_path in copied.items():

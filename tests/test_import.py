@@ -378,3 +378,116 @@ def test_an_optional_table_with_no_rows_is_left_out_with_a_warning(tmp_path):
     result = build_workspace(src, mapping, tmp_path / "ws")
     assert not (tmp_path / "ws" / "complaints.csv").exists() and "complaints" not in (tmp_path / "ws" / "workspace.yaml").read_text()
     assert next(n for n in result.notes if n.rule == "import_table_empty").table == "complaints"
+
+
+# --------------------------------------------------------------------------- issue 14: gaps met on public exports
+
+HOTEL_WORKSPACE = WORKSPACE_YAML + """survey:
+  dimensions:
+    - {key: cleanliness, en: Cleanliness, zh: 卫生}
+    - {key: location, en: Location, zh: 位置}
+"""
+
+HOTEL = """Stay,Date,Guest,Spend,Score,Clean,Loc,Booked,Note
+1,2025-01-05,G1,100,5,4,0,W,very clean
+2,2025-01-06,G2,80,2,1,3,S,dirty room
+3,2025-01-07,G1,120,4,0,5,W,
+"""
+
+HOTEL_MAPPING = """workspace: workspace.yaml
+tables:
+  sales:
+    keep: [{column: Booked, map: {W: web, S: store}}]
+    columns:
+      order_id: Stay
+      order_date: Date
+      customer_id: Guest
+      region: {value: all}
+      product_line: {value: rooms}
+      amount: Spend
+  customers: {from: sales, columns: {region: {value: all, agg: first}}}
+  surveys:
+    columns:
+      response_id: Stay
+      survey_date: Date
+      respondent_type: {value: customer}
+      customer_id: Guest
+      satisfaction: Score
+      cleanliness: {column: Clean, map: {"0": ""}, default: "3"}
+      location: {column: Loc, map: {"0": "", "1": "1", "2": "2", "3": "3", "4": "4", "5": "5"}}
+      comment: Note
+"""
+
+
+def _hotel(tmp_path: Path, mapping: str = HOTEL_MAPPING, template: str = HOTEL_WORKSPACE) -> tuple[Path, Path]:
+    src, path = _retail(tmp_path, HOTEL, mapping, gz=False)
+    (path.parent / "workspace.yaml").write_text(template, encoding="utf-8")
+    return src, path
+
+
+def test_survey_dimensions_of_the_template_are_mappable_and_map_blanks_not_applicable(tmp_path):
+    src, path = _hotel(tmp_path)
+    assert load_mapping(path).dimensions == ("cleanliness", "location")
+    build_workspace(src, path, tmp_path / "ws")
+    surveys = pd.read_csv(tmp_path / "ws" / "surveys.csv", dtype=str, keep_default_na=False)
+    # Clean 4, 1, 0: 4 and 1 are not in the map, so its default 3 replaces them; 0 is mapped to "" = blank, which the
+    # default never fills. Loc 0, 3, 5 (the map lists every answer): blank, 3, 5
+    assert surveys["cleanliness"].tolist() == ["3", "3", ""]
+    assert surveys["location"].tolist() == ["", "3", "5"]
+    import salesnb
+
+    ws = salesnb.load_workspace(tmp_path / "ws")
+    table = ws.table("surveys")
+    assert table["location"].isna().tolist() == [True, False, False]
+    assert table["location"].mean() == pytest.approx(4.0)  # (3 + 5) / 2: the "0 = not applicable" answer is not a score
+    sales = pd.read_csv(tmp_path / "ws" / "sales.csv", dtype=str)
+    assert sales["Booked"].tolist() == ["web", "store", "web"]  # a kept column, mapped
+
+
+def test_a_dimension_the_template_does_not_declare_is_not_a_survey_column(tmp_path):
+    src, path = _hotel(tmp_path, template=WORKSPACE_YAML)  # no survey: salesnb's five default dimensions
+    with pytest.raises(ConfigError) as err:
+        load_mapping(path)
+    keys = {p.column: p.rule for p in err.value.problems}
+    assert "not a column of surveys" in keys["tables.surveys.columns.cleanliness"]
+    assert "price" in keys["tables.surveys.columns.cleanliness"]  # the defaults are listed: quality … price
+
+
+def test_line_numbers_as_order_ids_keep_identical_lines_as_two_purchases(tmp_path):
+    # lines 3 and 4 are identical: two customers' identical purchases in an export without order ids
+    export = "Date,Customer,Amount\n2025-01-05,C1,10\n2025-01-06,C2,7.5\n2025-01-06,C2,7.5\n"
+    mapping = """workspace: workspace.yaml
+tables:
+  sales:
+    columns:
+      order_id: {line_number: true, prefix: L}
+      order_date: Date
+      customer_id: Customer
+      region: {value: UK}
+      product_line: {value: all}
+      amount: Amount
+  customers: {from: sales, columns: {region: {value: UK, agg: first}}}
+"""
+    src, path = _retail(tmp_path, export, mapping, gz=False)
+    result = build_workspace(src, path, tmp_path / "ws")
+    sales = pd.read_csv(tmp_path / "ws" / "sales.csv", dtype=str)
+    assert sales["order_id"].tolist() == ["L2", "L3", "L4"]
+    assert not [n for n in result.notes if n.rule in ("duplicate_rows_removed", "import_lines_collapsed")]
+    import salesnb
+
+    assert salesnb.load_workspace(tmp_path / "ws").table("sales")["amount"].sum() == pytest.approx(25.0)  # 10 + 7.5 + 7.5
+    # the same export with a constant order id: the reader removes line 4 as a duplicate of line 3
+    (tmp_path / "b").mkdir()
+    src, path = _retail(tmp_path / "b", export, mapping.replace("{line_number: true, prefix: L}", "{value: X}"), gz=False)
+    result = build_workspace(src, path, tmp_path / "ws2")
+    assert next(n for n in result.notes if n.rule == "duplicate_rows_removed").count == 1
+
+
+def test_line_number_must_be_true_and_is_the_only_base(tmp_path):
+    bad = RETAIL_MAPPING.replace("order_id: InvoiceNo", "order_id: {line_number: yes, column: InvoiceNo}")
+    (tmp_path / "import.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_mapping(tmp_path / "import.yaml")
+    rules = {p.column: p.rule for p in err.value.problems}
+    assert "needs exactly one of" in rules["tables.sales.columns.order_id"]
+    assert "must be true" in rules["tables.sales.columns.order_id.line_number"]

@@ -120,3 +120,50 @@ def test_unknown_encoding_in_the_mapping_names_its_key(tmp_path):
         _import(tmp_path, b"Invoice,Date,Customer,Qty,Price\nA1,2025-01-05,C1,2,3.5\n", mapping=MAPPING.replace(
             "workspace: workspace.yaml", "workspace: workspace.yaml\nsource: {encoding: utf9}"))
     assert err.value.problems[0].column == "source.encoding" and err.value.problems[0].value == "utf9"
+
+
+# --------------------------------------------------------------------------- issue 14: text exports with other delimiters
+
+WS_MAPPING = MAPPING.replace("workspace: workspace.yaml\n", "workspace: workspace.yaml\nsource: {delimiter: whitespace}\n")
+
+
+def test_whitespace_delimited_text_export_is_read_with_its_line_numbers(tmp_path):
+    # columns aligned with runs of spaces and a tab; a quoted value with a space; a blank line (line 4)
+    data = ("Invoice   Date        Customer  Qty  Price\n"
+            "A1        2025-01-05  \"C 1\"     2    1.50\n"
+            "A2        2025-01-06  C2\t      1    4\n"
+            "\n"
+            "A3        2025-01-07  C2        3    2.00\n").encode()
+    result = _import(tmp_path, data, "export.txt", WS_MAPPING)
+    sales = pd.read_csv(tmp_path / "ws" / "sales.csv", dtype=str)
+    assert sales[["order_id", "customer_id", "amount"]].values.tolist() == [["A1", "C 1", "3"], ["A2", "C2", "4"], ["A3", "C2", "6"]]
+    assert pd.read_csv(tmp_path / "ws" / "import" / "sales_lines.csv")["export_line"].tolist() == [2, 3, 5]
+    assert result.counts["lines"] == 3
+
+
+def test_a_bad_value_in_a_whitespace_export_names_its_line(tmp_path):
+    data = b"Invoice Date Customer Qty Price\nA1 2025-01-05 C1 2 1.50\n\nA2 2025-01-06 C2 1 n/a\n"
+    with pytest.raises(DataError) as err:
+        _import(tmp_path, data, "export.txt", WS_MAPPING)
+    p = err.value.problems[0]
+    assert (p.line, p.column, p.value) == (4, "Price", "n/a")
+
+
+def test_a_declared_semicolon_delimiter_keeps_commas_in_values(tmp_path):
+    mapping = MAPPING.replace("workspace: workspace.yaml\n", "workspace: workspace.yaml\nsource: {delimiter: ';'}\n")
+    # a title line with commas above the header: left to itself the reader would split on commas
+    data = "Sales report, all shops, 2025\nInvoice;Date;Customer;Qty;Price\nA1;2025-01-05;Smith, J;2;1.50\n".encode()
+    _import(tmp_path, data, "export.csv", mapping)
+    sales = pd.read_csv(tmp_path / "ws" / "sales.csv", dtype=str)
+    assert sales[["customer_id", "amount"]].values.tolist() == [["Smith, J", "3"]]  # 2 × 1.50
+    assert pd.read_csv(tmp_path / "ws" / "import" / "sales_lines.csv")["export_line"].tolist() == [3]
+
+
+def test_no_delimiter_found_is_said_instead_of_quoting_the_header(tmp_path):
+    data = b"Invoice Date Customer Qty Price\nA1 2025-01-05 C1 2 1.50\n"
+    with pytest.raises(DataError) as err:
+        _import(tmp_path, data, "export.txt")
+    p = err.value.problems[0]
+    assert p.rule.startswith("no delimiter found") and "delimiter: whitespace" in p.rule
+    assert "Invoice Date Customer" not in p.rule  # the header line is not quoted as if its names were missing
+    assert p.column == "Customer, Date, Invoice, Price, Qty"
