@@ -2074,8 +2074,75 @@ def read_table(
 # ---------------------------------------------------------------------------
 
 
+def _zero_padding_targets(known: pd.Series) -> dict[str, str]:
+    """Digits left when leading zeros are stripped → the one known id with leading zeros they belong to.
+
+    Only known ids made of digits and starting with ``0`` take part; a core that
+    two known ids share (``021`` and ``0021``) is ambiguous and left out.
+
+    Examples
+    --------
+    >>> _zero_padding_targets(pd.Series(["000021", "000315", "C1", "21000"]))
+    {'21': '000021', '315': '000315'}
+    """
+    ids = known.dropna().astype(str)
+    padded = ids[ids.str.fullmatch(r"0\d+")]
+    cores = padded.str.lstrip("0")
+    keep = (cores != "") & ~cores.duplicated(keep=False)
+    return dict(zip(cores[keep].tolist(), padded[keep].tolist()))
+
+
+def _repair_zero_padding(tables: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[QualityNote]:
+    """Customer ids that lost their leading zeros (``21`` for ``000021``, as Excel does) are padded back.
+
+    An id is rewritten only when it is not a known customer id, is made of
+    digits, and padding it with zeros gives exactly one known id (see
+    :func:`_zero_padding_targets`). Each table gets a ``ids_zero_padded``
+    repair note with the count and examples.
+    """
+    targets = _zero_padding_targets(tables["customers"]["customer_id"])
+    if not targets:
+        return []
+    known = set(tables["customers"]["customer_id"].dropna().tolist())
+    notes = []
+    for name in CUSTOMER_TABLES:
+        frame = tables.get(name)
+        if frame is None or "customer_id" not in frame:
+            continue
+        ids = frame["customer_id"]
+        codes, distinct = pd.factorize(ids)
+        fixes = {}
+        for value in distinct.tolist():
+            if value in known or not value.isdigit() or not value.isascii():
+                continue
+            target = targets.get(value.lstrip("0"))
+            if target is not None and len(target) > len(value):
+                fixes[value] = target
+        if not fixes:
+            continue
+        hit = ids.isin(list(fixes)).fillna(False).to_numpy(dtype=bool)
+        before = ids[hit]
+        frame["customer_id"] = ids.mask(hit, before.map(fixes)).astype(ids.dtype)
+        n = int(hit.sum())
+        notes.append(
+            QualityNote(
+                name, sources[name].file, "ids_zero_padded", n,
+                f"{n} row(s) name a customer_id that lost its leading zeros (as Excel does with numbers: "
+                f"{next(iter(fixes))} for {fixes[next(iter(fixes))]}); {len(fixes)} id value(s) were padded back to the id "
+                f"in {sources['customers'].file}",
+                "repair", tuple(f"line {line}: {v} → {fixes[v]}" for line, v in before.iloc[:5].items()),
+            )
+        )
+    return notes
+
+
 def _unknown_customers(tables: dict[str, pd.DataFrame], sources: dict[str, Source], checks: Checks) -> tuple[list[QualityNote], list[Problem]]:
-    """Rows naming a customer not in customers: info, warning or error by share (``checks.unknown_customers``)."""
+    """Rows naming a customer not in customers: info, warning or error by share (``checks.unknown_customers``).
+
+    In sales, unknown ids that carry more than ``headline_above`` of the amount
+    or of the distinct customers are an error whatever their row share: each
+    would count as a customer of its own and move the headline numbers.
+    """
     known = set(tables["customers"]["customer_id"].dropna().tolist())
     limits = checks.unknown_customers
     notes, problems = [], []
@@ -2088,7 +2155,8 @@ def _unknown_customers(tables: dict[str, pd.DataFrame], sources: dict[str, Sourc
         # each distinct id is looked up once (millions of order lines name far fewer customers)
         codes, distinct = pd.factorize(ids)
         missing = np.array([v not in known for v in distinct.tolist()] + [False], dtype=bool)  # code −1 (blank) → the False at the end
-        unknown = ids[missing[codes]]
+        hit = missing[codes]
+        unknown = ids[hit]
         if unknown.empty:
             continue
         share = len(unknown) / with_id
@@ -2097,8 +2165,23 @@ def _unknown_customers(tables: dict[str, pd.DataFrame], sources: dict[str, Sourc
             f"{len(unknown)} of {with_id} row(s) ({share:.1%}) refer to {len(first)} customer_id value(s) "
             f"not found in {sources['customers'].file}"
         )
+        rule = None
         if share > limits.error_above:
             rule = f"customer id not found in {sources['customers'].file}: {summary}, above checks.unknown_customers.error_above ({limits.error_above:.1%})"
+        elif name == "sales" and "amount" in frame:
+            amount = np.abs(frame["amount"].to_numpy(dtype="float64", na_value=np.nan))
+            total = float(np.nansum(amount))
+            money = float(np.nansum(amount[hit])) / total if total > 0 else 0.0
+            people = len(first) / max(len(distinct), 1)
+            if max(money, people) > limits.headline_above:
+                rule = (
+                    f"customer id not found in {sources['customers'].file}: {summary}; they carry {money:.1%} of the sales amount "
+                    f"and are {len(first)} of the {len(distinct)} customer ids in {sources[name].file} ({people:.1%}), "
+                    f"above checks.unknown_customers.headline_above ({limits.headline_above:.1%}): each would count as a customer "
+                    f"of its own and change new customers, active customers and repeat purchase. Add them to "
+                    f"{sources['customers'].file} or correct the ids"
+                )
+        if rule is not None:
             for line, value in first.iloc[:20].items():
                 problems.append(Problem(sources[name].file, int(line), "customer_id", value, rule))
             if len(first) > 20:
@@ -2113,6 +2196,53 @@ def _unknown_customers(tables: dict[str, pd.DataFrame], sources: dict[str, Sourc
             )
         )
     return notes, problems
+
+
+NEAR_DUPLICATE_KEYS: tuple[str, ...] = ("order_id", "order_date", "customer_id")
+"""With ``product`` (or ``product_line`` when there is no product column): lines that should be one."""
+
+
+def _near_duplicates(frame: pd.DataFrame, file: str) -> list[QualityNote]:
+    """Order lines with the same order, date, customer and product but a different amount (both kept, reported).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"order_id": ["O1", "O1", "O2"], "order_date": pd.to_datetime(["2025-01-05"] * 3),
+    ...                   "customer_id": ["C1"] * 3, "product": ["P"] * 3, "amount": [100.0, 120.0, 5.0]},
+    ...                  index=pd.Index([2, 3, 4], name="source_line"))
+    >>> _near_duplicates(f, "sales.csv")[0].examples
+    ('line 3 ~ line 2: order O1, product P, amount 120.00 vs 100.00',)
+    """
+    product = "product" if "product" in frame and frame["product"].notna().any() else "product_line"
+    keys = [k for k in (*NEAR_DUPLICATE_KEYS, product) if k in frame]
+    if "amount" not in frame or len(keys) < len(NEAR_DUPLICATE_KEYS) + 1 or len(frame) < 2:
+        return []
+    sub = frame[keys + ["amount"]]
+    twice = sub.duplicated(keys, keep=False)
+    if not twice.any():
+        return []
+    groups = sub[twice].reset_index()
+    line = groups.columns[0]
+    amounts = groups.groupby(keys, sort=False, dropna=False)["amount"].transform("nunique")
+    groups = groups[amounts.to_numpy() > 1]
+    if groups.empty:
+        return []
+    firsts = groups.groupby(keys, sort=False, dropna=False)[line].transform("first")
+    first_amount = groups.groupby(keys, sort=False, dropna=False)["amount"].transform("first")
+    later = groups[groups[line] != firsts]
+    examples = tuple(
+        f"line {r[line]} ~ line {f}: order {r['order_id']}, {product} {r[product]}, amount {r['amount']:,.2f} vs {a:,.2f}"
+        for (_, r), f, a in zip(later.iloc[:5].iterrows(), firsts[later.index][:5], first_amount[later.index][:5])
+    )
+    n = len(later)
+    return [
+        QualityNote(
+            "sales", file, "near_duplicate_lines", n,
+            f"{n} order line(s) repeat the order, date, customer and {product} of an earlier line with a different amount; "
+            f"both lines are kept and counted (a correction exported beside the original would double the revenue): check them",
+            "warning", examples,
+        )
+    ]
 
 
 def _fill_regions(tables: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[QualityNote]:
@@ -2341,11 +2471,14 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
     for name in REQUIRED_TABLES:
         if tables[name].empty:
             problems.append(Problem(sources[name].file, None, None, None, f"required table '{name}' has no data rows left after the rows set aside"))
+    padding_notes = _repair_zero_padding(tables, sources)
     reference_notes, reference_problems = _unknown_customers(tables, sources, checks)
     problems += reference_problems
     if problems:
         raise DataError(problems, f"{len(problems)} problem(s) in workspace {root.name!r}")
+    notes.extend(padding_notes)
     notes.extend(reference_notes)
+    notes.extend(_near_duplicates(tables["sales"], sources["sales"].file))
     notes.extend(_fill_regions(tables, sources))
     contacts = _contact_list(tables)
     quarantine = {name: _aside_frame(pieces) for name, pieces in aside.items()}
