@@ -1199,8 +1199,11 @@ def _parse_each(slow: pd.Series, values: pd.Series, bad: pd.Series) -> None:
 
 _DATE = re.compile(
     r"^(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?"
-    r"(?:(?:\s+|T)(?P<hour>\d{1,2})[:时点](?P<minute>\d{1,2})(?:[:分](?P<second>\d{1,2})(?P<fraction>\.\d+)?秒?)?分?)?$"
+    r"(?:(?:\s+|T)(?P<hour>\d{1,2})[:时点](?P<minute>\d{1,2})(?:[:分](?P<second>\d{1,2})(?P<fraction>\.\d+)?秒?)?分?"
+    r"(?P<zone>\s*(?:Z|UTC|GMT)?\s*[+-]\d{2}:?\d{2}|\s*(?:Z|UTC|GMT))?)?$"
 )
+"""Accepted date forms; a UTC offset after the time (``2015-02-24 11:15:36 -0800``) is read and
+dropped: the wall-clock time as written is kept (the day the customer saw), as for ISO ``…T…+08:00``."""
 _COMPACT_DATE = re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})$")
 _ISO_ZONED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -2308,11 +2311,38 @@ def _quarantine_dates(tables: dict[str, pd.DataFrame], sources: dict[str, Source
         notes.append(
             QualityNote(
                 name, sources[name].file, "dates_out_of_range", n,
-                f"{n} row(s) dated in the future or before {earliest} were set aside (quarantine/{name}.csv of the run)",
+                f"{_out_of_range_counts(int(early.sum()), int(late.sum()), earliest, today)} were set aside (quarantine/{name}.csv of the run)",
                 "warning", tuple(f"line {line}: {when[line]:%Y-%m-%d}" for line in frame.index[out][:5]),
             )
         )
     return notes
+
+
+def _out_of_range_counts(early: int, late: int, earliest: date, today: date) -> str:
+    """``6,919 row(s) dated before checks.earliest_date 2000-01-01 and 2 row(s) dated after the day of the run (2026-01-15)``."""
+    parts = []
+    if early:
+        parts.append(f"{early:,} row(s) dated before checks.earliest_date {earliest}")
+    if late:
+        parts.append(f"{late:,} row(s) dated after the day of the run ({today})")
+    return " and ".join(parts)
+
+
+def _empty_after_set_aside(name: str, source: Source, aside: list[pd.DataFrame]) -> Problem:
+    """The error for a required table left without rows, saying which rows were set aside and why."""
+    reasons = pd.concat([a[QUARANTINE_REASON] for a in aside if len(a)], ignore_index=True) if any(len(a) for a in aside) else pd.Series(dtype="str")
+    early = int(reasons.str.contains("before checks.earliest_date", regex=False).sum())
+    late = int(reasons.str.contains("after the day of the run", regex=False).sum())
+    other = len(reasons) - early - late
+    why = []
+    if early:
+        why.append(f"{early:,} row(s) dated before checks.earliest_date (lower it in {CONFIG_FILE}, e.g. checks: {{earliest_date: 1990-01-01}})")
+    if late:
+        why.append(f"{late:,} row(s) dated after the day of the run")
+    if other:
+        why.append(f"{other:,} other row(s) (totals, duplicates, footers)")
+    return Problem(source.file, None, None, None,
+                   f"required table '{name}' has no data rows left after the rows set aside" + (f": {'; '.join(why)}" if why else ""))
 
 
 def _contact_list(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
@@ -2470,7 +2500,7 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
     notes.extend(_quarantine_dates(tables, sources, aside, checks.earliest_date, today or date.today()))
     for name in REQUIRED_TABLES:
         if tables[name].empty:
-            problems.append(Problem(sources[name].file, None, None, None, f"required table '{name}' has no data rows left after the rows set aside"))
+            problems.append(_empty_after_set_aside(name, sources[name], aside.get(name, [])))
     padding_notes = _repair_zero_padding(tables, sources)
     reference_notes, reference_problems = _unknown_customers(tables, sources, checks)
     problems += reference_problems
