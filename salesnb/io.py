@@ -2345,6 +2345,32 @@ def _empty_after_set_aside(name: str, source: Source, aside: list[pd.DataFrame])
                    f"required table '{name}' has no data rows left after the rows set aside" + (f": {'; '.join(why)}" if why else ""))
 
 
+def _stray_late_rows(sales: pd.DataFrame, file: str, today: date, start_month: int) -> list[QualityNote]:
+    """Sales rows in otherwise empty quarters after the data (``2026-09-15`` in data ending 2025-12-31).
+
+    Reported only when they would move the default report period: the period
+    is then the latest complete quarter with data
+    (:func:`salesnb.periods.latest_complete_period`), and these rows are named.
+    """
+    from .periods import latest_complete_period, latest_complete_quarter
+
+    dates = sales["order_date"].dropna()
+    if dates.empty:
+        return []
+    choice = latest_complete_period(dates, today, start_month)
+    if not choice.ignored or choice.period == latest_complete_quarter(dates.max(), start_month):
+        return []
+    late = dates[dates > choice.last_date].sort_values(kind="stable")
+    return [
+        QualityNote(
+            "sales", file, "stray_late_rows", len(late),
+            f"{len(late)} row(s) dated after {choice.last_date:%Y-%m-%d} lie in quarter(s) that otherwise hold no data; "
+            f"the default report period is {choice.period}, the latest complete quarter with data: check these dates",
+            "warning", tuple(f"line {line}: {d:%Y-%m-%d}" for line, d in late.iloc[:5].items()),
+        )
+    ]
+
+
 def _contact_list(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
     customers = tables.get("customers")
     if customers is None:
@@ -2509,6 +2535,7 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
     notes.extend(padding_notes)
     notes.extend(reference_notes)
     notes.extend(_near_duplicates(tables["sales"], sources["sales"].file))
+    notes.extend(_stray_late_rows(tables["sales"], sources["sales"].file, today or date.today(), config.calendar.fiscal_year_start_month))
     notes.extend(_fill_regions(tables, sources))
     contacts = _contact_list(tables)
     quarantine = {name: _aside_frame(pieces) for name, pieces in aside.items()}
