@@ -70,11 +70,13 @@ class TableSource(_Model):
 
     file: str
     sheet: str | int | None = None
-    encoding: Literal["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"] | None = None
+    encoding: Literal["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "cp1252"] | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     """User header → contract column name (e.g. ``客户简码: customer_id``)."""
     date_format: str | None = None
     """strftime format for ambiguous dates, e.g. ``%m/%d/%Y``."""
+    decimal: Literal[".", ","] = "."
+    """Decimal mark of the numbers: ``","`` for European exports (``18.972,00``; a ``.`` or space is then a thousands separator)."""
 
 
 class Dimension(_Model):

@@ -329,6 +329,7 @@ class _Raw:
     problems: list[Problem] = field(default_factory=list)
     notes: list[QualityNote] = field(default_factory=list)
     set_aside: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): footer notes
+    delimiter: str | None = None  # CSV only
 
 
 def _clip(value: Any, width: int = 60) -> str | None:
@@ -539,6 +540,18 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _western_bytes(data: bytes) -> bool:
+    """Whether ``data`` decodes as cp1252 and holds no UTF-8 multi-byte sequence (a single-byte Western file)."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return _UTF8_MULTIBYTE.search(data) is None
+
+
 def _decode(data: bytes, file: str, table: str, forced: str | None) -> tuple[str, str]:
     """Decode CSV bytes strictly; return ``(text, encoding)``.
 
@@ -581,6 +594,8 @@ def _decode(data: bytes, file: str, table: str, forced: str | None) -> tuple[str
         if forced
         else f"save the file as CSV UTF-8, or set tables.{table}.encoding in {CONFIG_FILE}"
     )
+    if not forced and _western_bytes(data):
+        hint += f" (it reads as Windows-1252: for an English or Western-European export set tables.{table}.encoding: cp1252)"
     rule = f"cannot be decoded as {tried}: byte(s) {bad.hex(' ')} at byte offset {exc.start} (line {line}) are not valid {encoding.upper()}; {hint}"
     raise DataError([Problem(file, line, None, bad.hex(" "), rule)], f"{file} is not readable text")
 
@@ -666,14 +681,64 @@ def _parse_csv(text: str, file: str, table: Table, source: TableSource | None) -
         notes=notes,
         set_aside=[(line, f"footer note: {text}") for line, text in footers],
     )
+    raw.delimiter = delimiter
     _drop_empty_unnamed(raw)
     return raw
 
 
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_GLUED_CJK = re.compile(f"(?<=[A-Za-z])[{_CJK}](?![{_CJK}])")
+"""One CJK character right after a Latin letter and not followed by another: a Windows-1252 byte
+(``’`` = 0x92) that GB18030 read together with the next letter (``don’t`` → ``don抰``)."""
+
+
+def _western_misread(data: bytes, text: str) -> list[tuple[str, str]] | None:
+    r"""``(as GB18030, as cp1252)`` word pairs when ``text`` is a Windows-1252 file misread as GB18030, else ``None``.
+
+    The sign: at least half of the CJK runs are single characters glued to a
+    Latin letter, and the bytes decode as cp1252. Chinese text has CJK in runs
+    (``产品线``, ``iPhone手机``), so it is never taken for one.
+
+    Examples
+    --------
+    >>> raw = "name,comment\nA,don’t like it\nB,it’s late\n".encode("cp1252")
+    >>> _western_misread(raw, raw.decode("gb18030"))
+    [('don抰', 'don’t'), ('it抯', 'it’s')]
+    >>> _western_misread("客户,iPhone手机".encode("gb18030"), "客户,iPhone手机") is None
+    True
+    """
+    runs = _CJK_RUN.findall(text)
+    glued = _GLUED_CJK.findall(text)
+    if not glued or len(glued) < 0.5 * len(runs):
+        return None
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    if _CJK_RUN.search(western):
+        return None
+    words = re.findall(f"[A-Za-z]+[{_CJK}][A-Za-z]*", text)[:5]
+    other = re.findall(r"[A-Za-z]+[^\x00-\x7f]+[A-Za-z]*", western)
+    return list(zip(words, other))
+
+
 def _read_csv(path: Path, data: bytes, file: str, table: Table, source: TableSource | None) -> _Raw:
-    text, encoding = _decode(data, file, table.name, source.encoding if source else None)
+    forced = source.encoding if source else None
+    text, encoding = _decode(data, file, table.name, forced)
+    misread = _western_misread(data, text) if encoding == "gb18030" and forced is None else None
+    if misread is not None:
+        text, encoding = data.decode("cp1252"), "cp1252"
     raw = _parse_csv(text, file, table, source)
     raw.encoding = encoding
+    if misread is not None:
+        raw.notes.insert(0, QualityNote(
+            table.name, file, "encoding_cp1252", len(misread),
+            f"{file} is not UTF-8; read as GB18030 it gives Chinese characters inside English words "
+            f"({', '.join(f'{a} for {b}' for a, b in misread[:2])}), so it was read as Windows-1252 (cp1252). "
+            f"Set tables.{table.name}.encoding: cp1252 in {CONFIG_FILE} to say so (or gb18030 if the file is Chinese)",
+            "warning", tuple(f"{a} → {b}" for a, b in misread),
+        ))
     return raw
 
 
@@ -1413,7 +1478,48 @@ def _damaged_ids(series: pd.Series, text: pd.Series) -> dict[int, str]:
     return issues
 
 
-def _coerce_frame(ctx: _Context, units: dict[str, _Unit], date_format: str | None) -> tuple[pd.DataFrame, list[Problem], list[QualityNote], set[tuple[int, str]]]:
+_DECIMAL_COMMA = re.compile(r"^[-+(]?\s*[¥$€£]?\s*(?:\d{1,3}(?:[.\s\u00a0\u202f]\d{3})+|\d+),\d+\)?$")
+"""``18.972,00``, ``1 234,5``, ``-0,75``: a number written with a decimal comma."""
+_EUROPEAN = re.compile(r"\d\.\d{3},\d")
+
+
+def _decimal_point(series: pd.Series) -> pd.Series:
+    """Text numbers written with a decimal comma → with a decimal point (``18.972,00`` → ``18972.00``)."""
+    def convert(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return re.sub(r"[.\s\u00a0\u202f]", "", value).replace(",", ".")
+
+    return series.map(convert) if series.dtype == object or pd.api.types.is_string_dtype(series) else series
+
+
+def _decimal_comma_problem(ctx: _Context, name: str, series: pd.Series, bad: pd.Series) -> Problem | None:
+    """One problem for a column whose numbers use a decimal comma (instead of one per line), or ``None``.
+
+    Taken for a decimal comma when at least half the column's values have its
+    shape and the file is ``;``-separated or a value has the European form
+    (``18.972,00``) — ``1,23`` alone in a comma file stays "must be a number".
+    """
+    texts = series[series.map(lambda v: isinstance(v, str))].astype(str).str.strip()
+    texts = texts[texts != ""]
+    if texts.empty or not bad.any():
+        return None
+    shaped = texts.str.match(_DECIMAL_COMMA)
+    if shaped.sum() < 0.5 * len(texts) or not (ctx.raw.delimiter == ";" or texts.str.contains(_EUROPEAN).any()):
+        return None
+    first = shaped[shaped & bad.reindex(shaped.index, fill_value=False)].index
+    if first.empty:
+        return None
+    line = int(first[0])
+    return ctx.problem(
+        name, line, texts[line],
+        f"the numbers use a decimal comma ({texts[line]}): {int(bad.sum()):,} value(s) cannot be read with a decimal point; "
+        f"set tables.{ctx.table.name}.decimal: \",\" in {CONFIG_FILE} (a . or space is then a thousands separator)",
+    )
+
+
+def _coerce_frame(ctx: _Context, units: dict[str, _Unit], date_format: str | None,
+                  decimal: str = ".") -> tuple[pd.DataFrame, list[Problem], list[QualityNote], set[tuple[int, str]]]:
     """Coerce each mapped column to its kind; collect every bad value (and its cell)."""
     table, raw = ctx.table, ctx.raw
     problems: list[Problem] = []
@@ -1477,8 +1583,14 @@ def _coerce_frame(ctx: _Context, units: dict[str, _Unit], date_format: str | Non
         issues: dict[int, str] = {}
         if kind == "number":
             unit = units.get(column.name, _Unit())
-            values, bad, issues, written_in, from_cells = _coerce_number(series, unit)
+            values, bad, issues, written_in, from_cells = _coerce_number(_decimal_point(series) if decimal == "," else series, unit)
             rule = "must be a number"
+            comma = _decimal_comma_problem(ctx, column.name, series, bad) if decimal == "." else None
+            if comma is not None:  # one problem for the column, first among the file's problems
+                problems.insert(0, comma)
+                cells.update((int(line), column.name) for line in bad[bad].index)
+                data[column.name] = values
+                continue
             factor = UNIT_FACTORS[written_in]
             if factor != 1:
                 origin = "the cells" if from_cells else unit.origin or "company.unit"
@@ -1907,7 +2019,8 @@ def _read(
     ctx = _Context(file, table, raw, mapping, raw.excel)
     units, unit_problems = _column_units(ctx, header_units, unit, unit_explicit)
     unit_problems += _header_scale_problems(ctx, contract, scales)
-    frame, value_problems, coerce_notes, bad_cells = _coerce_frame(ctx, units, source.date_format if source else None)
+    frame, value_problems, coerce_notes, bad_cells = _coerce_frame(ctx, units, source.date_format if source else None,
+                                                                   source.decimal if source else ".")
     notes += coerce_notes
     pieces: list[pd.DataFrame] = []
     if raw.set_aside:
@@ -1944,7 +2057,9 @@ def _read(
     pieces.append(duplicates)
     value_problems += _schema_problems(frame, ctx, bad_cells)
     value_problems += _row_rules(frame, ctx, bad_cells)
-    problems = raw.problems + unit_problems + sorted(value_problems, key=lambda p: (p.line is None, p.line or 0))
+    comma = [p for p in value_problems if p.rule.startswith("the numbers use a decimal comma")]
+    rest = [p for p in value_problems if not p.rule.startswith("the numbers use a decimal comma")]
+    problems = comma + raw.problems + unit_problems + sorted(rest, key=lambda p: (p.line is None, p.line or 0))
     if problems:
         raise DataError(problems, f"{len(problems)} problem(s) in {file}")
     if scales:

@@ -483,6 +483,10 @@ def _read_workspace(folder: Path, config: WorkspaceConfig | None = None):
 # ---------------------------------------------------------------------------
 
 
+_DECIMAL_COMMA_SQL = r",(\d{0,2}|\d{4,})(\D|$)|\.\d*,"
+"""A comma not followed by exactly three digits, or after a decimal point: not a thousands separator."""
+
+
 class _Fallback(Exception):
     """The engine cannot read this file cleanly; use the contract reader."""
 
@@ -546,6 +550,8 @@ def _engine_table(con: Any, name: str, path: Path, file: str, config: WorkspaceC
     if fmt not in ("csv", "parquet"):
         raise _Fallback(f"{file}: {path.suffix} files are read by the contract reader")
     source = config.tables.get(name)
+    if source is not None and source.decimal != ".":
+        raise _Fallback(f"{file}: numbers with a decimal comma are read by the contract reader")
     if fmt == "csv":
         if source is not None and source.encoding not in (None, "utf-8", "utf-8-sig"):
             raise _Fallback(f"{file} is {source.encoding}")
@@ -590,7 +596,9 @@ def _engine_table(con: Any, name: str, path: Path, file: str, config: WorkspaceC
             scale = factor if target == "amount" else 1.0
             base = f"TRY_CAST(replace({text}, ',', '') AS DOUBLE)" if typ == "VARCHAR" else f"CAST({raw} AS DOUBLE)"
             expr = f"({base} * {scale!r})" if scale != 1.0 else base
-            bad = f"({text} IS NOT NULL AND {base} IS NULL)" if typ == "VARCHAR" else "false"
+            # a comma is a thousands separator only before three digits: 18.972,00 or 1,23 is a decimal comma, never 18.972 or 123
+            comma = f"regexp_matches({text}, {_lit(_DECIMAL_COMMA_SQL)})"
+            bad = f"({text} IS NOT NULL AND ({base} IS NULL OR {comma}))" if typ == "VARCHAR" else "false"
         else:
             raise _Fallback(f"{file}: column kind {column.kind} is read by the contract reader")
         select.append(f"{expr} AS {_q(target)}")
