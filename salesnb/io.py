@@ -91,6 +91,35 @@ UNIT_WORDS: dict[str, str] = {
     "百万元": "百万元", "百万": "百万元",
 }
 
+# Currency words in a header ("销售额(美元)", "amount (USD)"), folded with normalise_header → ISO code.
+# 元 and ¥ alone are units (UNIT_WORDS), not a currency: they are what a CNY workspace writes.
+CURRENCY_WORDS: dict[str, str] = {
+    "美元": "USD", "美金": "USD", "usd": "USD", "us$": "USD", "$": "USD",
+    "人民币": "CNY", "cny": "CNY", "rmb": "CNY",
+    "欧元": "EUR", "eur": "EUR", "€": "EUR",
+    "英镑": "GBP", "gbp": "GBP", "£": "GBP",
+    "港币": "HKD", "港元": "HKD", "hkd": "HKD",
+    "日元": "JPY", "jpy": "JPY", "円": "JPY",
+    "新台币": "TWD", "twd": "TWD", "巴西雷亚尔": "BRL", "brl": "BRL", "r$": "BRL",
+}
+_UNIT_PREFIX = {"百万": "百万元", "千": "千元", "万": "万元", "": "元"}
+
+
+def _header_currency(inner: str) -> tuple[str, str] | None:
+    """``(ISO code, unit)`` of a header's bracket text naming a currency (``美元`` → USD, ``万美元`` → USD in 万元).
+
+    Examples
+    --------
+    >>> _header_currency("美元"), _header_currency("万美元"), _header_currency("USD"), _header_currency("件")
+    (('USD', '元'), ('USD', '万元'), ('USD', '元'), None)
+    """
+    key = normalise_header(inner)
+    for prefix in ("百万", "千", "万", ""):
+        if key.startswith(prefix) and key[len(prefix):] in CURRENCY_WORDS:
+            return CURRENCY_WORDS[key[len(prefix):]], _UNIT_PREFIX[prefix]
+    return None
+
+
 QUALITY_COLUMNS: tuple[str, ...] = ("table", "file", "severity", "rule", "count", "detail", "examples")
 QUARANTINE_REASON = "reason"
 """Column of a quarantine frame saying why the row was set aside."""
@@ -951,7 +980,8 @@ def _header_scale(header: str) -> tuple[int, int] | None:
     return int(m["low"]), int(m["high"])
 
 
-def _resolve_headers(headers: list[str], table: Table, source: TableSource | None, units: dict[str, str] | None = None) -> dict[int, str]:
+def _resolve_headers(headers: list[str], table: Table, source: TableSource | None, units: dict[str, str] | None = None,
+                     currencies: dict[str, str] | None = None) -> dict[int, str]:
     """Header position → contract column: configured mapping, then contract names, then aliases.
 
     A header that is not known as written is tried again without a trailing
@@ -979,6 +1009,13 @@ def _resolve_headers(headers: list[str], table: Table, source: TableSource | Non
             if m:
                 target = lookup(normalise_header(m["base"]))
                 unit = UNIT_WORDS.get(normalise_header(m["inner"] or m["unit"] or ""))
+                named = _header_currency(m["inner"]) if m["inner"] and unit is None else None
+                if named is not None and target and target in table.names and table.column(target).kind == "number":
+                    unit = named[1] if named[1] != "元" else None  # 万美元: a unit too; 美元 alone: the currency only
+                    if currencies is not None:
+                        currencies[target] = named[0]
+                elif unit is not None and normalise_header(m["inner"] or "") in ("rmb", "cny") and currencies is not None and target:
+                    currencies[target] = "CNY"
         if not target and _header_scale(header) is not None:  # "NPS 0-10": a score header followed by its scale
             base = _SCALE_SUFFIX.match(unicodedata.normalize("NFKC", str(header)).strip())["base"]
             found = lookup(normalise_header(base))
@@ -995,9 +1032,10 @@ def _display_header(header: str, name: str) -> str:
     return header if header == name else f"{header} ({name})"
 
 
-def _map_columns(raw: _Raw, table: Table, source: TableSource | None, file: str) -> tuple[dict[int, str], dict[str, str], list[Problem], list[QualityNote]]:
+def _map_columns(raw: _Raw, table: Table, source: TableSource | None, file: str,
+                 currencies: dict[str, str] | None = None) -> tuple[dict[int, str], dict[str, str], list[Problem], list[QualityNote]]:
     units: dict[str, str] = {}
-    mapping = _resolve_headers(raw.headers, table, source, units)
+    mapping = _resolve_headers(raw.headers, table, source, units, currencies)
     problems: list[Problem] = []
     notes: list[QualityNote] = []
     by_target: dict[str, list[int]] = {}
@@ -1969,6 +2007,7 @@ class _TableRead:
     source: Source
     notes: list[QualityNote]
     aside: pd.DataFrame
+    currencies: dict[str, tuple[str, str]] = field(default_factory=dict)  # column → (currency its header names, header)
 
 
 def _aside_frame(pieces: list[pd.DataFrame]) -> pd.DataFrame:
@@ -2010,7 +2049,8 @@ def _read(
         raw = _read_parquet(path, file)
     del data
 
-    mapping, header_units, mapping_problems, notes = _map_columns(raw, table, source, file)
+    currencies: dict[str, str] = {}
+    mapping, header_units, mapping_problems, notes = _map_columns(raw, table, source, file, currencies)
     notes = raw.notes + notes
     if mapping_problems:  # values cannot be checked against the wrong columns
         raise DataError(raw.problems + mapping_problems, f"{len(raw.problems) + len(mapping_problems)} problem(s) in {file}")
@@ -2076,7 +2116,8 @@ def _read(
         rows=len(raw.lines),
         sha256=digest,
     )
-    return _TableRead(frame, src, notes, _aside_frame(pieces))
+    headers = {target: raw.headers[p] for p, target in mapping.items() if target in currencies}
+    return _TableRead(frame, src, notes, _aside_frame(pieces), {t: (c, headers[t]) for t, c in currencies.items()})
 
 
 def _header_scale_problems(ctx: _Context, contract: Table, scales: Mapping[str, ScaleDeclaration]) -> list[Problem]:
@@ -2631,6 +2672,14 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
             problems.extend(exc.problems)
             continue
         tables[name], sources[name] = result.frame, result.source
+        for column, (currency, header) in getattr(result, "currencies", {}).items():
+            if currency != {"RMB": "CNY"}.get(config.company.currency.upper(), config.company.currency.upper()):
+                problems.append(Problem(
+                    display, None, f"{header} ({column})", None,
+                    f"the header says the amounts are in {currency} but company.currency in {CONFIG_FILE} is "
+                    f"{config.company.currency}: convert the amounts to {config.company.currency} before exporting, "
+                    f"or set company.currency: {currency} if the whole workspace is in {currency}",
+                ))
         aside[name] = [result.aside]
         notes.extend(result.notes)
         if source is None:

@@ -565,9 +565,10 @@ def _engine_table(con: Any, name: str, path: Path, file: str, config: WorkspaceC
     headers = [row[0] for row in described]
     types = {row[0]: row[1] for row in described}
     units: dict[str, str] = {}
-    mapping = _resolve_headers(headers, contract, source, units)
+    currencies: dict[str, str] = {}
+    mapping = _resolve_headers(headers, contract, source, units, currencies)
     targets = list(mapping.values())
-    if units or len(set(targets)) != len(targets) or not set(contract.required_names) <= set(targets):
+    if units or currencies or len(set(targets)) != len(targets) or not set(contract.required_names) <= set(targets):
         raise _Fallback(f"{file}: headers need the contract reader ({', '.join(headers)})")
     factor = UNIT_FACTORS[config.company.unit]
     date_format = source.date_format if source is not None else None
