@@ -404,16 +404,16 @@ class ScaleDeclaration(_Model):
 
 class ExtremeAmounts(_Model):
     """An order line is implausible (an error naming line and value) when its
-    amount is more than ``factor`` times the ``percentile`` of the absolute
-    line amounts, **and** more than ``quarter_share`` of its quarter's revenue
-    without it (a typo with extra zeros). ``factor: 0`` turns the check off.
-    Tables with fewer than ``min_rows`` lines are not checked (no percentile
-    to compare with)."""
+    absolute amount is more than ``factor`` times the ``percentile`` of the
+    absolute line amounts, **and** more than ``quarter_share`` of the rest of
+    its quarter's revenue (a typo with extra zeros). ``factor: 0`` turns the
+    check off. Sales with fewer than ``min_rows`` lines are not checked (no
+    percentile to compare with)."""
 
     factor: float = Field(100.0, ge=0)
-    percentile: float = Field(99.9, gt=0, lt=100)
+    percentile: float = Field(99.0, gt=0, lt=100)
     quarter_share: float = Field(0.5, ge=0)
-    min_rows: int = Field(1000, ge=1)
+    min_rows: int = Field(100, ge=1)
 
 
 class Checks(_Model):

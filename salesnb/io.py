@@ -2501,6 +2501,46 @@ def _empty_after_set_aside(name: str, source: Source, aside: list[pd.DataFrame])
                    f"required table '{name}' has no data rows left after the rows set aside" + (f": {'; '.join(why)}" if why else ""))
 
 
+def _extreme_amounts(sales: pd.DataFrame, file: str, limits: Any, start_month: int) -> list[Problem]:
+    """Order lines far above every other (``checks.extreme_amounts``): an error naming line and value.
+
+    A line is flagged when ``|amount|`` exceeds ``factor`` × the
+    ``percentile`` of the absolute line amounts (the lower order statistic, so
+    a few typos do not raise it) and ``quarter_share`` × the rest of its
+    fiscal quarter's revenue.
+    """
+    from .periods import period_labels
+
+    if not limits.factor or "amount" not in sales or len(sales) < limits.min_rows:
+        return []
+    amount = sales["amount"].to_numpy(dtype="float64", na_value=np.nan)
+    size = np.abs(amount)
+    known = size[~np.isnan(size)]
+    if known.size < limits.min_rows:
+        return []
+    level = float(np.percentile(known, limits.percentile, method="lower"))
+    candidates = np.flatnonzero(size > limits.factor * level) if level > 0 else np.array([], dtype=int)
+    if candidates.size == 0:
+        return []
+    quarters = period_labels(sales["order_date"], "quarter", start_month).to_numpy()
+    revenue = pd.Series(amount).groupby(quarters).sum()
+    pct = f"{limits.percentile:g}th percentile"
+    problems = []
+    for i in candidates:
+        value, quarter = float(amount[i]), quarters[i]
+        rest = float(revenue.get(quarter, 0.0)) - value
+        if rest > 0 and abs(value) <= limits.quarter_share * rest:
+            continue
+        against = f"{abs(value) / rest:,.1f}× the rest of {quarter}'s revenue ({rest:,.2f})" if rest > 0 else f"the rest of {quarter}'s revenue is {rest:,.2f}"
+        problems.append(Problem(
+            file, int(sales.index[i]), "amount", f"{value:,.2f}",
+            f"is {abs(value) / level:,.0f}× the {pct} of the order-line amounts ({level:,.2f}) and {against}: "
+            f"probably a typo (extra zeros); correct it, or raise checks.extreme_amounts.factor in {CONFIG_FILE} "
+            f"(0 turns the check off) if it is real",
+        ))
+    return problems
+
+
 def _stray_late_rows(sales: pd.DataFrame, file: str, today: date, start_month: int) -> list[QualityNote]:
     """Sales rows in otherwise empty quarters after the data (``2026-09-15`` in data ending 2025-12-31).
 
@@ -2691,6 +2731,7 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
     for name in REQUIRED_TABLES:
         if tables[name].empty:
             problems.append(_empty_after_set_aside(name, sources[name], aside.get(name, [])))
+    problems += _extreme_amounts(tables["sales"], sources["sales"].file, checks.extreme_amounts, config.calendar.fiscal_year_start_month)
     padding_notes = _repair_zero_padding(tables, sources)
     reference_notes, reference_problems = _unknown_customers(tables, sources, checks)
     problems += reference_problems
