@@ -70,11 +70,13 @@ class TableSource(_Model):
 
     file: str
     sheet: str | int | None = None
-    encoding: Literal["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"] | None = None
+    encoding: Literal["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "cp1252"] | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     """User header → contract column name (e.g. ``客户简码: customer_id``)."""
     date_format: str | None = None
     """strftime format for ambiguous dates, e.g. ``%m/%d/%Y``."""
+    decimal: Literal[".", ","] = "."
+    """Decimal mark of the numbers: ``","`` for European exports (``18.972,00``; a ``.`` or space is then a thousands separator)."""
 
 
 class Dimension(_Model):
@@ -368,6 +370,12 @@ class UnknownCustomers(_Model):
 
     warn_above: float = Field(0.0, ge=0, le=1)
     error_above: float = Field(0.05, ge=0, le=1)
+    headline_above: float = Field(0.005, ge=0, le=1)
+    """Sales only: unknown customer ids (left after the zero-padding repair) that
+    carry more than this share of the sales amount, or are more than this share
+    of the distinct customers in sales, are an error: they would be counted as
+    customers of their own (new customers, active customers, repeat rate) and
+    move the headline numbers. At or below it the row-share rules above apply."""
 
     @model_validator(mode="after")
     def _ordered(self) -> "UnknownCustomers":
@@ -394,6 +402,20 @@ class ScaleDeclaration(_Model):
         return self
 
 
+class ExtremeAmounts(_Model):
+    """An order line is implausible (an error naming line and value) when its
+    absolute amount is more than ``factor`` times the ``percentile`` of the
+    absolute line amounts, **and** more than ``quarter_share`` of the rest of
+    its quarter's revenue (a typo with extra zeros). ``factor: 0`` turns the
+    check off. Sales with fewer than ``min_rows`` lines are not checked (no
+    percentile to compare with)."""
+
+    factor: float = Field(100.0, ge=0)
+    percentile: float = Field(99.0, gt=0, lt=100)
+    quarter_share: float = Field(0.5, ge=0)
+    min_rows: int = Field(100, ge=1)
+
+
 class Checks(_Model):
     """Input checks of ``salesnb.io`` (robustness of real-world exports)."""
 
@@ -402,6 +424,8 @@ class Checks(_Model):
     """Rows dated before this (or after the day of the run) are quarantined with a warning."""
     scales: dict[str, ScaleDeclaration] = Field(default_factory=dict)
     """Survey score column → its declared scale (``satisfaction: {low: 1, high: 10}``)."""
+    extreme_amounts: ExtremeAmounts = Field(default_factory=lambda: ExtremeAmounts())
+    """Order lines whose amount is implausibly large (a typo with extra zeros) are an error."""
 
 
 # ---- step 2: breakdown, tiers, budget and the action plan -------------------------

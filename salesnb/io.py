@@ -91,6 +91,35 @@ UNIT_WORDS: dict[str, str] = {
     "百万元": "百万元", "百万": "百万元",
 }
 
+# Currency words in a header ("销售额(美元)", "amount (USD)"), folded with normalise_header → ISO code.
+# 元 and ¥ alone are units (UNIT_WORDS), not a currency: they are what a CNY workspace writes.
+CURRENCY_WORDS: dict[str, str] = {
+    "美元": "USD", "美金": "USD", "usd": "USD", "us$": "USD", "$": "USD",
+    "人民币": "CNY", "cny": "CNY", "rmb": "CNY",
+    "欧元": "EUR", "eur": "EUR", "€": "EUR",
+    "英镑": "GBP", "gbp": "GBP", "£": "GBP",
+    "港币": "HKD", "港元": "HKD", "hkd": "HKD",
+    "日元": "JPY", "jpy": "JPY", "円": "JPY",
+    "新台币": "TWD", "twd": "TWD", "巴西雷亚尔": "BRL", "brl": "BRL", "r$": "BRL",
+}
+_UNIT_PREFIX = {"百万": "百万元", "千": "千元", "万": "万元", "": "元"}
+
+
+def _header_currency(inner: str) -> tuple[str, str] | None:
+    """``(ISO code, unit)`` of a header's bracket text naming a currency (``美元`` → USD, ``万美元`` → USD in 万元).
+
+    Examples
+    --------
+    >>> _header_currency("美元"), _header_currency("万美元"), _header_currency("USD"), _header_currency("件")
+    (('USD', '元'), ('USD', '万元'), ('USD', '元'), None)
+    """
+    key = normalise_header(inner)
+    for prefix in ("百万", "千", "万", ""):
+        if key.startswith(prefix) and key[len(prefix):] in CURRENCY_WORDS:
+            return CURRENCY_WORDS[key[len(prefix):]], _UNIT_PREFIX[prefix]
+    return None
+
+
 QUALITY_COLUMNS: tuple[str, ...] = ("table", "file", "severity", "rule", "count", "detail", "examples")
 QUARANTINE_REASON = "reason"
 """Column of a quarantine frame saying why the row was set aside."""
@@ -329,6 +358,7 @@ class _Raw:
     problems: list[Problem] = field(default_factory=list)
     notes: list[QualityNote] = field(default_factory=list)
     set_aside: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): footer notes
+    delimiter: str | None = None  # CSV only
 
 
 def _clip(value: Any, width: int = 60) -> str | None:
@@ -539,6 +569,18 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _western_bytes(data: bytes) -> bool:
+    """Whether ``data`` decodes as cp1252 and holds no UTF-8 multi-byte sequence (a single-byte Western file)."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return _UTF8_MULTIBYTE.search(data) is None
+
+
 def _decode(data: bytes, file: str, table: str, forced: str | None) -> tuple[str, str]:
     """Decode CSV bytes strictly; return ``(text, encoding)``.
 
@@ -581,6 +623,8 @@ def _decode(data: bytes, file: str, table: str, forced: str | None) -> tuple[str
         if forced
         else f"save the file as CSV UTF-8, or set tables.{table}.encoding in {CONFIG_FILE}"
     )
+    if not forced and _western_bytes(data):
+        hint += f" (it reads as Windows-1252: for an English or Western-European export set tables.{table}.encoding: cp1252)"
     rule = f"cannot be decoded as {tried}: byte(s) {bad.hex(' ')} at byte offset {exc.start} (line {line}) are not valid {encoding.upper()}; {hint}"
     raise DataError([Problem(file, line, None, bad.hex(" "), rule)], f"{file} is not readable text")
 
@@ -666,14 +710,64 @@ def _parse_csv(text: str, file: str, table: Table, source: TableSource | None) -
         notes=notes,
         set_aside=[(line, f"footer note: {text}") for line, text in footers],
     )
+    raw.delimiter = delimiter
     _drop_empty_unnamed(raw)
     return raw
 
 
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_GLUED_CJK = re.compile(f"(?<=[A-Za-z])[{_CJK}](?![{_CJK}])")
+"""One CJK character right after a Latin letter and not followed by another: a Windows-1252 byte
+(``’`` = 0x92) that GB18030 read together with the next letter (``don’t`` → ``don抰``)."""
+
+
+def _western_misread(data: bytes, text: str) -> list[tuple[str, str]] | None:
+    r"""``(as GB18030, as cp1252)`` word pairs when ``text`` is a Windows-1252 file misread as GB18030, else ``None``.
+
+    The sign: at least half of the CJK runs are single characters glued to a
+    Latin letter, and the bytes decode as cp1252. Chinese text has CJK in runs
+    (``产品线``, ``iPhone手机``), so it is never taken for one.
+
+    Examples
+    --------
+    >>> raw = "name,comment\nA,don’t like it\nB,it’s late\n".encode("cp1252")
+    >>> _western_misread(raw, raw.decode("gb18030"))
+    [('don抰', 'don’t'), ('it抯', 'it’s')]
+    >>> _western_misread("客户,iPhone手机".encode("gb18030"), "客户,iPhone手机") is None
+    True
+    """
+    runs = _CJK_RUN.findall(text)
+    glued = _GLUED_CJK.findall(text)
+    if not glued or len(glued) < 0.5 * len(runs):
+        return None
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    if _CJK_RUN.search(western):
+        return None
+    words = re.findall(f"[A-Za-z]+[{_CJK}][A-Za-z]*", text)[:5]
+    other = re.findall(r"[A-Za-z]+[^\x00-\x7f]+[A-Za-z]*", western)
+    return list(zip(words, other))
+
+
 def _read_csv(path: Path, data: bytes, file: str, table: Table, source: TableSource | None) -> _Raw:
-    text, encoding = _decode(data, file, table.name, source.encoding if source else None)
+    forced = source.encoding if source else None
+    text, encoding = _decode(data, file, table.name, forced)
+    misread = _western_misread(data, text) if encoding == "gb18030" and forced is None else None
+    if misread is not None:
+        text, encoding = data.decode("cp1252"), "cp1252"
     raw = _parse_csv(text, file, table, source)
     raw.encoding = encoding
+    if misread is not None:
+        raw.notes.insert(0, QualityNote(
+            table.name, file, "encoding_cp1252", len(misread),
+            f"{file} is not UTF-8; read as GB18030 it gives Chinese characters inside English words "
+            f"({', '.join(f'{a} for {b}' for a, b in misread[:2])}), so it was read as Windows-1252 (cp1252). "
+            f"Set tables.{table.name}.encoding: cp1252 in {CONFIG_FILE} to say so (or gb18030 if the file is Chinese)",
+            "warning", tuple(f"{a} → {b}" for a, b in misread),
+        ))
     return raw
 
 
@@ -886,7 +980,8 @@ def _header_scale(header: str) -> tuple[int, int] | None:
     return int(m["low"]), int(m["high"])
 
 
-def _resolve_headers(headers: list[str], table: Table, source: TableSource | None, units: dict[str, str] | None = None) -> dict[int, str]:
+def _resolve_headers(headers: list[str], table: Table, source: TableSource | None, units: dict[str, str] | None = None,
+                     currencies: dict[str, str] | None = None) -> dict[int, str]:
     """Header position → contract column: configured mapping, then contract names, then aliases.
 
     A header that is not known as written is tried again without a trailing
@@ -914,6 +1009,13 @@ def _resolve_headers(headers: list[str], table: Table, source: TableSource | Non
             if m:
                 target = lookup(normalise_header(m["base"]))
                 unit = UNIT_WORDS.get(normalise_header(m["inner"] or m["unit"] or ""))
+                named = _header_currency(m["inner"]) if m["inner"] and unit is None else None
+                if named is not None and target and target in table.names and table.column(target).kind == "number":
+                    unit = named[1] if named[1] != "元" else None  # 万美元: a unit too; 美元 alone: the currency only
+                    if currencies is not None:
+                        currencies[target] = named[0]
+                elif unit is not None and normalise_header(m["inner"] or "") in ("rmb", "cny") and currencies is not None and target:
+                    currencies[target] = "CNY"
         if not target and _header_scale(header) is not None:  # "NPS 0-10": a score header followed by its scale
             base = _SCALE_SUFFIX.match(unicodedata.normalize("NFKC", str(header)).strip())["base"]
             found = lookup(normalise_header(base))
@@ -930,9 +1032,10 @@ def _display_header(header: str, name: str) -> str:
     return header if header == name else f"{header} ({name})"
 
 
-def _map_columns(raw: _Raw, table: Table, source: TableSource | None, file: str) -> tuple[dict[int, str], dict[str, str], list[Problem], list[QualityNote]]:
+def _map_columns(raw: _Raw, table: Table, source: TableSource | None, file: str,
+                 currencies: dict[str, str] | None = None) -> tuple[dict[int, str], dict[str, str], list[Problem], list[QualityNote]]:
     units: dict[str, str] = {}
-    mapping = _resolve_headers(raw.headers, table, source, units)
+    mapping = _resolve_headers(raw.headers, table, source, units, currencies)
     problems: list[Problem] = []
     notes: list[QualityNote] = []
     by_target: dict[str, list[int]] = {}
@@ -1199,8 +1302,11 @@ def _parse_each(slow: pd.Series, values: pd.Series, bad: pd.Series) -> None:
 
 _DATE = re.compile(
     r"^(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?"
-    r"(?:(?:\s+|T)(?P<hour>\d{1,2})[:时点](?P<minute>\d{1,2})(?:[:分](?P<second>\d{1,2})(?P<fraction>\.\d+)?秒?)?分?)?$"
+    r"(?:(?:\s+|T)(?P<hour>\d{1,2})[:时点](?P<minute>\d{1,2})(?:[:分](?P<second>\d{1,2})(?P<fraction>\.\d+)?秒?)?分?"
+    r"(?P<zone>\s*(?:Z|UTC|GMT)?\s*[+-]\d{2}:?\d{2}|\s*(?:Z|UTC|GMT))?)?$"
 )
+"""Accepted date forms; a UTC offset after the time (``2015-02-24 11:15:36 -0800``) is read and
+dropped: the wall-clock time as written is kept (the day the customer saw), as for ISO ``…T…+08:00``."""
 _COMPACT_DATE = re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})$")
 _ISO_ZONED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -1410,7 +1516,48 @@ def _damaged_ids(series: pd.Series, text: pd.Series) -> dict[int, str]:
     return issues
 
 
-def _coerce_frame(ctx: _Context, units: dict[str, _Unit], date_format: str | None) -> tuple[pd.DataFrame, list[Problem], list[QualityNote], set[tuple[int, str]]]:
+_DECIMAL_COMMA = re.compile(r"^[-+(]?\s*[¥$€£]?\s*(?:\d{1,3}(?:[.\s\u00a0\u202f]\d{3})+|\d+),\d+\)?$")
+"""``18.972,00``, ``1 234,5``, ``-0,75``: a number written with a decimal comma."""
+_EUROPEAN = re.compile(r"\d\.\d{3},\d")
+
+
+def _decimal_point(series: pd.Series) -> pd.Series:
+    """Text numbers written with a decimal comma → with a decimal point (``18.972,00`` → ``18972.00``)."""
+    def convert(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return re.sub(r"[.\s\u00a0\u202f]", "", value).replace(",", ".")
+
+    return series.map(convert) if series.dtype == object or pd.api.types.is_string_dtype(series) else series
+
+
+def _decimal_comma_problem(ctx: _Context, name: str, series: pd.Series, bad: pd.Series) -> Problem | None:
+    """One problem for a column whose numbers use a decimal comma (instead of one per line), or ``None``.
+
+    Taken for a decimal comma when at least half the column's values have its
+    shape and the file is ``;``-separated or a value has the European form
+    (``18.972,00``) — ``1,23`` alone in a comma file stays "must be a number".
+    """
+    texts = series[series.map(lambda v: isinstance(v, str))].astype(str).str.strip()
+    texts = texts[texts != ""]
+    if texts.empty or not bad.any():
+        return None
+    shaped = texts.str.match(_DECIMAL_COMMA)
+    if shaped.sum() < 0.5 * len(texts) or not (ctx.raw.delimiter == ";" or texts.str.contains(_EUROPEAN).any()):
+        return None
+    first = shaped[shaped & bad.reindex(shaped.index, fill_value=False)].index
+    if first.empty:
+        return None
+    line = int(first[0])
+    return ctx.problem(
+        name, line, texts[line],
+        f"the numbers use a decimal comma ({texts[line]}): {int(bad.sum()):,} value(s) cannot be read with a decimal point; "
+        f"set tables.{ctx.table.name}.decimal: \",\" in {CONFIG_FILE} (a . or space is then a thousands separator)",
+    )
+
+
+def _coerce_frame(ctx: _Context, units: dict[str, _Unit], date_format: str | None,
+                  decimal: str = ".") -> tuple[pd.DataFrame, list[Problem], list[QualityNote], set[tuple[int, str]]]:
     """Coerce each mapped column to its kind; collect every bad value (and its cell)."""
     table, raw = ctx.table, ctx.raw
     problems: list[Problem] = []
@@ -1474,8 +1621,14 @@ def _coerce_frame(ctx: _Context, units: dict[str, _Unit], date_format: str | Non
         issues: dict[int, str] = {}
         if kind == "number":
             unit = units.get(column.name, _Unit())
-            values, bad, issues, written_in, from_cells = _coerce_number(series, unit)
+            values, bad, issues, written_in, from_cells = _coerce_number(_decimal_point(series) if decimal == "," else series, unit)
             rule = "must be a number"
+            comma = _decimal_comma_problem(ctx, column.name, series, bad) if decimal == "." else None
+            if comma is not None:  # one problem for the column, first among the file's problems
+                problems.insert(0, comma)
+                cells.update((int(line), column.name) for line in bad[bad].index)
+                data[column.name] = values
+                continue
             factor = UNIT_FACTORS[written_in]
             if factor != 1:
                 origin = "the cells" if from_cells else unit.origin or "company.unit"
@@ -1854,6 +2007,7 @@ class _TableRead:
     source: Source
     notes: list[QualityNote]
     aside: pd.DataFrame
+    currencies: dict[str, tuple[str, str]] = field(default_factory=dict)  # column → (currency its header names, header)
 
 
 def _aside_frame(pieces: list[pd.DataFrame]) -> pd.DataFrame:
@@ -1895,7 +2049,8 @@ def _read(
         raw = _read_parquet(path, file)
     del data
 
-    mapping, header_units, mapping_problems, notes = _map_columns(raw, table, source, file)
+    currencies: dict[str, str] = {}
+    mapping, header_units, mapping_problems, notes = _map_columns(raw, table, source, file, currencies)
     notes = raw.notes + notes
     if mapping_problems:  # values cannot be checked against the wrong columns
         raise DataError(raw.problems + mapping_problems, f"{len(raw.problems) + len(mapping_problems)} problem(s) in {file}")
@@ -1904,7 +2059,8 @@ def _read(
     ctx = _Context(file, table, raw, mapping, raw.excel)
     units, unit_problems = _column_units(ctx, header_units, unit, unit_explicit)
     unit_problems += _header_scale_problems(ctx, contract, scales)
-    frame, value_problems, coerce_notes, bad_cells = _coerce_frame(ctx, units, source.date_format if source else None)
+    frame, value_problems, coerce_notes, bad_cells = _coerce_frame(ctx, units, source.date_format if source else None,
+                                                                   source.decimal if source else ".")
     notes += coerce_notes
     pieces: list[pd.DataFrame] = []
     if raw.set_aside:
@@ -1941,7 +2097,9 @@ def _read(
     pieces.append(duplicates)
     value_problems += _schema_problems(frame, ctx, bad_cells)
     value_problems += _row_rules(frame, ctx, bad_cells)
-    problems = raw.problems + unit_problems + sorted(value_problems, key=lambda p: (p.line is None, p.line or 0))
+    comma = [p for p in value_problems if p.rule.startswith("the numbers use a decimal comma")]
+    rest = [p for p in value_problems if not p.rule.startswith("the numbers use a decimal comma")]
+    problems = comma + raw.problems + unit_problems + sorted(rest, key=lambda p: (p.line is None, p.line or 0))
     if problems:
         raise DataError(problems, f"{len(problems)} problem(s) in {file}")
     if scales:
@@ -1958,7 +2116,8 @@ def _read(
         rows=len(raw.lines),
         sha256=digest,
     )
-    return _TableRead(frame, src, notes, _aside_frame(pieces))
+    headers = {target: raw.headers[p] for p, target in mapping.items() if target in currencies}
+    return _TableRead(frame, src, notes, _aside_frame(pieces), {t: (c, headers[t]) for t, c in currencies.items()})
 
 
 def _header_scale_problems(ctx: _Context, contract: Table, scales: Mapping[str, ScaleDeclaration]) -> list[Problem]:
@@ -2074,8 +2233,75 @@ def read_table(
 # ---------------------------------------------------------------------------
 
 
+def _zero_padding_targets(known: pd.Series) -> dict[str, str]:
+    """Digits left when leading zeros are stripped → the one known id with leading zeros they belong to.
+
+    Only known ids made of digits and starting with ``0`` take part; a core that
+    two known ids share (``021`` and ``0021``) is ambiguous and left out.
+
+    Examples
+    --------
+    >>> _zero_padding_targets(pd.Series(["000021", "000315", "C1", "21000"]))
+    {'21': '000021', '315': '000315'}
+    """
+    ids = known.dropna().astype(str)
+    padded = ids[ids.str.fullmatch(r"0\d+")]
+    cores = padded.str.lstrip("0")
+    keep = (cores != "") & ~cores.duplicated(keep=False)
+    return dict(zip(cores[keep].tolist(), padded[keep].tolist()))
+
+
+def _repair_zero_padding(tables: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[QualityNote]:
+    """Customer ids that lost their leading zeros (``21`` for ``000021``, as Excel does) are padded back.
+
+    An id is rewritten only when it is not a known customer id, is made of
+    digits, and padding it with zeros gives exactly one known id (see
+    :func:`_zero_padding_targets`). Each table gets a ``ids_zero_padded``
+    repair note with the count and examples.
+    """
+    targets = _zero_padding_targets(tables["customers"]["customer_id"])
+    if not targets:
+        return []
+    known = set(tables["customers"]["customer_id"].dropna().tolist())
+    notes = []
+    for name in CUSTOMER_TABLES:
+        frame = tables.get(name)
+        if frame is None or "customer_id" not in frame:
+            continue
+        ids = frame["customer_id"]
+        codes, distinct = pd.factorize(ids)
+        fixes = {}
+        for value in distinct.tolist():
+            if value in known or not value.isdigit() or not value.isascii():
+                continue
+            target = targets.get(value.lstrip("0"))
+            if target is not None and len(target) > len(value):
+                fixes[value] = target
+        if not fixes:
+            continue
+        hit = ids.isin(list(fixes)).fillna(False).to_numpy(dtype=bool)
+        before = ids[hit]
+        frame["customer_id"] = ids.mask(hit, before.map(fixes)).astype(ids.dtype)
+        n = int(hit.sum())
+        notes.append(
+            QualityNote(
+                name, sources[name].file, "ids_zero_padded", n,
+                f"{n} row(s) name a customer_id that lost its leading zeros (as Excel does with numbers: "
+                f"{next(iter(fixes))} for {fixes[next(iter(fixes))]}); {len(fixes)} id value(s) were padded back to the id "
+                f"in {sources['customers'].file}",
+                "repair", tuple(f"line {line}: {v} → {fixes[v]}" for line, v in before.iloc[:5].items()),
+            )
+        )
+    return notes
+
+
 def _unknown_customers(tables: dict[str, pd.DataFrame], sources: dict[str, Source], checks: Checks) -> tuple[list[QualityNote], list[Problem]]:
-    """Rows naming a customer not in customers: info, warning or error by share (``checks.unknown_customers``)."""
+    """Rows naming a customer not in customers: info, warning or error by share (``checks.unknown_customers``).
+
+    In sales, unknown ids that carry more than ``headline_above`` of the amount
+    or of the distinct customers are an error whatever their row share: each
+    would count as a customer of its own and move the headline numbers.
+    """
     known = set(tables["customers"]["customer_id"].dropna().tolist())
     limits = checks.unknown_customers
     notes, problems = [], []
@@ -2088,7 +2314,8 @@ def _unknown_customers(tables: dict[str, pd.DataFrame], sources: dict[str, Sourc
         # each distinct id is looked up once (millions of order lines name far fewer customers)
         codes, distinct = pd.factorize(ids)
         missing = np.array([v not in known for v in distinct.tolist()] + [False], dtype=bool)  # code −1 (blank) → the False at the end
-        unknown = ids[missing[codes]]
+        hit = missing[codes]
+        unknown = ids[hit]
         if unknown.empty:
             continue
         share = len(unknown) / with_id
@@ -2097,8 +2324,23 @@ def _unknown_customers(tables: dict[str, pd.DataFrame], sources: dict[str, Sourc
             f"{len(unknown)} of {with_id} row(s) ({share:.1%}) refer to {len(first)} customer_id value(s) "
             f"not found in {sources['customers'].file}"
         )
+        rule = None
         if share > limits.error_above:
             rule = f"customer id not found in {sources['customers'].file}: {summary}, above checks.unknown_customers.error_above ({limits.error_above:.1%})"
+        elif name == "sales" and "amount" in frame:
+            amount = np.abs(frame["amount"].to_numpy(dtype="float64", na_value=np.nan))
+            total = float(np.nansum(amount))
+            money = float(np.nansum(amount[hit])) / total if total > 0 else 0.0
+            people = len(first) / max(len(distinct), 1)
+            if max(money, people) > limits.headline_above:
+                rule = (
+                    f"customer id not found in {sources['customers'].file}: {summary}; they carry {money:.1%} of the sales amount "
+                    f"and are {len(first)} of the {len(distinct)} customer ids in {sources[name].file} ({people:.1%}), "
+                    f"above checks.unknown_customers.headline_above ({limits.headline_above:.1%}): each would count as a customer "
+                    f"of its own and change new customers, active customers and repeat purchase. Add them to "
+                    f"{sources['customers'].file} or correct the ids"
+                )
+        if rule is not None:
             for line, value in first.iloc[:20].items():
                 problems.append(Problem(sources[name].file, int(line), "customer_id", value, rule))
             if len(first) > 20:
@@ -2113,6 +2355,53 @@ def _unknown_customers(tables: dict[str, pd.DataFrame], sources: dict[str, Sourc
             )
         )
     return notes, problems
+
+
+NEAR_DUPLICATE_KEYS: tuple[str, ...] = ("order_id", "order_date", "customer_id")
+"""With ``product`` (or ``product_line`` when there is no product column): lines that should be one."""
+
+
+def _near_duplicates(frame: pd.DataFrame, file: str) -> list[QualityNote]:
+    """Order lines with the same order, date, customer and product but a different amount (both kept, reported).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"order_id": ["O1", "O1", "O2"], "order_date": pd.to_datetime(["2025-01-05"] * 3),
+    ...                   "customer_id": ["C1"] * 3, "product": ["P"] * 3, "amount": [100.0, 120.0, 5.0]},
+    ...                  index=pd.Index([2, 3, 4], name="source_line"))
+    >>> _near_duplicates(f, "sales.csv")[0].examples
+    ('line 3 ~ line 2: order O1, product P, amount 120.00 vs 100.00',)
+    """
+    product = "product" if "product" in frame and frame["product"].notna().any() else "product_line"
+    keys = [k for k in (*NEAR_DUPLICATE_KEYS, product) if k in frame]
+    if "amount" not in frame or len(keys) < len(NEAR_DUPLICATE_KEYS) + 1 or len(frame) < 2:
+        return []
+    sub = frame[keys + ["amount"]]
+    twice = sub.duplicated(keys, keep=False)
+    if not twice.any():
+        return []
+    groups = sub[twice].reset_index()
+    line = groups.columns[0]
+    amounts = groups.groupby(keys, sort=False, dropna=False)["amount"].transform("nunique")
+    groups = groups[amounts.to_numpy() > 1]
+    if groups.empty:
+        return []
+    firsts = groups.groupby(keys, sort=False, dropna=False)[line].transform("first")
+    first_amount = groups.groupby(keys, sort=False, dropna=False)["amount"].transform("first")
+    later = groups[groups[line] != firsts]
+    examples = tuple(
+        f"line {r[line]} ~ line {f}: order {r['order_id']}, {product} {r[product]}, amount {r['amount']:,.2f} vs {a:,.2f}"
+        for (_, r), f, a in zip(later.iloc[:5].iterrows(), firsts[later.index][:5], first_amount[later.index][:5])
+    )
+    n = len(later)
+    return [
+        QualityNote(
+            "sales", file, "near_duplicate_lines", n,
+            f"{n} order line(s) repeat the order, date, customer and {product} of an earlier line with a different amount; "
+            f"both lines are kept and counted (a correction exported beside the original would double the revenue): check them",
+            "warning", examples,
+        )
+    ]
 
 
 def _fill_regions(tables: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[QualityNote]:
@@ -2178,11 +2467,104 @@ def _quarantine_dates(tables: dict[str, pd.DataFrame], sources: dict[str, Source
         notes.append(
             QualityNote(
                 name, sources[name].file, "dates_out_of_range", n,
-                f"{n} row(s) dated in the future or before {earliest} were set aside (quarantine/{name}.csv of the run)",
+                f"{_out_of_range_counts(int(early.sum()), int(late.sum()), earliest, today)} were set aside (quarantine/{name}.csv of the run)",
                 "warning", tuple(f"line {line}: {when[line]:%Y-%m-%d}" for line in frame.index[out][:5]),
             )
         )
     return notes
+
+
+def _out_of_range_counts(early: int, late: int, earliest: date, today: date) -> str:
+    """``6,919 row(s) dated before checks.earliest_date 2000-01-01 and 2 row(s) dated after the day of the run (2026-01-15)``."""
+    parts = []
+    if early:
+        parts.append(f"{early:,} row(s) dated before checks.earliest_date {earliest}")
+    if late:
+        parts.append(f"{late:,} row(s) dated after the day of the run ({today})")
+    return " and ".join(parts)
+
+
+def _empty_after_set_aside(name: str, source: Source, aside: list[pd.DataFrame]) -> Problem:
+    """The error for a required table left without rows, saying which rows were set aside and why."""
+    reasons = pd.concat([a[QUARANTINE_REASON] for a in aside if len(a)], ignore_index=True) if any(len(a) for a in aside) else pd.Series(dtype="str")
+    early = int(reasons.str.contains("before checks.earliest_date", regex=False).sum())
+    late = int(reasons.str.contains("after the day of the run", regex=False).sum())
+    other = len(reasons) - early - late
+    why = []
+    if early:
+        why.append(f"{early:,} row(s) dated before checks.earliest_date (lower it in {CONFIG_FILE}, e.g. checks: {{earliest_date: 1990-01-01}})")
+    if late:
+        why.append(f"{late:,} row(s) dated after the day of the run")
+    if other:
+        why.append(f"{other:,} other row(s) (totals, duplicates, footers)")
+    return Problem(source.file, None, None, None,
+                   f"required table '{name}' has no data rows left after the rows set aside" + (f": {'; '.join(why)}" if why else ""))
+
+
+def _extreme_amounts(sales: pd.DataFrame, file: str, limits: Any, start_month: int) -> list[Problem]:
+    """Order lines far above every other (``checks.extreme_amounts``): an error naming line and value.
+
+    A line is flagged when ``|amount|`` exceeds ``factor`` × the
+    ``percentile`` of the absolute line amounts (the lower order statistic, so
+    a few typos do not raise it) and ``quarter_share`` × the rest of its
+    fiscal quarter's revenue.
+    """
+    from .periods import period_labels
+
+    if not limits.factor or "amount" not in sales or len(sales) < limits.min_rows:
+        return []
+    amount = sales["amount"].to_numpy(dtype="float64", na_value=np.nan)
+    size = np.abs(amount)
+    known = size[~np.isnan(size)]
+    if known.size < limits.min_rows:
+        return []
+    level = float(np.percentile(known, limits.percentile, method="lower"))
+    candidates = np.flatnonzero(size > limits.factor * level) if level > 0 else np.array([], dtype=int)
+    if candidates.size == 0:
+        return []
+    quarters = period_labels(sales["order_date"], "quarter", start_month).to_numpy()
+    revenue = pd.Series(amount).groupby(quarters).sum()
+    pct = f"{limits.percentile:g}th percentile"
+    problems = []
+    for i in candidates:
+        value, quarter = float(amount[i]), quarters[i]
+        rest = float(revenue.get(quarter, 0.0)) - value
+        if rest > 0 and abs(value) <= limits.quarter_share * rest:
+            continue
+        against = f"{abs(value) / rest:,.1f}× the rest of {quarter}'s revenue ({rest:,.2f})" if rest > 0 else f"the rest of {quarter}'s revenue is {rest:,.2f}"
+        problems.append(Problem(
+            file, int(sales.index[i]), "amount", f"{value:,.2f}",
+            f"is {abs(value) / level:,.0f}× the {pct} of the order-line amounts ({level:,.2f}) and {against}: "
+            f"probably a typo (extra zeros); correct it, or raise checks.extreme_amounts.factor in {CONFIG_FILE} "
+            f"(0 turns the check off) if it is real",
+        ))
+    return problems
+
+
+def _stray_late_rows(sales: pd.DataFrame, file: str, today: date, start_month: int) -> list[QualityNote]:
+    """Sales rows in otherwise empty quarters after the data (``2026-09-15`` in data ending 2025-12-31).
+
+    Reported only when they would move the default report period: the period
+    is then the latest complete quarter with data
+    (:func:`salesnb.periods.latest_complete_period`), and these rows are named.
+    """
+    from .periods import latest_complete_period, latest_complete_quarter
+
+    dates = sales["order_date"].dropna()
+    if dates.empty:
+        return []
+    choice = latest_complete_period(dates, today, start_month)
+    if not choice.ignored or choice.period == latest_complete_quarter(dates.max(), start_month):
+        return []
+    late = dates[dates > choice.last_date].sort_values(kind="stable")
+    return [
+        QualityNote(
+            "sales", file, "stray_late_rows", len(late),
+            f"{len(late)} row(s) dated after {choice.last_date:%Y-%m-%d} lie in quarter(s) that otherwise hold no data; "
+            f"the default report period is {choice.period}, the latest complete quarter with data: check these dates",
+            "warning", tuple(f"line {line}: {d:%Y-%m-%d}" for line, d in late.iloc[:5].items()),
+        )
+    ]
 
 
 def _contact_list(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
@@ -2330,6 +2712,14 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
             problems.extend(exc.problems)
             continue
         tables[name], sources[name] = result.frame, result.source
+        for column, (currency, header) in getattr(result, "currencies", {}).items():
+            if currency != {"RMB": "CNY"}.get(config.company.currency.upper(), config.company.currency.upper()):
+                problems.append(Problem(
+                    display, None, f"{header} ({column})", None,
+                    f"the header says the amounts are in {currency} but company.currency in {CONFIG_FILE} is "
+                    f"{config.company.currency}: convert the amounts to {config.company.currency} before exporting, "
+                    f"or set company.currency: {currency} if the whole workspace is in {currency}",
+                ))
         aside[name] = [result.aside]
         notes.extend(result.notes)
         if source is None:
@@ -2340,12 +2730,17 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
     notes.extend(_quarantine_dates(tables, sources, aside, checks.earliest_date, today or date.today()))
     for name in REQUIRED_TABLES:
         if tables[name].empty:
-            problems.append(Problem(sources[name].file, None, None, None, f"required table '{name}' has no data rows left after the rows set aside"))
+            problems.append(_empty_after_set_aside(name, sources[name], aside.get(name, [])))
+    problems += _extreme_amounts(tables["sales"], sources["sales"].file, checks.extreme_amounts, config.calendar.fiscal_year_start_month)
+    padding_notes = _repair_zero_padding(tables, sources)
     reference_notes, reference_problems = _unknown_customers(tables, sources, checks)
     problems += reference_problems
     if problems:
         raise DataError(problems, f"{len(problems)} problem(s) in workspace {root.name!r}")
+    notes.extend(padding_notes)
     notes.extend(reference_notes)
+    notes.extend(_near_duplicates(tables["sales"], sources["sales"].file))
+    notes.extend(_stray_late_rows(tables["sales"], sources["sales"].file, today or date.today(), config.calendar.fiscal_year_start_month))
     notes.extend(_fill_regions(tables, sources))
     contacts = _contact_list(tables)
     quarantine = {name: _aside_frame(pieces) for name, pieces in aside.items()}

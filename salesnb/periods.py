@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["Period", "parse_period", "PERIOD_PATTERN", "latest_complete_quarter", "period_labels"]
+__all__ = ["Period", "parse_period", "PERIOD_PATTERN", "latest_complete_quarter", "latest_complete_period", "PeriodChoice", "period_labels"]
 
 PERIOD_PATTERN = re.compile(r"^(?P<year>(19|20)\d{2})(Q(?P<q>[1-4]))?$")
 
@@ -129,6 +130,85 @@ def latest_complete_quarter(last_date: pd.Timestamp, start_month: int = 1) -> Pe
     """
     q = Period.of(last_date, "quarter", start_month)
     return q if q.end <= pd.Timestamp(last_date).normalize() else q.previous()
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """The default report period and the dates it was chosen from (see :func:`latest_complete_period`).
+
+    Attributes
+    ----------
+    period : Period
+        The latest complete quarter with data.
+    last_date : pd.Timestamp
+        The last date of the data that counts: rows after it (future-dated, or
+        a few stray rows in otherwise empty trailing quarters) are left out.
+    ignored : int
+        Rows left out (dated after ``today`` or in sparse trailing quarters).
+    first_ignored : pd.Timestamp or None
+        The earliest of them.
+    """
+
+    period: Period
+    last_date: pd.Timestamp
+    ignored: int = 0
+    first_ignored: pd.Timestamp | None = None
+
+
+def latest_complete_period(dates: pd.Series, today: date | pd.Timestamp | None = None, start_month: int = 1,
+                           min_share: float = 0.1) -> PeriodChoice:
+    """The latest complete quarter **with data**, ignoring future-dated and stray trailing rows.
+
+    Rows dated after ``today`` are left out. Then trailing quarters holding
+    fewer than ``min_share`` of the median rows per quarter (a single mistyped
+    year, ``2026-09-15`` in data ending 2025-12-31) are left out too; the last
+    date of what remains decides the latest complete quarter (as
+    :func:`latest_complete_quarter`). A quarter in the middle of the data is
+    never skipped, however quiet.
+
+    Parameters
+    ----------
+    dates : Series
+        Event dates (``order_date``); NaT is ignored.
+    today : date, optional
+        The day of the run; rows after it are future-dated.
+    start_month : int
+        First month of the fiscal year.
+    min_share : float
+        A trailing quarter with fewer rows than this share of the median
+        quarter's rows does not count as data.
+
+    Returns
+    -------
+    PeriodChoice
+
+    Raises
+    ------
+    ValueError
+        No dated row on or before ``today``.
+
+    Examples
+    --------
+    >>> d = pd.Series(pd.date_range("2025-01-01", "2025-12-31", freq="D").append(pd.DatetimeIndex(["2026-09-15", "2027-01-01"])))
+    >>> c = latest_complete_period(d, today=date(2026, 12, 6))
+    >>> str(c.period), c.last_date.date(), c.ignored, c.first_ignored.date()
+    ('2025Q4', datetime.date(2025, 12, 31), 2, datetime.date(2026, 9, 15))
+    """
+    values = pd.to_datetime(pd.Series(dates)).dropna()
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    kept = values if today is None else values[values < pd.Timestamp(today) + pd.Timedelta(days=1)]
+    if kept.empty:
+        raise ValueError("no dated row on or before the day of the run: there is no period to report")
+    labels = period_labels(kept, "quarter", start_month)
+    counts = labels.value_counts()
+    floor = min_share * float(counts.median())
+    order = sorted(counts.index, key=lambda label: Period.parse(label, start_month))
+    while len(order) > 1 and counts[order[-1]] < floor:
+        order.pop()
+    last = kept[labels == order[-1]].max()
+    late = values[values > last]
+    return PeriodChoice(latest_complete_quarter(last, start_month), last, int(len(late)), late.min() if len(late) else None)
 
 
 def period_labels(dates: pd.Series, grain: str = "quarter", start_month: int = 1) -> pd.Series:

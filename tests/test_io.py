@@ -485,7 +485,7 @@ def test_blank_region_repaired_from_customers(tmp_path):
 
 def test_unknown_customer_is_a_warning(tmp_path):
     sales = SALES + "O3,2025-03-05,C9,华东,A,5\nO4,2025-03-06,C9,华东,A,5\n"
-    yaml = "company:\n  name: Demo\nchecks:\n  unknown_customers: {warn_above: 0.1, error_above: 0.6}\n"
+    yaml = "company:\n  name: Demo\nchecks:\n  unknown_customers: {warn_above: 0.1, error_above: 0.6, headline_above: 1}\n"
     root = make_workspace(tmp_path / "w", {"sales.csv": sales, "customers.csv": CUSTOMERS}, yaml=yaml)
     ws = load_workspace(root)  # 2 of 4 rows (50 %) unknown: above warn_above, below error_above
     note = next(n for n in ws.notes if n.rule == "unknown_customer_ids")

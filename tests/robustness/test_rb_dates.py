@@ -91,3 +91,46 @@ def test_first_response_or_resolution_before_opening_is_an_error(tmp_path):
         Problem("complaints.csv", 2, "first_response_at", "2025-03-05 09:00", "the first response is before the ticket was opened (2025-03-05 14:30)"),
         Problem("complaints.csv", 3, "resolved_at", "2025-03-04 10:00", "the resolution is before the ticket was opened (2025-03-05 14:30)"),
     ]
+
+
+def test_rows_set_aside_by_date_are_counted_by_reason_in_the_warning(tmp_path):
+    # 2 rows before checks.earliest_date (1999-12-31, 1998-05-01), 1 after the day of the run (2026-01-15)
+    sales = csv(SALES_HEADER, "O1,1999-12-31,C1,华东,A,1", "O2,2025-03-01,C1,华东,A,1", "O3,1998-05-01,C2,华北,B,1", "O4,2026-02-01,C2,华北,B,1")
+    found = note(load(tmp_path, {"sales.csv": sales}), "dates_out_of_range")
+    assert found.count == 3
+    assert found.detail == (
+        "2 row(s) dated before checks.earliest_date 2000-01-01 and 1 row(s) dated after the day of the run (2026-01-15) "
+        "were set aside (quarantine/sales.csv of the run)"
+    )
+    assert found.examples == ("line 2: 1999-12-31", "line 4: 1998-05-01", "line 5: 2026-02-01")
+
+
+def test_a_table_emptied_by_earliest_date_names_the_count_and_the_setting(tmp_path):
+    sales = csv(SALES_HEADER, *[f"O{i},1995-0{i}-01,C1,华东,A,1" for i in range(1, 4)])
+    assert only(problems(tmp_path, {"sales.csv": sales})) == Problem(
+        "sales.csv", None, None, None,
+        "required table 'sales' has no data rows left after the rows set aside: 3 row(s) dated before checks.earliest_date "
+        "(lower it in workspace.yaml, e.g. checks: {earliest_date: 1990-01-01})",
+    )
+
+
+@pytest.mark.parametrize("text", ["2015-02-24 11:15:36 -0800", "2015-02-24 11:15:36 +08:00", "2015-02-24 11:15 UTC", "2015-02-24T11:15:36-08:00"])
+def test_datetimes_with_a_utc_offset_keep_their_wall_clock_day(tmp_path, text):
+    complaints = csv(COMPLAINTS, f"T1,C1,{text},质量,,")
+    sales = csv(SALES_HEADER, f"O1,{text},C1,华东,A,1")
+    ws = load(tmp_path, {"complaints.csv": complaints, "sales.csv": sales})
+    assert ws.tables["sales"]["order_date"].tolist() == [pd.Timestamp("2015-02-24")]
+    opened = ws.tables["complaints"]["opened_at"].iloc[0]
+    assert (opened.date(), opened.hour, opened.minute) == (dt.date(2015, 2, 24), 11, 15)  # as written, not moved to UTC
+
+
+def test_the_engine_reader_reads_a_utc_offset_the_same_way(tmp_path):
+    from rb_helpers import workspace
+
+    from salesnb.prepare import prepare
+
+    sales = csv(SALES_HEADER, "O1,2015-02-24 23:15:36 -0800,C1,华东,A,1", "O2,2015-02-25,C2,华北,B,2")
+    root = workspace(tmp_path / "e", {"sales.csv": sales}, yaml="company:\n  name: Demo\nsource:\n  reader: engine\n  contract_max_rows: 0\n")
+    prepared = prepare(root, cache_dir=tmp_path / "cache", today=TODAY)
+    assert prepared.reader == "engine"
+    assert prepared.workspace().tables["sales"]["order_date"].tolist() == [pd.Timestamp("2015-02-24"), pd.Timestamp("2015-02-25")]

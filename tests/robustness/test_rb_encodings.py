@@ -60,7 +60,8 @@ def test_undecodable_byte_is_an_error_with_line_and_offset(tmp_path):
     assert found == Problem(
         "sales.csv", 3, None, "e9",
         f"cannot be decoded as UTF-8 or GB18030: byte(s) e9 at byte offset {offset} (line 3) are not valid UTF-8; "
-        "save the file as CSV UTF-8, or set tables.sales.encoding in workspace.yaml",
+        "save the file as CSV UTF-8, or set tables.sales.encoding in workspace.yaml "
+        "(it reads as Windows-1252: for an English or Western-European export set tables.sales.encoding: cp1252)",
     )
 
 

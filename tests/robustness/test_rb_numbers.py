@@ -100,3 +100,41 @@ def test_number_lookalikes_are_errors(tmp_path, cell):
 def test_quantity_header_with_a_bracketed_unit_is_recognised(tmp_path):
     ws = load(tmp_path, {"sales.csv": csv(SALES_HEADER + ",数量(件)", "O1,2025-01-05,C1,华东,A,100,3")})
     assert ws.tables["sales"].loc[2, "quantity"] == 3.0
+
+
+def test_a_currency_in_the_header_that_is_not_the_workspace_currency_is_an_error(tmp_path):
+    # company.currency defaults to CNY: 销售额(美元) was read as CNY without a word
+    header = "order_id,order_date,customer_id,region,product_line,销售额(美元)"
+    found = only(problems(tmp_path, {"sales.csv": csv(header, "O1,2025-01-05,C1,华东,A,100")}))
+    assert found == Problem(
+        "sales.csv", None, "销售额(美元) (amount)", None,
+        "the header says the amounts are in USD but company.currency in workspace.yaml is CNY: convert the amounts to CNY "
+        "before exporting, or set company.currency: USD if the whole workspace is in USD",
+    )
+
+
+@pytest.mark.parametrize(("header", "currency", "values"), [
+    ("amount (USD)", "USD", [100.0]),
+    ("销售额(美元)", "USD", [100.0]),
+    ("销售额(万美元)", "USD", [1_000_000.0]),  # the unit in front of the currency still converts
+    ("销售额(人民币)", "CNY", [100.0]),
+    ("金额(RMB)", "RMB", [100.0]),
+])
+def test_a_currency_in_the_header_that_matches_is_read(tmp_path, header, currency, values):
+    yaml = f"company:\n  name: Demo\n  currency: {currency}\n"
+    ws = load(tmp_path, {"sales.csv": csv(f"order_id,order_date,customer_id,region,product_line,{header}", "O1,2025-01-05,C1,华东,A,100")}, yaml=yaml)
+    assert ws.tables["sales"]["amount"].tolist() == values
+
+
+def test_the_engine_reader_leaves_a_currency_header_to_the_contract_reader(tmp_path):
+    from rb_helpers import TODAY, workspace
+
+    from salesnb.errors import DataError
+    from salesnb.prepare import prepare
+
+    header = "order_id,order_date,customer_id,region,product_line,amount (EUR)"
+    root = workspace(tmp_path / "e", {"sales.csv": csv(header, "O1,2025-01-05,C1,华东,A,100")},
+                     yaml="company:\n  name: Demo\nsource:\n  reader: engine\n")
+    with pytest.raises(DataError) as info:
+        prepare(root, cache_dir=tmp_path / "cache", today=TODAY)
+    assert info.value.problems[0].rule.startswith("the header says the amounts are in EUR but company.currency")

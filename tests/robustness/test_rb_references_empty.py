@@ -13,7 +13,7 @@ UNKNOWN = csv(SALES_HEADER, "O1,2025-01-05,C1,华东,A,1", "O2,2025-01-05,C2,华
 
 
 def limits(warn: float, error: float) -> str:
-    return f"company:\n  name: Demo\nchecks:\n  unknown_customers: {{warn_above: {warn}, error_above: {error}}}\n"
+    return f"company:\n  name: Demo\nchecks:\n  unknown_customers: {{warn_above: {warn}, error_above: {error}, headline_above: 1}}\n"
 
 
 def test_unknown_customers_at_or_below_the_warning_threshold_are_an_info_note(tmp_path):
