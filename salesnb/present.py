@@ -14,7 +14,7 @@ import pandas as pd
 
 from .i18n import t
 
-__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "nps_groups", "csat_groups", "survey_groups", "sanitize_html"]
+__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "quality_sentence", "nps_groups", "csat_groups", "survey_groups", "sanitize_html"]
 
 _STYLE = (
     "<style>.snb-table{border-collapse:collapse;font-size:13px;margin:4px 0 12px}"
@@ -113,10 +113,28 @@ def quality_section(ws, lang: str) -> None:
     if quality.empty:
         display(para(t("data_quality_clean", lang)))
         return
-    display(para(t("data_quality_notes", lang, n=len(quality))))
+    display(para(quality_sentence(quality, lang)))
     shown = quality.assign(severity=quality["severity"].map(lambda s: t(s, lang) if s in ("repair", "warning") else t("rb_info", lang) if s == "info" else s))
     cols = ["table", "file", "severity", "rule", "count", "detail", "examples"]
     display(table(shown[cols].rename(columns={c: t(c, lang) for c in cols})))
+
+
+def quality_sentence(quality: pd.DataFrame, lang: str) -> str:
+    """The sentence above the data-quality table, counted from the table it introduces (``severity``):
+    "warnings need a look" only when it holds a warning.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"severity": ["repair", "info"]})
+    >>> quality_sentence(q, "en")
+    '2 note(s) on the input data: 1 repair(s) applied as documented, 0 warning(s), 1 for information.'
+    >>> quality_sentence(pd.DataFrame({"severity": ["warning"]}), "en").endswith("The warnings need a look.")
+    True
+    """
+    sev = quality["severity"].value_counts()
+    text = t("data_quality_counts", lang, n=len(quality), repairs=int(sev.get("repair", 0)), warnings=int(sev.get("warning", 0)),
+             infos=int(len(quality) - sev.get("repair", 0) - sev.get("warning", 0)))
+    return text + (("" if lang == "zh" else " ") + t("data_quality_look", lang) if sev.get("warning", 0) else "")
 
 
 def metric_table(values: Mapping[str, float | int | None], lang: str, unit: str, kinds: Mapping[str, str]):
