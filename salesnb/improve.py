@@ -278,6 +278,17 @@ def problems_from(diagnosis: dict | None, bottlenecks: pd.DataFrame | None = Non
     return problems
 
 
+def _evidence_strength(problem: dict) -> float | None:
+    """The largest share among a ``diagnosis.json`` problem's complaint and text evidence (None without any).
+
+    >>> _evidence_strength({"evidence": [{"kind": "complaint_share", "value": 0.3}, {"kind": "interviews", "value": 4, "total": 8}]})
+    0.5
+    """
+    shares = [e["value"] for e in problem.get("evidence", []) if e.get("kind") in ("complaint_share", "comment_theme", "complaint_theme")]
+    shares += [e["value"] / e["total"] for e in problem.get("evidence", []) if e.get("kind") == "interviews" and e.get("total")]
+    return max(shares) if shares else None
+
+
 def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period: Period, lang: str = "en") -> pd.DataFrame:
     """Every fitting measure for every problem, with impact, effort and priority.
 
@@ -291,11 +302,18 @@ def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period:
     baseline moved by the measure's planned effect. Measures whose KPI the
     workspace does not record (:func:`kpi_available`, e.g. on-time delivery
     without delivery days) are left out unless the problem has no other.
+    When no problem has an impact or a severity (a diagnosis from complaints or free text only),
+    each problem's severity is its evidence strength (:func:`_evidence_strength`), so the
+    measures follow the diagnosis' ranking instead of all sharing 0.25.
     """
     impacts = [p.get("impact") for p in problems if p.get("impact")]
     top = max(impacts) if impacts else None
     severities = [p.get("severity") for p in problems if p.get("severity")]
     top_sev = max(severities) if severities else None
+    if top is None and top_sev is None:  # no survey impact and no bottleneck (e.g. a complaint-only workspace): size by evidence
+        problems = [{**p, "severity": _evidence_strength(p)} for p in problems]
+        severities = [p["severity"] for p in problems if p["severity"]]
+        top_sev = max(severities) if severities else None
     start = period.end_exclusive
     rows = []
     for order, p in enumerate(problems, start=1):
