@@ -306,6 +306,7 @@ def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period:
     each problem's severity is its evidence strength (:func:`_evidence_strength`), so the
     measures follow the diagnosis' ranking instead of all sharing 0.25.
     """
+    problems = [{**p, "impact": p.get("impact") if p.get("impact") == p.get("impact") else None} for p in problems]  # NaN = no impact
     impacts = [p.get("impact") for p in problems if p.get("impact")]
     top = max(impacts) if impacts else None
     severities = [p.get("severity") for p in problems if p.get("severity")]
