@@ -1780,7 +1780,9 @@ def diagnosis_document(problems: list[Problem], period: Period, lang: str, confi
 def narrative_conclusion(record: dict, lang: str, pareto_table: pd.DataFrame | None = None, drivers: pd.DataFrame | None = None,
                          labels: dict[str, str] | None = None) -> str:
     """The top problem's statement of a ``diagnosis.json`` record, or, without a ranked problem,
-    :func:`narrative_no_problems` computed from the Pareto and driver tables shown above it.
+    :func:`narrative_no_problems` computed from the Pareto and driver tables shown above it. After the
+    statement, fix-first dimensions and vital-few complaint categories that no ranked problem stands
+    for are named (they have no problem type), so the conclusion never hides what the tables mark.
 
     Examples
     --------
@@ -1797,6 +1799,11 @@ def narrative_conclusion(record: dict, lang: str, pareto_table: pd.DataFrame | N
         fix = [d for d in drivers.loc[drivers["quadrant"] == "fix_first", "dimension"] if d not in covered]
         if fix:
             text += ("" if lang == "zh" else " ") + t("dg_none_fix_first", lang, dims=_join(((labels or {}).get(d, d) for d in fix), lang))
+    if pareto_table is not None and len(pareto_table):  # vital-few categories that no ranked problem stands for are named
+        covered = {c for r in record["problems"] for e in r.get("evidence", []) if e.get("kind") == "complaint_share" for c in e.get("categories", [])}
+        loose = [c for c in pareto_table.loc[pareto_table["vital_few"], "cause"] if c not in covered]
+        if loose:
+            text += ("" if lang == "zh" else " ") + t("dg_untyped_vital_few", lang, cats=_join(loose, lang))
     return text
 
 

@@ -265,3 +265,12 @@ def test_the_data_quality_sentence_says_warnings_need_a_look_only_with_a_warning
     assert clean == "3 note(s) on the input data: 1 repair(s) applied as documented, 0 warning(s), 2 for information."
     assert "need a look" not in clean and "需要关注" not in present.quality_sentence(pd.DataFrame({"severity": ["info"]}), "zh")
     assert present.quality_sentence(pd.DataFrame({"severity": ["warning"]}), "zh").endswith("警告需要关注。")
+
+
+def test_vital_few_categories_without_a_problem_type_are_named_after_the_statement():
+    par = diagnosis.pareto(pd.Series({"Slow support reply": 27, "Late shipment": 21, "Misc": 2}))  # 54 %, 96 % -> 2 vital few
+    record = {"problems": [{"statement": {"en": "Top.", "zh": "首要。"}, "dimensions": [],
+                            "evidence": [{"kind": "complaint_share", "categories": ["Late shipment"]}]}]}
+    assert diagnosis.narrative_conclusion(record, "en", par) == (
+        "Top. Vital-few complaint categories with no problem type (diagnosis.complaint_problems), so not ranked: Slow support reply.")
+    assert diagnosis.narrative_conclusion(record, "zh", par).endswith("未参与排序：Slow support reply。")
