@@ -466,9 +466,9 @@ def rank_problems(*, answers: pd.DataFrame | None, previous: pd.DataFrame | None
     2. regions with significant churn, by the lost customers' revenue;
     3. survey problems with a gap but no driver weight (too few complete answers for the driver model), by gap;
     4. complaint problems (a vital-few category whose type is mapped, or inferred by :func:`infer_problem_types`),
-       by the type's share of the period's tickets;
+       by strength: the largest share among their evidence (tickets, comments, complaint descriptions, interviews);
     5. text problems (a theme in at least ``text_problem_share`` of the comments or interviews, or else of the
-       period's complaint descriptions, ``complaint_flags``), by that share;
+       period's complaint descriptions, ``complaint_flags``), by the same strength;
     6. survey problems without a gap, by driver weight.
 
     Without a region gap, a significant fall or a target, the gap of a survey type is its mean's shortfall
