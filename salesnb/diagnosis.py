@@ -1200,6 +1200,8 @@ def narrative_dimensions(dims: pd.DataFrame, labels: dict[str, str], lang: str) 
         return t("csat_narr_dims", lang, mean=number(r["mean"], lang, 2), low=number(r["mean_low"], lang, 2), high=number(r["mean_high"], lang, 2),
                  top2=pct(r["top2"], lang, 0), n=int(r["n"]))
     low, best = ranked.iloc[0], ranked.iloc[-1]
+    if len(ranked) == 1:  # one dimension is neither the weakest nor the strongest
+        return t("dg_narr_dim_one", lang, dim=labels[low["dimension"]], score=number(low["mean"], lang, 2), top2=pct(low["top2"], lang, 0), n=low["n"])
     return t("dg_narr_dims", lang, dim=labels[low["dimension"]], score=number(low["mean"], lang, 2), top2=pct(low["top2"], lang, 0),
              n=low["n"], best=labels[best["dimension"]], best_score=number(best["mean"], lang, 2))
 
@@ -1277,7 +1279,8 @@ def narrative_drivers(drivers: pd.DataFrame, labels: dict[str, str], lang: str) 
                  r2=pct(drivers.attrs["r2"], lang, 0), n=drivers.attrs["n"], top=labels.get(top["dimension"], top["dimension"]),
                  share=pct(top["importance"], lang, 0))
         return text + (" " + t("dl_narr_fix", lang, fix=fix) if drivers["quadrant"].notna().sum() > 1 else "")
-    return t("dg_narr_drivers", lang, r2=pct(drivers.attrs["r2"], lang, 0), n=drivers.attrs["n"], top=labels[top["dimension"]],
+    k = len(drivers) if lang == "zh" else {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(len(drivers), str(len(drivers)))
+    return t("dg_narr_drivers", lang, k=k, r2=pct(drivers.attrs["r2"], lang, 0), n=drivers.attrs["n"], top=labels[top["dimension"]],
              share=pct(top["importance"], lang, 0), fix=fix)
 
 

@@ -349,7 +349,7 @@ def test_driver_narrative_and_interval_text():
     d.attrs.update(r2=0.384, n=250)
     labels = {"price": "Price", "response_speed": "Response speed", "quality": "Quality"}
     assert diagnosis.narrative_drivers(d, labels, "en") == (
-        "The five dimensions explain 38% of the variance in the 0–10 recommend score (n=250). Response speed weighs most (55%); "
+        "The three dimensions explain 38% of the variance in the 0–10 recommend score (n=250). Response speed weighs most (55%); "
         "Response speed, Quality sit in the fix-first quadrant (important and below average).")
     none_fix = diagnosis.narrative_drivers(d.assign(quadrant="keep_up"), labels, "en")
     assert none_fix.endswith("; none sit in the fix-first quadrant (important and below average).")

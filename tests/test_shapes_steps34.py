@@ -274,3 +274,12 @@ def test_vital_few_categories_without_a_problem_type_are_named_after_the_stateme
     assert diagnosis.narrative_conclusion(record, "en", par) == (
         "Top. Vital-few complaint categories with no problem type (diagnosis.complaint_problems), so not ranked: Slow support reply.")
     assert diagnosis.narrative_conclusion(record, "zh", par).endswith("未参与排序：Slow support reply。")
+
+
+def test_driver_and_dimension_sentences_count_what_the_tables_hold():
+    d = pd.DataFrame({"dimension": ["price", "speed"], "importance": [0.7, 0.3], "quadrant": ["fix_first", "keep_up"]})
+    d.attrs.update(r2=0.5, n=90)
+    assert diagnosis.narrative_drivers(d, {"price": "Price", "speed": "Speed"}, "en").startswith("The two dimensions explain 50%")
+    assert diagnosis.narrative_drivers(d, {"price": "价格", "speed": "速度"}, "zh").startswith("2 个维度共解释了")
+    one = pd.DataFrame({"dimension": ["speed", "satisfaction"], "mean": [3.5, 4.0], "top2": [0.5, 0.8], "n": [40, 40]})
+    assert diagnosis.narrative_dimensions(one, {"speed": "Speed"}, "en") == "The one dimension asked, Speed, scores 3.50 of 5 (50% answering 4 or 5, n=40)."
