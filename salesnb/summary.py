@@ -131,7 +131,7 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
     notes = absence_sentences(missing, "summary", lang)
     if not surveyed and "surveys" not in missing:
         notes.append(t("sm_no_survey_data", lang) + ("。" if lang == "zh" else "."))
-    if surveyed and not nps_asked and "nps" not in missing:
+    if surveyed and not nps_asked:  # the one sentence on the missing recommend question (abs_summary has none for "nps")
         notes.append(t("csat_no_nps", lang))
     if g("complaints") is None or g("complaints") != g("complaints"):
         if "complaints" not in missing:
