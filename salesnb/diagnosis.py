@@ -384,8 +384,8 @@ def _rev(sales: pd.DataFrame, end_ts: pd.Timestamp, regions: list[str] | None) -
 
 
 SCALE_MIDPOINT = 3.0
-"""The midpoint of the 1–5 scale: without a region gap, a significant fall or a ``target_score``, a dimension
-mean below it is a gap (``score_midpoint`` evidence)."""
+"""The midpoint of the 1–5 scale: when no survey type has a region gap, a significant fall or a ``target_score``
+gap and no satisfaction benchmark is configured, a dimension mean below it is a gap (``score_midpoint`` evidence)."""
 
 
 def _words(text: str) -> str:
@@ -428,7 +428,7 @@ def rank_problems(*, answers: pd.DataFrame | None, previous: pd.DataFrame | None
                   complaints: pd.DataFrame | None, period: Period, settings, promise_hours: float, window_months: int = 12,
                   comment_flags: pd.DataFrame | None = None, theme_problem: dict[str, str] | None = None,
                   interview_flags: pd.DataFrame | None = None, interviews: pd.DataFrame | None = None,
-                  complaint_flags: pd.DataFrame | None = None) -> list[Problem]:
+                  complaint_flags: pd.DataFrame | None = None, benchmark: float | None = None) -> list[Problem]:
     """Ranked problems of the period.
 
     For each problem type with survey dimensions (``settings.dimension_problems``):
@@ -471,8 +471,10 @@ def rank_problems(*, answers: pd.DataFrame | None, previous: pd.DataFrame | None
        period's complaint descriptions, ``complaint_flags``), by the same strength;
     6. survey problems without a gap, by driver weight.
 
-    Without a region gap, a significant fall or a target, the gap of a survey type is its mean's shortfall
-    below the scale midpoint (:data:`SCALE_MIDPOINT`). ``answers`` may be None (no survey answers in the
+    When no survey type has a region gap, a significant fall or a target gap (one wave, one region, no
+    ``target_score``), the gap of each survey type is its mean's shortfall below ``benchmark`` (the
+    satisfaction benchmark, ``benchmarks.satisfaction.industry``, 1–5) or, without one, below the scale
+    midpoint (:data:`SCALE_MIDPOINT`); evidence ``score_benchmark`` / ``score_midpoint``. ``answers`` may be None (no survey answers in the
     period): the ranking is then built from complaints, free text and churn, with no survey claim.
     """
     end_ts = period.end_exclusive
@@ -577,9 +579,6 @@ def rank_problems(*, answers: pd.DataFrame | None, previous: pd.DataFrame | None
             if settings.target_score is not None and len(cur_score) and settings.target_score - cur_score.mean() > gap:
                 gap, ref = float(settings.target_score - cur_score.mean()), settings.target_score
                 evidence.append(_ev("score_target", float(cur_score.mean()), ref, dimensions=dims))
-            if not evidence and len(cur_score) and cur_score.mean() < SCALE_MIDPOINT:
-                gap, ref = float(SCALE_MIDPOINT - cur_score.mean()), SCALE_MIDPOINT
-                evidence.append(_ev("score_midpoint", float(cur_score.mean()), ref, dimensions=dims))
             if not evidence and len(cur_score):
                 evidence.append(_ev("score", float(cur_score.mean()), None, dimensions=dims))
         evidence.insert(0, _ev("driver_weight", weight, None, dimensions=dims))
@@ -589,6 +588,20 @@ def rank_problems(*, answers: pd.DataFrame | None, previous: pd.DataFrame | None
         set_scores(p)
         common_evidence(p)
         problems.append(p)
+
+    # no survey type has a region gap, a significant fall or a target gap (e.g. one wave, one region, no target):
+    # each type's gap is its mean's shortfall below the satisfaction benchmark, or without one the scale midpoint
+    survey_ps = [p for p in problems if p.basis == "survey"]
+    if survey_ps and not any(p.gap > 0 for p in survey_ps):
+        ref, kind = (float(benchmark), "score_benchmark") if benchmark is not None else (SCALE_MIDPOINT, "score_midpoint")
+        for p in survey_ps:
+            mean = float(answers[p.dimensions].mean(axis=1).dropna().mean())
+            if mean == mean and mean < ref:
+                p.gap = ref - mean
+                p.impact = p.driver_weight * p.gap * p.revenue_affected
+                p.evidence = [e for e in p.evidence if e["kind"] != "score"]
+                at = next((i for i, e in enumerate(p.evidence) if e["kind"] == "driver_weight"), -1) + 1
+                p.evidence.insert(at, _ev(kind, mean, ref, dimensions=p.dimensions))
 
     # deliveries against the promise: answers linked to their orders (link_deliveries), late against on time
     if "delivery_status" in answers and outcome in answers and "delivery_delay" not in by_type:
@@ -705,6 +718,8 @@ def evidence_text(ev: dict, lang: str, dim_labels: dict[str, str], theme_labels:
         return t("dg_ev_target", lang, dims=dims, score=number(ev["value"], lang, 2), target=number(ref, lang, 1))
     if kind == "score":
         return t("dg_ev_score", lang, dims=dims, score=number(ev["value"], lang, 2))
+    if kind == "score_benchmark":
+        return t("dg_ev_benchmark", lang, dims=dims, score=number(ev["value"], lang, 2), bench=number(ref, lang, 2))
     if kind == "score_midpoint":
         return t("dg_ev_midpoint", lang, dims=dims, score=number(ev["value"], lang, 2), mid=number(ref, lang, 0))
     if kind == "complaint_theme":
@@ -1726,7 +1741,14 @@ def diagnose(answers: pd.DataFrame | None, previous: pd.DataFrame | None, driver
     return rank_problems(answers=answers, previous=previous, drivers=drivers, sales=sales, complaints=complaints, period=period,
                          settings=problem_settings(config, complaints), promise_hours=config.thresholds.response_promise_hours,
                          window_months=config.retention.window_months, comment_flags=flags.comments, interview_flags=flags.interviews,
-                         interviews=interviews, theme_problem=theme_problem_types(config.text), complaint_flags=flags.complaints)
+                         interviews=interviews, theme_problem=theme_problem_types(config.text), complaint_flags=flags.complaints,
+                         benchmark=_satisfaction_benchmark(config))
+
+
+def _satisfaction_benchmark(config) -> float | None:
+    """The industry satisfaction benchmark (1–5) of ``config``, None when not configured."""
+    bench = getattr(getattr(getattr(config, "benchmarks", None), "satisfaction", None), "industry", None)
+    return float(bench) if bench is not None and 1 <= float(bench) <= 5 else None
 
 
 def problem_settings(config, complaints: pd.DataFrame | None = None):

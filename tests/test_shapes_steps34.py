@@ -283,3 +283,27 @@ def test_driver_and_dimension_sentences_count_what_the_tables_hold():
     assert diagnosis.narrative_drivers(d, {"price": "价格", "speed": "速度"}, "zh").startswith("2 个维度共解释了")
     one = pd.DataFrame({"dimension": ["speed", "satisfaction"], "mean": [3.5, 4.0], "top2": [0.5, 0.8], "n": [40, 40]})
     assert diagnosis.narrative_dimensions(one, {"speed": "Speed"}, "en") == "The one dimension asked, Speed, scores 3.50 of 5 (50% answering 4 or 5, n=40)."
+
+
+def test_one_wave_one_region_with_a_benchmark_ranks_by_the_shortfall_below_it():
+    # benchmark 4.2: price 2.5 -> gap 1.7, quality 4.0 -> gap 0.2; impact = weight × gap × 400
+    n = 80
+    answers = pd.DataFrame({"region": ["东"] * n, "nps": [9, 3] * (n // 2), "price": [2, 3] * (n // 2), "quality": [4] * n, "satisfaction": [3] * n})
+    drivers = pd.DataFrame({"dimension": ["price", "quality"], "importance": [0.1, 0.9]})
+    problems = diagnosis.rank_problems(answers=answers, previous=None, drivers=drivers, sales=_sales(), complaints=None, period=Q4,
+                                       settings=DiagnosisSettings(), promise_hours=48, benchmark=4.2)
+    # impacts: price 0.1 × 1.7 × 400 = 68, quality 0.9 × 0.2 × 400 = 72 -> quality first
+    assert [(p.type, round(p.gap, 6), round(p.impact, 6)) for p in problems] == [("product_quality", 0.2, 72.0), ("price_perception", 1.7, 68.0)]
+    assert diagnosis.evidence_text(problems[1].evidence[1], "zh", {"price": "价格"}, {}) == "价格 2.50 分（满分 5），低于行业基准 4.20 分"
+
+
+def test_the_benchmark_is_not_used_when_a_survey_gap_exists():
+    # a significant fall of 'price' against the previous wave gives it a gap: 'quality' keeps gap 0 despite a benchmark above it
+    n = 80
+    answers = pd.DataFrame({"region": ["东"] * n, "nps": [9, 3] * (n // 2), "price": [2, 3] * (n // 2), "quality": [4] * n, "satisfaction": [3] * n})
+    previous = answers.assign(price=[4, 5] * (n // 2))
+    drivers = pd.DataFrame({"dimension": ["price", "quality"], "importance": [0.5, 0.5]})
+    problems = diagnosis.rank_problems(answers=answers, previous=previous, drivers=drivers, sales=_sales(), complaints=None, period=Q4,
+                                       settings=DiagnosisSettings(), promise_hours=48, benchmark=4.5)
+    gaps = {p.type: p.gap for p in problems}
+    assert gaps["price_perception"] == pytest.approx(2.0) and gaps["product_quality"] == 0.0  # 4.5 → 2.5 fall; no benchmark gap
