@@ -307,3 +307,21 @@ def test_the_benchmark_is_not_used_when_a_survey_gap_exists():
                                        settings=DiagnosisSettings(), promise_hours=48, benchmark=4.5)
     gaps = {p.type: p.gap for p in problems}
     assert gaps["price_perception"] == pytest.approx(2.0) and gaps["product_quality"] == 0.0  # 4.5 → 2.5 fall; no benchmark gap
+
+
+def test_proposals_without_a_baseline_say_so_instead_of_na():
+    proposals = pd.DataFrame({"problem_rank": [1], "problem": ["price_perception"], "segment": ["company"], "measure": ["Tiered offers"],
+                              "kpi": ["dim:price"], "baseline": [float("nan")], "target": [float("nan")], "owner": ["PM"],
+                              "due": [pd.Timestamp("2026-03-01")], "impact": [0.25], "effort": [3], "quadrant": ["fill_in"]})
+    for lang in LANGS:
+        cell = improve.proposal_table(proposals, lang, {"price": "Price"})[t("im_col_kpi", lang)].iloc[0]
+        assert cell.endswith(t("im_no_baseline", lang)) and t("not_available", lang) not in cell
+
+
+def test_complaint_only_problems_beside_a_bottleneck_are_sized_by_their_evidence():
+    problems = [{"rank": 1, "type": "delivery_delay", "segment": {}, "impact": None, "evidence": [{"kind": "complaint_share", "value": 0.4}]},
+                {"rank": None, "type": "weak_acquisition", "segment": {}, "impact": None, "basis": "bottleneck", "severity": 0.2}]
+    cfg = _cfg()
+    out = improve.propose(problems, improve.measure_library(cfg), _tables(_complaints()), Q4, "en")
+    # severities 0.4 and 0.2, top 0.4: impacts 0.8 × 0.4/0.4 = 0.8 and 0.8 × 0.2/0.4 = 0.4
+    assert out.groupby("problem")["impact"].first().round(6).to_dict() == {"delivery_delay": 0.8, "weak_acquisition": 0.4}
