@@ -35,10 +35,10 @@ __all__ = [
     "Labels", "label_maps", "theme_keywords", "theme_problem_types", "narrative_frame", "narrative_sample_plan", "SurveyWave",
     "survey_wave", "narrative_coverage", "narrative_weights", "previous_answers", "narrative_dimensions", "narrative_segments",
     "narrative_change", "DRIVER_COLUMNS", "narrative_drivers", "with_importance_interval", "PeriodTickets", "period_tickets",
-    "complaint_pareto", "vital_few", "narrative_pareto", "ResponseHighlights", "response_highlights", "narrative_response",
+    "complaint_pareto", "vital_few", "pareto_effect", "narrative_pareto", "ResponseHighlights", "response_highlights", "narrative_response",
     "narrative_rates", "TEXT_SOURCES", "names_to_mask", "TextSources", "source_label", "text_sources", "narrative_terms", "top_phrases",
     "ThemeFlags", "theme_flags", "theme_tables", "source_themes", "with_joined_quotes", "mentioned_themes", "narrative_themes",
-    "narrative_suggestions", "diagnose", "diagnosis_document", "narrative_conclusion", "Fishbone", "top_problem_fishbone",
+    "narrative_suggestions", "diagnose", "problem_settings", "infer_problem_types", "SCALE_MIDPOINT", "narrative_no_problems", "diagnosis_document", "narrative_conclusion", "Fishbone", "top_problem_fishbone",
     "summary_metrics",
     # surveys without the recommend question, deliveries against the promise
     "SCORE_FREE_DRIVERS", "ipa_rows", "margins_spec", "scores_by", "segment_scores", "impact_spec", "link_deliveries", "DeliveryEffect",
@@ -362,6 +362,10 @@ class Problem:
     score_segment: float = float("nan")
     score_rest: float = float("nan")
     """Mean satisfaction (1–5) in the segment and elsewhere (filled when ``outcome`` is ``satisfaction``)."""
+    surveyed: bool = True
+    """Whether the period had survey answers (False: complaint- or text-only diagnosis, no survey claim is made)."""
+    survey_typed: bool = True
+    """Whether any survey dimension asked maps to a problem type (False: no claim about survey dimensions is made)."""
 
     @property
     def scope(self) -> str:
@@ -379,10 +383,52 @@ def _rev(sales: pd.DataFrame, end_ts: pd.Timestamp, regions: list[str] | None) -
     return float(np.nansum(sales["amount"].to_numpy()[mask]))
 
 
-def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drivers: pd.DataFrame, sales: pd.DataFrame,
+SCALE_MIDPOINT = 3.0
+"""The midpoint of the 1–5 scale: when no survey type has a region gap, a significant fall or a ``target_score``
+gap and no satisfaction benchmark is configured, a dimension mean below it is a gap (``score_midpoint`` evidence)."""
+
+
+def _words(text: str) -> str:
+    return " " + str(text).lower().replace("_", " ").replace("-", " ") + " "
+
+
+def infer_problem_types(names: dict[str, list[str]], keywords: dict[str, list[str]], theme_types: dict[str, str]) -> dict[str, str]:
+    """Problem types of survey dimensions or complaint categories not mapped in the workspace, from the text themes' keywords.
+
+    ``names`` maps each key (a dimension key or a complaint category) to the names it goes by (key,
+    English and Chinese labels, aliases); ``keywords`` are the themes' keywords and ``theme_types``
+    the themes' problem types. A key gets the type of the theme whose keywords occur in its names
+    most often (Chinese keywords as substrings, others as whole words); ties go to the first theme;
+    keys no keyword matches stay unmapped (they keep their place in the Pareto and the driver table).
+
+    Examples
+    --------
+    >>> kw = {"delivery": ["delivery", "late", "交期"], "billing": ["invoice", "billing"]}
+    >>> types = {"delivery": "delivery_delay", "billing": "billing_errors"}
+    >>> infer_problem_types({"Late delivery": ["Late delivery"], "invoice_errors": ["invoice_errors"], "Other": ["Other"],
+    ...                      "lateness": ["lateness"]}, kw, types)
+    {'Late delivery': 'delivery_delay', 'invoice_errors': 'billing_errors'}
+    """
+    out: dict[str, str] = {}
+    for key, aliases in names.items():
+        text = " ".join(_words(a) for a in [key, *aliases] if a)
+        best, hits = None, 0
+        for theme, words in keywords.items():
+            if theme not in theme_types:
+                continue
+            n = sum(1 for w in words if w and ((w.lower() in text) if not w.isascii() else (_words(w) in text)))
+            if n > hits:
+                best, hits = theme, n
+        if best is not None:
+            out[key] = theme_types[best]
+    return out
+
+
+def rank_problems(*, answers: pd.DataFrame | None, previous: pd.DataFrame | None, drivers: pd.DataFrame, sales: pd.DataFrame,
                   complaints: pd.DataFrame | None, period: Period, settings, promise_hours: float, window_months: int = 12,
                   comment_flags: pd.DataFrame | None = None, theme_problem: dict[str, str] | None = None,
-                  interview_flags: pd.DataFrame | None = None, interviews: pd.DataFrame | None = None) -> list[Problem]:
+                  interview_flags: pd.DataFrame | None = None, interviews: pd.DataFrame | None = None,
+                  complaint_flags: pd.DataFrame | None = None, benchmark: float | None = None) -> list[Problem]:
     """Ranked problems of the period.
 
     For each problem type with survey dimensions (``settings.dimension_problems``):
@@ -413,8 +459,28 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
     with ``problem_type`` in at least ``settings.text_problem_share`` of the
     comments or interviews, e.g. training); survey types with no gap come last. Every problem carries its evidence (score
     gaps, complaint shares, response times, comment themes, churn).
+
+    Any data gets a ranking from what it has (the scoring rule, in ranking order):
+
+    1. survey problems with impact > 0 (driver weight × gap × revenue), largest first;
+    2. regions with significant churn, by the lost customers' revenue;
+    3. survey problems with a gap but no driver weight (too few complete answers for the driver model), by gap;
+    4. complaint problems (a vital-few category whose type is mapped, or inferred by :func:`infer_problem_types`),
+       by strength: the largest share among their evidence (tickets, comments, complaint descriptions, interviews);
+    5. text problems (a theme in at least ``text_problem_share`` of the comments or interviews, or else of the
+       period's complaint descriptions, ``complaint_flags``), by the same strength;
+    6. survey problems without a gap, by driver weight.
+
+    When no survey type has a region gap, a significant fall or a target gap (one wave, one region, no
+    ``target_score``), the gap of each survey type is its mean's shortfall below ``benchmark`` (the
+    satisfaction benchmark, ``benchmarks.satisfaction.industry``, 1–5) or, without one, below the scale
+    midpoint (:data:`SCALE_MIDPOINT`); evidence ``score_benchmark`` / ``score_midpoint``. ``answers`` may be None (no survey answers in the
+    period): the ranking is then built from complaints, free text and churn, with no survey claim.
     """
     end_ts = period.end_exclusive
+    surveyed = answers is not None and len(answers) > 0
+    if not surveyed:
+        answers = pd.DataFrame({"region": pd.Series(dtype=object)})
     alpha, min_gap = settings.alpha, settings.min_gap
     asked = metrics.has_nps(answers)
     outcome = metrics.score_column(answers) or "nps"
@@ -422,7 +488,7 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
     for dim, ptype in settings.dimension_problems.items():
         if dim in answers:
             by_type.setdefault(ptype, []).append(dim)
-    importance = dict(zip(drivers["dimension"], drivers["importance"]))
+    importance = dict(zip(drivers["dimension"], drivers["importance"])) if drivers is not None and "dimension" in drivers else {}
     cur_c = complaints.loc[period.contains(complaints["opened_at"])] if complaints is not None else None
     cat_type = settings.complaint_problems
     theme_problem = theme_problem or {}
@@ -440,6 +506,7 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
         """The segment's NPS against the rest (or, without NPS, its mean satisfaction)."""
         p.nps_segment, p.nps_rest = nps_pair(p.regions)
         p.outcome = outcome
+        p.surveyed = surveyed
         if outcome == "satisfaction":
             mine = answers["region"].isin(p.regions) if p.regions else pd.Series(True, index=answers.index)
             p.score_segment = float(answers.loc[mine, "satisfaction"].mean())
@@ -522,6 +589,20 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
         common_evidence(p)
         problems.append(p)
 
+    # no survey type has a region gap, a significant fall or a target gap (e.g. one wave, one region, no target):
+    # each type's gap is its mean's shortfall below the satisfaction benchmark, or without one the scale midpoint
+    survey_ps = [p for p in problems if p.basis == "survey"]
+    if survey_ps and not any(p.gap > 0 for p in survey_ps):
+        ref, kind = (float(benchmark), "score_benchmark") if benchmark is not None else (SCALE_MIDPOINT, "score_midpoint")
+        for p in survey_ps:
+            mean = float(answers[p.dimensions].mean(axis=1).dropna().mean())
+            if mean == mean and mean < ref:
+                p.gap = ref - mean
+                p.impact = p.driver_weight * p.gap * p.revenue_affected
+                p.evidence = [e for e in p.evidence if e["kind"] != "score"]
+                at = next((i for i, e in enumerate(p.evidence) if e["kind"] == "driver_weight"), -1) + 1
+                p.evidence.insert(at, _ev(kind, mean, ref, dimensions=p.dimensions))
+
     # deliveries against the promise: answers linked to their orders (link_deliveries), late against on time
     if "delivery_status" in answers and outcome in answers and "delivery_delay" not in by_type:
         eff = delivery_effect(answers, outcome)
@@ -549,7 +630,7 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
             if ptype in by_type or ptype in {q.type for q in problems}:
                 continue
             p = Problem(type=ptype, regions=[], driver_weight=float("nan"), gap=float("nan"),
-                        revenue_affected=_rev(sales, end_ts, None), impact=float("nan"), basis="complaints")
+                        revenue_affected=_rev(sales, end_ts, None), impact=float("nan"), basis="complaints", surveyed=surveyed)
             common_evidence(p)
             problems.append(p)
 
@@ -562,7 +643,14 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
                     revenue_affected=_rev(sales, end_ts, None), impact=float("nan"), basis="text")
         common_evidence(p)
         shares = [e["value"] / e["total"] if e["kind"] == "interviews" else e["value"] for e in p.evidence if e["kind"] in ("comment_theme", "interviews")]
+        if not (shares and max(shares) >= settings.text_problem_share) and complaint_flags is not None and len(complaint_flags) \
+                and theme in complaint_flags:  # the period's complaint descriptions, when comments and interviews do not carry the theme
+            k = int(complaint_flags[theme].sum())
+            if k / len(complaint_flags) >= settings.text_problem_share:
+                p.evidence.append(_ev("complaint_theme", k / len(complaint_flags), None, theme=theme, count=k, total=int(len(complaint_flags))))
+                shares = [k / len(complaint_flags)]
         if shares and max(shares) >= settings.text_problem_share:
+            p.surveyed = surveyed
             problems.append(p)
             seen.add(ptype)
 
@@ -579,7 +667,7 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
         problems.append(p)
 
     def strength(p: Problem) -> float:
-        shares = [e["value"] for e in p.evidence if e["kind"] in ("complaint_share", "comment_theme")]
+        shares = [e["value"] for e in p.evidence if e["kind"] in ("complaint_share", "comment_theme", "complaint_theme")]
         shares += [e["value"] / e["total"] for e in p.evidence if e["kind"] == "interviews" and e["total"]]
         return max(shares, default=0.0)
 
@@ -592,9 +680,13 @@ def rank_problems(*, answers: pd.DataFrame, previous: pd.DataFrame | None, drive
             return (2 if p.basis == "complaints" else 3, -strength(p))
         if p.basis == "delivery":  # significant, but without a driver weight to size it
             return (2, -p.gap)
-        return (4, -p.driver_weight)
+        if p.basis == "survey" and p.gap > 0 and math.isnan(p.driver_weight):  # a gap, but no driver model to weigh it
+            return (1.5, -p.gap)
+        return (4, -p.driver_weight if not math.isnan(p.driver_weight) else 0.0)
 
     problems.sort(key=key)
+    for p in problems:
+        p.surveyed, p.survey_typed = surveyed, bool(by_type)
     assert all(p.type in PROBLEM_TYPES for p in problems)
     return problems
 
@@ -626,6 +718,12 @@ def evidence_text(ev: dict, lang: str, dim_labels: dict[str, str], theme_labels:
         return t("dg_ev_target", lang, dims=dims, score=number(ev["value"], lang, 2), target=number(ref, lang, 1))
     if kind == "score":
         return t("dg_ev_score", lang, dims=dims, score=number(ev["value"], lang, 2))
+    if kind == "score_benchmark":
+        return t("dg_ev_benchmark", lang, dims=dims, score=number(ev["value"], lang, 2), bench=number(ref, lang, 2))
+    if kind == "score_midpoint":
+        return t("dg_ev_midpoint", lang, dims=dims, score=number(ev["value"], lang, 2), mid=number(ref, lang, 0))
+    if kind == "complaint_theme":
+        return t("dg_ev_complaint_theme", lang, share=pct(ev["value"], lang, 0), theme=theme_labels.get(ev["theme"], ev["theme"]), k=ev["count"], n=ev["total"])
     if kind == "complaint_share":
         base = t("dg_ev_complaints", lang, cats="/".join(ev.get("categories", [])), share=pct(ev["value"], lang, 0), k=ev["count"], n=ev["total"])
         return base + (t("dg_ev_rest", lang, rest=pct(ref, lang, 0)) if ref is not None else "")
@@ -647,7 +745,10 @@ def evidence_text(ev: dict, lang: str, dim_labels: dict[str, str], theme_labels:
 def statement(p: Problem, rank: int, lang: str, dim_labels: dict[str, str], theme_labels: dict[str, str]) -> str:
     """The problem's one-line statement ("… is the core pain point behind low NPS in 西南: …")."""
     measured = p.basis in ("survey", "delivery") and p.impact > 0
-    key = ("dg_statement_core" if measured else "dg_statement_top_unmeasured") if rank == 1 else "dg_statement"
+    key = ("dg_statement_core" if measured else "dg_statement_top_unmeasured" if p.surveyed and p.survey_typed
+           else "dg_statement_top_untyped" if p.surveyed else "dg_statement_top_nosurvey") if rank == 1 else "dg_statement"
+    if key == "dg_statement_top_unmeasured" and p.basis == "survey" and p.gap > 0:  # a score gap without a driver weight to size it
+        key = "dg_statement_top_unweighted"
     if key == "dg_statement_core" and p.outcome == "satisfaction":
         key = "csat_statement_core"
     head = t(key, lang, problem=problem_label(p.type, lang), scope=_scope_text(p, lang), rank=rank)
@@ -851,7 +952,7 @@ def problem_table(record: dict, lang: str, money_fmt) -> pd.DataFrame:
         t("dg_col_rank", lang): r["rank"],
         t("dg_col_problem", lang): r["label"][lang],
         t("dg_col_scope", lang): ("、" if lang == "zh" else ", ").join(r["regions"]) or t("dg_whole_company", lang),
-        t("dg_col_driver", lang): pct(r["driver_weight"], lang, 0),
+        t("dg_col_driver", lang): pct(r["driver_weight"], lang, 0) if r["driver_weight"] == r["driver_weight"] else "–",
         t("dg_col_gap", lang): number(r["gap"], lang, 2) if r["basis"] in ("survey", "delivery") else "–",
         t("dg_col_revenue", lang): money_fmt(r["revenue_affected"]),
         t("dg_col_evidence", lang): sep.join(e["text"][lang] for e in r["evidence"][:4]),
@@ -1039,11 +1140,21 @@ def narrative_coverage(wave: SurveyWave, lang: str) -> str:
     ...                       "sample": [10, 10, 0], "response_rate": [0.9, 0.3, float("nan")]})
     >>> narrative_coverage(SurveyWave(pd.DataFrame(index=range(12)), cover, pd.Series(dtype=float)), "en")
     'This period 12 answers came in; the strata furthest below plan are 西 · lost customers (30%), 东 · buying customers (90%).'
+
+    Only strata below their plan (answers < planned sample) are named; a stratum above plan never is:
+
+    >>> cover = cover.assign(response_rate=[2.59, 1.0, float("nan")])
+    >>> narrative_coverage(SurveyWave(pd.DataFrame(index=range(12)), cover, pd.Series(dtype=float)), "en")
+    'This period 12 answers came in; every planned stratum reached its planned sample.'
     """
     cover = wave.coverage
-    low = cover.loc[cover["sample"] > 0].nsmallest(2, "response_rate")
+    planned = cover.loc[cover["sample"] > 0]
+    below = planned.loc[planned["response_rate"] < 1]  # only strata below their plan are "below plan"
+    if below.empty:
+        return t("dg_narr_coverage_met" if len(planned) else "dg_narr_coverage_unplanned", lang, answers=len(wave.answers))
+    low = below.nsmallest(2, "response_rate")
     strata = (f"{r.region} · {t('dg_status_' + r.status, lang)} ({pct(r.response_rate, lang, 0)})" for r in low.itertuples())
-    return t("dg_narr_coverage", lang, answers=len(wave.answers), low=_join(strata, lang))
+    return t("dg_narr_coverage" if len(low) > 1 else "dg_narr_coverage_one", lang, answers=len(wave.answers), low=_join(strata, lang))
 
 
 def narrative_weights(wave: SurveyWave, lang: str) -> str:
@@ -1104,6 +1215,8 @@ def narrative_dimensions(dims: pd.DataFrame, labels: dict[str, str], lang: str) 
         return t("csat_narr_dims", lang, mean=number(r["mean"], lang, 2), low=number(r["mean_low"], lang, 2), high=number(r["mean_high"], lang, 2),
                  top2=pct(r["top2"], lang, 0), n=int(r["n"]))
     low, best = ranked.iloc[0], ranked.iloc[-1]
+    if len(ranked) == 1:  # one dimension is neither the weakest nor the strongest
+        return t("dg_narr_dim_one", lang, dim=labels[low["dimension"]], score=number(low["mean"], lang, 2), top2=pct(low["top2"], lang, 0), n=low["n"])
     return t("dg_narr_dims", lang, dim=labels[low["dimension"]], score=number(low["mean"], lang, 2), top2=pct(low["top2"], lang, 0),
              n=low["n"], best=labels[best["dimension"]], best_score=number(best["mean"], lang, 2))
 
@@ -1181,7 +1294,8 @@ def narrative_drivers(drivers: pd.DataFrame, labels: dict[str, str], lang: str) 
                  r2=pct(drivers.attrs["r2"], lang, 0), n=drivers.attrs["n"], top=labels.get(top["dimension"], top["dimension"]),
                  share=pct(top["importance"], lang, 0))
         return text + (" " + t("dl_narr_fix", lang, fix=fix) if drivers["quadrant"].notna().sum() > 1 else "")
-    return t("dg_narr_drivers", lang, r2=pct(drivers.attrs["r2"], lang, 0), n=drivers.attrs["n"], top=labels[top["dimension"]],
+    k = len(drivers) if lang == "zh" else {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(len(drivers), str(len(drivers)))
+    return t("dg_narr_drivers", lang, k=k, r2=pct(drivers.attrs["r2"], lang, 0), n=drivers.attrs["n"], top=labels[top["dimension"]],
              share=pct(top["importance"], lang, 0), fix=fix)
 
 
@@ -1255,17 +1369,43 @@ def vital_few(pareto_table: pd.DataFrame | None) -> list[str]:
     return [] if pareto_table is None else list(pareto_table.loc[pareto_table["vital_few"], "cause"])
 
 
-def narrative_pareto(pareto_table: pd.DataFrame, lang: str) -> str:
-    """How many categories are the vital few, the tickets they cover and their names.
+def pareto_effect(pareto_table: pd.DataFrame | None) -> bool:
+    """Whether a :func:`pareto` table shows a Pareto effect: a few causes carry most tickets.
+
+    Rule: the vital few are at most half of the categories (and there are at least two categories).
+    When more than half are needed to reach the threshold, the tickets are spread and no
+    category dominates: e.g. 5 of 6 categories for 80 % is no Pareto effect.
 
     Examples
     --------
+    >>> pareto_effect(pareto(pd.Series({"A": 60, "B": 25, "C": 10, "D": 5}))), pareto_effect(pareto(pd.Series({"A": 21, "B": 20, "C": 17, "D": 16, "E": 14, "F": 12})))
+    (True, False)
+    >>> pareto_effect(pareto(pd.Series({"A": 5}))), pareto_effect(None)
+    (False, False)
+    """
+    if pareto_table is None or len(pareto_table) < 2:
+        return False
+    return int(pareto_table["vital_few"].sum()) * 2 <= len(pareto_table)
+
+
+def narrative_pareto(pareto_table: pd.DataFrame, lang: str) -> str:
+    """How many categories are the vital few, the tickets they cover and their names; or, without a
+    Pareto effect (:func:`pareto_effect`), that the tickets are spread and no category dominates.
+
+    Examples
+    --------
+    >>> narrative_pareto(pareto(pd.Series({"Slow": 60, "Price": 25, "Billing": 10, "Other": 5})), "en")
+    '2 of 4 complaint categories are the vital few, covering 85% of 100 tickets: Slow, Price.'
     >>> narrative_pareto(pareto(pd.Series({"Slow": 50, "Price": 30, "Billing": 20})), "en")
-    '2 of 3 complaint categories are the vital few, covering 80% of 100 tickets: Slow, Price.'
+    'No Pareto effect: 2 of 3 complaint categories are needed to cover 80% of 100 tickets, so no category dominates (the largest is Slow, 50%).'
     """
     vital = pareto_table.loc[pareto_table["vital_few"]]
-    return t("dg_narr_pareto", lang, k=len(vital), n=len(pareto_table), cum=pct(vital["cum_share"].iloc[-1], lang, 0),
-             tickets=int(pareto_table["count"].sum()), cats=_join(vital["cause"], lang))
+    top = pareto_table.iloc[0]
+    fields = dict(k=len(vital), n=len(pareto_table), cum=pct(vital["cum_share"].iloc[-1], lang, 0),
+                  tickets=int(pareto_table["count"].sum()), cats=_join(vital["cause"], lang), top=top["cause"], share=pct(top["share"], lang, 0))
+    if len(pareto_table) == 1:
+        return t("dg_narr_pareto_one", lang, **fields)
+    return t("dg_narr_pareto" if pareto_effect(pareto_table) else "dg_narr_pareto_spread", lang, **fields)
 
 
 @dataclass(frozen=True)
@@ -1282,7 +1422,7 @@ class ResponseHighlights:
     """
 
     late_share: float
-    region: str
+    region: str | None
     median_hours: float
     over_promise: float
     promise_hours: float
@@ -1308,6 +1448,8 @@ def response_highlights(complaints: pd.DataFrame, by_region: pd.DataFrame, perio
     enough = by_region.loc[by_region["tickets"] >= min_tickets] if (by_region["tickets"] >= min_tickets).any() else by_region
     slowest = enough.nlargest(1, "median_hours").iloc[0]
     late = metrics.complaint_summary(complaints, period, promise_hours)["response_over_promise_share"]
+    if len(by_region) < 2:  # a single region is not "the slowest"
+        return ResponseHighlights(late, None, float(slowest["median_hours"]), float(slowest["over_promise"]), promise_hours)
     return ResponseHighlights(late, slowest["region"], float(slowest["median_hours"]), float(slowest["over_promise"]), promise_hours)
 
 
@@ -1320,6 +1462,8 @@ def narrative_response(highlights: ResponseHighlights, lang: str) -> str:
     "25% of this period's tickets were answered after the 48-hour promise; the slowest region is 西 (median 72 h, 100% over the promise)."
     """
     h = highlights
+    if h.region is None:  # one region: nothing to compare
+        return t("narr_response", lang, share=pct(h.late_share, lang, 0), hours=h.promise_hours)
     return t("dg_narr_response", lang, share=pct(h.late_share, lang, 0), hours=h.promise_hours, region=h.region,
              median=number(h.median_hours, lang, 0), over=pct(h.over_promise, lang, 0))
 
@@ -1329,10 +1473,15 @@ def narrative_rates(rates: pd.DataFrame, min_customers: int, lang: str) -> str:
 
     Examples
     --------
-    >>> rates = pd.DataFrame({"region": ["西"], "per_100_customers": [12.5], "active_customers": [40]})
+    >>> rates = pd.DataFrame({"region": ["西", "东"], "per_100_customers": [12.5, 3.0], "active_customers": [40, 50]})
     >>> narrative_rates(rates, 30, "en").split(" (")[0]
     '西 files the most complaints: 12.5 tickets per 100 active customers'
+    >>> narrative_rates(rates.head(1), 30, "en").split(" (")[0]  # one region ranks nothing
+    '西 files 12.5 tickets per 100 active customers'
     """
+    if len(rates) < 2:  # one region: a rate, not a ranking
+        return t("dg_narr_rate_one", lang, region=rates["region"].iloc[0], rate=number(rates["per_100_customers"].iloc[0], lang, 1),
+                 n=rates["active_customers"].iloc[0])
     return t("dg_narr_rate", lang, region=rates["region"].iloc[0], rate=number(rates["per_100_customers"].iloc[0], lang, 1),
              n=rates["active_customers"].iloc[0], min_n=min_customers)
 
@@ -1460,6 +1609,8 @@ class ThemeFlags:
 
     comments: pd.DataFrame | None
     interviews: pd.DataFrame | None
+    complaints: pd.DataFrame | None = None
+    """The period's complaint descriptions (None without any)."""
 
 
 def theme_flags(sources: TextSources, keywords: dict[str, list[str]]) -> ThemeFlags:
@@ -1469,12 +1620,13 @@ def theme_flags(sources: TextSources, keywords: dict[str, list[str]]) -> ThemeFl
     --------
     >>> src = TextSources({"comments": pd.Series(["售后太慢", "很好"])}, pd.Series([2, 10]), None)
     >>> flags = theme_flags(src, {"slow": ["慢"]})
-    >>> flags.comments["slow"].tolist(), flags.interviews
-    ([True, False], None)
+    >>> flags.comments["slow"].tolist(), flags.interviews, flags.complaints
+    ([True, False], None, None)
     """
     comments = text.code_themes(sources.texts["comments"], keywords) if "comments" in sources.texts else None
     interviews = text.code_themes(sources.interviews["notes"], keywords) if sources.interviews is not None else None
-    return ThemeFlags(comments, interviews)
+    complaints = text.code_themes(sources.texts["complaints"].dropna(), keywords) if "complaints" in sources.texts else None
+    return ThemeFlags(comments, interviews, complaints)
 
 
 def theme_tables(sources: TextSources, keywords: dict[str, list[str]], quotes: int = 3) -> pd.DataFrame:
@@ -1578,7 +1730,7 @@ def narrative_suggestions(suggested: pd.DataFrame, n_interviews: int, lang: str)
 
 # -- the ranked problems, diagnosis.json, the fishbone, summary.json
 
-def diagnose(answers: pd.DataFrame, previous: pd.DataFrame | None, drivers: pd.DataFrame, sales: pd.DataFrame,
+def diagnose(answers: pd.DataFrame | None, previous: pd.DataFrame | None, drivers: pd.DataFrame | None, sales: pd.DataFrame,
              complaints: pd.DataFrame | None, period: Period, config, flags: ThemeFlags, interviews: pd.DataFrame | None) -> list[Problem]:
     """:func:`rank_problems` with the settings of ``config`` (a workspace configuration).
 
@@ -1587,17 +1739,54 @@ def diagnose(answers: pd.DataFrame, previous: pd.DataFrame | None, drivers: pd.D
     (:func:`theme_problem_types`); ``flags`` codes the comments and interview notes.
     """
     return rank_problems(answers=answers, previous=previous, drivers=drivers, sales=sales, complaints=complaints, period=period,
-                         settings=config.diagnosis, promise_hours=config.thresholds.response_promise_hours,
+                         settings=problem_settings(config, complaints), promise_hours=config.thresholds.response_promise_hours,
                          window_months=config.retention.window_months, comment_flags=flags.comments, interview_flags=flags.interviews,
-                         interviews=interviews, theme_problem=theme_problem_types(config.text))
+                         interviews=interviews, theme_problem=theme_problem_types(config.text), complaint_flags=flags.complaints,
+                         benchmark=_satisfaction_benchmark(config))
+
+
+def _satisfaction_benchmark(config) -> float | None:
+    """The industry satisfaction benchmark (1–5) of ``config``, None when not configured."""
+    bench = getattr(getattr(getattr(config, "benchmarks", None), "satisfaction", None), "industry", None)
+    return float(bench) if bench is not None and 1 <= float(bench) <= 5 else None
+
+
+def problem_settings(config, complaints: pd.DataFrame | None = None):
+    """``config.diagnosis`` with the dimensions and complaint categories it does not map given the type
+    :func:`infer_problem_types` finds from their names (the configured mappings always win).
+
+    Examples
+    --------
+    >>> from salesnb.config import WorkspaceConfig
+    >>> cfg = WorkspaceConfig.model_validate({"company": {"name": "x"}, "tables": {"sales": {"file": "s.csv"}}})
+    >>> s = problem_settings(cfg, pd.DataFrame({"category": ["Late delivery", "Invoice wrong", "Other"]}))
+    >>> {k: s.complaint_problems[k] for k in ("Late delivery", "Invoice wrong")}, "Other" in s.complaint_problems
+    ({'Late delivery': 'delivery_delay', 'Invoice wrong': 'billing_errors'}, False)
+    """
+    settings = config.diagnosis
+    keywords, types = theme_keywords(config.text), theme_problem_types(config.text)
+    dims = {d.key: [d.en, d.zh, *getattr(d, "aliases", [])] for d in config.survey.dimensions if d.key not in settings.dimension_problems}
+    cats = {}
+    if complaints is not None and "category" in complaints:
+        cats = {str(c): [] for c in complaints["category"].dropna().unique() if c not in settings.complaint_problems}
+    extra_dims, extra_cats = infer_problem_types(dims, keywords, types), infer_problem_types(cats, keywords, types)
+    if not extra_dims and not extra_cats:
+        return settings
+    update = {"dimension_problems": {**settings.dimension_problems, **extra_dims}, "complaint_problems": {**settings.complaint_problems, **extra_cats}}
+    if hasattr(settings, "model_copy"):
+        return settings.model_copy(update=update)
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{**vars(settings), **update})
 
 
 def diagnosis_document(problems: list[Problem], period: Period, lang: str, config, vital_few_causes: list[str],
-                       weighted: bool = True) -> dict:
+                       weighted: bool = True, missing: list[str] | None = None) -> dict:
     """The ``diagnosis.json`` record of ``problems`` (:func:`diagnosis_record`) with the labels of ``config`` in both languages.
 
     ``vital_few_causes`` (the Pareto's vital few complaint categories) is
-    recorded as ``vital_few``.
+    recorded as ``vital_few``; ``missing`` (:func:`salesnb.present.missing_tables`: what the workspace
+    lacks, e.g. ``["surveys", "interviews"]``) as ``missing_tables``, which the one-pager names once.
 
     Examples
     --------
@@ -1609,20 +1798,69 @@ def diagnosis_document(problems: list[Problem], period: Period, lang: str, confi
     """
     both = {lg: label_maps(config, lg) for lg in ("en", "zh")}
     return diagnosis_record(problems, period, lang, {lg: lb.drivers for lg, lb in both.items()}, {lg: lb.themes for lg, lb in both.items()},
-                            config.diagnosis.problem_categories, weighted=weighted, extra={"vital_few": vital_few_causes})
+                            config.diagnosis.problem_categories, weighted=weighted,
+                            extra={"vital_few": vital_few_causes, **({"missing_tables": list(missing)} if missing is not None else {})})
 
 
-def narrative_conclusion(record: dict, lang: str) -> str:
-    """The top problem's statement of a ``diagnosis.json`` record, or that no problem stands out.
+def narrative_conclusion(record: dict, lang: str, pareto_table: pd.DataFrame | None = None, drivers: pd.DataFrame | None = None,
+                         labels: dict[str, str] | None = None) -> str:
+    """The top problem's statement of a ``diagnosis.json`` record, or, without a ranked problem,
+    :func:`narrative_no_problems` computed from the Pareto and driver tables shown above it. After the
+    statement, fix-first dimensions and vital-few complaint categories that no ranked problem stands
+    for are named (they have no problem type), so the conclusion never hides what the tables mark.
 
     Examples
     --------
     >>> narrative_conclusion({"problems": [{"statement": {"en": "Slow.", "zh": "慢。"}}]}, "zh")
     '慢。'
-    >>> narrative_conclusion({"problems": []}, "en")[:29]
-    'No problem stands out in this'
+    >>> narrative_conclusion({"problems": []}, "en")
+    'No problem type could be ranked in this period.'
     """
-    return record["problems"][0]["statement"][lang] if record["problems"] else t("dg_no_problems", lang)
+    if not record["problems"]:
+        return narrative_no_problems(pareto_table, drivers, labels or {}, lang)
+    text = record["problems"][0]["statement"][lang]
+    if drivers is not None and "quadrant" in drivers:  # fix-first dimensions that no ranked problem stands for are named
+        covered = {d for r in record["problems"] for d in r.get("dimensions", [])}
+        fix = [d for d in drivers.loc[drivers["quadrant"] == "fix_first", "dimension"] if d not in covered]
+        if fix:
+            text += ("" if lang == "zh" else " ") + t("dg_none_fix_first", lang, dims=_join(((labels or {}).get(d, d) for d in fix), lang))
+    if pareto_table is not None and len(pareto_table):  # vital-few categories that no ranked problem stands for are named
+        covered = {c for r in record["problems"] for e in r.get("evidence", []) if e.get("kind") == "complaint_share" for c in e.get("categories", [])}
+        loose = [c for c in pareto_table.loc[pareto_table["vital_few"], "cause"] if c not in covered]
+        if loose:
+            text += ("" if lang == "zh" else " ") + t("dg_untyped_vital_few", lang, cats=_join(loose, lang))
+    return text
+
+
+def narrative_no_problems(pareto_table: pd.DataFrame | None, drivers: pd.DataFrame | None, labels: dict[str, str], lang: str) -> str:
+    """Why nothing is ranked, each clause computed from the table it speaks of.
+
+    "No complaint category dominates" only when the Pareto shows no Pareto effect (:func:`pareto_effect`);
+    otherwise its leading category and share are named as not mapped to a problem type. Dimensions the
+    driver table marks ``fix_first`` are named.
+
+    Examples
+    --------
+    >>> par = pareto(pd.Series({"Rude staff": 32, "Parking": 30, "Noise": 20, "Queue": 10, "Wifi": 8}))
+    >>> d = pd.DataFrame({"dimension": ["staff", "room"], "quadrant": ["fix_first", "keep_up"]})
+    >>> narrative_no_problems(par, d, {"staff": "Staff"}, "en")
+    'No problem type could be ranked in this period. Complaints: 3 of 5 categories are needed to cover 82% of tickets, so no category dominates. Staff sit in the fix-first quadrant of the driver table, but no problem type is mapped to them (diagnosis.dimension_problems).'
+    >>> narrative_no_problems(pareto(pd.Series({"Rude staff": 60, "Parking": 25, "Noise": 10, "Queue": 5})), None, {}, "en").split(". ")[1]
+    'The complaint Pareto is led by Rude staff (60% of tickets), a category no problem type is mapped to (diagnosis.complaint_problems).'
+    """
+    parts = [t("dg_none_ranked", lang)]
+    if pareto_table is not None and len(pareto_table):
+        top = pareto_table.iloc[0]
+        if pareto_effect(pareto_table):
+            parts.append(t("dg_none_pareto_led", lang, top=top["cause"], share=pct(top["share"], lang, 0)))
+        elif len(pareto_table) > 1:
+            vital = pareto_table.loc[pareto_table["vital_few"]]
+            parts.append(t("dg_none_pareto_spread", lang, k=len(vital), n=len(pareto_table), cum=pct(vital["cum_share"].iloc[-1], lang, 0)))
+    if drivers is not None and "quadrant" in drivers:
+        fix = drivers.loc[drivers["quadrant"] == "fix_first", "dimension"]
+        if len(fix):
+            parts.append(t("dg_none_fix_first", lang, dims=_join((labels.get(d, d) for d in fix), lang)))
+    return ("" if lang == "zh" else " ").join(parts)
 
 
 @dataclass(frozen=True)
@@ -1662,8 +1900,8 @@ def top_problem_fishbone(problems: list[Problem], settings, labels: Labels, lang
     bones = [(c.key, c.zh if lang == "zh" else c.en) for c in settings.fishbone]
     name = problem_label(top.type, lang)
     score = (f"{t('csat_short', lang)} {number(top.score_segment, lang, 2)}" if top.outcome == "satisfaction"
-             else f"NPS {number(top.nps_segment, lang, 0)}")
-    head = f"{name}\n→ {_join(top.regions, lang) or t('dg_whole_company', lang)} {score}"
+             else f"NPS {number(top.nps_segment, lang, 0)}" if top.surveyed else "")  # no survey answers: no score
+    head = f"{name}\n→ {_join(top.regions, lang) or t('dg_whole_company', lang)} {score}".rstrip()
     return Fishbone(causes, bones, head, name)
 
 
@@ -1682,7 +1920,8 @@ def summary_metrics(problems: list[Problem], pareto_table: pd.DataFrame | None, 
     """
     return {
         "top_problem_type": PROBLEM_CODES[problems[0].type] if problems else None,
-        "vital_few_categories": int(pareto_table["vital_few"].sum()) if pareto_table is not None else None,
+        # null: no complaints table (not computable); 0: a complaints table without tickets in the period (counted, none)
+        "vital_few_categories": int(pareto_table["vital_few"].sum()) if pareto_table is not None else (0 if complaints is not None else None),
         "response_over_promise_share": (metrics.complaint_summary(complaints, period, promise_hours)["response_over_promise_share"]
                                         if complaints is not None else None),
     }

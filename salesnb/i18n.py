@@ -20,6 +20,9 @@ LANGS = ("en", "zh")
 
 UNIT_FACTORS = {"元": 1, "unit": 1, "千元": 1_000, "thousand": 1_000, "万元": 10_000, "百万元": 1_000_000, "million": 1_000_000}
 _UNIT_EN = {"元": "CNY", "unit": "", "千元": "thousand CNY", "thousand": "thousand", "万元": "10k CNY", "百万元": "million CNY", "million": "million"}
+_UNIT_ZH = {"unit": "", "thousand": "千", "million": "百万"}
+"""The currency-free units (``unit``, ``thousand``, ``million``: amounts in the workspace's own currency) in Chinese;
+``unit`` has no name in either language, so a header shows no unit rather than "()" or the word "unit"."""
 
 LABELS: dict[str, tuple[str, str]] = {
     # navigation and sections
@@ -32,7 +35,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "period_range": ("Period {period}: {start} to {end}", "期间 {period}：{start} 至 {end}"),
     "data_quality": ("Data quality", "数据质量"),
     "data_quality_clean": ("All input tables passed validation with no repairs or warnings.", "全部输入表通过校验，无修复或警告。"),
-    "data_quality_notes": ("{n} note(s) on the input data: repairs were applied as documented; warnings need a look.", "输入数据共有 {n} 条提示：修复已按规则执行，警告需要关注。"),
+    "data_quality_notes": ("{n} note(s) on the input data; each step's data-quality table lists them.", "输入数据共有 {n} 条提示，详见各步骤的数据质量表。"),
+    "data_quality_counts": ("{n} note(s) on the input data: {repairs} repair(s) applied as documented, {warnings} warning(s), {infos} for information.", "输入数据共有 {n} 条提示：{repairs} 条修复已按规则执行，{warnings} 条警告，{infos} 条说明。"),
+    "data_quality_look": ("The warnings need a look.", "警告需要关注。"),
     "inputs": ("Input files", "输入文件"),
     "headline": ("Headline figures", "核心指标"),
     "not_available": ("n/a", "无"),
@@ -299,7 +304,12 @@ def t(key: str, lang: str = "en", **fields) -> str:
     """
     en, zh = LABELS[key]
     text = zh if check_lang(lang) == "zh" else en
-    return text.format(**fields) if fields else text
+    if not fields:
+        return text
+    out = text.format(**fields)
+    if fields.get("unit") == "":  # a unit without a name (display_unit: unit): no empty "()" in headers
+        out = out.replace(" ()", "").replace("（）", "").replace("()", "")
+    return out
 
 
 def report_unit(unit: str, lang: str) -> str:
@@ -313,8 +323,13 @@ def report_unit(unit: str, lang: str) -> str:
 
 
 def unit_label(unit: str, lang: str) -> str:
-    """How a currency unit is written in ``lang`` (``万元`` → ``10k CNY`` in English)."""
-    return unit if lang == "zh" else _UNIT_EN.get(unit, unit)
+    """How a currency unit is written in ``lang`` (``万元`` → ``10k CNY`` in English); ``unit`` (the workspace's
+    currency, unscaled) is written as nothing in both languages.
+
+    >>> unit_label("万元", "en"), unit_label("unit", "zh"), unit_label("thousand", "zh"), t("amount_axis", "zh", unit=unit_label("unit", "zh"))
+    ('10k CNY', '', '千', '销售额')
+    """
+    return _UNIT_ZH.get(unit, unit) if lang == "zh" else _UNIT_EN.get(unit, unit)
 
 
 def _missing(value) -> bool:

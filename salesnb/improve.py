@@ -278,6 +278,17 @@ def problems_from(diagnosis: dict | None, bottlenecks: pd.DataFrame | None = Non
     return problems
 
 
+def _evidence_strength(problem: dict) -> float | None:
+    """The largest share among a ``diagnosis.json`` problem's complaint and text evidence (None without any).
+
+    >>> _evidence_strength({"evidence": [{"kind": "complaint_share", "value": 0.3}, {"kind": "interviews", "value": 4, "total": 8}]})
+    0.5
+    """
+    shares = [e["value"] for e in problem.get("evidence", []) if e.get("kind") in ("complaint_share", "comment_theme", "complaint_theme")]
+    shares += [e["value"] / e["total"] for e in problem.get("evidence", []) if e.get("kind") == "interviews" and e.get("total")]
+    return max(shares) if shares else None
+
+
 def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period: Period, lang: str = "en") -> pd.DataFrame:
     """Every fitting measure for every problem, with impact, effort and priority.
 
@@ -291,11 +302,19 @@ def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period:
     baseline moved by the measure's planned effect. Measures whose KPI the
     workspace does not record (:func:`kpi_available`, e.g. on-time delivery
     without delivery days) are left out unless the problem has no other.
+    When no problem has an impact (a diagnosis from complaints or free text only), each diagnosed
+    problem's severity is its evidence strength (:func:`_evidence_strength`, a share 0–1, like a
+    bottleneck's severity), so the measures follow the diagnosis instead of all sharing 0.25.
     """
+    problems = [{**p, "impact": p.get("impact") if p.get("impact") == p.get("impact") else None} for p in problems]  # NaN = no impact
     impacts = [p.get("impact") for p in problems if p.get("impact")]
     top = max(impacts) if impacts else None
     severities = [p.get("severity") for p in problems if p.get("severity")]
     top_sev = max(severities) if severities else None
+    if top is None:  # no survey impact (e.g. a complaint-only workspace): diagnosed problems are sized by their evidence's share
+        problems = [p if p.get("severity") else {**p, "severity": _evidence_strength(p)} for p in problems]
+        severities = [p["severity"] for p in problems if p["severity"]]
+        top_sev = max(severities) if severities else None
     start = period.end_exclusive
     rows = []
     for order, p in enumerate(problems, start=1):
@@ -653,6 +672,7 @@ def proposal_table(proposals: pd.DataFrame, lang: str, dimension_labels: dict[st
         _t("im_col_segment", lang): [segment_label(x, lang) for x in p["segment"]],
         _t("im_col_measure", lang): p["measure"],
         _t("im_col_kpi", lang): [f"{kpi_label(k, lang, dimension_labels)}: {format_kpi(k, b, lang)} → {format_kpi(k, tg, lang)}"
+                                 if b == b and b is not None else f"{kpi_label(k, lang, dimension_labels)}: {_t('im_no_baseline', lang)}"
                                  for k, b, tg in zip(p["kpi"], p["baseline"], p["target"])],
         _t("im_col_owner", lang): p["owner"],
         _t("im_col_due", lang): pd.to_datetime(p["due"]).dt.date.astype(str),
@@ -719,8 +739,10 @@ def attainment_table(attainment: pd.DataFrame, goals_list, lang: str, unit: str 
         _t("im_col_goal", lang): [labels.get(g, g) for g in a["goal_id"]],
         _t("im_col_baseline", lang): [format_kpi(mt, v, lang, unit) for mt, v in zip(a["metric"], a["baseline"])],
         _t("im_col_target", lang): [f"{format_kpi(mt, v, lang, unit)} ({d})" for mt, v, d in zip(a["metric"], a["target"], a["deadline"])],
-        _t("im_col_actual", lang): [format_kpi(mt, v, lang, unit) for mt, v in zip(a["metric"], a["actual"])],
-        _t("im_col_projection", lang): [format_kpi(mt, v, lang, unit) for mt, v in zip(a["metric"], a["projection"])],
+        # a goal not started yet has no actual and no projection: a dash, not "n/a"
+        _t("im_col_actual", lang): [format_kpi(mt, v, lang, unit) if st != "not_started" else "–" for mt, v, st in zip(a["metric"], a["actual"], a["status"])],
+        _t("im_col_projection", lang): [format_kpi(mt, v, lang, unit) if st != "not_started" else "–"
+                                        for mt, v, st in zip(a["metric"], a["projection"], a["status"])],
         _t("status", lang): [_t(f"im_goal_{s}", lang) for s in a["status"]],
     })
 

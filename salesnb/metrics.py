@@ -607,7 +607,8 @@ def headline(sales: pd.DataFrame, surveys: pd.DataFrame | None, complaints: pd.D
     ``active_customers``, ``nps``, ``nps_ci_low``, ``nps_ci_high``, ``nps_n``
     (plain, unweighted, over every answer dated in the period),
     ``satisfaction_mean``, ``satisfaction_top2``, ``complaints``,
-    ``response_over_promise_share``. Missing tables give NaN, not zero.
+    ``response_over_promise_share``. Missing tables give NaN (``nps_n`` None), not zero: in
+    ``summary.json`` null means "not computable / table absent" and 0 "counted, none".
 
     When the surveys have no ``nps`` column (the recommend question was not
     asked) the four ``nps*`` keys are left out and ``satisfaction_n`` (the
@@ -629,7 +630,7 @@ def headline(sales: pd.DataFrame, surveys: pd.DataFrame | None, complaints: pd.D
         "nps": r.nps,
         "nps_ci_low": r.ci_low,
         "nps_ci_high": r.ci_high,
-        "nps_n": r.n,
+        "nps_n": r.n if surveys is not None else None,  # null: no surveys table; 0: a table without answers in the period
         "satisfaction_mean": c.mean,
         "satisfaction_top2": c.top2,
         "complaints": comp["complaints"],

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .i18n import t
 
-__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "nps_groups", "csat_groups", "survey_groups", "sanitize_html"]
+__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "quality_sentence", "ABSENT_TABLES", "missing_tables", "absence_sentences", "absence_note", "nps_groups", "csat_groups", "survey_groups", "sanitize_html"]
 
 _STYLE = (
     "<style>.snb-table{border-collapse:collapse;font-size:13px;margin:4px 0 12px}"
@@ -113,10 +113,78 @@ def quality_section(ws, lang: str) -> None:
     if quality.empty:
         display(para(t("data_quality_clean", lang)))
         return
-    display(para(t("data_quality_notes", lang, n=len(quality))))
+    display(para(quality_sentence(quality, lang)))
     shown = quality.assign(severity=quality["severity"].map(lambda s: t(s, lang) if s in ("repair", "warning") else t("rb_info", lang) if s == "info" else s))
     cols = ["table", "file", "severity", "rule", "count", "detail", "examples"]
     display(table(shown[cols].rename(columns={c: t(c, lang) for c in cols})))
+
+
+def quality_sentence(quality: pd.DataFrame, lang: str) -> str:
+    """The sentence above the data-quality table, counted from the table it introduces (``severity``):
+    "warnings need a look" only when it holds a warning.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"severity": ["repair", "info"]})
+    >>> quality_sentence(q, "en")
+    '2 note(s) on the input data: 1 repair(s) applied as documented, 0 warning(s), 1 for information.'
+    >>> quality_sentence(pd.DataFrame({"severity": ["warning"]}), "en").endswith("The warnings need a look.")
+    True
+    """
+    sev = quality["severity"].value_counts()
+    text = t("data_quality_counts", lang, n=len(quality), repairs=int(sev.get("repair", 0)), warnings=int(sev.get("warning", 0)),
+             infos=int(len(quality) - sev.get("repair", 0) - sev.get("warning", 0)))
+    return text + (("" if lang == "zh" else " ") + t("data_quality_look", lang) if sev.get("warning", 0) else "")
+
+
+ABSENT_TABLES = ("surveys", "nps", "dimensions", "complaints", "interviews", "actions")
+"""What a workspace may lack, in the order the report names them: the surveys table, its 0–10 recommend
+column (``nps``), its dimension columns, the complaints, interviews and action-register tables."""
+
+
+def missing_tables(ws, dimension_keys=(), surveys: pd.DataFrame | None = None) -> list[str]:
+    """The items of :data:`ABSENT_TABLES` the workspace ``ws`` lacks (``ws.has(table)``; ``surveys``, the
+    surveys table, tells whether the ``nps`` and the ``dimension_keys`` columns are there).
+
+    Examples
+    --------
+    >>> class Ws:
+    ...     def has(self, table): return table in ("sales", "surveys")
+    >>> missing_tables(Ws(), ["speed"], pd.DataFrame({"satisfaction": [4]}))
+    ['nps', 'dimensions', 'complaints', 'interviews', 'actions']
+    """
+    out = []
+    if not ws.has("surveys"):
+        out.append("surveys")
+    elif surveys is not None:
+        if "nps" not in surveys or not surveys["nps"].notna().any():
+            out.append("nps")
+        if not any(d in surveys for d in dimension_keys):
+            out.append("dimensions")
+    out += [name for name in ("complaints", "interviews", "actions") if not ws.has(name)]
+    return out
+
+
+def absence_sentences(missing: list[str], step: str, lang: str) -> list[str]:
+    """One sentence per missing item of a step (``diagnosis``, ``improve`` or ``summary``): what is missing
+    and what it would add there (labels ``abs_<step>_<item>``; items without a label for the step are skipped).
+
+    Examples
+    --------
+    >>> absence_sentences(["surveys", "complaints"], "summary", "en")[0][:30]
+    'No survey data: NPS, satisfact'
+    """
+    from .i18n import LABELS
+
+    return [t(f"abs_{step}_{m}", lang) for m in missing if f"abs_{step}_{m}" in LABELS]
+
+
+def absence_note(missing: list[str], step: str, lang: str):
+    """:func:`absence_sentences` as one note (None when nothing is missing)."""
+    items = absence_sentences(missing, step, lang)
+    if not items:
+        return None
+    return _html(f'<div class="snb-note"><b>{esc(t("abs_title", lang))}</b><ul>{"".join(f"<li>{esc(x)}</li>" for x in items)}</ul></div>')
 
 
 def metric_table(values: Mapping[str, float | int | None], lang: str, unit: str, kinds: Mapping[str, str]):

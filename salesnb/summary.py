@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from .i18n import money, number, pct, t
+from .present import absence_sentences
 
-__all__ = ["executive_summary", "PRINT_CSS", "MAX_GOALS"]
+__all__ = ["executive_summary", "absent_from", "PRINT_CSS", "MAX_GOALS"]
 
 #: Goals listed on the one-pager (those needing attention first); the rest are counted.
 MAX_GOALS = 4
@@ -50,6 +51,23 @@ def _tile(label: str, value: str, detail: str = "", cls: str = "") -> str:
     return f'<div class="tile"><div class="k">{e(label)}</div><div class="v {cls}">{e(value)}</div><div class="d">{e(detail)}</div></div>'
 
 
+def absent_from(metrics: dict) -> list[str]:
+    """The tables ``summary.json``'s metrics show to be absent: ``null`` means "table absent / not computable",
+    0 means "counted, none" (docs/outputs.md). Used when ``diagnosis.json`` (which lists them) is missing.
+
+    Examples
+    --------
+    >>> absent_from({"nps_n": None, "complaints": None}), absent_from({"nps_n": 0, "complaints": 0})
+    (['surveys', 'complaints'], [])
+    """
+    out = []
+    if metrics.get("nps_n") is None and metrics.get("satisfaction_n") is None:
+        out.append("surveys")
+    if metrics.get("complaints") is None:
+        out.append("complaints")
+    return out
+
+
 def _target_of(goals: pd.DataFrame | None, metric: str, lang: str, fmt) -> str:
     if goals is None:
         return ""
@@ -77,37 +95,60 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
             return ""
         return "good" if (v > 0) == good_when_up else "bad"
 
-    # surveys without the recommend question record satisfaction_n and no nps keys: the NPS tile becomes the top-2-box
+    # tiles only for what was computed: a survey tile needs answers, a growth tile the year-ago period; the rest is said once below
+    missing = list((diagnosis or {}).get("missing_tables") or absent_from(summary))
+    surveyed = bool(g("nps_n") or g("satisfaction_n"))
     nps_asked = "nps_n" in summary or "satisfaction_n" not in summary
-    if nps_asked:
-        score_tile = _tile("NPS", number(g("nps"), lang, 1),
-                           t("sm_nps_ci", lang, low=number(g("nps_ci_low"), lang, 1), high=number(g("nps_ci_high"), lang, 1), n=number(g("nps_n"), lang))
-                           + " " + _target_of(goals, "nps", lang, lambda v: number(v, lang, 0)))
-    else:
+    tiles, not_shown = [], []
+
+    def add(value, label: str, text: str, detail: str = "", cls: str = "") -> None:
+        if value is None or value != value:
+            not_shown.append(label)
+        else:
+            tiles.append(_tile(label, text, detail, cls))
+
+    add(g("revenue"), t("revenue", lang), money(g("revenue"), unit, lang), _target_of(goals, "revenue", lang, lambda v: money(v, unit, lang)))
+    add(g("revenue_yoy"), t("sm_growth", lang), pct(g("revenue_yoy"), lang, signed=True), t("sm_vs_last_year", lang), sign_cls(g("revenue_yoy")))
+    if surveyed and nps_asked:
+        add(g("nps"), "NPS", number(g("nps"), lang, 1),
+            t("sm_nps_ci", lang, low=number(g("nps_ci_low"), lang, 1), high=number(g("nps_ci_high"), lang, 1), n=number(g("nps_n"), lang))
+            + " " + _target_of(goals, "nps", lang, lambda v: number(v, lang, 0)))
+    elif surveyed:  # surveys without the recommend question: the top-2-box takes the NPS tile
         from .survey import wilson_interval
 
         top2, n = g("satisfaction_top2"), g("satisfaction_n") or 0
         low, high = wilson_interval(top2, n) if top2 is not None else (None, None)
-        score_tile = _tile(t("satisfaction_top2", lang), pct(top2, lang),
-                           t("sm_nps_ci", lang, low=pct(low, lang), high=pct(high, lang), n=number(n, lang))
-                           + " " + _target_of(goals, "satisfaction_top2", lang, lambda v: pct(v, lang)))
-    tiles = [
-        _tile(t("revenue", lang), money(g("revenue"), unit, lang), _target_of(goals, "revenue", lang, lambda v: money(v, unit, lang))),
-        _tile(t("sm_growth", lang), pct(g("revenue_yoy"), lang, signed=True), t("sm_vs_last_year", lang), sign_cls(g("revenue_yoy"))),
-        score_tile,
-        _tile(t("satisfaction_mean", lang), number(g("satisfaction_mean"), lang, 2),
-              t("sm_top2", lang, top2=pct(g("satisfaction_top2"), lang)) + " " + _target_of(goals, "satisfaction_mean", lang, lambda v: number(v, lang, 2))),
-        _tile(t("repurchase_rate", lang), pct(g("repurchase_rate"), lang),
-              t("sm_churn", lang, churn=pct(g("churn_rate"), lang)) + " " + _target_of(goals, "repurchase_rate", lang, lambda v: pct(v, lang))),
-    ]
-    if g("response_over_promise_share") is None and g("complaints"):  # tickets, but first responses are not recorded
+        add(top2, t("satisfaction_top2", lang), pct(top2, lang),
+            t("sm_nps_ci", lang, low=pct(low, lang), high=pct(high, lang), n=number(n, lang))
+            + " " + _target_of(goals, "satisfaction_top2", lang, lambda v: pct(v, lang)))
+    if surveyed:
+        add(g("satisfaction_mean"), t("satisfaction_mean", lang), number(g("satisfaction_mean"), lang, 2),
+            t("sm_top2", lang, top2=pct(g("satisfaction_top2"), lang)) + " " + _target_of(goals, "satisfaction_mean", lang, lambda v: number(v, lang, 2)))
+    churn = g("churn_rate")
+    add(g("repurchase_rate"), t("repurchase_rate", lang), pct(g("repurchase_rate"), lang),
+        (t("sm_churn", lang, churn=pct(churn, lang)) if churn is not None and churn == churn else "") + " "
+        + _target_of(goals, "repurchase_rate", lang, lambda v: pct(v, lang)))
+    notes = absence_sentences(missing, "summary", lang)
+    if not surveyed and "surveys" not in missing:
+        notes.append(t("sm_no_survey_data", lang) + ("。" if lang == "zh" else "."))
+    if surveyed and not nps_asked:  # the one sentence on the missing recommend question (abs_summary has none for "nps")
+        notes.append(t("csat_no_nps", lang))
+    if g("complaints") is None or g("complaints") != g("complaints"):
+        if "complaints" not in missing:
+            notes.append(t("sm_no_complaint_data", lang) + ("。" if lang == "zh" else "."))
+        service = ""
+    elif not g("complaints"):
+        service = t("sm_service_none", lang)
+    elif g("response_over_promise_share") is None:  # tickets, but first responses are not recorded
         service = t("sm_service_no_times", lang, complaints=number(g("complaints"), lang))
     else:
         service = t("sm_service", lang, complaints=number(g("complaints"), lang), late=pct(g("response_over_promise_share"), lang))
     if "on_time_share" in summary:
-        service += " " + t("sm_delivery", lang, share=pct(g("on_time_share"), lang), due=number(g("orders_due"), lang),
-                           late=number(g("mean_days_late"), lang, 1), undelivered=pct(g("not_delivered_share"), lang))
-    notes = ([f'<p class="note">{e(t("csat_no_nps", lang))}</p>'] if not nps_asked else []) + [f'<p class="note">{e(service)}</p>']
+        service += (" " if service else "") + t("sm_delivery", lang, share=pct(g("on_time_share"), lang), due=number(g("orders_due"), lang),
+                                                late=number(g("mean_days_late"), lang, 1), undelivered=pct(g("not_delivered_share"), lang))
+    if not_shown:
+        notes.append(t("sm_not_shown", lang, items=("、" if lang == "zh" else ", ").join(not_shown)))
+    notes = [f'<p class="note">{e(x)}</p>' for x in ([service] if service else []) + notes]
     parts = [f'<h2>{e(t("headline", lang))}</h2><div class="tiles">{"".join(tiles)}</div>', *notes]
 
     # goals: the ones that need attention first (off track, missed, not sound), at most six

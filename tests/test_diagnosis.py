@@ -349,7 +349,7 @@ def test_driver_narrative_and_interval_text():
     d.attrs.update(r2=0.384, n=250)
     labels = {"price": "Price", "response_speed": "Response speed", "quality": "Quality"}
     assert diagnosis.narrative_drivers(d, labels, "en") == (
-        "The five dimensions explain 38% of the variance in the 0–10 recommend score (n=250). Response speed weighs most (55%); "
+        "The three dimensions explain 38% of the variance in the 0–10 recommend score (n=250). Response speed weighs most (55%); "
         "Response speed, Quality sit in the fix-first quadrant (important and below average).")
     none_fix = diagnosis.narrative_drivers(d.assign(quadrant="keep_up"), labels, "en")
     assert none_fix.endswith("; none sit in the fix-first quadrant (important and below average).")
@@ -492,7 +492,7 @@ def test_diagnosis_document_and_conclusion_carry_both_languages():
     assert text == {"en": "25% of comments mention Slow service (5 of 20)", "zh": "25% 的评论提到“服务慢”（20 条中 5 条）"}
     assert record["problems"][1]["fishbone_category"] == "people"
     assert diagnosis.narrative_conclusion(record, "zh") == record["problems"][0]["statement"]["zh"]
-    assert diagnosis.narrative_conclusion(diagnosis.diagnosis_document([], Q4, "en", _config(), []), "en").startswith("No problem stands out")
+    assert diagnosis.narrative_conclusion(diagnosis.diagnosis_document([], Q4, "en", _config(), []), "en") == "No problem type could be ranked in this period."
 
 
 def test_top_problem_fishbone_head_bones_and_causes():

@@ -152,7 +152,8 @@ def revenue_heatmap(split: pd.DataFrame, lang: str, period, unit: str = "万元"
     unit = _unit(unit, lang)
     matrix = split.pivot_table(index="region", columns="product_line", values="revenue", aggfunc="sum", fill_value=0)
     matrix = _scale(matrix, unit)
-    title = t("chart_revenue_region_product", lang, period=str(period)) + f" ({unit_label(unit, lang)})"
+    shown = unit_label(unit, lang)
+    title = t("chart_revenue_region_product", lang, period=str(period)) + (f" ({shown})" if shown else "")
     return heatmap(matrix, title=title, xlabel=t("product_line", lang), ylabel=t("region", lang), fmt=",.0f" if unit in ("元", "千元", "万元") else ",.1f", cmap="Blues")
 
 
