@@ -42,7 +42,7 @@ from .i18n import check_lang, t
 
 __all__ = [
     "PLATFORMS", "NA_CODE", "Choice", "Item", "Instrument", "item_code", "build_instrument", "item_table", "choice_table",
-    "interview_guide", "questionnaire_html", "qualtrics_txt", "wjx_txt", "write_item_xlsx", "answer_mapping", "mapping_yaml",
+    "interview_guide", "questionnaire_html", "qualtrics_txt", "wjx_txt", "wjx_header", "write_item_xlsx", "write_answer_template", "answer_mapping", "mapping_yaml",
     "write_instrument", "import_wave", "WaveImport",
 ]
 
@@ -428,13 +428,22 @@ def wjx_txt(instrument: Instrument, lang: str) -> str:
 
 
 def write_item_xlsx(instrument: Instrument, path: str | Path) -> Path:
-    """The plain item table for any other tool (金数据, SurveyMonkey, 腾讯问卷): sheets ``items``, ``choices`` and
-    ``answers`` (an empty answer sheet whose headers are the item codes the XLSX mapping reads)."""
+    """The plain item table for any other tool (金数据, SurveyMonkey, 腾讯问卷): sheets ``items`` (:func:`item_table`)
+    and ``choices`` (:func:`choice_table`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         item_table(instrument).to_excel(xl, sheet_name="items", index=False)
         choice_table(instrument).to_excel(xl, sheet_name="choices", index=False)
+    return path
+
+
+def write_answer_template(instrument: Instrument, path: str | Path) -> Path:
+    """An empty answer sheet whose headers are what the XLSX route's mapping reads: ``RESPONSE_ID``,
+    ``SUBMITTED``, the item codes, ``TOKEN``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
         pd.DataFrame(columns=_xlsx_headers(instrument)).to_excel(xl, sheet_name="answers", index=False)
     return path
 
@@ -503,10 +512,7 @@ def answer_mapping(instrument: Instrument, platform: str, lang: str = "zh", wave
                           "when": {"any": [{"equals": {rid: "Response ID"}}, {"startswith": {rid: '{"ImportId"'}}]}})
     set_aside += [{"reason": "declined consent", "when": {"equals": {header["Q_CONSENT"]: no}}},
                   {"reason": "screening question not answered", "when": {"blank": header["Q_TYPE"]}}]
-    out: dict[str, Any] = {}
-    if platform == "xlsx":
-        out["source"] = {"sheet": "answers"}
-    out["set_aside"] = set_aside
+    out: dict[str, Any] = {"set_aside": set_aside}
     out["tables"] = {"surveys": {"columns": cols}}
     return out
 
@@ -518,7 +524,8 @@ def mapping_yaml(mapping: dict, platform: str, lang: str) -> str:
     head = {
         "qualtrics": "Qualtrics: Data & Analysis → Export data → CSV, 'Use numeric values' (choice numbers), all rows.",
         "wenjuanxing": f"问卷星: 下载答卷数据 → 按选项序号下载 (Excel or CSV); headers '1、…' of the {lang} questionnaire.",
-        "xlsx": "Any other tool: fill the 'answers' sheet of items.xlsx (headers = item codes, answers = the items sheet's codes).",
+        "xlsx": "Any other tool: an export (CSV or the first sheet of an XLSX) with the headers of answers_template.xlsx (RESPONSE_ID, "
+                "SUBMITTED, the item codes, TOKEN) and the answer codes of items.xlsx.",
     }[platform]
     body = yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False, default_style=None, width=200)
     return (f"# Answers of the next survey wave → the surveys table (salesnb questionnaire; docs/survey-wave.md)\n# {head}\n"
@@ -534,7 +541,7 @@ def write_instrument(folder: str | Path, ws_config: WorkspaceConfig, lang: str, 
     Files: ``questionnaire_<lang>.html`` (with the interview guide),
     ``items.xlsx``, ``qualtrics/survey_<lang>.txt`` + ``qualtrics/import.yaml``,
     ``wenjuanxing/survey_<lang>.txt`` + ``wenjuanxing/import.yaml``,
-    ``xlsx/import.yaml`` (reads ``items.xlsx``'s ``answers`` sheet).
+    ``xlsx/answers_template.xlsx`` + ``xlsx/import.yaml``.
 
     Returns
     -------
@@ -561,6 +568,7 @@ def write_instrument(folder: str | Path, ws_config: WorkspaceConfig, lang: str, 
     put("qualtrics/import.yaml", mapping_yaml(answer_mapping(inst, "qualtrics", lang, wave), "qualtrics", lang))
     put(f"wenjuanxing/survey_{lang}.txt", wjx_txt(inst, lang))
     put("wenjuanxing/import.yaml", mapping_yaml(answer_mapping(inst, "wenjuanxing", lang, wave), "wenjuanxing", lang))
+    written.append(write_answer_template(inst, folder / "xlsx" / "answers_template.xlsx"))
     put("xlsx/import.yaml", mapping_yaml(answer_mapping(inst, "xlsx", lang, wave), "xlsx", lang))
     return written
 
@@ -622,7 +630,10 @@ def import_wave(export: str | Path, mapping: str | Path, workspace: str | Path, 
     reader and derivations, writes ``surveys.csv`` (the earlier answers of
     ``workspace``, as read, followed by the wave's unless ``keep_earlier`` is
     False) into a copy of ``workspace`` at ``out`` and validates it with
-    :func:`salesnb.io.load_workspace`. ``out`` must not exist; nothing is
+    :func:`salesnb.io.load_workspace`. The earlier answers are written as the
+    workspace reader returns them (repairs applied, scales converted, personal
+    data in comments masked), so the new ``workspace.yaml`` leaves
+    ``checks.scales`` out (its comments are not kept: it is rewritten). ``out`` must not exist; nothing is
     written on an error.
 
     Raises
@@ -678,9 +689,12 @@ def import_wave(export: str | Path, mapping: str | Path, workspace: str | Path, 
         data = yaml.safe_load((workspace / "workspace.yaml").read_text(encoding="utf-8"))
         name = "surveys_wave.csv"
         data.setdefault("tables", {})["surveys"] = {"file": name}
+        scales = (data.get("checks") or {}).pop("scales", None)  # surveys_wave.csv is on the contract's scales already
         combined.to_csv(staging / name, index=False, encoding="utf-8")
         (staging / "workspace.yaml").write_text(
             "# written by salesnb questionnaire --answers: the workspace's files with the new wave's answers as surveys\n"
+            + (f"# checks.scales left out (surveys_wave.csv is on the contract's scales; it was: {json.dumps(scales, ensure_ascii=False, default=str)})\n"
+               if scales else "")
             + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         meta = staging / "import"
         meta.mkdir(exist_ok=True)

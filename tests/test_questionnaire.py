@@ -77,7 +77,6 @@ def _xlsx_export(path: Path, instrument) -> Path:
     headers = ["RESPONSE_ID", "SUBMITTED", *[i.code for i in instrument.asked], "TOKEN"]
     assert len(headers) == len(XLSX_ROWS[0])
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        pd.DataFrame({"note": ["answers of the pilot wave"]}).to_excel(xl, sheet_name="about", index=False)
         pd.DataFrame(XLSX_ROWS, columns=headers).astype(object).to_excel(xl, sheet_name="answers", index=False)
     return path
 
@@ -261,14 +260,15 @@ def test_cli_writes_everything_and_imports(tmp_path, capsys):
     assert main(["questionnaire", str(SAMPLE), "--lang", "zh", "--out", str(tmp_path / "qn")]) == 0
     names = sorted(str(p.relative_to(tmp_path / "qn")) for p in (tmp_path / "qn").rglob("*") if p.is_file())
     assert names == ["items.xlsx", "qualtrics/import.yaml", "qualtrics/survey_zh.txt", "questionnaire_zh.html",
-                     "wenjuanxing/import.yaml", "wenjuanxing/survey_zh.txt", "xlsx/import.yaml"]
+                     "wenjuanxing/import.yaml", "wenjuanxing/survey_zh.txt", "xlsx/answers_template.xlsx", "xlsx/import.yaml"]
     capsys.readouterr()
     assert main(["questionnaire", str(SAMPLE), "--answers", str(FIXTURES / "wenjuanxing_answers.csv"), "--mapping",
                  str(tmp_path / "qn" / "wenjuanxing" / "import.yaml"), "--out", str(tmp_path / "ws"), "--wave-only"]) == 0
     out = capsys.readouterr().out
     assert "answers imported                           10" in out and "declined consent" in out
     items = pd.read_excel(tmp_path / "qn" / "items.xlsx", sheet_name=None)
-    assert list(items) == ["items", "choices", "answers"]
-    assert list(items["answers"].columns) == ["RESPONSE_ID", "SUBMITTED", "Q_CONSENT", "Q_TYPE", "Q_NPS", "Q_SAT", "Q_DIM_QUALITY",
+    assert list(items) == ["items", "choices"] and len(items["choices"]) == 2 + 3 + 11 + 5 + 5 * 6
+    template = pd.read_excel(tmp_path / "qn" / "xlsx" / "answers_template.xlsx")
+    assert list(template.columns) == ["RESPONSE_ID", "SUBMITTED", "Q_CONSENT", "Q_TYPE", "Q_NPS", "Q_SAT", "Q_DIM_QUALITY",
                                               "Q_DIM_RESPONSE_SPEED", "Q_DIM_AFTER_SALES", "Q_DIM_SALES_PROFESSIONALISM", "Q_DIM_PRICE",
                                               "Q_IMPROVE", "Q_SUPPORT", "TOKEN"]
