@@ -272,3 +272,31 @@ def test_cli_writes_everything_and_imports(tmp_path, capsys):
     assert list(template.columns) == ["RESPONSE_ID", "SUBMITTED", "Q_CONSENT", "Q_TYPE", "Q_NPS", "Q_SAT", "Q_DIM_QUALITY",
                                               "Q_DIM_RESPONSE_SPEED", "Q_DIM_AFTER_SALES", "Q_DIM_SALES_PROFESSIONALISM", "Q_DIM_PRICE",
                                               "Q_IMPROVE", "Q_SUPPORT", "TOKEN"]
+
+
+def test_wave_prefix_and_declared_scales(tmp_path, cfg):
+    """--wave prefixes per-export numbers; a workspace declaring checks.scales gets a new workspace.yaml without them
+    (its surveys file is on the contract's scales), and the earlier answers keep their values."""
+    import shutil
+
+    import yaml
+
+    from salesnb.io import load_workspace
+
+    base = tmp_path / "base"
+    shutil.copytree(SAMPLE, base)
+    text = (base / "workspace.yaml").read_text(encoding="utf-8")
+    (base / "workspace.yaml").write_text(text + "\nchecks:\n  scales:\n    nps: {low: 0, high: 10, convert: none}\n", encoding="utf-8")
+    inst = q.build_instrument(cfg)
+    (tmp_path / "xlsx").mkdir()
+    (tmp_path / "xlsx" / "import.yaml").write_text(q.mapping_yaml(q.answer_mapping(inst, "xlsx", "zh", wave="2026Q1"), "xlsx", "zh"),
+                                                   encoding="utf-8")
+    before = load_workspace(base).table("surveys")
+    result = q.import_wave(_xlsx_export(tmp_path / "answers.xlsx", inst), tmp_path / "xlsx" / "import.yaml", base, tmp_path / "ws")
+    written = yaml.safe_load((tmp_path / "ws" / "workspace.yaml").read_text(encoding="utf-8"))
+    assert "scales" not in (written.get("checks") or {})
+    assert "checks.scales left out" in (tmp_path / "ws" / "workspace.yaml").read_text(encoding="utf-8")
+    surveys = load_workspace(tmp_path / "ws").table("surveys")
+    assert result.earlier == len(before) and len(surveys) == len(before) + 10
+    assert surveys["nps"].iloc[: len(before)].fillna(-1).tolist() == before["nps"].fillna(-1).tolist()
+    _check_wave(surveys.iloc[len(before):], "2026Q1-{n}")
