@@ -629,7 +629,11 @@ def import_wave(export: str | Path, mapping: str | Path, workspace: str | Path, 
     ``source``, ``set_aside``, ``tables.surveys``) with ``salesnb import``'s
     reader and derivations, writes ``surveys.csv`` (the earlier answers of
     ``workspace``, as read, followed by the wave's unless ``keep_earlier`` is
-    False) into a copy of ``workspace`` at ``out`` and validates it with
+    False) into a copy of ``workspace`` at ``out`` (with ``import/wave.json``: the
+    export's and the mapping's paths and sha256, the counts and the surveys'
+    data-quality notes; ``import/surveys_lines.csv``: the export line of each
+    written row; ``import/set_aside.csv``: each set-aside export line with its
+    reason and values; a copy of the mapping) and validates it with
     :func:`salesnb.io.load_workspace`. The earlier answers are written as the
     workspace reader returns them (repairs applied, scales converted, personal
     data in comments masked), so the new ``workspace.yaml`` leaves
@@ -662,9 +666,12 @@ def import_wave(export: str | Path, mapping: str | Path, workspace: str | Path, 
     d = ingest._Deriver(frame, file, m)
     rows = frame.index
     aside: dict[str, int] = {}
+    aside_parts = []
     for rule in m.set_aside:
         hit = d.condition(rule["when"], rows)
         aside[rule["reason"]] = aside.get(rule["reason"], 0) + int(hit.sum())
+        if hit.any():
+            aside_parts.append(pd.DataFrame({"export_line": rows[hit.to_numpy()], "set_aside_reason": rule["reason"]}))
         rows = rows[~hit.to_numpy()]
     d.rows = rows
     wave, origin = ingest._derive_table("surveys", m.tables["surveys"], d, rows, None, {})
@@ -701,9 +708,20 @@ def import_wave(export: str | Path, mapping: str | Path, workspace: str | Path, 
         pd.DataFrame({"line": range(len(earlier) + 2, len(combined) + 2), "export_line": origin.to_numpy()}).to_csv(
             meta / "surveys_lines.csv", index=False)
         shutil.copyfile(Path(mapping), meta / Path(mapping).name)
+        if aside_parts:
+            listed = pd.concat(aside_parts, ignore_index=True)
+            listed.join(frame, on="export_line", suffixes=("", " (export)")).to_csv(meta / "set_aside.csv", index=False, encoding="utf-8")
         ws = load_workspace(staging)
+        from . import __version__
+
+        notes = tuple(read_notes) + tuple(ws.notes)
+        info = {"export": str(export.resolve()), "export_sha256": ingest._sha256(export), "mapping": str(Path(mapping).resolve()),
+                "mapping_sha256": ingest._sha256(Path(mapping)), "workspace": str(workspace.resolve()),
+                "counts": {"lines": int(len(frame)), "set_aside": aside, "surveys": int(len(wave)), "earlier": int(len(earlier))},
+                "notes": [n.as_row() for n in notes if n.table == "surveys"], "salesnb": __version__}
+        (meta / "wave.json").write_text(json.dumps(info, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         os.replace(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return WaveImport(out, int(len(wave)), aside, int(len(earlier)), tuple(read_notes) + tuple(ws.notes))
+    return WaveImport(out, int(len(wave)), aside, int(len(earlier)), notes)

@@ -226,6 +226,13 @@ def test_round_trip(tmp_path, instrument_dir, cfg, platform, export, prefix, asi
     _check_wave(surveys, prefix)
     if platform != "xlsx":
         assert set(surveys["channel"]) == {"online"}
+    listed = pd.read_csv(tmp_path / "ws" / "import" / "set_aside.csv", encoding="utf-8")
+    # export lines (Excel rows) set aside: answer 4 (declined) and answer 8 (no screening); Qualtrics also its header rows 2 and 3
+    assert sorted(listed["export_line"]) == ([2, 3, 7, 11] if platform == "qualtrics" else [5, 9])
+    import json
+
+    info = json.loads((tmp_path / "ws" / "import" / "wave.json").read_text(encoding="utf-8"))
+    assert info["counts"]["surveys"] == 10 and info["counts"]["set_aside"] == aside
     assert ws.has("sales") and (tmp_path / "ws" / "sales.csv").read_bytes() == (SAMPLE / "sales.csv").read_bytes()
 
 
