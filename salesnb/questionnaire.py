@@ -332,12 +332,15 @@ def _e(text: Any) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def questionnaire_html(instrument: Instrument, lang: str, guide: pd.DataFrame | None = None, period: str | None = None) -> str:
+def questionnaire_html(instrument: Instrument, lang: str, guide: pd.DataFrame | None = None, period: str | None = None,
+                       embed_font: bool = True) -> str:
     """The printable questionnaire for phone interviewers (A4), followed by the key-account interview guide.
 
     Every text (item wording, labels from workspace.yaml, the diagnosis'
     statements) is HTML-escaped; the page carries the reports' content
-    security policy (no script, no network) and a CJK font stack.
+    security policy (no script, no network) and, like the reports, the CJK
+    glyphs it uses as an embedded font (:func:`salesnb.webfont.embed_cjk_font`),
+    so Chinese prints on a machine without a Chinese font.
     """
     lang = check_lang(lang)
     out = [f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
@@ -369,7 +372,12 @@ def questionnaire_html(instrument: Instrument, lang: str, guide: pd.DataFrame | 
             out.append(f"<tr><td>{_e(r.topic)}</td><td>{_e(r.why)}</td><td>{_e(r.ask)}</td></tr>")
         out.append("</table>")
     out.append("</body></html>")
-    return "\n".join(out)
+    page = "\n".join(out)
+    if embed_font:
+        from .webfont import embed_cjk_font
+
+        page = embed_cjk_font(page)
+    return page
 
 
 # ----------------------------------------------------------------------------- platform files
