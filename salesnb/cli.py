@@ -125,13 +125,8 @@ def _cmd_questionnaire(args) -> int:
                 print(f"  [{note.severity}] {note.file}: {note.rule} ×{note.count} — {note.detail}")
         print(f"\n{result.workspace} is a valid workspace")
         return 0
-    plan = None
-    if args.plan is not None:
-        import pandas as pd
-
-        plan = pd.read_csv(args.plan, encoding="utf-8-sig", dtype=str)
     cfg = load_config(args.workspace / "workspace.yaml")
-    for path in write_instrument(args.out, cfg, args.lang, diagnosis=args.diagnosis, plan=plan, wave=args.wave):
+    for path in write_instrument(args.out, cfg, args.lang, diagnosis=args.diagnosis, plan=args.plan, wave=args.wave):
         print(path)
     return 0
 

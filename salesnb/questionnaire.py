@@ -542,7 +542,7 @@ def mapping_yaml(mapping: dict, platform: str, lang: str) -> str:
 
 # ----------------------------------------------------------------------------- writing everything
 
-def write_instrument(folder: str | Path, ws_config: WorkspaceConfig, lang: str, diagnosis=None, plan: pd.DataFrame | None = None,
+def write_instrument(folder: str | Path, ws_config: WorkspaceConfig, lang: str, diagnosis=None, plan: pd.DataFrame | str | Path | None = None,
                      period: str | None = None, wave: str | None = None) -> list[Path]:
     """Write the questionnaire, the platform files and the mappings under ``folder``.
 
@@ -550,6 +550,11 @@ def write_instrument(folder: str | Path, ws_config: WorkspaceConfig, lang: str, 
     ``items.xlsx``, ``qualtrics/survey_<lang>.txt`` + ``qualtrics/import.yaml``,
     ``wenjuanxing/survey_<lang>.txt`` + ``wenjuanxing/import.yaml``,
     ``xlsx/answers_template.xlsx`` + ``xlsx/import.yaml``.
+
+    ``diagnosis`` is what :func:`interview_guide` takes (a run's
+    ``artifacts/diagnosis.json``); ``plan`` the sample plan (a DataFrame or the
+    path of ``sample_plan.csv``); ``period`` is named in the guide; ``wave``
+    prefixes per-export response numbers in the mappings.
 
     Returns
     -------
@@ -559,6 +564,8 @@ def write_instrument(folder: str | Path, ws_config: WorkspaceConfig, lang: str, 
     lang = check_lang(lang)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(plan, (str, Path)):
+        plan = pd.read_csv(plan, encoding="utf-8-sig", dtype={"region": str, "status": str})
     inst = build_instrument(ws_config, plan)
     guide = interview_guide(ws_config, lang, diagnosis)
     record = _read_diagnosis(diagnosis)[0]

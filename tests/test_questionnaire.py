@@ -134,6 +134,10 @@ def test_config_rejects_a_malformed_item_code(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(tmp_path / "workspace.yaml")
     assert "survey.questionnaire.items" in str(err.value.problems[0].column)
+    good = text.replace("items: {nps: {en: Recommend}}", "title: {zh: 第一季度调查}\n    items: {Q_NPS: {en: Recommend us}}")
+    (tmp_path / "workspace.yaml").write_text(good, encoding="utf-8")
+    inst = q.build_instrument(load_config(tmp_path / "workspace.yaml"))
+    assert inst.item("Q_NPS").en == "Recommend us" and inst.title["zh"] == "第一季度调查"
 
 
 # ----------------------------------------------------------------------------- platform files
@@ -265,6 +269,11 @@ def test_export_lacking_a_dimension_says_so(tmp_path, instrument_dir):
 
 
 def test_cli_writes_everything_and_imports(tmp_path, capsys):
+    pd.DataFrame({"region": ["华东", "华东"], "status": ["customer", "lost"], "population": [100, 40], "sample": [30, 12]}).to_csv(
+        tmp_path / "sample_plan.csv", index=False, encoding="utf-8-sig")
+    assert main(["questionnaire", str(SAMPLE), "--lang", "zh", "--out", str(tmp_path / "planned"), "--plan", str(tmp_path / "sample_plan.csv")]) == 0
+    planned = (tmp_path / "planned" / "wenjuanxing" / "survey_zh.txt").read_text(encoding="utf-8")
+    assert "目前在向" in planned and "尚未向" not in planned  # no prospect stratum planned: not offered
     assert main(["questionnaire", str(SAMPLE), "--lang", "zh", "--out", str(tmp_path / "qn")]) == 0
     names = sorted(str(p.relative_to(tmp_path / "qn")) for p in (tmp_path / "qn").rglob("*") if p.is_file())
     assert names == ["items.xlsx", "qualtrics/import.yaml", "qualtrics/survey_zh.txt", "questionnaire_zh.html",
