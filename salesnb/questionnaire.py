@@ -130,6 +130,13 @@ def item_code(dimension_key: str) -> str:
     return "Q_DIM_" + dimension_key.upper()
 
 
+def _in_sentence(label: str, lang: str) -> str:
+    """A dimension label inside an English sentence: "Product quality" → "product quality" (acronyms such as "ERP" stay)."""
+    if lang == "en" and len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def _labels(key: str, company: str, **fields) -> dict[str, str]:
     return {lg: t(key, lg, company=company, **fields) for lg in ("en", "zh")}
 
@@ -189,8 +196,8 @@ def build_instrument(config: WorkspaceConfig, plan: pd.DataFrame | None = None) 
     add("Q_SAT", "scale", "satisfaction", "qn_sat", scale, 1, 5)
     for dim in config.survey.dimensions:
         code = item_code(dim.key)
-        words = _worded({lg: t("qn_dim", lg, dimension=getattr(dim, lg)) for lg in ("en", "zh")}, over.get(code), company,
-                        dimension_en=dim.en, dimension_zh=dim.zh)
+        words = _worded({lg: t("qn_dim", lg, dimension=_in_sentence(getattr(dim, lg), lg)) for lg in ("en", "zh")}, over.get(code),
+                        company, dimension_en=_in_sentence(dim.en, "en"), dimension_zh=dim.zh)
         items.append(Item(code, "scale", dim.key, words["en"], words["zh"], (*scale, na), 1, 5, NA_CODE))
     add("Q_IMPROVE", "text", "comment", "qn_improve")
     add("Q_SUPPORT", "text", "comment", "qn_support")
@@ -291,7 +298,7 @@ def interview_guide(config: WorkspaceConfig, lang: str, diagnosis=None, top: int
         d = d.loc[d["dimension"].isin(labels)].sort_values(["mean", "dimension"], kind="mergesort").head(top)
         for r in d.itertuples():
             rows.append({"source": "low_dimension", "topic": t("qn_guide_dimension", lang, dimension=labels[r.dimension], mean=f"{r.mean:.2f}"),
-                         "why": "", "ask": t("qn_guide_ask_dimension", lang, dimension=labels[r.dimension])})
+                         "why": "", "ask": t("qn_guide_ask_dimension", lang, dimension=_in_sentence(labels[r.dimension], lang))})
     if themes is not None and len(themes):
         th = themes
         if "source" in th.columns and (th["source"] == "complaints").any():  # complaint themes first; else the main text source
@@ -304,7 +311,7 @@ def interview_guide(config: WorkspaceConfig, lang: str, diagnosis=None, top: int
     if not rows:
         for key, label in labels.items():
             rows.append({"source": "dimension", "topic": t("qn_guide_dimension_plain", lang, dimension=label), "why": "",
-                         "ask": t("qn_guide_ask_dimension", lang, dimension=label)})
+                         "ask": t("qn_guide_ask_dimension", lang, dimension=_in_sentence(label, lang))})
     rows.append({"source": "closing", "topic": t("qn_guide_close", lang), "why": "", "ask": ""})
     return pd.DataFrame(rows, columns=["source", "topic", "why", "ask"])
 

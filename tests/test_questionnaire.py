@@ -92,7 +92,7 @@ def test_items_codes_and_scales(cfg):
     dim = inst.item("Q_DIM_AFTER_SALES")
     assert (dim.scale_min, dim.scale_max, dim.na_code) == (1, 5, "9")
     assert [(c.position, c.code, c.value) for c in dim.choices][-1] == (6, "9", "")
-    assert dim.zh == "您对我们的售后支持满意程度如何？" and "After-sales support" in dim.en
+    assert dim.zh == "您对我们的售后支持满意程度如何？" and dim.en == "How satisfied are you with our after-sales support?"
     assert [c.value for c in inst.item("Q_TYPE").choices] == ["customer", "lost", "prospect"]
     table = q.item_table(inst)
     assert table.loc[table["code"] == "Q_DIM_PRICE", "not_applicable_code"].item() == "9"
@@ -117,7 +117,7 @@ def test_wording_override_and_plan_strata(cfg):
     inst = q.build_instrument(c2, plan)
     assert inst.item("Q_NPS").zh == "您会把华信智能装备有限公司推荐给同行吗？"
     assert inst.item("Q_NPS").en.startswith("How likely")  # the language not overridden keeps salesnb's wording
-    assert inst.item("Q_DIM_PRICE").en == "Is our Price fairness fair?"
+    assert inst.item("Q_DIM_PRICE").en == "Is our price fairness fair?"
     assert [c.value for c in inst.item("Q_TYPE").choices] == ["customer", "lost"]  # no prospect sampled
     bad = cfg.model_copy(update={"survey": cfg.survey.model_copy(update={"questionnaire": wording.model_copy(
         update={"items": {"Q_DIM_COLOUR": ItemWording(en="x")}})})})
