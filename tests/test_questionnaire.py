@@ -107,6 +107,14 @@ def test_renaming_a_label_keeps_the_codes(cfg):
     assert after.item("Q_DIM_QUALITY").zh == "您对我们的新产品质量满意程度如何？"
     m_before, m_after = q.answer_mapping(before, "qualtrics"), q.answer_mapping(after, "qualtrics")
     assert m_before == m_after  # the Qualtrics export's headers are the codes: the mapping does not move
+    from salesnb.config import Dimension
+
+    added = cfg.model_copy(update={"survey": cfg.survey.model_copy(update={"dimensions": [
+        *cfg.survey.dimensions, Dimension(key="delivery_2", en="ERP delivery data", zh="交付数据")]})})
+    inst = q.build_instrument(added)
+    assert inst.item("Q_DIM_DELIVERY_2").en == "How satisfied are you with our ERP delivery data?"
+    cols = q.answer_mapping(inst, "qualtrics")["tables"]["surveys"]["columns"]
+    assert cols["delivery_2"]["column"] == "Q_DIM_DELIVERY_2" and cols["delivery_2"]["map"]["6"] == ""
 
 
 def test_wording_override_and_plan_strata(cfg):
