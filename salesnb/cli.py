@@ -1,4 +1,4 @@
-"""Command line: ``salesnb run | prepare | validate | import | sample | strip | notebooks``.
+"""Command line: ``salesnb run | prepare | validate | import | sample | strip | notebooks | questionnaire``.
 
 Exit codes: 0 success; 1 a notebook failed; 2 bad input, bad parameters or
 a refused run (the message says why).
@@ -117,6 +117,32 @@ def _cmd_notebooks(args) -> int:
     return 0
 
 
+def _cmd_questionnaire(args) -> int:
+    """Write the next wave's questionnaire, platform files and mappings, or import a wave's answers (--answers)."""
+    from .config import load_config
+    from .questionnaire import import_wave, write_instrument
+
+    if args.answers is not None:
+        if args.mapping is None:
+            raise ValueError("--answers needs --mapping (the import.yaml written for the platform)")
+        result = import_wave(args.answers, args.mapping, args.workspace, args.out, keep_earlier=not args.wave_only)
+        print(f"{'answers imported':<34} {result.rows:>10,}")
+        for reason, n in result.set_aside.items():
+            print(f"  set aside: {reason:<40} {n:>6,}")
+        print(f"{'earlier answers kept':<34} {result.earlier:>10,}")
+        notes = [n for n in result.notes if n.table == "surveys"]
+        if notes:
+            print(f"\n{len(notes)} data-quality note(s) on the surveys:")
+            for note in notes:
+                print(f"  [{note.severity}] {note.file}: {note.rule} ×{note.count} — {note.detail}")
+        print(f"\n{result.workspace} is a valid workspace")
+        return 0
+    cfg = load_config(args.workspace / "workspace.yaml")
+    for path in write_instrument(args.out, cfg, args.lang, diagnosis=args.diagnosis, plan=args.plan, wave=args.wave):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="salesnb", description="Quarterly sales plan and customer-satisfaction improvement notebooks.")
     parser.add_argument("--version", action="version", version=f"salesnb {__version__}")
@@ -163,6 +189,19 @@ def build_parser() -> argparse.ArgumentParser:
     nbs.add_argument("--lang", default="en", choices=["en", "zh"], help="the copies' lang parameter (with --workspace)")
     nbs.add_argument("--overwrite", action="store_true", help="replace notebooks already in DIR (default: refuse)")
     nbs.set_defaults(func=_cmd_notebooks)
+
+    qn = sub.add_parser("questionnaire", help="write the next survey wave's questionnaire, platform files and answer mappings "
+                        "(docs/survey-wave.md); with --answers, import a wave's answers into a copy of the workspace")
+    qn.add_argument("workspace", type=Path, help="workspace folder (its workspace.yaml gives the dimensions and wording)")
+    qn.add_argument("--out", required=True, type=Path, help="folder to write the instrument to (with --answers: the new workspace, must not exist)")
+    qn.add_argument("--lang", default="en", choices=["en", "zh"], help="language of the questionnaire and the platform files")
+    qn.add_argument("--diagnosis", type=Path, default=None, help="a run's artifacts/diagnosis.json: interview-guide topics")
+    qn.add_argument("--plan", type=Path, default=None, help="a run's artifacts/sample_plan.csv: the strata the screening offers")
+    qn.add_argument("--wave", default=None, help="label put before per-export response numbers (e.g. 2026Q1), so waves do not collide")
+    qn.add_argument("--answers", type=Path, default=None, help="a platform's answer export to import (with --mapping)")
+    qn.add_argument("--mapping", type=Path, default=None, help="the platform's import.yaml written by salesnb questionnaire")
+    qn.add_argument("--wave-only", action="store_true", help="with --answers: the new workspace's surveys are this wave only")
+    qn.set_defaults(func=_cmd_questionnaire)
     return parser
 
 

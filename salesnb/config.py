@@ -106,9 +106,43 @@ class SurveyDesign(_Model):
     """Total sample of the next wave; default ``min_per_region`` × regions."""
 
 
+class ItemWording(_Model):
+    """One item's wording in either language (a language left out keeps salesnb's wording).
+
+    ``{company}`` is replaced by ``company.name``, ``{dimension}`` by the dimension's label.
+    """
+
+    en: str | None = None
+    zh: str | None = None
+
+
+class QuestionnaireSettings(_Model):
+    """The next wave's questionnaire (``salesnb questionnaire``, docs/survey-wave.md): wording overrides.
+
+    ``items`` maps an item code (``Q_CONSENT``, ``Q_TYPE``, ``Q_NPS``, ``Q_SAT``,
+    ``Q_DIM_<KEY>``, ``Q_IMPROVE``, ``Q_SUPPORT``) to its wording; codes never
+    change with the wording, so answers of every wave land in the same columns.
+    """
+
+    title: ItemWording | None = None
+    intro: ItemWording | None = None
+    items: dict[str, ItemWording] = Field(default_factory=dict)
+
+    @field_validator("items")
+    @classmethod
+    def _codes(cls, items: dict[str, ItemWording]) -> dict[str, ItemWording]:
+        import re
+
+        bad = [k for k in items if not re.fullmatch(r"Q_[A-Z][A-Z0-9_]*", k)]
+        if bad:
+            raise ValueError(f"item codes look like Q_NPS or Q_DIM_QUALITY, not: {', '.join(bad)}")
+        return items
+
+
 class Survey(_Model):
     dimensions: list[Dimension] = Field(default_factory=lambda: list(_DEFAULT_DIMENSIONS))
     design: SurveyDesign = Field(default_factory=SurveyDesign)
+    questionnaire: QuestionnaireSettings = Field(default_factory=QuestionnaireSettings)
 
     @field_validator("dimensions")
     @classmethod
