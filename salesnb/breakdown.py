@@ -1036,7 +1036,10 @@ class CustomerSplit:
     Existing = base customers × repurchase rate × spend per retained customer
     × its trend; new = the total − existing. ``source`` says what set the
     split: ``estimate`` (history), ``repurchase_goal`` (the goal's rate in
-    the estimate) or ``new_share_goal`` (the goal's share pins the new part).
+    the estimate), ``new_share_goal`` (the goal's share pins the new part) or
+    ``observed_mix`` (a guess, said as one: the new/existing revenue mix seen in
+    ``mix_label``, used when the repurchase rate cannot be estimated or the
+    history has no new-customer revenue at all, see ``fallback``).
     """
 
     total: float
@@ -1053,6 +1056,12 @@ class CustomerSplit:
     goal_id: str | None = None
     capped: bool = False
     returning_revenue: float = 0.0
+    fallback: str | None = None
+    """Why the split follows the observed mix (``source`` ``observed_mix``): ``no_rate`` (the repurchase
+    rate cannot be estimated: no customers in the months before the base window) or ``no_new`` (no
+    new-customer revenue anywhere in the history used); None otherwise."""
+    mix_label: str = ""
+    """The window whose observed new/existing revenue mix the split follows (``observed_mix``)."""
 
     @property
     def new_share(self) -> float:
@@ -1106,8 +1115,19 @@ def retention_facts(sales: pd.DataFrame, window: Window, months: int = 12) -> Re
 
 
 def customer_split(total: float, base_customers: int, facts: Sequence[RetentionFacts], new_share_history: float,
-                   settings=None, goals: pd.DataFrame | None = None, plan_is_year: bool = True, unit: float = 1) -> CustomerSplit:
+                   settings=None, goals: pd.DataFrame | None = None, plan_is_year: bool = True, unit: float = 1, *,
+                   new_seen: bool = True, observed_new_share: float | None = None, mix_label: str = "") -> CustomerSplit:
     """Split ``total`` into existing and new customers.
+
+    A new-customer share goal pins the new part. Otherwise, when the
+    repurchase rate cannot be estimated (no ``facts``, or none of their base
+    customers) or the history has no new-customer revenue at all
+    (``new_seen`` False: a closed cohort), nothing supports an estimate of the
+    existing customers' part — giving the whole total to new customers of a
+    business that gets none would be a guess presented as a plan — so the
+    split follows the observed mix ``observed_new_share`` of ``mix_label``
+    (``new_share_history`` when not given; 0 without new customers), with
+    ``source`` ``observed_mix`` and ``fallback`` saying why.
 
     ``facts`` are :func:`retention_facts` of the history windows (most recent
     first): the repurchase rate and spend per retained customer are the
@@ -1150,6 +1170,18 @@ def customer_split(total: float, base_customers: int, facts: Sequence[RetentionF
         raise PlanError("breakdown.customer_split.source is new_share_goal but workspace.yaml has no new_customer_revenue_share goal")
     if source == "repurchase_goal" and rep_goal is None:
         raise PlanError("breakdown.customer_split.source is repurchase_goal but there is no repurchase_rate goal (or the plan is a quarter)")
+    if new_goal is None and (not new_seen or not (rate_hist == rate_hist)):
+        mix = 0.0 if not new_seen else (observed_new_share if observed_new_share is not None else new_share_history)
+        mix = float(mix) if mix == mix else 0.0
+        units = round(total / unit)
+        new_units = min(max(round(units * mix), 0), units)
+        per = spend if spend == spend else 0.0
+        known = rate_hist == rate_hist
+        estimate = base_customers * rate_hist * per * trend + latest.returning_revenue * trend if known else float("nan")
+        return CustomerSplit(total, float((units - new_units) * unit), float(new_units * unit), "observed_mix", base_customers,
+                             rate_hist, rate_hist, per, trend, estimate, new_share_history,
+                             fallback="no_rate" if not known else "no_new", mix_label=mix_label,
+                             returning_revenue=latest.returning_revenue * trend if known else 0.0)
     rate = float(rep_goal["target"]) if (rep_goal is not None and new_goal is None) else rate_hist
     per = spend if spend == spend else 0.0
     # customers who come back after a year or more without buying are existing
@@ -1182,7 +1214,10 @@ def split_options(split: CustomerSplit, goals: pd.DataFrame, unit: float = 1) ->
         rows.append({"option": option, "goal_id": goal_id, "repurchase_rate": rate, "existing": existing, "new": total - existing,
                      "new_share": (total - existing) / total if total else float("nan")})
 
-    row("estimate", split.repurchase_rate_history, round(base * split.repurchase_rate_history / unit) * unit if base else 0.0)
+    if split.source == "observed_mix":
+        row("observed_mix", split.repurchase_rate_history, split.existing)
+    if split.repurchase_rate_history == split.repurchase_rate_history:
+        row("estimate", split.repurchase_rate_history, round(base * split.repurchase_rate_history / unit) * unit if base else 0.0)
     plain = goals.loc[_company_wide(goals)] if len(goals) else goals
     rep = plain.loc[plain["metric"] == "repurchase_rate"] if len(plain) else plain
     if len(rep):
@@ -1193,7 +1228,7 @@ def split_options(split: CustomerSplit, goals: pd.DataFrame, unit: float = 1) ->
         share = float(new.iloc[0]["target"])
         existing = total - round(total * share / unit) * unit
         row("new_share_goal", existing / base if base else float("nan"), existing, str(new.iloc[0]["goal_id"]))
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["option", "goal_id", "repurchase_rate", "existing", "new", "new_share"])
     out["used"] = out["option"] == split.source
     return out
 
@@ -1319,7 +1354,7 @@ def phase(cells: pd.DataFrame, profile: pd.DataFrame, periods: PlanPeriods, by: 
         parts = largest_remainder(shares, amount) if amount > 0 else np.zeros(len(slots), dtype=np.int64)
         for label, part in zip(labels, parts):
             rows.append({**{d: rec[d] for d in dims}, "period": label, value: float(part) * unit})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=[*dims, "period", value])
     if grain == "quarter":
         out = out.groupby([*dims, "period"], sort=False, as_index=False)[value].sum()
     return out
@@ -1428,6 +1463,13 @@ class PlanInputs:
     base_customers: int
     recent_growth: float | None = None
     """Revenue of the twelve months to the report period's end against the twelve before, − 1."""
+    observed_mix: tuple[float, str] | None = None
+    """The new customers' share of revenue in a window the data fully sees, and its label: the base window,
+    or — when the base lies in the data's first twelve months (every customer looks new there) — its
+    last quarter (new = first order in that quarter). What the split follows when it cannot estimate."""
+    trend: pd.DataFrame | None = None
+    """Revenue per cell in the report's last quarter (``window`` 0) and the same quarter a year
+    earlier (``window`` 1), when the data covers both: the latest trend the growth checks compare with."""
 
     @property
     def season_share(self) -> float:
@@ -1488,9 +1530,12 @@ def plan_inputs(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Per
                           start_month=report.start_month, customers=customers)
     goals = goal_targets(config.goals, cut, report, goals_frame, config.retention.window_months)
     end = report.end_exclusive
+    first_month = pd.Timestamp(cut["order_date"].min().year, cut["order_date"].min().month, 1)
     if periods.year_on_year:
         months = 12
-        facts = tuple(retention_facts(cut, w) for w in periods.windows[:2])
+        # a window whose twelve months before lie partly before the data has no (whole) retention base:
+        # its repurchase rate is not estimated (as step 1's repurchase rate, metrics.retention)
+        facts = tuple(retention_facts(cut, w) for w in periods.windows[:2] if w.start - pd.DateOffset(months=12) >= first_month)
     else:
         # less than a year of data: seasonality is not known, so the months get equal shares (and a
         # yearly amount an even share); retention is measured over the months the data has before the
@@ -1505,7 +1550,51 @@ def plan_inputs(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Per
     before = float(cut.loc[(dates >= end - pd.DateOffset(months=24)) & (dates < end - pd.DateOffset(months=12)), "amount"].sum())
     whole = dates.min() <= end - pd.DateOffset(months=24) + pd.Timedelta(days=31)
     recent = ttm / before - 1 if before > 0 and whole else None
-    return PlanInputs(config, periods, dims, history, profile, phasing_by, goals, facts, int(buys[m.id_column(buys, "customer_id")].nunique()), recent)
+    return PlanInputs(config, periods, dims, history, profile, phasing_by, goals, facts, int(buys[m.id_column(buys, "customer_id")].nunique()),
+                      recent, _observed_mix(cut, periods.base, first_month, report.start_month), _latest_trend(cut, report, dims, customers))
+
+
+def _observed_mix(sales: pd.DataFrame, base: Window, first_month: pd.Timestamp, start_month: int = 1) -> tuple[float, str]:
+    """New customers' share of revenue in ``base`` (new = first-ever order inside it) and its label; when
+    ``base`` starts within the data's first twelve months (every customer looks new there), in its last quarter.
+
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b"], "order_id": ["1", "2", "3"], "amount": [50.0, 30.0, 20.0],
+    ...                   "order_date": pd.to_datetime(["2025-01-05", "2025-11-05", "2025-12-01"])})
+    >>> _observed_mix(s, Window(pd.Timestamp("2025-01-01"), pd.Timestamp("2026-01-01"), "2025"), pd.Timestamp("2025-01-01"))
+    (0.4, '2025Q4')
+    """
+    from . import metrics as m
+
+    window = base
+    if base.start < first_month + pd.DateOffset(months=12):
+        start = base.end - pd.DateOffset(months=3)
+        window = Window(start, base.end, _window_label(start, base.end, start_month))
+    lines = m.with_id_codes(sales)
+    first = lines.groupby(m.id_column(lines, "customer_id"))["order_date"].transform("min")  # as plan_history
+    inside = window.contains(lines["order_date"]).to_numpy()
+    amount = lines["amount"].to_numpy()
+    new = (first >= window.start).to_numpy()
+    total = float(np.nansum(amount[inside]))
+    return (float(np.nansum(amount[inside & new])) / total if total > 0 else float("nan")), window.label
+
+
+def _latest_trend(sales: pd.DataFrame, report: Period, dims: Sequence[str], customers: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """Revenue per node of each dimension other than ``customer_type`` in the report's last quarter
+    (``window`` 0) and the same quarter a year earlier (``window`` 1); None when the data does not
+    cover that earlier quarter in full."""
+    q = report.quarters()[-1]
+    before = q.year_ago()
+    first = sales["order_date"].min()
+    if before.start < pd.Timestamp(first.year, first.month, 1):
+        return None
+    plain = [d for d in dims if d != "customer_type"]
+    frames = []
+    for k, p in enumerate((q, before)):
+        part = sales.loc[p.contains(sales["order_date"])]
+        part = _with_dimensions(part, customers, plain) if plain else part
+        g = part.groupby(plain, sort=True)["amount"].sum().reset_index() if plain else pd.DataFrame({"amount": [part["amount"].sum()]})
+        frames.append(g.rename(columns={"amount": "revenue"}).assign(window=k, label=str(p)))
+    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -1524,6 +1613,7 @@ class Plan:
     checks: pd.DataFrame
     margin_checks: pd.DataFrame
     unit: float
+    lookback: int = 2
 
     @property
     def matrix_dims(self) -> tuple[str, ...]:
@@ -1591,6 +1681,20 @@ class Plan:
         }
 
 
+def _add_type_cells(weights: pd.DataFrame, ct: str) -> pd.DataFrame:
+    """``weights`` with cells of customer type ``ct`` added, a copy of the other type's (then every
+    column renormalised): a type with a target but no history is spread like the business it has."""
+    other = next(c for c in CUSTOMER_TYPES if c != ct)
+    if isinstance(weights.index, pd.MultiIndex):
+        extra = weights.xs(other, level="customer_type", drop_level=False)
+        extra = extra.rename(index={other: ct}, level="customer_type")
+    else:
+        extra = weights.loc[[other]].rename(index={other: ct})
+    out = pd.concat([weights, extra]).sort_index()
+    sums = out.sum()
+    return out.div(sums.where(sums > 0, 1.0), axis=1)
+
+
 def build_plan(inputs: PlanInputs, settings: Breakdown | None = None) -> Plan:
     """Build the plan: total → new/existing split → overrides → allocation → phasing → checks.
 
@@ -1620,13 +1724,20 @@ def build_plan(inputs: PlanInputs, settings: Breakdown | None = None) -> Plan:
     split = None
     fixed, overrides = resolve_overrides(s.overrides, {d: base.groupby(level=d).sum() if len(dims) > 1 else base for d in dims}, dims, unit)
     if "customer_type" in dims:
-        new_hist = float(base.xs("new", level="customer_type").sum()) / base_total if len(dims) > 1 and base_total > 0 else float("nan")
+        # a customer type absent from the base (a closed cohort has no new customers) counts as zero
+        by_type = base.groupby(level="customer_type").sum().reindex(list(CUSTOMER_TYPES), fill_value=0.0)
+        new_hist = float(by_type["new"]) / base_total if base_total > 0 else float("nan")
+        types = _nodes(weights.index, "customer_type")
+        mix_share, mix_label = inputs.observed_mix if inputs.observed_mix is not None else (new_hist, inputs.periods.base.label)
         split = customer_split(total.value, inputs.base_customers, inputs.facts, new_hist, s.customer_split, inputs.goals,
-                               plan_is_year=not inputs.periods.plan.is_quarter, unit=unit)
+                               plan_is_year=not inputs.periods.plan.is_quarter, unit=unit, new_seen="new" in types,
+                               observed_new_share=mix_share, mix_label=mix_label)
         if "customer_type" not in fixed:
             fixed["customer_type"] = {"existing": split.existing, "new": split.new}
-            types = _nodes(weights.index, "customer_type")
             fixed["customer_type"] = {k: v for k, v in fixed["customer_type"].items() if k in types or v > 0}
+        for ct in CUSTOMER_TYPES:  # a type with a target but no history: its cells follow the other type's weights
+            if ct not in types and fixed.get("customer_type", {}).get(ct, 0) > 0:
+                weights = _add_type_cells(weights, ct)
     target = allocate(total.value, weights["weight"], fixed, unit)
     cells = target.rename("target").to_frame()
     cells.insert(0, "base", base.reindex(cells.index).to_numpy())
@@ -1642,7 +1753,7 @@ def build_plan(inputs: PlanInputs, settings: Breakdown | None = None) -> Plan:
     checks = pd.concat([growth_checks(cells, known if "customer_type" in level else hist, [level], s.checks) for level in levels],
                        ignore_index=True)
     mchecks = margin_checks(cells, total.value, dims, phased)
-    return Plan(inputs.periods, tuple(dims), s.method, total, split, weights, overrides, cells, phased, checks, mchecks, unit)
+    return Plan(inputs.periods, tuple(dims), s.method, total, split, weights, overrides, cells, phased, checks, mchecks, unit, s.lookback)
 
 
 # =========================================================================== customer tiers (客户分层)
@@ -2567,11 +2678,24 @@ def narrative_split(plan: Plan, lang: str, unit: str) -> str | None:
                 rate=pct((sp.existing - sp.returning_revenue) / per if per else float("nan"), lang))
     elif sp.source == "repurchase_goal":
         pin = t("bd_pin_repurchase", lang, goal=sp.goal_id, existing=money(sp.existing, unit, lang))
+    elif sp.fallback == "no_new":
+        pin = t("bd_pin_no_new", lang, windows=_history_labels(plan, lang), existing=money(sp.existing, unit, lang))
     else:
         pin = t("bd_pin_capped", lang) if sp.capped else t("bd_pin_estimate", lang, existing=money(sp.existing, unit, lang))
     if sp.returning_revenue > 0:
         pin = t("bd_narr_returning", lang, back=money(sp.returning_revenue, unit, lang)) + " " + pin
     pp = plan.periods
+    if not (sp.repurchase_rate_history == sp.repurchase_rate_history):
+        # no retention base before the base window: say so, then what the split follows instead
+        start = pp.data_start.date().isoformat() if pp.data_start is not None else t("not_available", lang)
+        head = t("bd_split_no_rate", lang, base=base, start=start)
+        if sp.source == "observed_mix":
+            body = t("bd_split_mix", lang, label=sp.mix_label, mix=pct(sp.new / sp.total if sp.total else float("nan"), lang),
+                     existing=money(sp.existing, unit, lang), new=money(sp.new, unit, lang))
+        else:
+            body = t("bd_split_pinned", lang, goal=sp.goal_id, share=pct(sp.new_share, lang), existing=money(sp.existing, unit, lang),
+                     new=money(sp.new, unit, lang))
+        return head + " " + body
     if not pp.year_on_year:
         start = pp.data_start.date().isoformat() if pp.data_start is not None else t("not_available", lang)
         return t("bd_narr_split_recent", lang, customers=number(sp.base_customers, lang), months=retention_months(pp),
@@ -2583,6 +2707,11 @@ def narrative_split(plan: Plan, lang: str, unit: str) -> str | None:
              spend=money(sp.spend_per_customer, unit, lang), trend=pct(sp.spend_trend - 1, lang, signed=True),
              estimate=money(sp.existing_estimate, unit, lang), pin=pin + " ", new=money(sp.new, unit, lang),
              new_share=pct(sp.new_share, lang), new_hist=pct(sp.new_share_history, lang))
+
+
+def _history_labels(plan: Plan, lang: str) -> str:
+    """The labels of the history windows within the plan's lookback (what its weights are drawn from)."""
+    return ("、" if lang == "zh" else ", ").join(w.label for w in plan.periods.windows[:max(plan.lookback, 1)])
 
 
 def narrative_matrix(plan: Plan, lang: str, unit: str) -> str:

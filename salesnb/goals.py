@@ -263,7 +263,7 @@ def forecast_revenue(sales: pd.DataFrame, period: Period, by: str | None = None,
         for h, label in enumerate(future):
             rows.append({"node": node, "period": label, "forecast": point[h], "low": point[h] * math.exp(-z * sd),
                          "high": point[h] * math.exp(z * sd), "method": method, "errors": n_err})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["node", "period", "forecast", "low", "high", "method", "errors"])
     if by:
         out = out.rename(columns={"node": by})
     return out
@@ -627,7 +627,13 @@ def check_goals(goals: list[Goal], tables: Tables, report: Period, config: Works
             "relevant": relevant, "time_bound": time_bound, "verdict": verdict,
             "reason_codes": reasons, "label_en": g.en, "label_zh": g.zh,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=GOAL_CHECK_COLUMNS)
+
+
+#: The columns of :func:`check_goals` (an empty goal list gives an empty frame with them).
+GOAL_CHECK_COLUMNS = ["goal_id", "metric", "scope", "theme", "baseline_period", "baseline", "target", "deadline", "required_change",
+                      "reference_change", "forecast", "specific", "measurable", "achievable", "relevant", "time_bound", "verdict",
+                      "reason_codes", "label_en", "label_zh"]
 
 
 def _forecast_for(forecast: pd.DataFrame, scope: dict[str, str], deadline: Period) -> tuple[float, float]:
@@ -724,7 +730,11 @@ def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConf
             digits = 0 if metric == "nps" else 2
             goals.append(Goal(id=f"B-{metric}", metric=metric, target=GoalTarget(value=round(suggested, digits)), deadline=str(next_year),
                               theme=theme_of[metric] if theme_of[metric] in themes else None))
-    return pd.DataFrame(rows), goals
+    return pd.DataFrame(rows, columns=BASELINE_COLUMNS), goals
+
+
+#: The columns of ``baselines.csv`` (:func:`satisfaction_baselines`).
+BASELINE_COLUMNS = ["metric", "current", "previous", "trend", "industry", "leader", "gap", "suggested_target", "deadline", "source"]
 
 
 # ---------------------------------------------------------------- report tables
