@@ -1363,23 +1363,31 @@ def phase(cells: pd.DataFrame, profile: pd.DataFrame, periods: PlanPeriods, by: 
 # =========================================================================== checks
 
 
-def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[Sequence[str]], settings=None) -> pd.DataFrame:
-    """Each part's implied growth against its own history.
+def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[Sequence[str]], settings=None,
+                  trend: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each part's implied growth against its own history and its latest trend.
 
     For every node of each level in ``levels`` (a dimension or a crossing,
-    e.g. ``[["region"], ["product_line"], ["region", "product_line"]]``):
-    ``base`` (actual in the base window), ``target``, ``implied_growth`` =
-    target ÷ base − 1, the best and worst growth of the node between
-    consecutive history windows, and a ``flag``:
+    e.g. ``[["region"], ["product_line"], ["region", "product_line"]]``; ``[]``
+    is the whole plan, level ``total``): ``base`` (actual in the base window),
+    ``target``, ``implied_growth`` = target ÷ base − 1, the best and worst
+    growth of the node between consecutive history windows, ``latest_growth``
+    (the latest of those growths; when there is none, the report's last
+    quarter on the same quarter a year earlier from ``trend``, see
+    :attr:`PlanInputs.trend`) and a ``flag``, the first that holds of:
 
     - ``negative``: a negative target;
     - ``no_history``: no revenue in the base window;
+    - ``ok`` for parts below ``min_share`` of the total (listed, not flagged);
     - ``beyond_history``: implied growth above the best year by more than
       ``beyond_history_points``;
+    - ``against_trend``: the latest change was a fall and the implied growth
+      is at least ``against_trend_points`` above it;
+    - ``no_history``: no growth between history windows to compare with
+      (``years`` 0: a single window), so "within its history" cannot be said;
     - ``shrinking``: implied growth below ``shrink_below`` (0: any decline);
     - ``ok``.
 
-    Parts below ``min_share`` of the total are listed with flag ``ok``.
     ``years`` counts the growths between consecutive windows: years, or
     quarters when the windows are consecutive quarters (``recent_quarters``),
     in which case implied and historical growths are quarter-on-quarter.
@@ -1391,9 +1399,16 @@ def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[S
     rows = []
     for level in levels:
         level = list(level)
-        tgt = cells.groupby(level, sort=True)["target"].sum()
-        hist = history.pivot_table(index=level, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
+        keyed = level or ["_all"]
+        c = cells if level else cells.assign(_all="total")
+        h = history if level else history.assign(_all="total")
+        tgt = c.groupby(keyed, sort=True)["target"].sum()
+        hist = h.pivot_table(index=keyed, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
         hist = hist.reindex(tgt.index, fill_value=0.0)
+        recent = None
+        if trend is not None and set(level) <= set(trend.columns):
+            tr = trend if level else trend.assign(_all="total")
+            recent = tr.pivot_table(index=keyed, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
         for node, target in tgt.items():
             series = hist.loc[node] if node in hist.index else pd.Series(dtype=float)
             base = float(series.get(0, 0.0))
@@ -1402,6 +1417,9 @@ def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[S
             implied = target / base - 1 if base > 0 else float("nan")
             best = max(growths) if growths else float("nan")
             worst = min(growths) if growths else float("nan")
+            latest = series.get(0) / series.get(1) - 1 if series.get(1, 0) > 0 else float("nan")
+            if latest != latest and recent is not None and node in recent.index and recent.loc[node].get(1, 0) > 0:
+                latest = float(recent.loc[node].get(0, 0.0) / recent.loc[node][1] - 1)
             share = target / total if total else float("nan")
             if target < 0:
                 flag = "negative"
@@ -1411,15 +1429,20 @@ def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[S
                 flag = "ok"
             elif best == best and implied > best + settings.beyond_history_points:
                 flag = "beyond_history"
+            elif latest == latest and latest < 0 and implied - latest >= settings.against_trend_points:
+                flag = "against_trend"
+            elif not growths:
+                flag = "no_history"
             elif implied < settings.shrink_below:
                 flag = "shrinking"
             else:
                 flag = "ok"
             node_t = node if isinstance(node, tuple) else (node,)
-            rows.append({"level": " × ".join(level), "node": " · ".join(map(str, node_t)), **dict(zip(level, node_t)),
-                         "base": base, "target": float(target), "implied_growth": implied, "best_growth": best,
-                         "worst_growth": worst, "years": len(growths), "share": share, "flag": flag})
-    cols = ["level", "node", "base", "target", "implied_growth", "best_growth", "worst_growth", "years", "share", "flag"]
+            rows.append({"level": " × ".join(level) or "total", "node": " · ".join(map(str, node_t)),
+                         **dict(zip(level, node_t)), "base": base, "target": float(target), "implied_growth": implied,
+                         "best_growth": best, "worst_growth": worst, "latest_growth": latest, "years": len(growths),
+                         "share": share, "flag": flag})
+    cols = CHECK_COLUMNS
     out = pd.DataFrame(rows)
     extra = [c for c in out.columns if c not in cols]
     return out[cols + extra] if len(out) else pd.DataFrame(columns=cols)
@@ -1533,9 +1556,10 @@ def plan_inputs(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Per
     first_month = pd.Timestamp(cut["order_date"].min().year, cut["order_date"].min().month, 1)
     if periods.year_on_year:
         months = 12
-        # a window whose twelve months before lie partly before the data has no (whole) retention base:
-        # its repurchase rate is not estimated (as step 1's repurchase rate, metrics.retention)
-        facts = tuple(retention_facts(cut, w) for w in periods.windows[:2] if w.start - pd.DateOffset(months=12) >= first_month)
+        # a base window whose twelve months before lie partly before the data has no (whole) retention base:
+        # the repurchase rate is not estimated (as step 1's repurchase rate, metrics.retention)
+        covered = periods.base.start - pd.DateOffset(months=12) >= first_month
+        facts = tuple(retention_facts(cut, w) for w in periods.windows[:2]) if covered else ()
     else:
         # less than a year of data: seasonality is not known, so the months get equal shares (and a
         # yearly amount an even share); retention is measured over the months the data has before the
@@ -1598,6 +1622,111 @@ def _latest_trend(sales: pd.DataFrame, report: Period, dims: Sequence[str], cust
 
 
 @dataclass(frozen=True)
+class NoPlan:
+    """Why step 2 cannot plan: the sales history before the plan is shorter than the plan needs.
+
+    ``months`` counts the calendar months from the first sale's month to the
+    end of ``report`` (what :func:`plan_periods` can use); ``needed`` is 12 for
+    a yearly plan and 3 for a quarterly one, ``needed_from`` the first day the
+    data would have to start on."""
+
+    report: Period
+    plan: Period
+    horizon: str
+    data_start: pd.Timestamp | None
+    months: int
+    needed: int
+    needed_from: pd.Timestamp
+    detail: str = ""
+
+
+#: Columns of ``targets.csv`` and ``target_checks.csv`` when there is no plan (empty, with their columns).
+TARGET_COLUMNS = ["plan", "period", "target", "method"]
+CHECK_COLUMNS = ["level", "node", "base", "target", "implied_growth", "best_growth", "worst_growth", "latest_growth", "years", "share", "flag"]
+
+
+def no_plan_reason(sales: pd.DataFrame, report: Period, horizon: str = "auto") -> NoPlan | None:
+    """A :class:`NoPlan` when the sales before the end of ``report`` are too short for the plan
+    (:func:`plan_periods` finds no whole window), else None.
+
+    >>> s = pd.DataFrame({"order_date": pd.to_datetime(["2025-08-01", "2025-09-10"]), "amount": [1.0, 2.0]})
+    >>> r = no_plan_reason(s, Period.parse("2025Q3"))
+    >>> str(r.plan), r.months, r.needed, r.needed_from.date().isoformat()
+    ('2025Q4', 2, 3, '2025-07-01')
+    """
+    dates = sales["order_date"]
+    cut = dates.loc[dates < report.end_exclusive]
+    start = cut.min() if len(cut) else None
+    periods = None
+    try:
+        periods = plan_periods(report, horizon, data_start=start)
+    except PlanError as exc:
+        detail = str(exc)
+    else:
+        if start is not None:
+            return None
+        detail = f"no sales before the end of {report}"
+        periods = None
+    h = horizon if horizon != "auto" else ("year" if (not report.is_quarter or report.quarter == 4) else "quarter")
+    plan = periods.plan if periods is not None else (Period(report.year + 1, None, report.start_month) if h == "year"
+                                                      else report.shift(1) if report.is_quarter else Period(report.year + 1, 1, report.start_month))
+    end = report.end_exclusive
+    months = 0 if start is None else (end.year - start.year) * 12 + end.month - start.month
+    needed = 12 if h == "year" else 3
+    needed_from = end - pd.DateOffset(months=needed)
+    return NoPlan(report, plan, h, start, max(months, 0), needed, needed_from, detail)
+
+
+def plan_or_reason(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Period, config: WorkspaceConfig,
+                   goals_frame: pd.DataFrame | None = None) -> tuple[PlanInputs | None, Plan | None, NoPlan | None]:
+    """:func:`plan_inputs` and :func:`build_plan`, or — when the history is too short to plan
+    (:func:`no_plan_reason`) — ``(None, None, reason)``. Any other :class:`PlanError` (a setting
+    that contradicts the data) is raised as before."""
+    reason = no_plan_reason(sales, report, config.breakdown.horizon)
+    if reason is not None:
+        return None, None, reason
+    inputs = plan_inputs(sales, customers, report, config, goals_frame)
+    return inputs, build_plan(inputs), None
+
+
+def empty_targets(dims: Sequence[str]) -> pd.DataFrame:
+    """``targets.csv`` of a run that cannot plan: no rows, the columns of :meth:`Plan.long`."""
+    return pd.DataFrame(columns=["plan", "period", *dims, "target", "method"])
+
+
+def empty_checks() -> pd.DataFrame:
+    """``target_checks.csv`` of a run that cannot plan: no rows, the columns of :func:`growth_checks`."""
+    return pd.DataFrame(columns=CHECK_COLUMNS)
+
+
+def empty_budget(by: Sequence[str]) -> pd.DataFrame:
+    """``budget.csv`` of a run that cannot plan: no rows, the columns of :func:`budget_table`."""
+    return pd.DataFrame(columns=["category", *by, "amount", "share", "score_share", "rank", "priority"])
+
+
+def empty_actions() -> pd.DataFrame:
+    """``actions_plan.csv`` of a run that cannot plan (no plan period to place the actions in)."""
+    return pd.DataFrame(columns=["id", "kind", "action", "channel", "serves", "goal", "kpi", "owner", "start", "due", "budget",
+                                 "budget_in_plan", "category"])
+
+
+def no_plan_metrics() -> dict[str, None]:
+    """The step's ``summary.json`` plan metrics of a run that cannot plan: every one null ("not computable")."""
+    keys = ("target_total", "target_base", "target_growth", "target_new_customers", "target_existing_customers",
+            "target_flagged_parts", "budget_total", "budget_committed", "budget_to_target")
+    return dict.fromkeys(keys)
+
+
+def narrative_no_plan(reason: NoPlan, lang: str) -> str:
+    """Step 2's one sentence when it cannot plan: how much history there is, how much the plan needs, what to do."""
+    start = reason.data_start.date().isoformat() if reason.data_start is not None else t("not_available", lang)
+    hint = t("bd_no_plan_hint_year", lang) if reason.horizon == "year" else t("bd_no_plan_hint_quarter", lang)
+    key = "bd_no_plan" if reason.data_start is not None else "bd_no_plan_empty"
+    return t(key, lang, plan=str(reason.plan), report=str(reason.report), start=start, months=reason.months, needed=reason.needed,
+             horizon=t(f"bd_horizon_{reason.horizon}", lang), since=reason.needed_from.date().isoformat()) + " " + hint
+
+
+@dataclass(frozen=True)
 class Plan:
     """A target breakdown: the total, its split, the cells and their phasing, and the checks."""
 
@@ -1614,6 +1743,8 @@ class Plan:
     margin_checks: pd.DataFrame
     unit: float
     lookback: int = 2
+    min_share: float = 0.0
+    """``breakdown.checks.min_share``: parts below it are listed in the checks, not flagged."""
 
     @property
     def matrix_dims(self) -> tuple[str, ...]:
@@ -1750,10 +1881,10 @@ def build_plan(inputs: PlanInputs, settings: Breakdown | None = None) -> Plan:
     levels = [[d] for d in dims]
     if len(matrix_dims) == 2:
         levels.append(matrix_dims)
-    checks = pd.concat([growth_checks(cells, known if "customer_type" in level else hist, [level], s.checks) for level in levels],
-                       ignore_index=True)
+    checks = pd.concat([growth_checks(cells, known if "customer_type" in level else hist, [level], s.checks, inputs.trend)
+                        for level in [[], *levels]], ignore_index=True)
     mchecks = margin_checks(cells, total.value, dims, phased)
-    return Plan(inputs.periods, tuple(dims), s.method, total, split, weights, overrides, cells, phased, checks, mchecks, unit, s.lookback)
+    return Plan(inputs.periods, tuple(dims), s.method, total, split, weights, overrides, cells, phased, checks, mchecks, unit, s.lookback, s.checks.min_share)
 
 
 # =========================================================================== customer tiers (客户分层)
@@ -1885,6 +2016,51 @@ def tier_summary(tiers: pd.DataFrame, settings: Tiers | None = None, lang: str =
             "care_budget": c * rule.budget_per_customer, "owner": rule.owner or "",
         })
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class CareBudgetCheck:
+    """The tiers' care budgets against the tiered customers' revenue (:func:`care_budget_check`)."""
+
+    care: float
+    revenue: float
+    share: float
+    max_share: float
+    flagged: bool
+    scale: float
+    """The factor that brings the care budgets to ``max_share`` of revenue (1 when not flagged)."""
+
+
+def care_budget_check(summary: pd.DataFrame, tiers: pd.DataFrame, max_share: float = 0.05) -> CareBudgetCheck:
+    """Do the tiers' care budgets (``summary.care_budget``, :func:`tier_summary`) fit the revenue of the
+    customers they care for (``tiers.revenue``, :func:`customer_tiers`)? Flagged above ``max_share``
+    (``tiers.care_budget_max_share``), with the factor that would scale them down to it.
+
+    >>> s = pd.DataFrame({"care_budget": [1_500_000.0, 370_000.0]})
+    >>> c = care_budget_check(s, pd.DataFrame({"revenue": [60_000.0, 38_000.0]}))
+    >>> c.flagged, round(c.share, 2), round(c.scale, 5)
+    (True, 19.08, 0.00262)
+    """
+    care = float(summary["care_budget"].sum()) if len(summary) else 0.0
+    revenue = float(tiers["revenue"].sum()) if len(tiers) else 0.0
+    share = care / revenue if revenue > 0 else (float("inf") if care > 0 else 0.0)
+    flagged = share > max_share
+    scale = max_share * revenue / care if flagged and care > 0 else 1.0
+    return CareBudgetCheck(care, revenue, share, max_share, bool(flagged), scale)
+
+
+def narrative_care_budget(check: CareBudgetCheck, summary: pd.DataFrame, lang: str, unit: str) -> str | None:
+    """The warning when the care budgets exceed their share of revenue (None when they fit): how much,
+    against what, and the scaled budget per customer of each tier that would fit."""
+    from .i18n import money, number, pct
+
+    if not check.flagged:
+        return None
+    sep = "、" if lang == "zh" else ", "
+    scaled = sep.join(f"{label} {number(b * check.scale, lang)}" for label, b in zip(summary["label"], summary["budget_per_customer"]) if b > 0)
+    return t("bd_care_too_big", lang, care=money(check.care, unit, lang), revenue=money(check.revenue, unit, lang),
+             share=pct(check.share, lang) if check.share != float("inf") else t("not_available", lang),
+             max=pct(check.max_share, lang), scale=number(check.scale, lang, 4), scaled=scaled)
 
 
 # =========================================================================== action plan
@@ -2443,6 +2619,8 @@ def flag_text(flag: str, lang: str) -> str:
 
 
 def _part_label(row, lang: str) -> str:
+    if row["level"] == "total":
+        return t("bd_company", lang)
     dims = [d.strip() for d in str(row["level"]).split("×")]
     return " · ".join(node_label(d, row[d], lang) for d in dims if d in row and row[d] == row[d])
 
@@ -2455,7 +2633,8 @@ def checks_view(plan: Plan, lang: str, unit: str, flagged_only: bool = True) -> 
     qoq = "" if plan.periods.year_on_year else "_qoq"
     factor, label, _ = _unit(unit, lang)
     df = pd.DataFrame({
-        t("bd_col_level", lang): [" × ".join(dim_label(d.strip(), lang) for d in lv.split("×")) for lv in c["level"]],
+        t("bd_col_level", lang): [t("bd_total", lang) if lv == "total" else " × ".join(dim_label(d.strip(), lang) for d in lv.split("×"))
+                                  for lv in c["level"]],
         t("bd_col_node", lang): [_part_label(r, lang) for _, r in c.iterrows()],
         t("bd_col_base", lang, base=plan.periods.base.label, unit=label): c["base"],
         t("bd_col_target", lang, plan=str(plan.periods.plan), unit=label): c["target"],
@@ -2745,6 +2924,10 @@ def narrative_checks(plan: Plan, lang: str, unit: str, limit: int = 6) -> str:
     first = t("bd_narr_margins_ok", lang, total=money(plan.total.value, unit, lang), dims=dims) if ok else t("bd_narr_margins_bad", lang)
     flagged = plan.flagged()
     if flagged.empty:
+        # every part checked is within its history; parts under min_share were not checked: say so
+        small = int(((plan.checks["share"] < plan.min_share) & (plan.checks["base"] > 0)).sum())
+        if small:
+            return first + " " + t("bd_narr_no_flags_small", lang, n=small, share=pct(plan.min_share, lang))
         return first + " " + t("bd_narr_no_flags", lang)
     # single dimensions first, then the crossings
     flagged = flagged.assign(_depth=flagged["level"].str.count("×")).sort_values(["_depth", "share"], ascending=[True, False])
@@ -2753,6 +2936,8 @@ def narrative_checks(plan: Plan, lang: str, unit: str, limit: int = 6) -> str:
     for _, r in flagged.head(limit).iterrows():
         if r["flag"] == "beyond_history":
             why = t(best_key, lang, best=pct(r["best_growth"], lang, signed=True))
+        elif r["flag"] == "against_trend":
+            why = t("bd_why_against_trend", lang, latest=pct(r["latest_growth"], lang, signed=True))
         elif r["flag"] == "shrinking":
             last = r["best_growth"]
             why = t(best_key, lang, best=pct(last, lang, signed=True)) if last == last else flag_text("shrinking", lang)

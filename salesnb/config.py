@@ -475,6 +475,9 @@ class GrowthCheckSettings(_Model):
     """Flag a part whose implied growth is below this (0 = any shrinking)."""
     min_share: float = Field(0.0, ge=0, le=1)
     """Parts below this share of the total are listed but not flagged (too small to matter)."""
+    against_trend_points: float = Field(0.5, ge=0)
+    """Flag a part (``against_trend``) whose latest change was a fall and whose implied growth is at least this
+    far above it (0.5 = 50 points: e.g. +10 % asked after −40 %): a target that contradicts the trend."""
 
 
 class Breakdown(_Model):
@@ -574,6 +577,10 @@ class Tiers(_Model):
     window_months: int = Field(12, ge=1, le=36)
     risk: TierRisk = Field(default_factory=TierRisk)
     rules: list[TierRule] = Field(default_factory=lambda: list(_DEFAULT_TIERS))
+    care_budget_max_share: float = Field(0.05, gt=0, le=1)
+    """The tiers' care budgets (customers × ``budget_per_customer``) above this share of the tiered
+    customers' revenue are flagged in step 2, with the factor that would bring them to it (the default
+    catalogue is written for a large B2B company; a small one should scale it)."""
 
     @field_validator("rules")
     @classmethod
