@@ -251,6 +251,9 @@ class Bottlenecks(_Model):
     """Rise in churn rate, in rate points (0.03 = +3 points)."""
     growth_stall: float = Field(0.02, ge=-1, le=1)
     """Revenue growth at or below this, after growing above it the year before, is a stall."""
+    revenue_fall: float = Field(0.2, ge=0, le=1)
+    """With under 24 months of history (no twelve-month comparison), a fall of the latest quarter's revenue of
+    at least this (0.2 = −20 %) against the same quarter a year earlier — or, without it, the quarter before — is a bottleneck."""
     nps_drop_points: float = Field(8, ge=0, le=200)
     dimension_drop: float = Field(0.2, ge=0, le=4)
     """Fall of a 1–5 dimension mean."""

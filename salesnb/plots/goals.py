@@ -115,6 +115,8 @@ def benchmarks(baselines: pd.DataFrame, lang: str):
         for x, v in enumerate(vals):
             if v == v:
                 ax.annotate(f"{v:.1f}" if not pct else f"{v:.0f}%", (x, v), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=9)
+            elif x == 0:  # no current value (e.g. a repurchase rate without a whole base year): say so, as the headline does
+                ax.annotate(t("not_available", lang), (x, 0), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=9)
         ax.set_title(t(row.metric, lang) if row.metric != "repurchase_rate" else t("gl_repurchase_rate", lang), fontsize=11)
         ax.tick_params(axis="x", rotation=30, labelsize=9)
         ax.set_ylabel("%" if pct else (t("score_1_5", lang) if row.metric == "satisfaction_mean" else t("nps_axis", lang)), fontsize=9)
