@@ -962,6 +962,8 @@ class PlanTotal:
     goal_id: str | None = None
     goal_target: float | None = None
     season_share: float = 1.0
+    trend_known: bool = True
+    """False for a ``trend`` total without a latest twelve-month growth (under 24 months of data): it keeps the base."""
 
 
 def plan_total(settings, periods: PlanPeriods, base: float, recent_growth: float | None, goals: pd.DataFrame,
@@ -1022,8 +1024,8 @@ def plan_total(settings, periods: PlanPeriods, base: float, recent_growth: float
         yearly = Period.parse(str(row["deadline"]), periods.plan.start_month)
         share = season_share if not yearly.is_quarter and periods.plan.is_quarter else 1.0
         return result(float(row["target"]) * share, "goal", share=share, goal_id=str(row["goal_id"]), goal_target=float(row["target"]))
-    growth = recent_growth if recent_growth is not None and recent_growth == recent_growth else 0.0
-    return result(base * (1 + growth), "trend")
+    known = recent_growth is not None and recent_growth == recent_growth
+    return result(base * (1 + (recent_growth if known else 0.0)), "trend", trend_known=known)
 
 
 # =========================================================================== new vs existing
@@ -2815,7 +2817,10 @@ def narrative_total(plan: Plan, lang: str, unit: str) -> str:
     fields = dict(total=money(tot.value, unit, lang), growth=pct(tot.growth, lang, signed=True), base=plan.periods.base.label,
                   base_value=money(tot.base, unit, lang), goal=tot.goal_id, plan=str(plan.periods.plan))
     flat = tot.source == "trend" and not plan.periods.year_on_year  # no yearly growth rate, no seasonal one either
-    text = t("bd_narr_total_trend_flat" if flat else f"bd_narr_total_{tot.source}", lang, **fields)
+    if tot.source == "trend" and not tot.trend_known and not flat:  # a yearly plan on under 24 months: no growth to continue
+        text = t("bd_narr_total_trend_unknown", lang, **fields)
+    else:
+        text = t("bd_narr_total_trend_flat" if flat else f"bd_narr_total_{tot.source}", lang, **fields)
     if plan.periods.plan.is_quarter and tot.source in ("goal", "value") and tot.season_share != 1.0:  # a yearly amount, scaled
         season = "bd_narr_season" if plan.periods.year_on_year else "bd_narr_season_even"
         text += " " + t(season, lang, share=pct(tot.season_share, lang))

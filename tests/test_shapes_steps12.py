@@ -144,7 +144,9 @@ def test_closed_cohort_with_a_new_share_goal_spreads_the_new_part_like_the_busin
 
 def test_first_year_base_cannot_estimate_repurchase_and_follows_the_last_quarters_mix():
     plan = _plan(FIRST_YEAR, _config())
-    assert plan.total.value == 500  # no earlier year: the trend keeps the base
+    assert plan.total.value == 500 and not plan.total.trend_known  # no earlier year: the trend keeps the base, and says why
+    for lang in LANGS:
+        assert bd.narrative_total(plan, lang, "元").startswith(t("bd_narr_total_trend_unknown", lang, plan="2026", total="X", base="2025", base_value="Y", growth="Z").split("X")[0])
     sp = plan.split
     assert sp.source == "observed_mix" and sp.fallback == "no_rate" and sp.mix_label == "2025Q4"
     assert (sp.new, sp.existing) == (250.0, 250.0)  # 2025Q4: 200, of which b (first order in it) 100
