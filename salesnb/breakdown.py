@@ -1209,10 +1209,12 @@ def split_options(split: CustomerSplit, goals: pd.DataFrame, unit: float = 1) ->
     repurchase goal, the new-share goal), with the one used marked."""
     rows = []
     total = split.total
-    base = split.base_customers * split.spend_per_customer * split.spend_trend
+    # without a repurchase rate there is no spend per retained customer either: the rate-based options are n/a, not 0
+    known = split.repurchase_rate_history == split.repurchase_rate_history
+    base = split.base_customers * split.spend_per_customer * split.spend_trend if known else float("nan")
 
     def row(option, rate, existing, goal_id=None):
-        existing = min(existing, total)
+        existing = min(existing, total) if existing == existing else existing
         rows.append({"option": option, "goal_id": goal_id, "repurchase_rate": rate, "existing": existing, "new": total - existing,
                      "new_share": (total - existing) / total if total else float("nan")})
 
@@ -1224,12 +1226,12 @@ def split_options(split: CustomerSplit, goals: pd.DataFrame, unit: float = 1) ->
     rep = plain.loc[plain["metric"] == "repurchase_rate"] if len(plain) else plain
     if len(rep):
         r = float(rep.iloc[0]["target"])
-        row("repurchase_goal", r, round(base * r / unit) * unit, str(rep.iloc[0]["goal_id"]))
+        row("repurchase_goal", r, round(base * r / unit) * unit if known else float("nan"), str(rep.iloc[0]["goal_id"]))
     new = plain.loc[plain["metric"] == "new_customer_revenue_share"] if len(plain) else plain
     if len(new):
         share = float(new.iloc[0]["target"])
         existing = total - round(total * share / unit) * unit
-        row("new_share_goal", existing / base if base else float("nan"), existing, str(new.iloc[0]["goal_id"]))
+        row("new_share_goal", existing / base if known and base else float("nan"), existing, str(new.iloc[0]["goal_id"]))
     out = pd.DataFrame(rows, columns=["option", "goal_id", "repurchase_rate", "existing", "new", "new_share"])
     out["used"] = out["option"] == split.source
     return out

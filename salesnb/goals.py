@@ -187,8 +187,10 @@ def metric_value(metric: str, tables: Tables, period: Period) -> float:
         if not m.has_delivery(tables.sales):
             return nan
         return float(m.delivery_summary(tables.sales, period)[metric])
-    if metric in ("repurchase_rate", "churn_rate", "repeat_purchase_rate"):
-        return float(getattr(m.retention(tables.sales, period, tables.window_months), metric))
+    if metric in ("repurchase_rate", "churn_rate"):  # one definition: n/a without a whole base window (retention_at)
+        return float(getattr(retention_at(tables, period), metric))
+    if metric == "repeat_purchase_rate":
+        return float(m.retention(tables.sales, period, tables.window_months).repeat_purchase_rate)
     if metric in ("new_customers", "new_customer_revenue_share"):
         return float(m.new_customers(tables.sales, period)[metric])
     ps = m.period_sales(tables.sales, period)
