@@ -215,6 +215,9 @@ def test_repurchase_is_one_number_in_the_headline_and_the_baselines():
         head = goals.period_metrics(tables, Q4)["repurchase_rate"]
         base, _ = goals.satisfaction_baselines(tables, Q4, _config())
         cur = base.set_index("metric").loc["repurchase_rate", "current"]
+        goal = _config(goals=[{"id": "G5", "metric": "repurchase_rate", "target": {"value": 0.9}, "deadline": "2026Q4"}]).goals
+        checked = goals.check_goals(goal, tables, Q4, _config()).iloc[0]  # a goal's baseline: the same number again
+        assert checked["baseline_period"] == "2025Q4" and (checked["baseline"] == pytest.approx(head) if head == head else checked["baseline"] != checked["baseline"])
         if expected == expected:
             assert head == pytest.approx(expected) and cur == pytest.approx(expected)
         else:  # fifteen months: the base year 2024 is only partly in the data -> n/a in both
