@@ -44,19 +44,25 @@ def _quarters(year: int, day: int = 10) -> list[str]:
     return [f"{year}-{m:02d}-{day:02d}" for m in (1, 4, 7, 10)]
 
 
+# the shapes are built afresh in each test (a module-level frame would outlive the library's per-frame memo)
 # a closed cohort: a (N) and b (S) first buy in 2023Q1 and every quarter after; c (N) buys in 2023 and 2024 only.
 #   2023: a 4×100, b 4×50, c 30 = 630;  2024: a 400, b 200, c 30 = 630;  2025: a 4×120, b 4×60 = 720
-CLOSED = _sales([(d, "a", "N", 100) for y in (2023, 2024) for d in _quarters(y)]
-                + [(d, "b", "S", 50) for y in (2023, 2024) for d in _quarters(y)]
-                + [(d, "a", "N", 120) for d in _quarters(2025)] + [(d, "b", "S", 60) for d in _quarters(2025)]
-                + [("2023-01-12", "c", "N", 30), ("2024-03-12", "c", "N", 30)])
+def _closed() -> pd.DataFrame:
+    return _sales([(d, "a", "N", 100) for y in (2023, 2024) for d in _quarters(y)]
+                  + [(d, "b", "S", 50) for y in (2023, 2024) for d in _quarters(y)]
+                  + [(d, "a", "N", 120) for d in _quarters(2025)] + [(d, "b", "S", 60) for d in _quarters(2025)]
+                  + [("2023-01-12", "c", "N", 30), ("2024-03-12", "c", "N", 30)])
+
 
 # a base in the data's first twelve months: a buys 100 a quarter in 2025; b first buys 2025-11 and 2025-12 (50 each).
 #   base 2025 = 500, every customer new in it; its last quarter 2025Q4 = 200, of which new (b) 100 -> mix 50 %
-FIRST_YEAR = _sales([(d, "a", "N", 100) for d in _quarters(2025)] + [("2025-11-02", "b", "S", 50), ("2025-12-02", "b", "S", 50)])
+def _first_year() -> pd.DataFrame:
+    return _sales([(d, "a", "N", 100) for d in _quarters(2025)] + [("2025-11-02", "b", "S", 50), ("2025-12-02", "b", "S", 50)])
 
-# a steep fall on fifteen months: 2024Q4 100, 2025 Q1–Q3 100 each, 2025Q4 53.5 (-46.5 % on 2024Q4)
-FALL = _sales([("2024-10-05", "a", "N", 100)] + [(d, "a", "N", 100) for d in _quarters(2025)[:3]] + [("2025-10-05", "a", "N", 53.5)])
+
+# a steep fall on thirteen months (2024-10 … 2025-10): 2024Q4 100, 2025 Q1–Q3 100 each, 2025Q4 53.5 (-46.5 % on 2024Q4)
+def _fall() -> pd.DataFrame:
+    return _sales([("2024-10-05", "a", "N", 100)] + [(d, "a", "N", 100) for d in _quarters(2025)[:3]] + [("2025-10-05", "a", "N", 53.5)])
 
 
 def _plan(sales: pd.DataFrame, config: WorkspaceConfig, report: Period = Q4) -> bd.Plan:
@@ -83,7 +89,7 @@ def _flag_sentence_matches_table(plan: bd.Plan, lang: str) -> str:
 
 
 def test_no_goals_gives_an_empty_goal_table_with_its_columns():
-    checked = goals.check_goals([], goals.Tables(CLOSED), Q4, _config())
+    checked = goals.check_goals([], goals.Tables(_closed()), Q4, _config())
     assert checked.empty and list(checked.columns) == goals.GOAL_CHECK_COLUMNS
     for lang in LANGS:
         art = goals.goals_artifact(checked, lang)
@@ -93,11 +99,12 @@ def test_no_goals_gives_an_empty_goal_table_with_its_columns():
 
 
 def test_empty_inputs_give_frames_with_columns():
-    none = CLOSED.iloc[0:0]
-    assert list(goals.forecast_revenue(CLOSED.loc[CLOSED["region"] == "X"], Q4, by="region").columns) == \
+    sales = _closed()
+    none = sales.iloc[0:0]
+    assert list(goals.forecast_revenue(sales.loc[sales["region"] == "X"], Q4, by="region").columns) == \
         ["region", "period", "forecast", "low", "high", "method", "errors"]
     pp = bd.plan_periods(Q4)
-    phased = bd.phase(pd.DataFrame(columns=["region", "target"]), bd.seasonality(CLOSED, Q4.end_exclusive), pp)
+    phased = bd.phase(pd.DataFrame(columns=["region", "target"]), bd.seasonality(sales, Q4.end_exclusive), pp)
     assert phased.empty and list(phased.columns) == ["region", "period", "target"]
     assert list(bd.empty_checks().columns) == bd.CHECK_COLUMNS and "latest_growth" in bd.CHECK_COLUMNS
     assert list(bd.empty_targets(["region", "customer_type"]).columns) == ["plan", "period", "region", "customer_type", "target", "method"]
@@ -108,7 +115,7 @@ def test_empty_inputs_give_frames_with_columns():
 
 
 def test_closed_cohort_puts_the_target_on_existing_customers_and_says_why():
-    plan = _plan(CLOSED, _config())
+    plan = _plan(_closed(), _config())
     # trend total: 2025's 720 × (720 / 630) = 822.857… -> 823
     assert plan.total.source == "trend" and plan.total.value == 823
     sp = plan.split
@@ -128,7 +135,7 @@ def test_closed_cohort_puts_the_target_on_existing_customers_and_says_why():
 
 def test_closed_cohort_with_a_new_share_goal_spreads_the_new_part_like_the_business_and_flags_it():
     cfg = _config(goals=[{"id": "G4", "metric": "new_customer_revenue_share", "target": {"value": 0.1}, "deadline": "2026"}])
-    plan = _plan(CLOSED, cfg)
+    plan = _plan(_closed(), cfg)
     # 823 × 10 % = 82.3 -> 82 new; the new cells follow the existing weights: N (480+430)/(720+630)… history weights
     assert (plan.split.source, plan.split.new, plan.split.existing) == ("new_share_goal", 82.0, 741.0)
     new = plan.cells.loc[plan.cells["customer_type"] == "new"].set_index("region")["target"]
@@ -143,7 +150,7 @@ def test_closed_cohort_with_a_new_share_goal_spreads_the_new_part_like_the_busin
 
 
 def test_first_year_base_cannot_estimate_repurchase_and_follows_the_last_quarters_mix():
-    plan = _plan(FIRST_YEAR, _config())
+    plan = _plan(_first_year(), _config())
     assert plan.total.value == 500 and not plan.total.trend_known  # no earlier year: the trend keeps the base, and says why
     for lang in LANGS:
         assert bd.narrative_total(plan, lang, "元").startswith(t("bd_narr_total_trend_unknown", lang, plan="2026", total="X", base="2025", base_value="Y", growth="Z").split("X")[0])
@@ -164,7 +171,7 @@ def test_first_year_base_cannot_estimate_repurchase_and_follows_the_last_quarter
 
 
 def test_a_target_against_a_steep_fall_is_flagged_and_said():
-    plan = _plan(FALL, _config(breakdown={"total": {"growth": 1.259}, "dimensions": ["region"]}))
+    plan = _plan(_fall(), _config(breakdown={"total": {"growth": 1.259}, "dimensions": ["region"]}))
     # base 2025 = 353.5; total 353.5 × 2.259 = 798.56 -> 799; latest trend 2025Q4 53.5 on 2024Q4 100: -46.5 %
     total = plan.checks.loc[plan.checks["level"] == "total"].iloc[0]
     assert total["target"] == 799 and total["base"] == 353.5 and total["years"] == 0
@@ -210,7 +217,7 @@ def test_too_short_a_history_says_why_instead_of_failing(start, report, months, 
 
 
 def test_repurchase_is_one_number_in_the_headline_and_the_baselines():
-    for sales, expected in ((CLOSED, 2 / 3), (FALL, float("nan"))):
+    for sales, expected in ((_closed(), 2 / 3), (_fall(), float("nan"))):
         tables = goals.Tables(sales)
         head = goals.period_metrics(tables, Q4)["repurchase_rate"]
         base, _ = goals.satisfaction_baselines(tables, Q4, _config())
@@ -232,7 +239,7 @@ def test_repurchase_is_one_number_in_the_headline_and_the_baselines():
 
 def test_care_budgets_above_their_share_of_revenue_are_flagged_with_the_scale():
     cfg = _config()
-    tiers = bd.customer_tiers(CLOSED, Q4, cfg.tiers)
+    tiers = bd.customer_tiers(_closed(), Q4, cfg.tiers)
     summary = bd.tier_summary(tiers, cfg.tiers, "en")
     # a and b are ordinary (300 a year each): 600 of care against 720 of revenue, 83 % > 5 %; scale 0.05 × 720 / 600 = 0.06
     check = bd.care_budget_check(summary, tiers, cfg.tiers.care_budget_max_share)
@@ -248,7 +255,7 @@ def test_care_budgets_above_their_share_of_revenue_are_flagged_with_the_scale():
 
 
 def test_a_steep_fall_on_a_short_history_is_a_bottleneck_and_the_sentence_names_it():
-    tables = goals.Tables(FALL)
+    tables = goals.Tables(_fall())
     findings = goals.bottlenecks(tables, Q4, _config())
     top = findings.iloc[0]
     assert (top["kind"], top["scope_type"], top["compared_with"]) == ("revenue_fall", "company", "2024Q4")
@@ -260,7 +267,7 @@ def test_a_steep_fall_on_a_short_history_is_a_bottleneck_and_the_sentence_names_
         assert tables.months_of_history() == 13  # 2024-10 … 2025-10
         assert t("gl_narr_levels_and_fall", lang, have=13) in text
     # the same fall with two whole years of history is the twelve-month scan's business, not this test's
-    assert goals.revenue_falls(goals.Tables(CLOSED), Q4, 0.2) == []
+    assert goals.revenue_falls(goals.Tables(_closed()), Q4, 0.2) == []
 
 
 # ----------------------------------------------------------------------------- 3. satisfaction without NPS, no complaints
@@ -279,3 +286,19 @@ def test_the_satisfaction_chart_draws_what_exists():
     assert goal_charts.satisfaction_trend(pd.DataFrame({"period": periods, "active_customers": [1, 2]}), "en") is None
     charts = goal_charts.satisfaction_charts(csat, {"satisfaction_n": 50, "satisfaction_mean": 3.5, "satisfaction_top2": 0.5}, "en")
     assert len(charts) == 2
+
+
+@pytest.mark.parametrize("shape", ["_closed", "_fall", "_first_year"])
+def test_the_bottleneck_sentence_counts_the_table_beside_it(shape):
+    tables = goals.Tables(globals()[shape]())
+    findings = goals.bottlenecks(tables, Q4, _config())
+    months = tables.months_of_history()
+    for lang in LANGS:
+        text = goals.narrate_bottlenecks(findings, lang, None, months)
+        if findings.empty:  # "no bottleneck" only with two years to compare; else it says what it could not compare
+            assert text == (t("gl_narr_no_bottlenecks", lang) if months >= 24 else t("gl_narr_bottlenecks_short", lang, have=months))
+        else:
+            worst = goals.scope_summary(findings).iloc[0]
+            assert text.startswith(t("gl_narr_bottlenecks", lang, n=len(findings), top="X", scope="", scope_n=0).split("X")[0])
+            assert goals.describe_bottlenecks(findings.head(1), lang).iloc[0].rstrip("。.") in text
+            assert t("gl_narr_bottlenecks", lang, n=1, top="", scope="S", scope_n=int(worst["findings"])).split("S")[-1] in text
