@@ -2451,6 +2451,8 @@ def _source_text(total: PlanTotal, lang: str, year_on_year: bool = True) -> str:
         return t("bd_src_goal", lang, goal=total.goal_id)
     if total.source == "trend" and not year_on_year:  # recent quarters: no growth rate is known, the base is kept
         return t("bd_src_trend_flat", lang)
+    if total.source == "trend" and not total.trend_known:  # under 24 months: no twelve-month growth to continue
+        return t("bd_src_trend_unknown", lang)
     return t(f"bd_src_{total.source}", lang)
 
 

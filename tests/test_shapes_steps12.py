@@ -153,6 +153,7 @@ def test_first_year_base_cannot_estimate_repurchase_and_follows_the_last_quarter
     plan = _plan(_first_year(), _config())
     assert plan.total.value == 500 and not plan.total.trend_known  # no earlier year: the trend keeps the base, and says why
     for lang in LANGS:
+        assert t("bd_src_trend_unknown", lang) in bd.total_view(plan, lang, "元")[0].astype(str).to_numpy().ravel().tolist()
         assert bd.narrative_total(plan, lang, "元").startswith(t("bd_narr_total_trend_unknown", lang, plan="2026", total="X", base="2025", base_value="Y", growth="Z").split("X")[0])
     sp = plan.split
     assert sp.source == "observed_mix" and sp.fallback == "no_rate" and sp.mix_label == "2025Q4"
