@@ -962,6 +962,8 @@ class PlanTotal:
     goal_id: str | None = None
     goal_target: float | None = None
     season_share: float = 1.0
+    trend_known: bool = True
+    """False for a ``trend`` total without a latest twelve-month growth (under 24 months of data): it keeps the base."""
 
 
 def plan_total(settings, periods: PlanPeriods, base: float, recent_growth: float | None, goals: pd.DataFrame,
@@ -1022,8 +1024,8 @@ def plan_total(settings, periods: PlanPeriods, base: float, recent_growth: float
         yearly = Period.parse(str(row["deadline"]), periods.plan.start_month)
         share = season_share if not yearly.is_quarter and periods.plan.is_quarter else 1.0
         return result(float(row["target"]) * share, "goal", share=share, goal_id=str(row["goal_id"]), goal_target=float(row["target"]))
-    growth = recent_growth if recent_growth is not None and recent_growth == recent_growth else 0.0
-    return result(base * (1 + growth), "trend")
+    known = recent_growth is not None and recent_growth == recent_growth
+    return result(base * (1 + (recent_growth if known else 0.0)), "trend", trend_known=known)
 
 
 # =========================================================================== new vs existing
@@ -1036,7 +1038,10 @@ class CustomerSplit:
     Existing = base customers × repurchase rate × spend per retained customer
     × its trend; new = the total − existing. ``source`` says what set the
     split: ``estimate`` (history), ``repurchase_goal`` (the goal's rate in
-    the estimate) or ``new_share_goal`` (the goal's share pins the new part).
+    the estimate), ``new_share_goal`` (the goal's share pins the new part) or
+    ``observed_mix`` (a guess, said as one: the new/existing revenue mix seen in
+    ``mix_label``, used when the repurchase rate cannot be estimated or the
+    history has no new-customer revenue at all, see ``fallback``).
     """
 
     total: float
@@ -1053,6 +1058,12 @@ class CustomerSplit:
     goal_id: str | None = None
     capped: bool = False
     returning_revenue: float = 0.0
+    fallback: str | None = None
+    """Why the split follows the observed mix (``source`` ``observed_mix``): ``no_rate`` (the repurchase
+    rate cannot be estimated: no customers in the months before the base window) or ``no_new`` (no
+    new-customer revenue anywhere in the history used); None otherwise."""
+    mix_label: str = ""
+    """The window whose observed new/existing revenue mix the split follows (``observed_mix``)."""
 
     @property
     def new_share(self) -> float:
@@ -1106,8 +1117,19 @@ def retention_facts(sales: pd.DataFrame, window: Window, months: int = 12) -> Re
 
 
 def customer_split(total: float, base_customers: int, facts: Sequence[RetentionFacts], new_share_history: float,
-                   settings=None, goals: pd.DataFrame | None = None, plan_is_year: bool = True, unit: float = 1) -> CustomerSplit:
+                   settings=None, goals: pd.DataFrame | None = None, plan_is_year: bool = True, unit: float = 1, *,
+                   new_seen: bool = True, observed_new_share: float | None = None, mix_label: str = "") -> CustomerSplit:
     """Split ``total`` into existing and new customers.
+
+    A new-customer share goal pins the new part. Otherwise, when the
+    repurchase rate cannot be estimated (no ``facts``, or none of their base
+    customers) or the history has no new-customer revenue at all
+    (``new_seen`` False: a closed cohort), nothing supports an estimate of the
+    existing customers' part — giving the whole total to new customers of a
+    business that gets none would be a guess presented as a plan — so the
+    split follows the observed mix ``observed_new_share`` of ``mix_label``
+    (``new_share_history`` when not given; 0 without new customers), with
+    ``source`` ``observed_mix`` and ``fallback`` saying why.
 
     ``facts`` are :func:`retention_facts` of the history windows (most recent
     first): the repurchase rate and spend per retained customer are the
@@ -1150,6 +1172,18 @@ def customer_split(total: float, base_customers: int, facts: Sequence[RetentionF
         raise PlanError("breakdown.customer_split.source is new_share_goal but workspace.yaml has no new_customer_revenue_share goal")
     if source == "repurchase_goal" and rep_goal is None:
         raise PlanError("breakdown.customer_split.source is repurchase_goal but there is no repurchase_rate goal (or the plan is a quarter)")
+    if new_goal is None and (not new_seen or not (rate_hist == rate_hist)):
+        mix = 0.0 if not new_seen else (observed_new_share if observed_new_share is not None else new_share_history)
+        mix = float(mix) if mix == mix else 0.0
+        units = round(total / unit)
+        new_units = min(max(round(units * mix), 0), units)
+        per = spend if spend == spend else 0.0
+        known = rate_hist == rate_hist
+        estimate = base_customers * rate_hist * per * trend + latest.returning_revenue * trend if known else float("nan")
+        return CustomerSplit(total, float((units - new_units) * unit), float(new_units * unit), "observed_mix", base_customers,
+                             rate_hist, rate_hist, per, trend, estimate, new_share_history,
+                             fallback="no_rate" if not known else "no_new", mix_label=mix_label,
+                             returning_revenue=latest.returning_revenue * trend if known else 0.0)
     rate = float(rep_goal["target"]) if (rep_goal is not None and new_goal is None) else rate_hist
     per = spend if spend == spend else 0.0
     # customers who come back after a year or more without buying are existing
@@ -1175,25 +1209,30 @@ def split_options(split: CustomerSplit, goals: pd.DataFrame, unit: float = 1) ->
     repurchase goal, the new-share goal), with the one used marked."""
     rows = []
     total = split.total
-    base = split.base_customers * split.spend_per_customer * split.spend_trend
+    # without a repurchase rate there is no spend per retained customer either: the rate-based options are n/a, not 0
+    known = split.repurchase_rate_history == split.repurchase_rate_history
+    base = split.base_customers * split.spend_per_customer * split.spend_trend if known else float("nan")
 
     def row(option, rate, existing, goal_id=None):
-        existing = min(existing, total)
+        existing = min(existing, total) if existing == existing else existing
         rows.append({"option": option, "goal_id": goal_id, "repurchase_rate": rate, "existing": existing, "new": total - existing,
                      "new_share": (total - existing) / total if total else float("nan")})
 
-    row("estimate", split.repurchase_rate_history, round(base * split.repurchase_rate_history / unit) * unit if base else 0.0)
+    if split.source == "observed_mix":
+        row("observed_mix", split.repurchase_rate_history, split.existing)
+    if split.repurchase_rate_history == split.repurchase_rate_history:
+        row("estimate", split.repurchase_rate_history, round(base * split.repurchase_rate_history / unit) * unit if base else 0.0)
     plain = goals.loc[_company_wide(goals)] if len(goals) else goals
     rep = plain.loc[plain["metric"] == "repurchase_rate"] if len(plain) else plain
     if len(rep):
         r = float(rep.iloc[0]["target"])
-        row("repurchase_goal", r, round(base * r / unit) * unit, str(rep.iloc[0]["goal_id"]))
+        row("repurchase_goal", r, round(base * r / unit) * unit if known else float("nan"), str(rep.iloc[0]["goal_id"]))
     new = plain.loc[plain["metric"] == "new_customer_revenue_share"] if len(plain) else plain
     if len(new):
         share = float(new.iloc[0]["target"])
         existing = total - round(total * share / unit) * unit
-        row("new_share_goal", existing / base if base else float("nan"), existing, str(new.iloc[0]["goal_id"]))
-    out = pd.DataFrame(rows)
+        row("new_share_goal", existing / base if known and base else float("nan"), existing, str(new.iloc[0]["goal_id"]))
+    out = pd.DataFrame(rows, columns=["option", "goal_id", "repurchase_rate", "existing", "new", "new_share"])
     out["used"] = out["option"] == split.source
     return out
 
@@ -1319,7 +1358,7 @@ def phase(cells: pd.DataFrame, profile: pd.DataFrame, periods: PlanPeriods, by: 
         parts = largest_remainder(shares, amount) if amount > 0 else np.zeros(len(slots), dtype=np.int64)
         for label, part in zip(labels, parts):
             rows.append({**{d: rec[d] for d in dims}, "period": label, value: float(part) * unit})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=[*dims, "period", value])
     if grain == "quarter":
         out = out.groupby([*dims, "period"], sort=False, as_index=False)[value].sum()
     return out
@@ -1328,23 +1367,31 @@ def phase(cells: pd.DataFrame, profile: pd.DataFrame, periods: PlanPeriods, by: 
 # =========================================================================== checks
 
 
-def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[Sequence[str]], settings=None) -> pd.DataFrame:
-    """Each part's implied growth against its own history.
+def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[Sequence[str]], settings=None,
+                  trend: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each part's implied growth against its own history and its latest trend.
 
     For every node of each level in ``levels`` (a dimension or a crossing,
-    e.g. ``[["region"], ["product_line"], ["region", "product_line"]]``):
-    ``base`` (actual in the base window), ``target``, ``implied_growth`` =
-    target ÷ base − 1, the best and worst growth of the node between
-    consecutive history windows, and a ``flag``:
+    e.g. ``[["region"], ["product_line"], ["region", "product_line"]]``; ``[]``
+    is the whole plan, level ``total``): ``base`` (actual in the base window),
+    ``target``, ``implied_growth`` = target ÷ base − 1, the best and worst
+    growth of the node between consecutive history windows, ``latest_growth``
+    (the latest of those growths; when there is none, the report's last
+    quarter on the same quarter a year earlier from ``trend``, see
+    :attr:`PlanInputs.trend`) and a ``flag``, the first that holds of:
 
     - ``negative``: a negative target;
     - ``no_history``: no revenue in the base window;
+    - ``ok`` for parts below ``min_share`` of the total (listed, not flagged);
     - ``beyond_history``: implied growth above the best year by more than
       ``beyond_history_points``;
+    - ``against_trend``: the latest change was a fall and the implied growth
+      is at least ``against_trend_points`` above it;
+    - ``no_history``: no growth between history windows to compare with
+      (``years`` 0: a single window), so "within its history" cannot be said;
     - ``shrinking``: implied growth below ``shrink_below`` (0: any decline);
     - ``ok``.
 
-    Parts below ``min_share`` of the total are listed with flag ``ok``.
     ``years`` counts the growths between consecutive windows: years, or
     quarters when the windows are consecutive quarters (``recent_quarters``),
     in which case implied and historical growths are quarter-on-quarter.
@@ -1356,9 +1403,16 @@ def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[S
     rows = []
     for level in levels:
         level = list(level)
-        tgt = cells.groupby(level, sort=True)["target"].sum()
-        hist = history.pivot_table(index=level, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
+        keyed = level or ["_all"]
+        c = cells if level else cells.assign(_all="total")
+        h = history if level else history.assign(_all="total")
+        tgt = c.groupby(keyed, sort=True)["target"].sum()
+        hist = h.pivot_table(index=keyed, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
         hist = hist.reindex(tgt.index, fill_value=0.0)
+        recent = None
+        if trend is not None and set(level) <= set(trend.columns):
+            tr = trend if level else trend.assign(_all="total")
+            recent = tr.pivot_table(index=keyed, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
         for node, target in tgt.items():
             series = hist.loc[node] if node in hist.index else pd.Series(dtype=float)
             base = float(series.get(0, 0.0))
@@ -1367,6 +1421,9 @@ def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[S
             implied = target / base - 1 if base > 0 else float("nan")
             best = max(growths) if growths else float("nan")
             worst = min(growths) if growths else float("nan")
+            latest = series.get(0) / series.get(1) - 1 if series.get(1, 0) > 0 else float("nan")
+            if latest != latest and recent is not None and node in recent.index and recent.loc[node].get(1, 0) > 0:
+                latest = float(recent.loc[node].get(0, 0.0) / recent.loc[node][1] - 1)
             share = target / total if total else float("nan")
             if target < 0:
                 flag = "negative"
@@ -1376,15 +1433,20 @@ def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[S
                 flag = "ok"
             elif best == best and implied > best + settings.beyond_history_points:
                 flag = "beyond_history"
+            elif latest == latest and latest < 0 and implied - latest >= settings.against_trend_points:
+                flag = "against_trend"
+            elif not growths:
+                flag = "no_history"
             elif implied < settings.shrink_below:
                 flag = "shrinking"
             else:
                 flag = "ok"
             node_t = node if isinstance(node, tuple) else (node,)
-            rows.append({"level": " × ".join(level), "node": " · ".join(map(str, node_t)), **dict(zip(level, node_t)),
-                         "base": base, "target": float(target), "implied_growth": implied, "best_growth": best,
-                         "worst_growth": worst, "years": len(growths), "share": share, "flag": flag})
-    cols = ["level", "node", "base", "target", "implied_growth", "best_growth", "worst_growth", "years", "share", "flag"]
+            rows.append({"level": " × ".join(level) or "total", "node": " · ".join(map(str, node_t)),
+                         **dict(zip(level, node_t)), "base": base, "target": float(target), "implied_growth": implied,
+                         "best_growth": best, "worst_growth": worst, "latest_growth": latest, "years": len(growths),
+                         "share": share, "flag": flag})
+    cols = CHECK_COLUMNS
     out = pd.DataFrame(rows)
     extra = [c for c in out.columns if c not in cols]
     return out[cols + extra] if len(out) else pd.DataFrame(columns=cols)
@@ -1428,6 +1490,13 @@ class PlanInputs:
     base_customers: int
     recent_growth: float | None = None
     """Revenue of the twelve months to the report period's end against the twelve before, − 1."""
+    observed_mix: tuple[float, str] | None = None
+    """The new customers' share of revenue in a window the data fully sees, and its label: the base window,
+    or — when the base lies in the data's first twelve months (every customer looks new there) — its
+    last quarter (new = first order in that quarter). What the split follows when it cannot estimate."""
+    trend: pd.DataFrame | None = None
+    """Revenue per cell in the report's last quarter (``window`` 0) and the same quarter a year
+    earlier (``window`` 1), when the data covers both: the latest trend the growth checks compare with."""
 
     @property
     def season_share(self) -> float:
@@ -1488,9 +1557,13 @@ def plan_inputs(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Per
                           start_month=report.start_month, customers=customers)
     goals = goal_targets(config.goals, cut, report, goals_frame, config.retention.window_months)
     end = report.end_exclusive
+    first_month = pd.Timestamp(cut["order_date"].min().year, cut["order_date"].min().month, 1)
     if periods.year_on_year:
         months = 12
-        facts = tuple(retention_facts(cut, w) for w in periods.windows[:2])
+        # a base window whose twelve months before lie partly before the data has no (whole) retention base:
+        # the repurchase rate is not estimated (as step 1's repurchase rate, metrics.retention)
+        covered = periods.base.start - pd.DateOffset(months=12) >= first_month
+        facts = tuple(retention_facts(cut, w) for w in periods.windows[:2]) if covered else ()
     else:
         # less than a year of data: seasonality is not known, so the months get equal shares (and a
         # yearly amount an even share); retention is measured over the months the data has before the
@@ -1505,7 +1578,156 @@ def plan_inputs(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Per
     before = float(cut.loc[(dates >= end - pd.DateOffset(months=24)) & (dates < end - pd.DateOffset(months=12)), "amount"].sum())
     whole = dates.min() <= end - pd.DateOffset(months=24) + pd.Timedelta(days=31)
     recent = ttm / before - 1 if before > 0 and whole else None
-    return PlanInputs(config, periods, dims, history, profile, phasing_by, goals, facts, int(buys[m.id_column(buys, "customer_id")].nunique()), recent)
+    return PlanInputs(config, periods, dims, history, profile, phasing_by, goals, facts, int(buys[m.id_column(buys, "customer_id")].nunique()),
+                      recent, _observed_mix(cut, periods.base, first_month, report.start_month), _latest_trend(cut, report, dims, customers))
+
+
+def _observed_mix(sales: pd.DataFrame, base: Window, first_month: pd.Timestamp, start_month: int = 1) -> tuple[float, str]:
+    """New customers' share of revenue in ``base`` (new = first-ever order inside it) and its label; when
+    ``base`` starts within the data's first twelve months (every customer looks new there), in its last quarter.
+
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b"], "order_id": ["1", "2", "3"], "amount": [50.0, 30.0, 20.0],
+    ...                   "order_date": pd.to_datetime(["2025-01-05", "2025-11-05", "2025-12-01"])})
+    >>> _observed_mix(s, Window(pd.Timestamp("2025-01-01"), pd.Timestamp("2026-01-01"), "2025"), pd.Timestamp("2025-01-01"))
+    (0.4, '2025Q4')
+    """
+    from . import metrics as m
+
+    window = base
+    if base.start < first_month + pd.DateOffset(months=12):
+        start = base.end - pd.DateOffset(months=3)
+        window = Window(start, base.end, _window_label(start, base.end, start_month))
+    lines = m.with_id_codes(sales)
+    first = lines.groupby(m.id_column(lines, "customer_id"))["order_date"].transform("min")  # as plan_history
+    inside = window.contains(lines["order_date"]).to_numpy()
+    amount = lines["amount"].to_numpy()
+    new = (first >= window.start).to_numpy()
+    total = float(np.nansum(amount[inside]))
+    return (float(np.nansum(amount[inside & new])) / total if total > 0 else float("nan")), window.label
+
+
+def _latest_trend(sales: pd.DataFrame, report: Period, dims: Sequence[str], customers: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """Revenue per node of each dimension other than ``customer_type`` in the report's last quarter
+    (``window`` 0) and the same quarter a year earlier (``window`` 1); None when the data does not
+    cover that earlier quarter in full."""
+    q = report.quarters()[-1]
+    before = q.year_ago()
+    first = sales["order_date"].min()
+    if before.start < pd.Timestamp(first.year, first.month, 1):
+        return None
+    plain = [d for d in dims if d != "customer_type"]
+    frames = []
+    for k, p in enumerate((q, before)):
+        part = sales.loc[p.contains(sales["order_date"])]
+        part = _with_dimensions(part, customers, plain) if plain else part
+        g = part.groupby(plain, sort=True)["amount"].sum().reset_index() if plain else pd.DataFrame({"amount": [part["amount"].sum()]})
+        frames.append(g.rename(columns={"amount": "revenue"}).assign(window=k, label=str(p)))
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class NoPlan:
+    """Why step 2 cannot plan: the sales history before the plan is shorter than the plan needs.
+
+    ``months`` counts the calendar months from the first sale's month to the
+    end of ``report`` (what :func:`plan_periods` can use); ``needed`` is 12 for
+    a yearly plan and 3 for a quarterly one, ``needed_from`` the first day the
+    data would have to start on."""
+
+    report: Period
+    plan: Period
+    horizon: str
+    data_start: pd.Timestamp | None
+    months: int
+    needed: int
+    needed_from: pd.Timestamp
+    detail: str = ""
+
+
+#: Columns of ``targets.csv`` and ``target_checks.csv`` when there is no plan (empty, with their columns).
+TARGET_COLUMNS = ["plan", "period", "target", "method"]
+CHECK_COLUMNS = ["level", "node", "base", "target", "implied_growth", "best_growth", "worst_growth", "latest_growth", "years", "share", "flag"]
+
+
+def no_plan_reason(sales: pd.DataFrame, report: Period, horizon: str = "auto") -> NoPlan | None:
+    """A :class:`NoPlan` when the sales before the end of ``report`` are too short for the plan
+    (:func:`plan_periods` finds no whole window), else None.
+
+    >>> s = pd.DataFrame({"order_date": pd.to_datetime(["2025-08-01", "2025-09-10"]), "amount": [1.0, 2.0]})
+    >>> r = no_plan_reason(s, Period.parse("2025Q3"))
+    >>> str(r.plan), r.months, r.needed, r.needed_from.date().isoformat()
+    ('2025Q4', 2, 3, '2025-07-01')
+    """
+    dates = sales["order_date"]
+    cut = dates.loc[dates < report.end_exclusive]
+    start = cut.min() if len(cut) else None
+    periods = None
+    try:
+        periods = plan_periods(report, horizon, data_start=start)
+    except PlanError as exc:
+        detail = str(exc)
+    else:
+        if start is not None:
+            return None
+        detail = f"no sales before the end of {report}"
+        periods = None
+    h = horizon if horizon != "auto" else ("year" if (not report.is_quarter or report.quarter == 4) else "quarter")
+    plan = periods.plan if periods is not None else (Period(report.year + 1, None, report.start_month) if h == "year"
+                                                      else report.shift(1) if report.is_quarter else Period(report.year + 1, 1, report.start_month))
+    end = report.end_exclusive
+    months = 0 if start is None else (end.year - start.year) * 12 + end.month - start.month
+    needed = 12 if h == "year" else 3
+    needed_from = end - pd.DateOffset(months=needed)
+    return NoPlan(report, plan, h, start, max(months, 0), needed, needed_from, detail)
+
+
+def plan_or_reason(sales: pd.DataFrame, customers: pd.DataFrame | None, report: Period, config: WorkspaceConfig,
+                   goals_frame: pd.DataFrame | None = None) -> tuple[PlanInputs | None, Plan | None, NoPlan | None]:
+    """:func:`plan_inputs` and :func:`build_plan`, or — when the history is too short to plan
+    (:func:`no_plan_reason`) — ``(None, None, reason)``. Any other :class:`PlanError` (a setting
+    that contradicts the data) is raised as before."""
+    reason = no_plan_reason(sales, report, config.breakdown.horizon)
+    if reason is not None:
+        return None, None, reason
+    inputs = plan_inputs(sales, customers, report, config, goals_frame)
+    return inputs, build_plan(inputs), None
+
+
+def empty_targets(dims: Sequence[str]) -> pd.DataFrame:
+    """``targets.csv`` of a run that cannot plan: no rows, the columns of :meth:`Plan.long`."""
+    return pd.DataFrame(columns=["plan", "period", *dims, "target", "method"])
+
+
+def empty_checks() -> pd.DataFrame:
+    """``target_checks.csv`` of a run that cannot plan: no rows, the columns of :func:`growth_checks`."""
+    return pd.DataFrame(columns=CHECK_COLUMNS)
+
+
+def empty_budget(by: Sequence[str]) -> pd.DataFrame:
+    """``budget.csv`` of a run that cannot plan: no rows, the columns of :func:`budget_table`."""
+    return pd.DataFrame(columns=["category", *by, "amount", "share", "score_share", "rank", "priority"])
+
+
+def empty_actions() -> pd.DataFrame:
+    """``actions_plan.csv`` of a run that cannot plan (no plan period to place the actions in)."""
+    return pd.DataFrame(columns=["id", "kind", "action", "channel", "serves", "goal", "kpi", "owner", "start", "due", "budget",
+                                 "budget_in_plan", "category"])
+
+
+def no_plan_metrics() -> dict[str, None]:
+    """The step's ``summary.json`` plan metrics of a run that cannot plan: every one null ("not computable")."""
+    keys = ("target_total", "target_base", "target_growth", "target_new_customers", "target_existing_customers",
+            "target_flagged_parts", "budget_total", "budget_committed", "budget_to_target")
+    return dict.fromkeys(keys)
+
+
+def narrative_no_plan(reason: NoPlan, lang: str) -> str:
+    """Step 2's one sentence when it cannot plan: how much history there is, how much the plan needs, what to do."""
+    start = reason.data_start.date().isoformat() if reason.data_start is not None else t("not_available", lang)
+    hint = t("bd_no_plan_hint_year", lang) if reason.horizon == "year" else t("bd_no_plan_hint_quarter", lang)
+    key = "bd_no_plan" if reason.data_start is not None else "bd_no_plan_empty"
+    return t(key, lang, plan=str(reason.plan), report=str(reason.report), start=start, months=reason.months, needed=reason.needed,
+             horizon=t(f"bd_horizon_{reason.horizon}", lang), since=reason.needed_from.date().isoformat()) + " " + hint
 
 
 @dataclass(frozen=True)
@@ -1524,6 +1746,9 @@ class Plan:
     checks: pd.DataFrame
     margin_checks: pd.DataFrame
     unit: float
+    lookback: int = 2
+    min_share: float = 0.0
+    """``breakdown.checks.min_share``: parts below it are listed in the checks, not flagged."""
 
     @property
     def matrix_dims(self) -> tuple[str, ...]:
@@ -1591,6 +1816,20 @@ class Plan:
         }
 
 
+def _add_type_cells(weights: pd.DataFrame, ct: str) -> pd.DataFrame:
+    """``weights`` with cells of customer type ``ct`` added, a copy of the other type's (then every
+    column renormalised): a type with a target but no history is spread like the business it has."""
+    other = next(c for c in CUSTOMER_TYPES if c != ct)
+    if isinstance(weights.index, pd.MultiIndex):
+        extra = weights.xs(other, level="customer_type", drop_level=False)
+        extra = extra.rename(index={other: ct}, level="customer_type")
+    else:
+        extra = weights.loc[[other]].rename(index={other: ct})
+    out = pd.concat([weights, extra]).sort_index()
+    sums = out.sum()
+    return out.div(sums.where(sums > 0, 1.0), axis=1)
+
+
 def build_plan(inputs: PlanInputs, settings: Breakdown | None = None) -> Plan:
     """Build the plan: total → new/existing split → overrides → allocation → phasing → checks.
 
@@ -1620,13 +1859,20 @@ def build_plan(inputs: PlanInputs, settings: Breakdown | None = None) -> Plan:
     split = None
     fixed, overrides = resolve_overrides(s.overrides, {d: base.groupby(level=d).sum() if len(dims) > 1 else base for d in dims}, dims, unit)
     if "customer_type" in dims:
-        new_hist = float(base.xs("new", level="customer_type").sum()) / base_total if len(dims) > 1 and base_total > 0 else float("nan")
+        # a customer type absent from the base (a closed cohort has no new customers) counts as zero
+        by_type = base.groupby(level="customer_type").sum().reindex(list(CUSTOMER_TYPES), fill_value=0.0)
+        new_hist = float(by_type["new"]) / base_total if base_total > 0 else float("nan")
+        types = _nodes(weights.index, "customer_type")
+        mix_share, mix_label = inputs.observed_mix if inputs.observed_mix is not None else (new_hist, inputs.periods.base.label)
         split = customer_split(total.value, inputs.base_customers, inputs.facts, new_hist, s.customer_split, inputs.goals,
-                               plan_is_year=not inputs.periods.plan.is_quarter, unit=unit)
+                               plan_is_year=not inputs.periods.plan.is_quarter, unit=unit, new_seen="new" in types,
+                               observed_new_share=mix_share, mix_label=mix_label)
         if "customer_type" not in fixed:
             fixed["customer_type"] = {"existing": split.existing, "new": split.new}
-            types = _nodes(weights.index, "customer_type")
             fixed["customer_type"] = {k: v for k, v in fixed["customer_type"].items() if k in types or v > 0}
+        for ct in CUSTOMER_TYPES:  # a type with a target but no history: its cells follow the other type's weights
+            if ct not in types and fixed.get("customer_type", {}).get(ct, 0) > 0:
+                weights = _add_type_cells(weights, ct)
     target = allocate(total.value, weights["weight"], fixed, unit)
     cells = target.rename("target").to_frame()
     cells.insert(0, "base", base.reindex(cells.index).to_numpy())
@@ -1639,10 +1885,10 @@ def build_plan(inputs: PlanInputs, settings: Breakdown | None = None) -> Plan:
     levels = [[d] for d in dims]
     if len(matrix_dims) == 2:
         levels.append(matrix_dims)
-    checks = pd.concat([growth_checks(cells, known if "customer_type" in level else hist, [level], s.checks) for level in levels],
-                       ignore_index=True)
+    checks = pd.concat([growth_checks(cells, known if "customer_type" in level else hist, [level], s.checks, inputs.trend)
+                        for level in [[], *levels]], ignore_index=True)
     mchecks = margin_checks(cells, total.value, dims, phased)
-    return Plan(inputs.periods, tuple(dims), s.method, total, split, weights, overrides, cells, phased, checks, mchecks, unit)
+    return Plan(inputs.periods, tuple(dims), s.method, total, split, weights, overrides, cells, phased, checks, mchecks, unit, s.lookback, s.checks.min_share)
 
 
 # =========================================================================== customer tiers (客户分层)
@@ -1774,6 +2020,51 @@ def tier_summary(tiers: pd.DataFrame, settings: Tiers | None = None, lang: str =
             "care_budget": c * rule.budget_per_customer, "owner": rule.owner or "",
         })
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class CareBudgetCheck:
+    """The tiers' care budgets against the tiered customers' revenue (:func:`care_budget_check`)."""
+
+    care: float
+    revenue: float
+    share: float
+    max_share: float
+    flagged: bool
+    scale: float
+    """The factor that brings the care budgets to ``max_share`` of revenue (1 when not flagged)."""
+
+
+def care_budget_check(summary: pd.DataFrame, tiers: pd.DataFrame, max_share: float = 0.05) -> CareBudgetCheck:
+    """Do the tiers' care budgets (``summary.care_budget``, :func:`tier_summary`) fit the revenue of the
+    customers they care for (``tiers.revenue``, :func:`customer_tiers`)? Flagged above ``max_share``
+    (``tiers.care_budget_max_share``), with the factor that would scale them down to it.
+
+    >>> s = pd.DataFrame({"care_budget": [1_500_000.0, 370_000.0]})
+    >>> c = care_budget_check(s, pd.DataFrame({"revenue": [60_000.0, 38_000.0]}))
+    >>> c.flagged, round(c.share, 2), round(c.scale, 5)
+    (True, 19.08, 0.00262)
+    """
+    care = float(summary["care_budget"].sum()) if len(summary) else 0.0
+    revenue = float(tiers["revenue"].sum()) if len(tiers) else 0.0
+    share = care / revenue if revenue > 0 else (float("inf") if care > 0 else 0.0)
+    flagged = share > max_share
+    scale = max_share * revenue / care if flagged and care > 0 else 1.0
+    return CareBudgetCheck(care, revenue, share, max_share, bool(flagged), scale)
+
+
+def narrative_care_budget(check: CareBudgetCheck, summary: pd.DataFrame, lang: str, unit: str) -> str | None:
+    """The warning when the care budgets exceed their share of revenue (None when they fit): how much,
+    against what, and the scaled budget per customer of each tier that would fit."""
+    from .i18n import money, number, pct
+
+    if not check.flagged:
+        return None
+    sep = "、" if lang == "zh" else ", "
+    scaled = sep.join(f"{label} {number(b * check.scale, lang)}" for label, b in zip(summary["label"], summary["budget_per_customer"]) if b > 0)
+    return t("bd_care_too_big", lang, care=money(check.care, unit, lang), revenue=money(check.revenue, unit, lang),
+             share=pct(check.share, lang) if check.share != float("inf") else t("not_available", lang),
+             max=pct(check.max_share, lang), scale=number(check.scale, lang, 4), scaled=scaled)
 
 
 # =========================================================================== action plan
@@ -2160,6 +2451,8 @@ def _source_text(total: PlanTotal, lang: str, year_on_year: bool = True) -> str:
         return t("bd_src_goal", lang, goal=total.goal_id)
     if total.source == "trend" and not year_on_year:  # recent quarters: no growth rate is known, the base is kept
         return t("bd_src_trend_flat", lang)
+    if total.source == "trend" and not total.trend_known:  # under 24 months: no twelve-month growth to continue
+        return t("bd_src_trend_unknown", lang)
     return t(f"bd_src_{total.source}", lang)
 
 
@@ -2332,6 +2625,8 @@ def flag_text(flag: str, lang: str) -> str:
 
 
 def _part_label(row, lang: str) -> str:
+    if row["level"] == "total":
+        return t("bd_company", lang)
     dims = [d.strip() for d in str(row["level"]).split("×")]
     return " · ".join(node_label(d, row[d], lang) for d in dims if d in row and row[d] == row[d])
 
@@ -2344,7 +2639,8 @@ def checks_view(plan: Plan, lang: str, unit: str, flagged_only: bool = True) -> 
     qoq = "" if plan.periods.year_on_year else "_qoq"
     factor, label, _ = _unit(unit, lang)
     df = pd.DataFrame({
-        t("bd_col_level", lang): [" × ".join(dim_label(d.strip(), lang) for d in lv.split("×")) for lv in c["level"]],
+        t("bd_col_level", lang): [t("bd_total", lang) if lv == "total" else " × ".join(dim_label(d.strip(), lang) for d in lv.split("×"))
+                                  for lv in c["level"]],
         t("bd_col_node", lang): [_part_label(r, lang) for _, r in c.iterrows()],
         t("bd_col_base", lang, base=plan.periods.base.label, unit=label): c["base"],
         t("bd_col_target", lang, plan=str(plan.periods.plan), unit=label): c["target"],
@@ -2525,7 +2821,10 @@ def narrative_total(plan: Plan, lang: str, unit: str) -> str:
     fields = dict(total=money(tot.value, unit, lang), growth=pct(tot.growth, lang, signed=True), base=plan.periods.base.label,
                   base_value=money(tot.base, unit, lang), goal=tot.goal_id, plan=str(plan.periods.plan))
     flat = tot.source == "trend" and not plan.periods.year_on_year  # no yearly growth rate, no seasonal one either
-    text = t("bd_narr_total_trend_flat" if flat else f"bd_narr_total_{tot.source}", lang, **fields)
+    if tot.source == "trend" and not tot.trend_known and not flat:  # a yearly plan on under 24 months: no growth to continue
+        text = t("bd_narr_total_trend_unknown", lang, **fields)
+    else:
+        text = t("bd_narr_total_trend_flat" if flat else f"bd_narr_total_{tot.source}", lang, **fields)
     if plan.periods.plan.is_quarter and tot.source in ("goal", "value") and tot.season_share != 1.0:  # a yearly amount, scaled
         season = "bd_narr_season" if plan.periods.year_on_year else "bd_narr_season_even"
         text += " " + t(season, lang, share=pct(tot.season_share, lang))
@@ -2567,11 +2866,24 @@ def narrative_split(plan: Plan, lang: str, unit: str) -> str | None:
                 rate=pct((sp.existing - sp.returning_revenue) / per if per else float("nan"), lang))
     elif sp.source == "repurchase_goal":
         pin = t("bd_pin_repurchase", lang, goal=sp.goal_id, existing=money(sp.existing, unit, lang))
+    elif sp.fallback == "no_new":
+        pin = t("bd_pin_no_new", lang, windows=_history_labels(plan, lang), existing=money(sp.existing, unit, lang))
     else:
         pin = t("bd_pin_capped", lang) if sp.capped else t("bd_pin_estimate", lang, existing=money(sp.existing, unit, lang))
     if sp.returning_revenue > 0:
         pin = t("bd_narr_returning", lang, back=money(sp.returning_revenue, unit, lang)) + " " + pin
     pp = plan.periods
+    if not (sp.repurchase_rate_history == sp.repurchase_rate_history):
+        # no retention base before the base window: say so, then what the split follows instead
+        start = pp.data_start.date().isoformat() if pp.data_start is not None else t("not_available", lang)
+        head = t("bd_split_no_rate", lang, base=base, start=start)
+        if sp.source == "observed_mix":
+            body = t("bd_split_mix", lang, label=sp.mix_label, mix=pct(sp.new / sp.total if sp.total else float("nan"), lang),
+                     existing=money(sp.existing, unit, lang), new=money(sp.new, unit, lang))
+        else:
+            body = t("bd_split_pinned", lang, goal=sp.goal_id, share=pct(sp.new_share, lang), existing=money(sp.existing, unit, lang),
+                     new=money(sp.new, unit, lang))
+        return head + " " + body
     if not pp.year_on_year:
         start = pp.data_start.date().isoformat() if pp.data_start is not None else t("not_available", lang)
         return t("bd_narr_split_recent", lang, customers=number(sp.base_customers, lang), months=retention_months(pp),
@@ -2583,6 +2895,11 @@ def narrative_split(plan: Plan, lang: str, unit: str) -> str | None:
              spend=money(sp.spend_per_customer, unit, lang), trend=pct(sp.spend_trend - 1, lang, signed=True),
              estimate=money(sp.existing_estimate, unit, lang), pin=pin + " ", new=money(sp.new, unit, lang),
              new_share=pct(sp.new_share, lang), new_hist=pct(sp.new_share_history, lang))
+
+
+def _history_labels(plan: Plan, lang: str) -> str:
+    """The labels of the history windows within the plan's lookback (what its weights are drawn from)."""
+    return ("、" if lang == "zh" else ", ").join(w.label for w in plan.periods.windows[:max(plan.lookback, 1)])
 
 
 def narrative_matrix(plan: Plan, lang: str, unit: str) -> str:
@@ -2616,6 +2933,10 @@ def narrative_checks(plan: Plan, lang: str, unit: str, limit: int = 6) -> str:
     first = t("bd_narr_margins_ok", lang, total=money(plan.total.value, unit, lang), dims=dims) if ok else t("bd_narr_margins_bad", lang)
     flagged = plan.flagged()
     if flagged.empty:
+        # every part checked is within its history; parts under min_share were not checked: say so
+        small = int(((plan.checks["share"] < plan.min_share) & (plan.checks["base"] > 0)).sum())
+        if small:
+            return first + " " + t("bd_narr_no_flags_small", lang, n=small, share=pct(plan.min_share, lang))
         return first + " " + t("bd_narr_no_flags", lang)
     # single dimensions first, then the crossings
     flagged = flagged.assign(_depth=flagged["level"].str.count("×")).sort_values(["_depth", "share"], ascending=[True, False])
@@ -2624,6 +2945,8 @@ def narrative_checks(plan: Plan, lang: str, unit: str, limit: int = 6) -> str:
     for _, r in flagged.head(limit).iterrows():
         if r["flag"] == "beyond_history":
             why = t(best_key, lang, best=pct(r["best_growth"], lang, signed=True))
+        elif r["flag"] == "against_trend":
+            why = t("bd_why_against_trend", lang, latest=pct(r["latest_growth"], lang, signed=True))
         elif r["flag"] == "shrinking":
             last = r["best_growth"]
             why = t(best_key, lang, best=pct(last, lang, signed=True)) if last == last else flag_text("shrinking", lang)

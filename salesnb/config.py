@@ -287,6 +287,9 @@ class Bottlenecks(_Model):
     """Rise in churn rate, in rate points (0.03 = +3 points)."""
     growth_stall: float = Field(0.02, ge=-1, le=1)
     """Revenue growth at or below this, after growing above it the year before, is a stall."""
+    revenue_fall: float = Field(0.2, ge=0, le=1)
+    """With under 24 months of history (no twelve-month comparison), a fall of the latest quarter's revenue of
+    at least this (0.2 = −20 %) against the same quarter a year earlier — or, without it, the quarter before — is a bottleneck."""
     nps_drop_points: float = Field(8, ge=0, le=200)
     dimension_drop: float = Field(0.2, ge=0, le=4)
     """Fall of a 1–5 dimension mean."""
@@ -533,6 +536,9 @@ class GrowthCheckSettings(_Model):
     """Flag a part whose implied growth is below this (0 = any shrinking)."""
     min_share: float = Field(0.0, ge=0, le=1)
     """Parts below this share of the total are listed but not flagged (too small to matter)."""
+    against_trend_points: float = Field(0.5, ge=0)
+    """Flag a part (``against_trend``) whose latest change was a fall and whose implied growth is at least this
+    far above it (0.5 = 50 points: e.g. +10 % asked after −40 %): a target that contradicts the trend."""
 
 
 class Breakdown(_Model):
@@ -632,6 +638,10 @@ class Tiers(_Model):
     window_months: int = Field(12, ge=1, le=36)
     risk: TierRisk = Field(default_factory=TierRisk)
     rules: list[TierRule] = Field(default_factory=lambda: list(_DEFAULT_TIERS))
+    care_budget_max_share: float = Field(0.05, gt=0, le=1)
+    """The tiers' care budgets (customers × ``budget_per_customer``) above this share of the tiered
+    customers' revenue are flagged in step 2, with the factor that would bring them to it (the default
+    catalogue is written for a large B2B company; a small one should scale it)."""
 
     @field_validator("rules")
     @classmethod

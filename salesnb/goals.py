@@ -46,6 +46,7 @@ __all__ = [
     "narrate_contribution",
     "contribution_table",
     "narrate_bottlenecks",
+    "revenue_falls",
     "narrate_forecast",
     "forecast_table",
     "narrate_goals",
@@ -57,6 +58,7 @@ __all__ = [
     "narrate_delivery",
     "delivery_region_table",
     "definitions",
+    "retention_at",
 ]
 
 #: Metrics a goal may name; each is computable by :func:`metric_value`.
@@ -185,8 +187,10 @@ def metric_value(metric: str, tables: Tables, period: Period) -> float:
         if not m.has_delivery(tables.sales):
             return nan
         return float(m.delivery_summary(tables.sales, period)[metric])
-    if metric in ("repurchase_rate", "churn_rate", "repeat_purchase_rate"):
-        return float(getattr(m.retention(tables.sales, period, tables.window_months), metric))
+    if metric in ("repurchase_rate", "churn_rate"):  # one definition: n/a without a whole base window (retention_at)
+        return float(getattr(retention_at(tables, period), metric))
+    if metric == "repeat_purchase_rate":
+        return float(m.retention(tables.sales, period, tables.window_months).repeat_purchase_rate)
     if metric in ("new_customers", "new_customer_revenue_share"):
         return float(m.new_customers(tables.sales, period)[metric])
     ps = m.period_sales(tables.sales, period)
@@ -263,7 +267,7 @@ def forecast_revenue(sales: pd.DataFrame, period: Period, by: str | None = None,
         for h, label in enumerate(future):
             rows.append({"node": node, "period": label, "forecast": point[h], "low": point[h] * math.exp(-z * sd),
                          "high": point[h] * math.exp(z * sd), "method": method, "errors": n_err})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["node", "period", "forecast", "low", "high", "method", "errors"])
     if by:
         out = out.rename(columns={"node": by})
     return out
@@ -309,8 +313,13 @@ def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensi
     the overall satisfaction mean (1–5) is scanned like a dimension instead of NPS.
 
     Changes need the data to start by the first month of the previous twelve
-    months; with less history only the levels (``promise_broken``,
-    ``late_delivery``) are checked.
+    months; with less history the levels (``promise_broken``,
+    ``late_delivery``) are checked, and a steep fall of revenue on a shorter
+    span (:func:`revenue_falls`):
+
+    - ``revenue_fall``: the report's last quarter's revenue fell by at least
+      ``revenue_fall`` against the same quarter a year earlier (when the data
+      covers it; else against the quarter before), company-wide and per region.
 
     Each finding carries its evidence numbers; ``severity`` = ``excess`` (how
     many thresholds beyond the line it is, between 1 and :data:`MAX_EXCESS`) × the square root of the
@@ -393,6 +402,9 @@ def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensi
                                          th.late_delivery_share, now["late_share"] / th.late_delivery_share, share,
                                          late_share=now["late_share"], orders_due=now["orders_due"], mean_days_late=now["mean_days_late"]))
 
+    if not compare:  # no twelve-month comparison: a steep fall on the latest quarter is still a bottleneck
+        findings.extend(revenue_falls(tables, period, th.revenue_fall, scopes))
+
     # growth stalls by region and product line
     for col in ("region", "product_line") if compare else ():
         cur = cur_sales.groupby(col)["amount"].sum()
@@ -417,6 +429,37 @@ def bottlenecks(tables: Tables, period: Period, config: WorkspaceConfig, dimensi
     out["severity"] = out["excess"] * np.sqrt(out["revenue_share"].clip(lower=0.0))
     out = out.sort_values(["severity", "kind"], ascending=[False, True]).reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+def revenue_falls(tables: Tables, period: Period, threshold: float, scopes: Sequence[tuple[str, str, float]] = (("company", "", 1.0),)) -> list[dict]:
+    """Findings ``revenue_fall`` for a short history: the last quarter of ``period`` against the same
+    quarter a year earlier when the data covers it in full, else against the quarter before; a fall
+    of at least ``threshold`` (0.2 = −20 %) in a scope (``scope_type``, ``scope``, revenue share) is one.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"order_id": ["1", "2"], "customer_id": ["a", "a"], "region": ["N", "N"], "amount": [100.0, 53.5],
+    ...                   "order_date": pd.to_datetime(["2024-10-02", "2025-11-03"])})
+    >>> f = revenue_falls(Tables(s), Period.parse("2025Q4"), 0.2)[0]
+    >>> f["kind"], round(f["growth"], 3), f["compared_with"], round(f["excess"], 3)
+    ('revenue_fall', -0.465, '2024Q4', 2.325)
+    """
+    q = period.quarters()[-1]
+    before = q.year_ago() if tables.covers(q.year_ago()) else q.shift(-1) if tables.covers(q.shift(-1)) else None
+    if before is None or threshold <= 0:
+        return []
+    out = []
+    for scope_type, scope, share in scopes:
+        s = tables.sales if scope_type == "company" else m.select_rows(tables.sales, (tables.sales[scope_type] == scope).to_numpy())
+        now = float(m.sales_in(s, q)["amount"].sum())
+        then = float(m.sales_in(s, before)["amount"].sum())
+        if then <= 0:
+            continue
+        growth = now / then - 1
+        if growth <= -threshold:
+            out.append(_finding("revenue_fall", scope_type, scope, "revenue", now, then, threshold, -growth / threshold, share,
+                                growth=growth, period=str(q), compared_with=str(before)))
     return out
 
 
@@ -446,6 +489,8 @@ def describe_bottlenecks(findings: pd.DataFrame, lang: str, dimension_labels: di
             fields |= {"cat": row["metric"], "cur": number(row["current"], lang), "prev": number(row["previous"], lang)}
         elif k == "promise_broken":
             fields |= {"share": pct(row["current"], lang), "prev": pct(row["previous"], lang), "hours": number(row["median_hours"], lang)}
+        elif k == "revenue_fall":
+            fields |= {"change": pct(row["growth"], lang, signed=True), "period": row["period"], "before": row["compared_with"]}
         elif k == "growth_stall":
             fields |= {"where": str(row["scope"]), "cur": pct(row["current"], lang, signed=True), "prev": pct(row["previous"], lang, signed=True)}
         return t("dl_finding_late_delivery" if k == "late_delivery" else f"gl_finding_{k}", lang, **fields)
@@ -627,7 +672,13 @@ def check_goals(goals: list[Goal], tables: Tables, report: Period, config: Works
             "relevant": relevant, "time_bound": time_bound, "verdict": verdict,
             "reason_codes": reasons, "label_en": g.en, "label_zh": g.zh,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=GOAL_CHECK_COLUMNS)
+
+
+#: The columns of :func:`check_goals` (an empty goal list gives an empty frame with them).
+GOAL_CHECK_COLUMNS = ["goal_id", "metric", "scope", "theme", "baseline_period", "baseline", "target", "deadline", "required_change",
+                      "reference_change", "forecast", "specific", "measurable", "achievable", "relevant", "time_bound", "verdict",
+                      "reason_codes", "label_en", "label_zh"]
 
 
 def _forecast_for(forecast: pd.DataFrame, scope: dict[str, str], deadline: Period) -> tuple[float, float]:
@@ -678,6 +729,22 @@ def goal_reasons(checked: pd.DataFrame, lang: str, unit: str = "万元") -> pd.S
 
 # ---------------------------------------------------------------- baselines
 
+def retention_at(tables: Tables, end: Period | pd.Timestamp) -> "m.RetentionResult":
+    """:func:`salesnb.metrics.retention` at ``end``, with the repurchase and churn rates NaN when the
+    base window starts before the data's first quarter (a part of the base is not a base).
+
+    The one definition of the repurchase rate in step 1: the headline (:func:`period_metrics`), the
+    customers sentence (:func:`narrate_customers`) and ``baselines.csv`` (:func:`satisfaction_baselines`)
+    all use it, so one period never shows "n/a" in one place and a number in another.
+    """
+    from dataclasses import replace
+
+    r = m.retention(tables.sales, end, tables.window_months)
+    if r.base_customers == 0 or not tables.covers(Period.of(r.base_start, "quarter", tables.start_month)):
+        return replace(r, repurchase_rate=float("nan"), churn_rate=float("nan"))
+    return r
+
+
 def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConfig) -> tuple[pd.DataFrame, list[Goal]]:
     """Current NPS, satisfaction and repurchase rate against the industry benchmark.
 
@@ -703,8 +770,8 @@ def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConf
         if metric == "nps" and tables.surveys is not None and not m.has_nps(tables.surveys):
             continue  # the recommend question is not asked: no NPS baseline (satisfaction stands in)
         if metric == "repurchase_rate":
-            cur = m.retention(tables.sales, end, tables.window_months).repurchase_rate
-            prev = m.retention(tables.sales, cur_lo, tables.window_months).repurchase_rate
+            cur = retention_at(tables, end).repurchase_rate  # as the headline: n/a without a whole base window
+            prev = retention_at(tables, cur_lo).repurchase_rate
         elif tables.surveys is None:
             cur = prev = float("nan")
         else:
@@ -724,7 +791,11 @@ def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConf
             digits = 0 if metric == "nps" else 2
             goals.append(Goal(id=f"B-{metric}", metric=metric, target=GoalTarget(value=round(suggested, digits)), deadline=str(next_year),
                               theme=theme_of[metric] if theme_of[metric] in themes else None))
-    return pd.DataFrame(rows), goals
+    return pd.DataFrame(rows, columns=BASELINE_COLUMNS), goals
+
+
+#: The columns of ``baselines.csv`` (:func:`satisfaction_baselines`).
+BASELINE_COLUMNS = ["metric", "current", "previous", "trend", "industry", "leader", "gap", "suggested_target", "deadline", "source"]
 
 
 # ---------------------------------------------------------------- report tables
@@ -744,10 +815,8 @@ def period_metrics(tables: Tables, period: Period) -> dict[str, float | int]:
     """
     out = m.headline(tables.sales, tables.surveys, tables.complaints, period, tables.promise_hours)
     out.update(m.new_customers(tables.sales, period))
-    r = m.retention(tables.sales, period, tables.window_months)
+    r = retention_at(tables, period)  # NaN when the base window is partly before the data
     out.update(repurchase_rate=r.repurchase_rate, churn_rate=r.churn_rate, repeat_purchase_rate=r.repeat_purchase_rate)
-    if not tables.covers(Period.of(r.base_start, "quarter", period.start_month)):  # the base window is partly before the data
-        out.update(repurchase_rate=float("nan"), churn_rate=float("nan"))
     if not tables.covers(period.year_ago()):  # the data starts inside the year-ago period: no growth against a part of it
         out.update(revenue_prev_year=float("nan"), revenue_yoy=float("nan"))
     if m.has_delivery(tables.sales):
@@ -918,7 +987,7 @@ def narrate_bottlenecks(findings: pd.DataFrame, lang: str, dimension_labels: dic
     top = describe_bottlenecks(findings.head(1), lang, dimension_labels).iloc[0].rstrip("。.")  # the sentence adds its own full stop
     text = t("gl_narr_bottlenecks", lang, n=len(findings), top=top,
              scope=worst["scope"] or t("gl_company", lang), scope_n=int(worst["findings"]))
-    return text + (" " + t("gl_narr_levels_only", lang, have=months_of_history) if short else "")
+    return text + (" " + t("gl_narr_levels_and_fall", lang, have=months_of_history) if short else "")
 
 
 def narrate_forecast(forecasts: pd.DataFrame, lang: str, unit: str = "万元") -> str:
@@ -957,8 +1026,8 @@ def narrate_goals(checked: pd.DataFrame, lang: str) -> str:
 def narrate_customers(tables: Tables, period: Period, lang: str) -> str:
     """New customers, repurchase, churn and repeat purchase of the period, in one sentence."""
     nc = m.new_customers(tables.sales, period)
-    r = m.retention(tables.sales, period, tables.window_months)
-    if r.base_customers == 0 or not tables.covers(Period.of(r.base_start, "quarter", period.start_month)):
+    r = retention_at(tables, period)
+    if r.repurchase_rate != r.repurchase_rate:
         return t("gl_narr_customers_short", lang, new=number(nc["new_customers"], lang), period=str(period),
                  new_share=pct(nc["new_customer_revenue_share"], lang), months=2 * tables.window_months,
                  have=tables.months_of_history(), repeat=pct(r.repeat_purchase_rate, lang))

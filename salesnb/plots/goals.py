@@ -68,19 +68,38 @@ def forecast(history: pd.DataFrame, fc: pd.DataFrame, lang: str, unit: str = "�
 
 
 def satisfaction_trend(history: pd.DataFrame, lang: str):
-    """Mean satisfaction (1–5) and complaints per 100 active customers per period."""
+    """Mean satisfaction (1–5) and complaints per 100 active customers per period.
+
+    Draws the series the history holds: without a satisfaction score (no
+    surveys) only the complaint bars, without complaints only the satisfaction
+    line; None when it holds neither (there is nothing to draw).
+    """
+    def series(col: str) -> pd.Series | None:
+        return history[col] if col in history and history[col].notna().any() else None
+
+    sat, comp = series("satisfaction_mean"), series("complaints_per_100_customers")
+    if sat is None and comp is None:
+        return None
     fig, ax = plt.subplots()
     xs = np.arange(len(history))
-    ax.plot(xs, history["satisfaction_mean"], marker="o", color="#4c72b0", label=t("satisfaction_mean", lang))
-    ax.set_ylim(1, 5)
+    handles, labels = [], []
+    if sat is not None:
+        ax.plot(xs, sat, marker="o", color="#4c72b0", label=t("satisfaction_mean", lang))
+        ax.set_ylim(1, 5)
+        handles += ax.get_legend_handles_labels()[0]
+        labels.append(t("satisfaction_mean", lang))
     ax.set_xticks(xs, history["period"], rotation=45)
-    ax2 = ax.twinx()
-    ax2.bar(xs, history["complaints_per_100_customers"], alpha=0.3, color="#c44e52", label=t("gl_complaints_per_100", lang))
-    ax2.set_ylabel(t("gl_complaints_per_100", lang))
-    ax2.grid(False)
-    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles, [t("satisfaction_mean", lang), t("gl_complaints_per_100", lang)], loc="lower left", fontsize=9)
-    return finish(ax, t("gl_chart_satisfaction", lang), t("quarter", lang), t("score_1_5", lang))
+    if comp is not None:
+        bar_ax = ax.twinx() if sat is not None else ax
+        bar_ax.bar(xs, comp, alpha=0.3 if sat is not None else 0.8, color="#c44e52", label=t("gl_complaints_per_100", lang))
+        if sat is not None:
+            bar_ax.set_ylabel(t("gl_complaints_per_100", lang))
+            bar_ax.grid(False)
+        handles += bar_ax.get_legend_handles_labels()[0][-1:]
+        labels.append(t("gl_complaints_per_100", lang))
+    ax.legend(handles, labels, loc="lower left", fontsize=9)
+    ylabel = t("score_1_5", lang) if sat is not None else t("gl_complaints_per_100", lang)
+    return finish(ax, t("gl_chart_satisfaction", lang), t("quarter", lang), ylabel)
 
 
 def benchmarks(baselines: pd.DataFrame, lang: str):
@@ -96,6 +115,8 @@ def benchmarks(baselines: pd.DataFrame, lang: str):
         for x, v in enumerate(vals):
             if v == v:
                 ax.annotate(f"{v:.1f}" if not pct else f"{v:.0f}%", (x, v), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=9)
+            elif x == 0:  # no current value (e.g. a repurchase rate without a whole base year): say so, as the headline does
+                ax.annotate(t("not_available", lang), (x, 0), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=9)
         ax.set_title(t(row.metric, lang) if row.metric != "repurchase_rate" else t("gl_repurchase_rate", lang), fontsize=11)
         ax.tick_params(axis="x", rotation=30, labelsize=9)
         ax.set_ylabel("%" if pct else (t("score_1_5", lang) if row.metric == "satisfaction_mean" else t("nps_axis", lang)), fontsize=9)
@@ -129,8 +150,10 @@ def satisfaction_charts(history: pd.DataFrame, headline: dict, lang: str) -> lis
     from . import nps_trend
 
     if "nps_n" in headline:
-        return [nps_trend(history, lang), satisfaction_trend(history, lang)] if headline["nps_n"] else []
-    return [csat_trend(history, lang), satisfaction_trend(history, lang)] if headline.get("satisfaction_n") else []
+        charts = [nps_trend(history, lang), satisfaction_trend(history, lang)] if headline["nps_n"] else []
+    else:
+        charts = [csat_trend(history, lang), satisfaction_trend(history, lang)] if headline.get("satisfaction_n") else []
+    return [c for c in charts if c is not None]
 
 
 def delivery_trend(history: pd.DataFrame, lang: str, last: int = 12, min_n: int = 30):
