@@ -57,8 +57,16 @@ class Company(_Model):
     unit: Literal["元", "千元", "万元", "百万元", "unit", "thousand", "million"] = "元"
     """Unit of the amounts in the files (converted to ``currency`` on read)."""
     display_unit: Literal["元", "千元", "万元", "百万元", "unit", "thousand", "million"] = "万元"
-    """Unit used in report tables and charts."""
+    """Unit used in report tables and charts; default 万元 for CNY, ``thousand`` (of the workspace's
+    currency) for any other currency, so a USD company is never shown in "10k CNY"."""
     industry: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _display_unit_follows_currency(cls, data):
+        if isinstance(data, dict) and data.get("display_unit") is None and str(data.get("currency") or "CNY").strip().upper() not in ("CNY", "RMB"):
+            data = {**data, "display_unit": "thousand"}
+        return data
 
 
 class Calendar(_Model):

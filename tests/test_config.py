@@ -135,3 +135,17 @@ def test_goal_deadline_must_be_a_period(tmp_path):
     text = "company: {name: X}\ngoals:\n  - {id: g1, metric: revenue, target: {growth: 0.1}, deadline: 2026-12}\n"
     problems = config_problems(tmp_path, text)
     assert problems[0].column == "goals.0.deadline" and "2026-12" in problems[0].rule
+
+
+def test_display_unit_follows_a_currency_other_than_cny():
+    from salesnb.config import Company
+    from salesnb.i18n import money
+
+    assert Company(name="A").display_unit == "万元"
+    assert Company(name="A", currency="CNY").display_unit == "万元"
+    usd = Company(name="A", currency="USD")
+    assert usd.display_unit == "thousand"
+    assert Company(name="A", currency="USD", display_unit="million").display_unit == "million"
+    # 1,234,567 USD in thousands: 1,234.6 thousand — no CNY anywhere
+    assert money(1_234_567, usd.display_unit, "en") == "1,234.6 thousand"
+    assert money(1_234_567, usd.display_unit, "zh") == "1,234.6 千"
