@@ -460,6 +460,12 @@ def _min_free_bytes() -> int:
         return MIN_FREE_MB * 2**20
 
 
+def _mb(n: float) -> str:
+    """Bytes as megabytes, one decimal below 10 MB."""
+    mb = n / 2**20
+    return f"{mb:.1f}" if mb < 10 else f"{mb:,.0f}"
+
+
 def _folder_bytes(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
 
@@ -512,8 +518,8 @@ def preflight(base: Path, register: Path | None) -> None:
     free = shutil.disk_usage(base).free
     if free < need:
         why = f"{_FREE_FACTOR} × the last period folder {last.name}, at least" if last is not None else "at least"
-        raise RunRefused(f"only {free / 2**20:.1f} MB free on the file system of {base}; a run needs about "
-                         f"{need / 2**20:.0f} MB ({why} {_min_free_bytes() / 2**20:.0f} MB): free some space or "
+        raise RunRefused(f"only {_mb(free)} MB free on the file system of {base}; a run needs about "
+                         f"{_mb(need)} MB ({why} {_mb(_min_free_bytes())} MB): free some space or "
                          "choose another --out, then run again")
     if register is None:
         return
@@ -548,7 +554,7 @@ def preflight(base: Path, register: Path | None) -> None:
     size = register.stat().st_size if register.exists() else 0
     free = shutil.disk_usage(register.parent).free
     if free < 2 * size + 2**20:
-        raise RunRefused(f"only {free / 2**20:.1f} MB free beside the action register {register}: it needs room for the "
+        raise RunRefused(f"only {_mb(free)} MB free beside the action register {register}: it needs room for the "
                          "new version and the history copy; free some space and run again")
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from rb_helpers import workspace
-from salesnb import improve
+from salesnb import improve, report
 from salesnb.cli import main
 from salesnb.errors import RunRefused
 from salesnb.io import load_workspace
@@ -43,7 +43,7 @@ FIRST_ROW = ["A2024Q4-01", "low_nps", "Call back detractors", "Service", "2024-1
 STEP4 = '''
 import os, time
 import pandas as pd
-from salesnb import improve
+from salesnb import improve, report
 from salesnb.io import load_workspace
 from salesnb.periods import Period
 p = Period.parse(period)
@@ -303,10 +303,14 @@ def test_a_full_output_file_system_ends_with_a_clear_message_and_the_earlier_per
     _fill(tiny_fs, 200_000)
     assert main(["run", str(ws), "--period", PERIOD, "--out", str(tiny_fs), "--force"]) == 2
     err = capsys.readouterr().err
-    assert f"MB free on the file system of {tiny_fs / 'ws'}; a run needs about 1 MB" in err and "free some space or choose another --out" in err
+    size = sum(p.stat().st_size for p in earlier.rglob("*") if p.is_file())
+    free = shutil.disk_usage(tiny_fs).free
+    assert (f"error: only {free / 2**20:.1f} MB free on the file system of {tiny_fs / 'ws'}; a run needs about {3 * size / 2**20:.1f} MB "
+            f"(3 × the last period folder {PERIOD}, at least 0.5 MB): free some space or choose another --out, then run again") in err
 
     # the disk fills up while the run writes: the same clear message, nothing half-published
     monkeypatch.setenv("SALESNB_MIN_FREE_MB", "0")
+    monkeypatch.setattr(report, "_FREE_FACTOR", 0)  # let the run start, so that it meets the full disk while writing
     (tiny_fs / "filler").unlink()
     _fill(tiny_fs, 20_000)
     assert main(["run", str(ws), "--period", PERIOD, "--out", str(tiny_fs), "--force"]) == 2
@@ -327,7 +331,7 @@ def test_a_failed_step_names_itself_and_the_steps_that_do_not_need_it_still_run(
     monkeypatch.setenv("SALESNB_NOTEBOOKS", str(_notebooks(tmp_path / "nb2", failing="02_breakdown")))
     assert main(["run", str(ws), "--period", PERIOD, "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert "error: Step 2 · Plan breakdown and resources (02_breakdown) failed: cell [2] ValueError: planted failure in 02_breakdown for 2025Q1" in err
+    assert "error: Step 2 · Plan breakdown and resources (02_breakdown) failed: cell [3] ValueError: planted failure in 02_breakdown for 2025Q1" in err
     assert "Steps that finished: 01_goals, 03_diagnosis, 04_improvement." in err
     assert "nothing was published and the action register was not touched" in err
     assert "Traceback" not in err and "---------" not in err
