@@ -357,3 +357,26 @@ def only_child(folder: Path) -> Path:
     children = list(folder.iterdir())
     assert len(children) == 1, children
     return children[0]
+
+
+@pytest.mark.e2e
+def test_with_the_real_notebooks_a_plan_error_in_step_2_names_it_and_keeps_the_other_three(tmp_path, capsys):
+    """The sample with one override typed with too many digits: only step 2 reads ``breakdown.overrides``."""
+    from conftest import SAMPLE
+
+    ws = tmp_path / "sample"
+    shutil.copytree(SAMPLE, ws, ignore=shutil.ignore_patterns("actions.xlsx", "actions.history", ".salesnb.lock"))
+    config = (ws / "workspace.yaml").read_text(encoding="utf-8")
+    typo = config.replace("- {scope: {region: 华南}, growth: 0.25,", "- {scope: {region: 华南}, value: 99999999999,")
+    assert typo != config
+    (ws / "workspace.yaml").write_text(typo, encoding="utf-8")
+    assert main(["run", str(ws), "--period", "2025Q4", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert ("error: Step 2 · Plan breakdown and resources (02_breakdown) failed: cell [8] PlanError: overrides on region "
+            "(华南 99,999,999,999) add up to 99,999,999,999, more than the total ") in err
+    assert "Steps that finished: 01_goals, 03_diagnosis, 04_improvement." in err and "Traceback" not in err
+    failed = only_child(tmp_path / "out" / "sample" / "failed")
+    assert {p.name for p in failed.glob("*.ipynb")} == {f"{n}.ipynb" for n in NOTEBOOKS}
+    assert {p.name for p in (failed / "report").glob("*.html")} == {"01_goals.html", "03_diagnosis.html", "04_improvement.html"}
+    assert (failed / "artifacts" / "pareto.csv").is_file() and (failed / "artifacts" / "diagnosis.json").is_file()  # step 3 is kept
+    assert not (ws / "actions.xlsx").exists() and not (tmp_path / "out" / "sample" / "2025Q4").exists()
