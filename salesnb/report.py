@@ -4,7 +4,12 @@
 earlier period's folder: everything is built in a hidden staging folder next
 to the final one and moved into place with one ``os.replace`` at the end. A
 failed run publishes nothing and keeps its executed notebooks under
-``failed/`` for the analyst.
+``failed/`` for the analyst (the steps that do not need the failed one still
+run). A run holds a lock on the workspace and on the period folder
+(:mod:`salesnb.runlock`), checks every place it writes before the first
+notebook (:func:`preflight`), and publishes the report and the action
+register together: if the register cannot be replaced, the period folder is
+moved back out.
 
 Layout of a published period (``docs/outputs.md``)::
 
