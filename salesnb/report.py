@@ -510,8 +510,6 @@ def preflight(base: Path, register: Path | None) -> None:
     RunRefused
         Saying what is wrong and what to do.
     """
-    from .improve import REGISTER_HISTORY
-
     try:
         base.mkdir(parents=True, exist_ok=True)
         _probe_write(base)
@@ -526,8 +524,15 @@ def preflight(base: Path, register: Path | None) -> None:
         raise RunRefused(f"only {_mb(free)} MB free on the file system of {base}; a run needs about "
                          f"{_mb(need)} MB ({why} {_mb(_min_free_bytes())} MB): free some space or "
                          "choose another --out, then run again")
-    if register is None:
-        return
+    if register is not None:
+        check_register_writable(register)
+
+
+def check_register_writable(register: Path) -> None:
+    """The register part of :func:`preflight` (run again just before publishing:
+    the register may have been opened in Excel while the notebooks ran)."""
+    from .improve import REGISTER_HISTORY
+
     owner = _excel_owner_file(register)
     if owner is not None:
         raise RunRefused(f"{register.name} is open in Excel (its lock file {owner.name} is beside it in {register.parent}): "
@@ -828,6 +833,8 @@ def _run_locked(root: Path, nb_dir: Path, period: str | None, lang: str, out: Pa
                     raise RunRefused(f"could not write the updated action register beside {register} ({exc.strerror or exc}); "
                                      "nothing was published and the register is as it was: get write access to its folder "
                                      "and run again") from None
+            if staged is not None:
+                check_register_writable(register)  # opened in Excel while the notebooks ran? refuse before moving anything
             _publish(staging, final, base, p, staged, progress)
             if staged is not None:
                 progress(f"action register updated: {register} (the replaced version is in {register.parent / REGISTER_HISTORY})")

@@ -265,6 +265,23 @@ def test_a_failed_register_replace_rolls_the_report_back(tmp_path, nbs, monkeypa
     def refuse(self):
         raise PermissionError(13, "Permission denied", str(self.target))
 
+    # actions.xlsx opened in Excel while the notebooks ran: refused before anything moves
+    schedule = report._schedule
+
+    def open_in_excel_meanwhile(*args, **kwargs):
+        done = schedule(*args, **kwargs)
+        (ws / "~$actions.xlsx").write_bytes(b"\x00owner")
+        return done
+
+    monkeypatch.setattr(report, "_schedule", open_in_excel_meanwhile)
+    with pytest.raises(RunRefused, match=r"actions.xlsx is open in Excel .*close actions.xlsx in Excel and run again"):
+        run_period(ws, PERIOD, "en", out, force=True, **QUIET)
+    assert (earlier / "run.json").read_bytes() == earlier_run and sorted(p.name for p in (out / "ws").iterdir()) == [PERIOD]
+    assert register.read_bytes() == before and _files(ws / "actions.history") == history
+    (ws / "~$actions.xlsx").unlink()
+    monkeypatch.setattr(report, "_schedule", schedule)
+
+    # the final replace of the register fails: the report goes back out
     monkeypatch.setattr(improve.StagedRegister, "commit", refuse)
     with pytest.raises(RunRefused, match=r"could not be replaced \(Permission denied\); nothing was published and the register is as it was"):
         run_period(ws, PERIOD, "en", out, force=True, **QUIET)
