@@ -485,7 +485,7 @@ def _history_copy(current: Path, period: Period) -> Path:
     return keep
 
 
-def _user_headers(source, current: Path | None, sheet=None) -> dict[str, str]:
+def _user_headers(source, current: Path | None, sheet=None, encoding: str | None = None) -> dict[str, str]:
     """Contract column → the header the user's register uses: from
     ``tables.actions.columns`` or, for a header the contract knows by an alias
     (``措施编号`` …), from the first row of the current file."""
@@ -503,7 +503,8 @@ def _user_headers(source, current: Path | None, sheet=None) -> dict[str, str]:
 
                 header = list(pq.read_schema(current).names)
             else:
-                header = list(pd.read_csv(current, nrows=0, sep=None, engine="python", encoding_errors="replace").columns)
+                header = list(pd.read_csv(current, nrows=1, sep=None, engine="python", encoding=encoding or "utf-8-sig",
+                                          encoding_errors="replace").columns)
     except Exception:  # noqa: BLE001 - an unreadable header: write the contract names
         header = []
     back: dict[str, str] = {}
@@ -559,15 +560,21 @@ def _write_table_like(updated: Path, current: Path | None, tmp: Path, fmt: str, 
     frame = pd.read_excel(updated, sheet_name="actions", dtype=object)
     for col in ("start", "due"):
         if col in frame:
-            frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.date
-    frame = frame.rename(columns=_user_headers(source, current))
+            frame[col] = pd.to_datetime(frame[col], errors="coerce")
+            if fmt != "parquet":
+                frame[col] = frame[col].dt.date
+    for col in ("baseline", "target"):
+        if col in frame:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    read_with = (source.encoding if source is not None and source.encoding else None) or encoding
+    frame = frame.rename(columns=_user_headers(source, current, encoding=read_with))
     if fmt == "parquet":
         for col in frame.columns:
             if frame[col].dtype == object:
                 frame[col] = frame[col].map(lambda v: v if v is None or isinstance(v, float) and math.isnan(v) else str(v))
         frame.to_parquet(tmp, index=False)
         return
-    enc = (source.encoding if source is not None and source.encoding else None) or encoding or "utf-8-sig"
+    enc = read_with or "utf-8-sig"
     if enc == "utf-8":
         enc = "utf-8-sig"  # Excel opens Chinese text in a UTF-8 CSV only with the BOM
     frame.to_csv(tmp, index=False, encoding=enc, sep="\t" if ".tsv." in tmp.name.lower() else ",",

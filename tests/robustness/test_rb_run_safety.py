@@ -145,6 +145,27 @@ def test_a_csv_register_stays_a_csv(tmp_path, nbs):
     assert main(["validate", str(ws)]) == 0
 
 
+def test_a_gb18030_csv_register_with_chinese_headers_keeps_its_encoding_and_headers(tmp_path):
+    """Library level (no run): ``publish_register`` as ``salesnb run`` calls it."""
+    ws = _ws(tmp_path / "ws")
+    header = "措施编号,问题,措施,责任人,开始日期,截止日期,指标,segment,基线,目标,状态,period_opened,period_closed,notes"
+    (ws / "actions.csv").write_bytes((header + "\nA1,low_nps,回访,客服部,2024-10-01,2025-03-31,nps,company,30,40,计划中,2024Q4,,备注\n").encode("gb18030"))
+    read = load_workspace(ws)
+    assert read.sources["actions"].encoding == "gb18030"
+    p = improve.Period.parse(PERIOD)
+    proposal = pd.DataFrame([{"problem_rank": 1, "problem": "x", "segment": "company", "measure": "M", "kpi": "nps", "owner": "O",
+                              "start": p.start, "due": p.end, "baseline": 1.0, "target": 2.0, "priority": 1.0}])
+    updated, _ = improve.update_register(read.table("actions").reset_index(drop=True), proposal, p)
+    improve.write_register(updated, tmp_path / "run" / "actions.xlsx", p)
+    assert improve.publish_register(ws, tmp_path / "run" / "actions.xlsx", p, encoding="gb18030") == ws / "actions.csv"
+    assert (ws / "actions.csv").read_bytes().decode("gb18030").splitlines() == [
+        header,
+        "A1,low_nps,回访,客服部,2024-10-01,2025-03-31,nps,company,30,40,planned,2024Q4,,备注",  # 计划中 is read as planned
+        "A2025Q1-01,x,M,O,2025-01-01,2025-03-31,nps,company,1,2,planned,2025Q1,,",
+    ]
+    assert _ids(load_workspace(ws).table("actions")) == ["A1", "A2025Q1-01"]
+
+
 def test_a_register_outside_the_workspace_is_refused_before_anything_runs_unless_allowed(tmp_path, nbs, capsys):
     ws = _ws(tmp_path / "ws", "tables:\n  actions: {file: ../shared/actions.xlsx}\n")
     (tmp_path / "shared").mkdir()
