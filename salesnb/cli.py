@@ -1,7 +1,10 @@
 """Command line: ``salesnb run | prepare | validate | import | sample | strip | notebooks | questionnaire``.
 
-Exit codes: 0 success; 1 a notebook failed; 2 bad input, bad parameters or
-a refused run (the message says why).
+Exit codes: 0 success; 1 a notebook failed (the message names each failed
+step with its error; the other steps still ran and their notebooks are kept
+under ``failed/``); 2 bad input, bad parameters or a refused run (another run
+holds the workspace, the register is open in Excel or read-only, the disk is
+full …; the message says why and what to do).
 """
 from __future__ import annotations
 
@@ -38,7 +41,8 @@ def _cmd_run(args) -> int:
     from .report import NotebookFailed, run_period
 
     try:
-        result = run_period(args.workspace, args.period, lang=args.lang, out=args.out, force=args.force, parallel=not args.sequential)
+        result = run_period(args.workspace, args.period, lang=args.lang, out=args.out, force=args.force, parallel=not args.sequential,
+                            allow_register_outside=args.allow_register_outside, lock_wait=args.wait)
     except NotebookFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -155,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="outputs", type=Path, help="output root (default: outputs/)")
     run.add_argument("--force", action="store_true", help="move an existing period folder aside instead of refusing")
     run.add_argument("--sequential", action="store_true", help="run the notebooks one at a time (default: two side by side)")
+    run.add_argument("--allow-register-outside", action="store_true",
+                     help="read and write back an action register that tables.actions.file places outside the workspace folder")
+    run.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+                     help="how long to wait for another run of the same workspace or period to finish before refusing "
+                          "(default: $SALESNB_LOCK_WAIT or 5)")
     run.set_defaults(func=_cmd_run)
 
     prep = sub.add_parser("prepare", help="read, validate and reduce a workspace once into the cache (salesnb run does it first)")

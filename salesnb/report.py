@@ -4,7 +4,12 @@
 earlier period's folder: everything is built in a hidden staging folder next
 to the final one and moved into place with one ``os.replace`` at the end. A
 failed run publishes nothing and keeps its executed notebooks under
-``failed/`` for the analyst.
+``failed/`` for the analyst (the steps that do not need the failed one still
+run). A run holds a lock on the workspace and on the period folder
+(:mod:`salesnb.runlock`), checks every place it writes before the first
+notebook (:func:`preflight`), and publishes the report and the action
+register together: if the register cannot be replaced, the period folder is
+moved back out.
 
 Layout of a published period (``docs/outputs.md``)::
 
@@ -16,12 +21,14 @@ Layout of a published period (``docs/outputs.md``)::
 """
 from __future__ import annotations
 
+import errno
 import html
 import json
 import os
 import platform
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -40,11 +47,13 @@ from .webfont import embed_cjk_font
 from .errors import RunRefused
 from .i18n import check_lang, t
 from .config import CONFIG_FILE
-from .io import Workspace, load_workspace, sha256_file
-from .periods import Period, latest_complete_quarter
+from .io import Workspace, sha256_file
+from .periods import Period
 from .prepare import prepare
+from .runlock import LOCK_FILE, RunLock
 
-__all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period", "check_folder_name", "check_parameters", "write_quarantine", "write_contacts", "CSP"]
+__all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period", "check_folder_name", "check_parameters", "write_quarantine", "write_contacts", "CSP",
+           "preflight", "check_register_location", "MIN_FREE_MB"]
 
 NOTEBOOKS = ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement")
 NEEDS = {"01_goals": (), "03_diagnosis": (), "02_breakdown": ("01_goals",), "04_improvement": ("01_goals", "03_diagnosis")}
@@ -82,11 +91,36 @@ _REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
 
 
 class NotebookFailed(RuntimeError):
-    """A notebook raised; ``failed_dir`` keeps the executed notebooks."""
+    """A notebook raised; ``failed_dir`` keeps every executed notebook of the run.
 
-    def __init__(self, notebook: str, error: str, failed_dir: Path):
+    ``notebook`` and ``error`` are the first failed step and its exception's
+    own message (``PlanError: …``, no traceback); ``failures`` maps every
+    failed step to its message, ``ran`` lists the steps that finished and
+    ``skipped`` the steps not started because they need a failed one.
+    """
+
+    def __init__(self, notebook: str, error: str, failed_dir: Path, failures: dict[str, str] | None = None,
+                 ran: tuple[str, ...] = (), skipped: tuple[str, ...] = ()):
         self.notebook, self.error, self.failed_dir = notebook, error, failed_dir
-        super().__init__(f"{notebook} failed: {error}\nExecuted notebooks kept in {failed_dir}; nothing was published.")
+        self.failures = dict(failures or {notebook: error})
+        self.ran, self.skipped = tuple(ran), tuple(skipped)
+        lines = [f"{_step_label(name)} ({name}) failed: {text}" for name, text in self.failures.items()]
+        if self.ran:
+            lines.append(f"Steps that finished: {', '.join(self.ran)}.")
+        if self.skipped:
+            lines.append(f"Not run because they need a failed step: {', '.join(self.skipped)}.")
+        lines.append(f"Executed notebooks (and the finished steps' HTML pages) kept in {failed_dir}; "
+                     "nothing was published and the action register was not touched.")
+        super().__init__("\n".join(lines))
+
+
+def _step_label(name: str) -> str:
+    from .i18n import t as _t
+
+    try:
+        return _t(f"step_{name}", "en")
+    except KeyError:
+        return name
 
 
 @dataclass(frozen=True)
@@ -108,12 +142,16 @@ def notebooks_dir() -> Path:
 
 
 def resolve_period(ws: Workspace, period: str | None) -> tuple[Period, bool]:
-    """The requested period (default: latest complete quarter of the sales data)
-    and whether the data covers all of it. A period starting after the data ends
-    is refused."""
+    """The requested period (default: the latest complete quarter **with data**,
+    :func:`salesnb.periods.latest_complete_period`: a few stray rows in a later,
+    otherwise empty quarter do not move it) and whether the data covers all of
+    it. A period starting after the data ends is refused."""
+    from .periods import latest_complete_period
+
     start_month = ws.config.calendar.fiscal_year_start_month
-    last = ws.table("sales")["order_date"].max()
-    p = latest_complete_quarter(last, start_month) if period is None else Period.parse(period, start_month)
+    dates = ws.table("sales")["order_date"]
+    last = dates.max()
+    p = latest_complete_period(dates, None, start_month).period if period is None else Period.parse(period, start_month)
     if p.start > last:
         raise RunRefused(f"period {p} starts after the last sales date in the workspace ({last.date()}); nothing to report")
     return p, bool(p.end <= last)
@@ -315,7 +353,10 @@ def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete
     unit = ws.config.company.display_unit
     links = "".join(f'<li><a href="{name}.html">{e(t(f"step_{name}", lang))}</a></li>' for name in NOTEBOOKS)
     partial = "" if complete else f"<p class=warn>{e(t('incomplete_period', lang, last=str(ws.table('sales')['order_date'].max().date()), period=str(period)))}</p>"
-    dq = f"<p>{e(t('data_quality', lang))}: {e(t('data_quality_notes', lang, n=notes) if notes else t('data_quality_clean', lang))}</p>"
+    from .present import quality_sentence
+
+    quality = ws.quality_frame()  # the same sentence as above each step's data-quality table, counted from it
+    dq = f"<p>{e(t('data_quality', lang))}: {e(quality_sentence(quality, lang) if len(quality) else t('data_quality_clean', lang))}</p>"
     aside = sum(ws.quarantined().values())
     if aside:
         dq += f"<p class=note>{e(t('rb_quarantine', lang, n=aside))}</p>"
@@ -429,6 +470,160 @@ def _versions() -> dict[str, str]:
     return out
 
 
+MIN_FREE_MB = 50
+"""Free space a run needs on the output file system at least (``SALESNB_MIN_FREE_MB`` overrides);
+more when the last period folder was larger (:func:`preflight`)."""
+_FREE_FACTOR = 3
+
+
+def _min_free_bytes() -> int:
+    try:
+        return int(float(os.environ.get("SALESNB_MIN_FREE_MB", MIN_FREE_MB)) * 2**20)
+    except ValueError:
+        return MIN_FREE_MB * 2**20
+
+
+def _mb(n: float) -> str:
+    """Bytes as megabytes, one decimal below 10 MB."""
+    mb = n / 2**20
+    return f"{mb:.1f}" if mb < 10 else f"{mb:,.0f}"
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def _last_period_folder(base: Path) -> Path | None:
+    folders = [p for p in base.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}(Q[1-4])?", p.name)] if base.is_dir() else []
+    return max(folders, key=lambda p: p.stat().st_mtime) if folders else None
+
+
+def _probe_write(folder: Path) -> None:
+    """Create and remove a small file in ``folder`` (OSError when it cannot be written)."""
+    fd, name = tempfile.mkstemp(prefix=".salesnb-probe-", dir=folder)
+    os.close(fd)
+    os.unlink(name)
+
+
+def _excel_owner_file(register: Path) -> Path | None:
+    """Excel's owner file beside ``register`` (``~$actions.xlsx``: the workbook is open in Excel), or ``None``."""
+    name = register.name
+    for candidate in ("~$" + name, "~$" + name[1:], "~$" + name[2:]):  # Office shortens long names by one or two characters
+        if (register.parent / candidate).exists():
+            return register.parent / candidate
+    return None
+
+
+def preflight(base: Path, register: Path | None) -> None:
+    """Check every place the run will write, before the first notebook starts.
+
+    - the output folder ``base`` (``<out>/<workspace>``) can be created and written;
+    - its file system has at least ``max(MIN_FREE_MB, 3 × the last period folder)`` free;
+    - the action register (when given) is not open in Excel (no ``~$<name>`` owner
+      file beside it), not read-only, and its folder and ``actions.history/`` can
+      be written, with room for the new version and its history copy.
+
+    Raises
+    ------
+    RunRefused
+        Saying what is wrong and what to do.
+    """
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        _probe_write(base)
+    except OSError as exc:
+        raise RunRefused(f"cannot write to the output folder {base} ({exc.strerror or exc}): choose another --out, "
+                         "or get write access to it, and run again") from None
+    last = _last_period_folder(base)
+    need = max(_min_free_bytes(), _FREE_FACTOR * _folder_bytes(last) if last is not None else 0)
+    free = shutil.disk_usage(base).free
+    if free < need:
+        why = f"{_FREE_FACTOR} × the last period folder {last.name}, at least" if last is not None else "at least"
+        raise RunRefused(f"only {_mb(free)} MB free on the file system of {base}; a run needs about "
+                         f"{_mb(need)} MB ({why} {_mb(_min_free_bytes())} MB): free some space or "
+                         "choose another --out, then run again")
+    if register is not None:
+        check_register_writable(register)
+
+
+def check_register_writable(register: Path) -> None:
+    """The register part of :func:`preflight` (run again just before publishing:
+    the register may have been opened in Excel while the notebooks ran)."""
+    from .improve import REGISTER_HISTORY
+
+    owner = _excel_owner_file(register)
+    if owner is not None:
+        raise RunRefused(f"{register.name} is open in Excel (its lock file {owner.name} is beside it in {register.parent}): "
+                         f"close {register.name} in Excel and run again. If Excel is not running, delete {owner}")
+    if register.exists():
+        mode = register.stat().st_mode
+        if not register.is_file():
+            raise RunRefused(f"the action register {register} is not a file: point tables.actions.file in {CONFIG_FILE} at the register file")
+        if not mode & stat.S_IWUSR or not os.access(register, os.W_OK):
+            raise RunRefused(f"the action register {register} is read-only, and the run writes the updated register back "
+                             f"to it: clear its read-only flag (file Properties, or chmod u+w) and run again")
+        try:
+            with open(register, "ab"):
+                pass
+        except OSError as exc:
+            raise RunRefused(f"cannot write the action register {register} ({exc.strerror or exc}): close it in any "
+                             "program that has it open and run again") from None
+    history = register.parent / REGISTER_HISTORY
+    for folder, what in ((register.parent, "the folder of the action register"), (history, f"the register's history folder {REGISTER_HISTORY}/")):
+        if folder == history and not history.exists():
+            continue
+        try:
+            if not folder.is_dir():
+                raise NotADirectoryError(20, "not a folder")
+            _probe_write(folder)
+        except OSError as exc:
+            raise RunRefused(f"cannot write to {what} ({folder}: {exc.strerror or exc}); the run writes the updated "
+                             "register and a copy of the replaced one there: get write access to it and run again") from None
+    size = register.stat().st_size if register.exists() else 0
+    free = shutil.disk_usage(register.parent).free
+    if free < 2 * size + 2**20:
+        raise RunRefused(f"only {_mb(free)} MB free beside the action register {register}: it needs room for the "
+                         "new version and the history copy; free some space and run again")
+
+
+def check_register_location(root: Path, register: Path, allow_outside: bool) -> None:
+    """Refuse a register outside the workspace (after resolving ``..`` and symlinks) unless allowed."""
+    if allow_outside or register.is_relative_to(root):
+        return
+    raise RunRefused(
+        f"the action register resolves to {register}, outside the workspace {root} (tables.actions.file in "
+        f"{CONFIG_FILE}, or a symbolic link); a run writes the updated register back where it is read, and "
+        "writes nothing outside the workspace unless told to: move the register into the workspace folder and set "
+        "tables.actions.file to its path there, or run again with --allow-register-outside"
+    )
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+
+def _disk_full_refusal(where: str, final: Path) -> RunRefused:
+    earlier = f"the earlier {final} is intact" if final.exists() else f"no {final.name} folder was created"
+    return RunRefused(f"the disk is full (no space left on device while writing {where}): nothing was published, "
+                      f"{earlier} and the action register was not touched. Free some space, or choose another --out, "
+                      "and run again")
+
+
+def _notebook_error(path: Path) -> tuple[int | None, str] | None:
+    """The error a cell of the executed notebook ``path`` raised: (its execution count, ``Name: message``)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - not written (the kernel never started)
+        return None
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "error":
+                return cell.get("execution_count"), f"{output.get('ename')}: {output.get('evalue')}"
+    return None
+
+
 def run_period(
     workspace: str | Path,
     period: str | None = None,
@@ -437,6 +632,8 @@ def run_period(
     force: bool = False,
     progress: Callable[[str], None] = _progress_default,
     parallel: bool = True,
+    allow_register_outside: bool = False,
+    lock_wait: float | None = None,
 ) -> RunResult:
     """Validate ``workspace``, run the four notebooks for ``period`` and publish.
 
@@ -454,15 +651,24 @@ def run_period(
         instead of refusing.
     parallel : bool
         Run independent notebooks side by side (two at a time).
+    allow_register_outside : bool
+        Read and write back an action register that ``tables.actions.file``
+        places outside the workspace folder (refused otherwise).
+    lock_wait : float, optional
+        Seconds to wait for another run holding the workspace or the period
+        folder (default ``SALESNB_LOCK_WAIT`` or 5).
 
     Raises
     ------
     DataError, ConfigError
         The workspace is invalid (nothing was run).
     RunRefused
-        Bad parameters, or the period folder exists and ``force`` is False.
+        Bad parameters, the period folder exists and ``force`` is False,
+        another run holds the workspace or the period, or a place the run
+        writes is not writable (register open in Excel, read-only, disk full).
     NotebookFailed
-        A notebook raised; nothing was published.
+        A notebook raised; the others that do not need it still ran, their
+        notebooks are under ``failed/``, nothing was published.
     """
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -477,6 +683,76 @@ def run_period(
         raise RunRefused(f"workspace folder {root} does not exist")
     check_folder_name(root.name)
     nb_dir = notebooks_dir()
+    with RunLock(root / LOCK_FILE, f"workspace {root}", lock_wait):
+        return _run_locked(root, nb_dir, period, lang, Path(out), force, progress, parallel, allow_register_outside,
+                           lock_wait, started, t0)
+
+
+def _schedule(names, nb_dir, staging, params, pages, parallel, progress, t0, timings) -> tuple[dict, list[str]]:
+    """Run the notebooks, each as soon as the ones it needs have finished; a
+    notebook that needs a failed (or skipped) one is skipped, every other still runs."""
+    results: dict[str, tuple[float, str | None]] = {}
+    skipped: list[str] = []
+    with ProcessPoolExecutor(max_workers=2 if parallel else 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        running: dict = {}
+        waiting = list(names)
+        while waiting or running:
+            for name in list(waiting):
+                blocked = [d for d in NEEDS[name] if d in skipped or (d in results and results[d][1])]
+                if blocked:
+                    waiting.remove(name)
+                    skipped.append(name)
+                    progress(f"{name} skipped: it needs {', '.join(blocked)}, which did not finish")
+                elif all(d in results for d in NEEDS[name]):
+                    progress(f"running {name} …")
+                    running[pool.submit(_execute, name, nb_dir, staging, params, pages[name])] = name
+                    waiting.remove(name)
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                name = running.pop(fut)
+                results[name] = fut.result()
+                timings[name] = round(results[name][0], 2)
+                progress(f"{name} {'failed' if results[name][1] else 'done'} in {timings[name]:.1f} s (elapsed {time.perf_counter() - t0:.1f} s)")
+    return results, skipped
+
+
+def _publish(staging: Path, final: Path, base: Path, p: Period, staged, progress) -> None:
+    """Move ``staging`` into place as ``final`` (an earlier ``final`` moved aside) and commit the
+    staged register; if any step fails, undo the others: never a report without its register."""
+    aside = None
+    if final.exists():
+        aside = base / f"{p}.replaced-{datetime.now().strftime('%Y%m%dT%H%M%S')}"
+        os.replace(final, aside)
+    try:
+        os.replace(staging, final)
+        try:
+            if staged is not None:
+                staged.commit()
+        except BaseException as exc:
+            os.replace(final, staging)
+            if isinstance(exc, OSError):
+                raise RunRefused(f"the action register {staged.target} could not be replaced ({exc.strerror or exc}); "
+                                 "nothing was published and the register is as it was: close it in any program that "
+                                 "has it open and run again") from None
+            raise
+    except BaseException:
+        if aside is not None and not final.exists():
+            os.replace(aside, final)
+        raise
+    if aside is not None:
+        progress(f"moved the earlier {p} run aside to {aside}")
+
+
+def _run_locked(root: Path, nb_dir: Path, period: str | None, lang: str, out: Path, force: bool, progress, parallel: bool,
+                allow_register_outside: bool, lock_wait: float | None, started: datetime, t0: float) -> RunResult:
+    """:func:`run_period` once the workspace lock is held."""
+    from .config import load_config
+    from .improve import REGISTER_HISTORY, register_path, stage_register
+
+    register = register_path(root, load_config(root / CONFIG_FILE))
+    check_register_location(root, register, allow_register_outside)
     drift = _lock_drift(progress)
     progress(f"validating workspace {root}")
     p0 = time.perf_counter()
@@ -488,102 +764,108 @@ def run_period(
     # the run itself needs only the sales dates (the index page); the notebooks load the cache themselves,
     # so the order lines are not held here while they run (1.8 GB at 10M lines)
     ws = replace(ws, tables=MappingProxyType({**ws.tables, "sales": ws.tables["sales"][["order_date"]]}))
-    base = Path(out).resolve() / ws.name
+    base = out.resolve() / ws.name
     final = base / str(p)
     if final.exists() and not force:
         raise RunRefused(f"{final} already exists; an earlier run is never overwritten. Use --force to move it aside, or choose another --out")
-    base.mkdir(parents=True, exist_ok=True)
-    _clean_stale_staging(base)
-    params = check_parameters({"workspace": str(root), "period": str(p), "lang": lang, "output_dir": "."})
-    staging = Path(tempfile.mkdtemp(prefix=f".{p}.running-{os.getpid()}-", dir=base))
-    hashes = {name: s.sha256 for name, s in ws.sources.items()}
-    progress(f"period {p} ({p.start.date()} to {p.end.date()}), lang={lang}" + ("" if complete else " — data ends inside the period"))
+    preflight(base, register)
+    with RunLock(base / f".{p}.lock", f"period folder {final}", lock_wait):
+        if final.exists() and not force:  # published by another run while this one waited
+            raise RunRefused(f"{final} already exists; an earlier run is never overwritten. Use --force to move it aside, or choose another --out")
+        _clean_stale_staging(base)
+        params = check_parameters({"workspace": str(root), "period": str(p), "lang": lang, "output_dir": "."})
+        staging = Path(tempfile.mkdtemp(prefix=f".{p}.running-{os.getpid()}-", dir=base))
+        hashes = {name: s.sha256 for name, s in ws.sources.items()}
+        progress(f"period {p} ({p.start.date()} to {p.end.date()}), lang={lang}" + ("" if complete else " — data ends inside the period"))
 
-    timings: dict[str, float] = {"prepare": prepare_seconds}
-    try:
-        company = ws.config.company.name
-        pages = {name: (f"{company} · {t(f'step_{name}', lang)} · {p}", _nav(lang, name)) for name in NOTEBOOKS}
-        results: dict[str, tuple[float, str | None]] = {}
-        with ProcessPoolExecutor(max_workers=2 if parallel else 1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            running: dict = {}
-            waiting = list(NOTEBOOKS)
-            while waiting or running:
-                failed_any = any(err for _, err in results.values())
-                for name in [n for n in waiting if not failed_any and all(d in results for d in NEEDS[n])]:
-                    progress(f"running {name} …")
-                    running[pool.submit(_execute, name, nb_dir, staging, params, pages[name])] = name
-                    waiting.remove(name)
-                if failed_any:
-                    waiting.clear()  # a failed notebook stops the run: let the running ones finish, start no more
-                if not running:
-                    break
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    name = running.pop(fut)
-                    results[name] = fut.result()
-                    timings[name] = round(results[name][0], 2)
-                    progress(f"{name} {'failed' if results[name][1] else 'done'} in {timings[name]:.1f} s (elapsed {time.perf_counter() - t0:.1f} s)")
-        failures = [(name, err) for name in NOTEBOOKS for (_, err) in [results.get(name, (0, None))] if err]
-        if failures:
-            failed = base / "failed" / f"{p}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging, failed)
-            raise NotebookFailed(failures[0][0], failures[0][1], failed)
+        timings: dict[str, float] = {"prepare": prepare_seconds}
+        staged = None
+        try:
+            company = ws.config.company.name
+            pages = {name: (f"{company} · {t(f'step_{name}', lang)} · {p}", _nav(lang, name)) for name in NOTEBOOKS}
+            results, skipped = _schedule(NOTEBOOKS, nb_dir, staging, params, pages, parallel, progress, t0, timings)
+            failures = {name: err for name in NOTEBOOKS for (_, err) in [results.get(name, (0, None))] if err}
+            if failures:
+                if any("No space left on device" in err or "[Errno 28]" in err for err in failures.values()):
+                    raise OSError(errno.ENOSPC, "No space left on device", str(staging))
+                for name in failures:
+                    found = _notebook_error(staging / f"{name}.ipynb")
+                    if found is not None:
+                        failures[name] = (f"cell [{found[0]}] " if found[0] is not None else "") + found[1]
+                failed = base / "failed" / f"{p}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+                failed.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging, failed)
+                ran = tuple(n for n in NOTEBOOKS if n in results and n not in failures)
+                first = next(iter(failures))
+                raise NotebookFailed(first, failures[first], failed, failures, ran, tuple(skipped))
 
-        changed = [s.file for name, s in ws.sources.items() if sha256_file(s.path) != hashes[name]]
-        if changed:
-            raise RunRefused(f"input file(s) {', '.join(changed)} changed while the notebooks ran; nothing was published — run again")
-        h0 = time.perf_counter()
-        record_metrics(staging, "run", {}, period=str(p), workspace=ws.name, lang=lang)
-        quarantined = write_quarantine(staging, ws)
-        contacts = write_contacts(staging, ws)
-        notes = ws.quality_frame()
-        index = write_index(staging, ws, p, lang, complete, len(notes))
-        timings["html"] = round(time.perf_counter() - h0, 2)
+            changed = [s.file for name, s in ws.sources.items() if sha256_file(s.path) != hashes[name]]
+            if changed:
+                raise RunRefused(f"input file(s) {', '.join(changed)} changed while the notebooks ran; nothing was published — run again")
+            h0 = time.perf_counter()
+            record_metrics(staging, "run", {}, period=str(p), workspace=ws.name, lang=lang)
+            quarantined = write_quarantine(staging, ws)
+            contacts = write_contacts(staging, ws)
+            notes = ws.quality_frame()
+            index = write_index(staging, ws, p, lang, complete, len(notes))
+            timings["html"] = round(time.perf_counter() - h0, 2)
 
-        run_info = {
-            "salesnb": __version__,
-            "parameters": {"workspace": str(root), "period": str(p), "lang": lang, "output_dir": str(final)},
-            "period": {"label": str(p), "start": p.start.date().isoformat(), "end": p.end.date().isoformat(), "complete": complete},
-            "started_at": started.isoformat(timespec="seconds"),
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "seconds_total": round(time.perf_counter() - t0, 2),
-            "timings_seconds": timings,
-            "versions": _versions(),
-            "lock_drift": drift,
-            "platform": platform.platform(),
-            "inputs": [
-                {"table": s.table, "file": s.file, "format": s.format, "encoding": s.encoding, "sheet": s.sheet, "rows": s.rows, "sha256": s.sha256}
-                for s in ws.sources.values()
-            ] + [{"table": None, "file": CONFIG_FILE, "format": "yaml", "encoding": "utf-8", "sheet": None, "rows": None,
-                  "sha256": sha256_file(root / CONFIG_FILE)}],
-            "prepare": {"cache_hit": prepared.hit, "reader": prepared.reader, "engine": prepared.engine, "key": prepared.key},
-            "data_quality": json.loads(notes.to_json(orient="records", force_ascii=False)),
-            "quarantine": quarantined,
-            "personal_data": {
-                "masked_in": ["report/", "*.ipynb", "artifacts/", "quarantine/"],
-                "contact_list": contacts,
-                "unmasked_files": sorted(str(f.relative_to(staging)) for f in (staging / "internal").rglob("*") if f.is_file()),
-            },
-        }
-        (staging / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            run_info = {
+                "salesnb": __version__,
+                "parameters": {"workspace": str(root), "period": str(p), "lang": lang, "output_dir": str(final)},
+                "period": {"label": str(p), "start": p.start.date().isoformat(), "end": p.end.date().isoformat(), "complete": complete},
+                "started_at": started.isoformat(timespec="seconds"),
+                "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "seconds_total": round(time.perf_counter() - t0, 2),
+                "timings_seconds": timings,
+                "versions": _versions(),
+                "lock_drift": drift,
+                "platform": platform.platform(),
+                "inputs": [
+                    {"table": s.table, "file": s.file, "format": s.format, "encoding": s.encoding, "sheet": s.sheet, "rows": s.rows, "sha256": s.sha256}
+                    for s in ws.sources.values()
+                ] + [{"table": None, "file": CONFIG_FILE, "format": "yaml", "encoding": "utf-8", "sheet": None, "rows": None,
+                      "sha256": sha256_file(root / CONFIG_FILE)}],
+                "prepare": {"cache_hit": prepared.hit, "reader": prepared.reader, "engine": prepared.engine, "key": prepared.key},
+                "data_quality": json.loads(notes.to_json(orient="records", force_ascii=False)),
+                "quarantine": quarantined,
+                "register": str(register),
+                "personal_data": {
+                    "masked_in": ["report/", "*.ipynb", "artifacts/", "quarantine/"],
+                    "contact_list": contacts,
+                    "unmasked_files": sorted(str(f.relative_to(staging)) for f in (staging / "internal").rglob("*") if f.is_file()),
+                },
+            }
+            (staging / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
-        if final.exists():
-            aside = base / f"{p}.replaced-{datetime.now().strftime('%Y%m%dT%H%M%S')}"
-            os.replace(final, aside)
-            progress(f"moved the earlier {p} run aside to {aside}")
-        os.replace(staging, final)
-    except BaseException:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-        raise
-    register = final / "artifacts" / "actions.xlsx"
-    if register.is_file():
-        from .improve import publish_register  # the one file a run writes into the workspace
-
-        current = ws.sources["actions"].path if "actions" in ws.sources else None
-        written = publish_register(root, register, p, current)
-        progress(f"action register updated: {written} (the replaced version is in {root / 'actions.history'})")
+            # the report and the register are one publish: the register is written beside itself first,
+            # then the period folder moves into place and the register replaces its file; if that last
+            # step fails, the period folder moves back out (and an earlier one back in)
+            updated = staging / "artifacts" / "actions.xlsx"
+            if updated.is_file():
+                source = ws.sources.get("actions")
+                try:
+                    staged = stage_register(updated, p, register, ws.config.tables.get("actions"),
+                                            source.encoding if source else None, source.sheet if source else None)
+                except OSError as exc:
+                    if _disk_full(exc):
+                        raise
+                    raise RunRefused(f"could not write the updated action register beside {register} ({exc.strerror or exc}); "
+                                     "nothing was published and the register is as it was: get write access to its folder "
+                                     "and run again") from None
+            if staged is not None:
+                check_register_writable(register)  # opened in Excel while the notebooks ran? refuse before moving anything
+            _publish(staging, final, base, p, staged, progress)
+            if staged is not None:
+                progress(f"action register updated: {register} (the replaced version is in {register.parent / REGISTER_HISTORY})")
+        except BaseException as exc:
+            if staged is not None and staged.tmp.exists():
+                staged.discard()
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+            if _disk_full(exc):
+                raise _disk_full_refusal(getattr(exc, "filename", None) or str(base), final) from None
+            raise
     seconds = round(time.perf_counter() - t0, 2)
     progress(f"published {final} in {seconds:.1f} s")
     return RunResult(final, str(p), final / "report" / index.relative_to(staging / "report"), timings, seconds)

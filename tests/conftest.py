@@ -11,6 +11,8 @@ SAMPLE = ROOT / "data" / "sample"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# tests share data/sample as a workspace: a run waits for another one holding it instead of refusing after 5 s
+os.environ.setdefault("SALESNB_LOCK_WAIT", "900")
 
 
 @pytest.fixture(scope="session")

@@ -121,9 +121,14 @@ def personal_data(text: str) -> list[str]:
     return found + [m for m in CARD.findall(text) if _luhn(m)]
 
 
+def _lock(p: Path) -> bool:
+    """A run's lock file (``.salesnb.lock``, ``.<period>.lock``): a killed run leaves it behind, the next run takes it over."""
+    return p.name.startswith(".") and p.name.endswith(".lock")
+
+
 def files(folder: Path) -> dict[str, str]:
-    """Relative path → sha256 of every file under ``folder``."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Relative path → sha256 of every file under ``folder`` (run lock files left out)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file() and not _lock(p)}
 
 
 def data_files(hashes: dict[str, str]) -> dict[str, str]:
@@ -135,7 +140,7 @@ def digest(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not any(part.startswith(".") and ".running-" in part for part in p.relative_to(folder).parts)
+        if p.is_file() and not _lock(p) and not any(part.startswith(".") and ".running-" in part for part in p.relative_to(folder).parts)
     }
 
 
