@@ -372,7 +372,7 @@ def rake(seed: pd.Series, targets: Mapping[str, Mapping[object, float]], total: 
             full = float(arr.sum())
         specs.append((d, codes, fixed, tgt, len(values), values))
     tol = max(1e-7, 1e-11 * abs(full))
-    for d, codes, fixed, tgt, k, _ in specs:
+    for d, _codes, fixed, tgt, _k, _ in specs:
         rest = full - tgt[fixed].sum()
         if rest < -tol:
             raise PlanError(f"the fixed amounts on {d} add up to {tgt[fixed].sum():,.0f}, more than the total {full:,.0f}")
@@ -2153,7 +2153,7 @@ def priority_scores(cells: pd.DataFrame, by: Sequence[str], potential: Mapping[s
         for d in by:
             drivers = {str(k): float(v) for k, v in potential[d].items()}
             tot = sum(drivers.values())
-            share *= g[d].astype(str).map(lambda n: drivers.get(n, 0.0) / tot if tot else 0.0)
+            share *= g[d].astype(str).map(lambda n, drivers=drivers, tot=tot: drivers.get(n, 0.0) / tot if tot else 0.0)
         g["potential"] = share / share.sum() if share.sum() > 0 else 1.0 / len(g)
     else:
         g["potential"] = g["target"] / g["target"].sum() if g["target"].sum() > 0 else 1.0 / len(g)
@@ -2161,7 +2161,7 @@ def priority_scores(cells: pd.DataFrame, by: Sequence[str], potential: Mapping[s
     weight = pd.Series(1.0, index=g.index)
     for d in by:
         w = {str(k): float(v) for k, v in strategic.get(d, {}).items()}
-        weight *= g[d].astype(str).map(lambda n: w.get(n, 1.0))
+        weight *= g[d].astype(str).map(lambda n, w=w: w.get(n, 1.0))
     g["strategic"] = weight
     g["score"] = g["potential"] * g["growth_factor"] * g["strategic"]
     g["score_share"] = g["score"] / g["score"].sum() if g["score"].sum() > 0 else 1.0 / len(g)

@@ -893,7 +893,8 @@ def report_table(df: pd.DataFrame, spec: list[tuple[str, str, str]], lang: str, 
     labels = labels or {}
     out = {}
     for col, key, kind in spec:
-        values = df[col].map(lambda v, m=labels.get(col): m.get(v, v)) if col in labels else df[col]
+        m = labels.get(col)
+        values = df[col].map(lambda v, m=m: m.get(v, v)) if m is not None else df[col]
         out[t(key, lang)] = [_fmt(kind, v, lang) for v in values]
     return pd.DataFrame(out)
 

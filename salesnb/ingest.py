@@ -261,7 +261,7 @@ def _table_problems(name: str, spec: Any, file: str, dimensions: tuple[str, ...]
                                                     for c in spec["keep"])):
         problems.append(_problem(file, f"{key}.keep", spec["keep"], "a list of export columns copied as extra columns, each a header or "
                                  "{column: header, map: …} (not with one_row_per or from)"))
-    for i, (header, kspec) in enumerate(_keep_specs(spec)):
+    for i, (_header, kspec) in enumerate(_keep_specs(spec)):
         wrong = [k for k in kspec if k not in _KEEP_KEYS]
         if wrong:
             problems.append(_problem(file, f"{key}.keep.{i}.{wrong[0]}", None, f"a kept column takes {', '.join(sorted(_KEEP_KEYS))}"))

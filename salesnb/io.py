@@ -1916,7 +1916,7 @@ def _convert_scales(frame: pd.DataFrame, contract: Table, scales: Mapping[str, S
             how = f"converted linearly to {column.low:g}–{column.high:g}"
         else:
             table = {float(k): float(v) for k, v in decl.convert.items()}
-            converted = values.map(lambda v: table.get(v, np.nan) if not pd.isna(v) else v)
+            converted = values.map(lambda v, table=table: table.get(v, np.nan) if not pd.isna(v) else v)
             how = f"converted to {column.low:g}–{column.high:g} with the declared table"
         frame[name] = converted.astype("float64")
         notes.append(

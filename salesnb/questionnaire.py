@@ -309,7 +309,7 @@ def interview_guide(config: WorkspaceConfig, lang: str, diagnosis=None, top: int
             rows.append({"source": "theme", "topic": t("qn_guide_theme", lang, theme=theme_labels.get(r.theme, r.theme), mentions=int(r.mentions)),
                          "why": "", "ask": t("qn_guide_ask_theme", lang)})
     if not rows:
-        for key, label in labels.items():
+        for label in labels.values():
             rows.append({"source": "dimension", "topic": t("qn_guide_dimension_plain", lang, dimension=label), "why": "",
                          "ask": t("qn_guide_ask_dimension", lang, dimension=_in_sentence(label, lang))})
     rows.append({"source": "closing", "topic": t("qn_guide_close", lang), "why": "", "ask": ""})

@@ -852,7 +852,7 @@ def _survey_rows(rng: np.random.Generator, cust: dict, sim: dict) -> list:
         svc = sim["service"][regs_a, q]
         base = np.where(ids_a >= 0, cust["base_exp"][np.maximum(ids_a, 0)], exps_a)
         lost_shift = np.where(np.array(types) == "lost", -0.6, 0.0)
-        noise = lambda s: rng.normal(0, s, k)  # noqa: E731
+        noise = lambda s, k=k: rng.normal(0, s, k)  # noqa: E731
         lat = np.empty((k, 5))
         lat[:, 0] = 0.6 * base + lost_shift + noise(0.75)
         lat[:, 1] = 0.5 * base + 0.72 * svc + 0.6 * pens_a + lost_shift + noise(0.75)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import SAMPLE
-from salesnb import diagnosis, metrics, survey, text
+from salesnb import diagnosis, survey, text
 from salesnb.periods import Period
 
 

@@ -12,7 +12,6 @@ Output widget.
 from __future__ import annotations
 
 import queue
-import sys
 import time
 from pathlib import Path
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
