@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.salesnb-installed
 LANG_REPORT ?= en
 OUT    ?= outputs
 
-.PHONY: setup report report-zh test test-spark lint clean-venv strip sample bench examples
+.PHONY: setup report report-zh test test-shapes test-spark lint clean-venv strip sample bench examples
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ report-zh: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The workspace-shape matrix alone (docs/shapes.md): pairwise-covering shapes derived from the sample, each run end to end.
+test-shapes: $(STAMP)
+	$(BIN)/python -m pytest -m shapes tests/shapes
 
 # The Spark engine (local mode, needs Java 17): installs pyspark, compares Spark's aggregates with DuckDB's.
 test-spark: $(STAMP)

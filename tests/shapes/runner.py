@@ -1,0 +1,70 @@
+"""Run one shape of the matrix end to end and check what it published.
+
+Each matrix test file calls :func:`run_shape` for its share of
+:data:`shapes.matrix.SHAPES`. With ``SHAPES_RESULTS=<file>`` every shape
+appends one JSON line (factors, seconds, first failure) — the input of the
+shapes report.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .build import build_shape, period_of
+from .claims import Run, check_all
+from .matrix import SHAPES, shape_id
+
+
+def _record(entry: dict) -> None:
+    path = os.environ.get("SHAPES_RESULTS")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+
+
+def run_shape(i: int, tmp: Path) -> None:
+    """Build shape ``i``, run its period in its language, and fail with the first problem found."""
+    from salesnb.report import NotebookFailed, run_period
+
+    factors = SHAPES[i]
+    entry = {"shape": shape_id(i, factors), "factors": factors}
+    t0 = time.perf_counter()
+    try:
+        ws = build_shape(tmp / "ws", factors)
+        entry["build_seconds"] = round(time.perf_counter() - t0, 2)
+        result = run_period(ws, period_of(factors), factors["lang"], tmp / "out", progress=lambda msg: None)
+    except NotebookFailed as exc:
+        entry.update(seconds=round(time.perf_counter() - t0, 1), step=exc.notebook, failure=exc.error.strip().splitlines()[-1][:400],
+                     failure_full=exc.error[-1500:])
+        _record(entry)
+        pytest.fail(f"{entry['shape']}: step {exc.notebook} failed: {exc.error[-1500:]}", pytrace=False)
+    except Exception as exc:  # noqa: BLE001 - validation or run machinery
+        entry.update(seconds=round(time.perf_counter() - t0, 1), step="run", failure=f"{type(exc).__name__}: {str(exc)[:400]}",
+                     failure_full=traceback.format_exc()[-1500:])
+        _record(entry)
+        raise
+    entry.update(seconds=round(time.perf_counter() - t0, 1), timings=result.timings)
+    config = yaml.safe_load((ws / "workspace.yaml").read_text(encoding="utf-8"))
+    found = check_all(Run(result.folder, factors["lang"], config))
+    entry["claims"] = found
+    if found:
+        first = next(iter(found))
+        entry.update(step="claims", failure=f"{first}: {found[first][0]}"[:400])
+    _record(entry)
+    assert not found, f"{entry['shape']}: " + json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def half(part: int, parts: int = 2) -> list[int]:
+    """The shape numbers of one matrix file: every ``parts``-th shape from ``part`` (the costly first
+    shapes are spread over the files)."""
+    return [i for i in range(len(SHAPES)) if i % parts == part]
+
+
+def ids(numbers: list[int]) -> list[str]:
+    return [shape_id(i, SHAPES[i]) for i in numbers]
