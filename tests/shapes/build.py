@@ -68,6 +68,13 @@ def shape_name(factors: dict) -> str:
     return "_".join(parts) or "sample"
 
 
+def folder_name(factors: dict) -> str:
+    """The workspace folder's name: ``shape-`` and each factor's level number in :data:`FACTORS` order
+    (short: the name becomes an output folder)."""
+    f = {k: factors.get(k, levels[0]) for k, levels in FACTORS.items()}
+    return "shape-" + "".join(str(FACTORS[k].index(v)) for k, v in f.items())
+
+
 @functools.lru_cache(maxsize=1)
 def _sample_tables() -> dict[str, pd.DataFrame]:
     """The sample's tables under contract names (read once per process)."""
@@ -222,9 +229,18 @@ def _shape_tables(f: dict) -> dict[str, pd.DataFrame]:
         t[name] = t[name][t[name][col] >= start]
     t["interviews"] = t["interviews"].assign(interview_date=_into_window(t["interviews"]["interview_date"], start))
     if f["cohort"] == "closed":
-        s = t["sales"]
+        # the orders of customers first seen after the first quarter go to the first quarter's customers
+        # of their region (by position): the business keeps selling, nobody new arrives
+        s = t["sales"].copy()
         firsts = s.groupby("customer_id")["order_date"].min()
-        _keep_customers(t, set(firsts[firsts < start + pd.DateOffset(months=3)].index))
+        early = firsts[firsts < start + pd.DateOffset(months=3)].index
+        home = s.drop_duplicates("customer_id").set_index("customer_id")["region"]
+        pools = {r: np.array(sorted(g)) for r, g in pd.Series(early, index=home[early].to_numpy()).groupby(level=0)}
+        everyone = np.array(sorted(early))
+        late = sorted(set(firsts.index) - set(early))
+        to = {c: pools.get(home[c], everyone)[n % len(pools.get(home[c], everyone))] for n, c in enumerate(late)}
+        s["customer_id"] = s["customer_id"].map(lambda c: to.get(c, c))
+        t["sales"] = s
     # customers without a line left are dropped from the master too (a master of the buyers)
     _keep_customers(t, set(t["sales"]["customer_id"]))
     _repoint(t)
@@ -338,7 +354,7 @@ def build_shape(base_dir: str | Path, factors: dict) -> Path:
         if v not in FACTORS[k]:
             raise ValueError(f"factor {k} has no level {v!r} (levels: {FACTORS[k]})")
     t = _shape_tables(f)
-    folder = Path(base_dir) / shape_name(f)
+    folder = Path(base_dir) / folder_name(f)
     folder.mkdir(parents=True, exist_ok=False)
     for name, df in t.items():
         df.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8", date_format=None)

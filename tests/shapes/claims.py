@@ -208,6 +208,36 @@ def check_no_problem_sentence(run: Run) -> list[str]:
     return bad
 
 
+def check_pareto_sentence(run: Run) -> list[str]:
+    """'{k} of {n} complaint categories are the vital few' counts what pareto.csv marks, and a vital few that
+    is most of the categories is not called one (no Pareto effect)."""
+    text = run.texts.get("03_diagnosis.html", "")
+    pattern = r"(\d+) of (\d+) complaint categories are the vital few" if run.lang == "en" else r"(\d+) 个投诉类别中 (\d+) 个为关键少数"
+    m = re.search(pattern, text)
+    par = run.artifact("pareto.csv")
+    if not m or par is None:
+        return []
+    k, n = (int(m.group(1)), int(m.group(2))) if run.lang == "en" else (int(m.group(2)), int(m.group(1)))
+    bad = []
+    vital = int(par["vital_few"].astype(str).str.lower().eq("true").sum())
+    if (k, n) != (vital, len(par)):
+        bad.append(f"step 3 says {k} of {n} categories are the vital few, pareto.csv has {vital} of {len(par)}")
+    if n >= 3 and k > n / 2:
+        bad.append(f"step 3 calls {k} of {n} complaint categories 'the vital few': no Pareto effect")
+    return bad
+
+
+def check_revenue_fall(run: Run) -> list[str]:
+    """A revenue fall of 20 % or more against the same period a year earlier is a bottleneck (bottlenecks.csv)."""
+    yoy = run.summary.get("revenue_yoy")
+    if yoy is None or yoy > -0.2:
+        return []
+    b = run.artifact("bottlenecks.csv")
+    if b is None or not ((b["kind"] == "growth_stall") & (b["scope_type"] == "company")).any():
+        return [f"revenue fell {yoy:.0%} year on year, bottlenecks.csv has no company growth_stall"]
+    return []
+
+
 def check_target_checks(run: Run) -> list[str]:
     """target_checks.csv: a part with no growth seen (years 0, empty best/worst) is no_history; 'every part … within its
     own history' only when every flag is ok; 'N part(s) need a look' names as many parts as are flagged."""
@@ -276,7 +306,7 @@ def check_complaint_counts(run: Run) -> list[str]:
 
 
 CHECKS = (check_pages, check_no_traceback, check_no_literals, check_no_na_tiles, check_quality_line, check_repurchase,
-          check_no_problem_sentence, check_target_checks, check_coverage_sentence, check_split, check_complaint_counts)
+          check_no_problem_sentence, check_pareto_sentence, check_revenue_fall, check_target_checks, check_coverage_sentence, check_split, check_complaint_counts)
 
 
 def check_all(run: Run) -> dict[str, list[str]]:

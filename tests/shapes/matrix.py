@@ -11,8 +11,14 @@ from .pairwise import all_pairs, lower_bound
 
 
 def moot(row: dict) -> set[str]:
-    """Factors that mean nothing given the others: without a survey table there are no dimensions and no waves."""
-    return {"dimensions", "waves"} if row.get("surveys") == "absent" else set()
+    """Factors that mean nothing given the others: without a survey table there are no dimensions and no
+    waves; when every order is its own customer every customer is new, so there is no closed cohort."""
+    out = set()
+    if row.get("surveys") == "absent":
+        out |= {"dimensions", "waves"}
+    if row.get("customers") == "order_is_customer":
+        out.add("cohort")
+    return out
 
 
 SHAPES: list[dict] = all_pairs(FACTORS, moot)

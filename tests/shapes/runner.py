@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import time
 import traceback
 from pathlib import Path
@@ -28,6 +29,12 @@ def _record(entry: dict) -> None:
             fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the notebook workers and their kernels)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run_shape(i: int, tmp: Path) -> None:
     """Build shape ``i``, run its period in its language, and fail with the first problem found."""
     from salesnb.report import NotebookFailed, run_period
@@ -35,12 +42,13 @@ def run_shape(i: int, tmp: Path) -> None:
     factors = SHAPES[i]
     entry = {"shape": shape_id(i, factors), "factors": factors}
     t0 = time.perf_counter()
+    cpu0 = _cpu()
     try:
         ws = build_shape(tmp / "ws", factors)
         entry["build_seconds"] = round(time.perf_counter() - t0, 2)
         result = run_period(ws, period_of(factors), factors["lang"], tmp / "out", progress=lambda msg: None)
     except NotebookFailed as exc:
-        entry.update(seconds=round(time.perf_counter() - t0, 1), step=exc.notebook, failure=exc.error.strip().splitlines()[-1][:400],
+        entry.update(seconds=round(time.perf_counter() - t0, 1), cpu_seconds=round(_cpu() - cpu0, 1), step=exc.notebook, failure=exc.error.strip().splitlines()[-1][:400],
                      failure_full=exc.error[-1500:])
         _record(entry)
         pytest.fail(f"{entry['shape']}: step {exc.notebook} failed: {exc.error[-1500:]}", pytrace=False)
@@ -49,7 +57,7 @@ def run_shape(i: int, tmp: Path) -> None:
                      failure_full=traceback.format_exc()[-1500:])
         _record(entry)
         raise
-    entry.update(seconds=round(time.perf_counter() - t0, 1), timings=result.timings)
+    entry.update(seconds=round(time.perf_counter() - t0, 1), cpu_seconds=round(_cpu() - cpu0, 1), timings=result.timings)
     config = yaml.safe_load((ws / "workspace.yaml").read_text(encoding="utf-8"))
     found = check_all(Run(result.folder, factors["lang"], config))
     entry["claims"] = found
