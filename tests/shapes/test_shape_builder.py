@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from .build import FACTORS, build_shape, period_of
-from .matrix import SHAPES, moot
+from .matrix import MATRIX_FACTORS, SHAPES, factors, moot
 from .pairwise import all_pairs, lower_bound, uncovered_pairs
 
 pytestmark = pytest.mark.shapes
@@ -16,14 +16,23 @@ pytestmark = pytest.mark.shapes
 
 def test_every_pair_of_levels_is_in_some_shape():
     # counted independently of the generator: every (factor, level) × (factor, level) pair, row by row
-    for (a, la), (b, lb) in combinations(FACTORS.items(), 2):
+    for (a, la), (b, lb) in combinations(MATRIX_FACTORS.items(), 2):
         for x in la:
             for y in lb:
                 if moot({a: x, b: y}) & {a, b}:
                     continue
                 assert any(r[a] == x and r[b] == y and not moot(r) & {a, b} for r in SHAPES), (a, x, b, y)
-    assert not uncovered_pairs(SHAPES, FACTORS, moot)
-    assert lower_bound(FACTORS) <= len(SHAPES) <= lower_bound(FACTORS) + 4
+    assert not uncovered_pairs(SHAPES, MATRIX_FACTORS, moot)
+    assert lower_bound(MATRIX_FACTORS) <= len(SHAPES) <= lower_bound(MATRIX_FACTORS) + 4
+
+
+@pytest.mark.parametrize("kind, least", [("full", 28), ("quick", 12)])
+def test_both_matrices_cover_every_pair(kind, least):
+    from .pairwise import all_pairs
+
+    f = factors(kind)
+    rows = all_pairs(f, moot)
+    assert not uncovered_pairs(rows, f, moot) and least == lower_bound(f) <= len(rows) <= least + 6  # greedy: 28 and 18
 
 
 def test_the_generator_is_deterministic_and_small():
@@ -41,7 +50,7 @@ def test_the_generator_is_deterministic_and_small():
 def test_moot_factors_keep_the_default_level():
     for r in SHAPES:
         for f in moot(r):
-            assert r[f] == FACTORS[f][0]
+            assert r[f] == MATRIX_FACTORS[f][0]
 
 
 @pytest.mark.parametrize("i", range(len(SHAPES)))
