@@ -283,7 +283,9 @@ def _config(f: dict, t: dict[str, pd.DataFrame]) -> dict:
         return all(v in regions if k == "region" else v in lines if k == "product_line" else True for k, v in scope.items())
 
     b = y["breakdown"]
-    b["overrides"] = [o for o in b.get("overrides", []) if known(o["scope"])]
+    # an override of the only region or line would be the total itself (a PlanError when it differs from it)
+    several = {"region": len(set(t["sales"]["region"])) > 1, "product_line": len(lines) > 1}
+    b["overrides"] = [o for o in b.get("overrides", []) if known(o["scope"]) and all(several.get(k, True) for k in o["scope"])]
     b["potential"]["region"] = {k: v for k, v in b["potential"]["region"].items() if k in regions}
     bud = y["budget"]
     bud["limits"] = [x for x in bud.get("limits", []) if known(x["scope"])]
