@@ -29,6 +29,25 @@ def _record(entry: dict) -> None:
             fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
 
 
+def step_status(folder: Path) -> dict[str, str]:
+    """Each notebook of a failed run's folder: ``ok``, ``not run`` or its first error (cell, exception, message)."""
+    out = {}
+    for name in ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement"):
+        path = folder / f"{name}.ipynb"
+        if not path.is_file():
+            out[name] = "not run"
+            continue
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        errors = [(i, o) for i, c in enumerate(cells) for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        executed = any(c.get("execution_count") for c in cells if c.get("cell_type") == "code")
+        if errors:
+            i, o = errors[0]
+            out[name] = f"cell {i}: {o.get('ename')}: {o.get('evalue', '')}"[:300]
+        else:
+            out[name] = "ok" if executed else "not run"
+    return out
+
+
 def _cpu() -> float:
     """CPU seconds of this process and its finished children (the notebook workers and their kernels)."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -48,6 +67,7 @@ def run_shape(i: int, tmp: Path) -> None:
         entry["build_seconds"] = round(time.perf_counter() - t0, 2)
         result = run_period(ws, period_of(factors), factors["lang"], tmp / "out", progress=lambda msg: None)
     except NotebookFailed as exc:
+        entry["steps"] = step_status(Path(exc.failed_dir))
         entry.update(seconds=round(time.perf_counter() - t0, 1), cpu_seconds=round(_cpu() - cpu0, 1), step=exc.notebook, failure=exc.error.strip().splitlines()[-1][:400],
                      failure_full=exc.error[-1500:])
         _record(entry)
