@@ -54,11 +54,11 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def run_shape(i: int, tmp: Path) -> None:
-    """Build shape ``i``, run its period in its language, and fail with the first problem found."""
+def run_shape(i: int, tmp: Path, lang: str | None = None) -> None:
+    """Build shape ``i``, run its period in its language (or ``lang``), and fail with the first problem found."""
     from salesnb.report import NotebookFailed, run_period
 
-    factors = SHAPES[i]
+    factors = SHAPES[i] if lang is None else {**SHAPES[i], "lang": lang}
     entry = {"shape": shape_id(i, factors), "factors": factors}
     t0 = time.perf_counter()
     cpu0 = _cpu()
@@ -88,11 +88,14 @@ def run_shape(i: int, tmp: Path) -> None:
     assert not found, f"{entry['shape']}: " + json.dumps(found, ensure_ascii=False, indent=1)
 
 
-def half(part: int, parts: int = 2) -> list[int]:
-    """The shape numbers of one matrix file: every ``parts``-th shape from ``part`` (the costly first
-    shapes are spread over the files)."""
-    return [i for i in range(len(SHAPES)) if i % parts == part]
+def half(part: int, parts: int = 2) -> list[tuple[int, str]]:
+    """(shape number, language) of one matrix file: every ``parts``-th shape from ``part`` (the costly
+    first shapes are spread over the files). Each shape runs in its pairwise language; with
+    ``SHAPES_LANGS=both`` in English and in Chinese (twice the time)."""
+    both = os.environ.get("SHAPES_LANGS", "pairwise") == "both"
+    numbers = [i for i in range(len(SHAPES)) if i % parts == part]
+    return [(i, lang) for i in numbers for lang in (("en", "zh") if both else (SHAPES[i]["lang"],))]
 
 
-def ids(numbers: list[int]) -> list[str]:
-    return [shape_id(i, SHAPES[i]) for i in numbers]
+def ids(cases: list[tuple[int, str]]) -> list[str]:
+    return [shape_id(i, {**SHAPES[i], "lang": lang}) for i, lang in cases]

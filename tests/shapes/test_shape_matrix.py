@@ -12,6 +12,6 @@ pytestmark = [pytest.mark.shapes, pytest.mark.e2e]
 SHAPES_HERE = half(0)
 
 
-@pytest.mark.parametrize("i", SHAPES_HERE, ids=ids(SHAPES_HERE))
-def test_shape_publishes_and_tells_the_truth(i, tmp_path):
-    run_shape(i, tmp_path)
+@pytest.mark.parametrize("i, lang", SHAPES_HERE, ids=ids(SHAPES_HERE))
+def test_shape_publishes_and_tells_the_truth(i, lang, tmp_path):
+    run_shape(i, tmp_path, lang)
