@@ -116,11 +116,11 @@ def check_no_traceback(run: Run) -> list[str]:
     return found
 
 
-_LITERALS = re.compile(r"\bnan\b|\bNaN\b|\bNaT\b|\bNone\b|\(\s*\)|<NA>")
+_LITERALS = re.compile(r"\bnan\b|\bNaN\b|\bNaT\b|\bNone\b|\(\s*\)|<NA>|<Figure size")
 
 
 def check_no_literals(run: Run) -> list[str]:
-    """No 'nan', 'None', 'NaT', '<NA>' or '()' in the visible text of a page."""
+    """No 'nan', 'None', 'NaT', '<NA>', '()' or a chart shown as '<Figure size …>' text in the visible text of a page."""
     found = []
     for name, text in run.texts.items():
         hits = [text[max(0, m.start() - 50):m.end() + 30].replace("\n", " | ") for m in _LITERALS.finditer(text)]

@@ -65,7 +65,14 @@ def run_shape(i: int, tmp: Path, lang: str | None = None) -> None:
     try:
         ws = build_shape(tmp / "ws", factors)
         entry["build_seconds"] = round(time.perf_counter() - t0, 2)
-        result = run_period(ws, period_of(factors), factors["lang"], tmp / "out", progress=lambda msg: None)
+        # the kernels draw charts as a user's run does (inline); the suite's MPLBACKEND=Agg would leave
+        # "<Figure size …>" text in place of every chart
+        backend = os.environ.pop("MPLBACKEND", None)
+        try:
+            result = run_period(ws, period_of(factors), factors["lang"], tmp / "out", progress=lambda msg: None)
+        finally:
+            if backend is not None:
+                os.environ["MPLBACKEND"] = backend
     except NotebookFailed as exc:
         entry["steps"] = step_status(Path(exc.failed_dir))
         entry.update(seconds=round(time.perf_counter() - t0, 1), cpu_seconds=round(_cpu() - cpu0, 1), step=exc.notebook, failure=exc.error.strip().splitlines()[-1][:400],
