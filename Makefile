@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.salesnb-installed
 LANG_REPORT ?= en
 OUT    ?= outputs
 
-.PHONY: setup report report-zh test test-spark lint clean-venv strip sample bench examples lock wheel
+.PHONY: setup report report-zh test test-shapes test-spark lint clean-venv strip sample bench examples lock wheel
 
 # Installs the exact versions the tests passed with (requirements.lock); `make lock` upgrades them deliberately.
 $(STAMP): pyproject.toml requirements.lock
@@ -31,6 +31,13 @@ test: $(STAMP)
 # ruff over the library, tests, benchmarks and notebooks (rules and why: pyproject.toml [tool.ruff]).
 lint: $(STAMP)
 	$(BIN)/ruff check salesnb tests benchmarks notebooks conftest.py setup.py
+
+# The workspace-shape matrix (docs/shapes.md): 28 pairwise-covering shapes derived from the sample, each run end to
+# end in the language the pairwise design gives it (SHAPES_LANGS=both: every shape in English and Chinese, twice the
+# time). CI runs it after `make test`; `make test` itself runs only the matrix's fast builder and claim tests.
+SHAPES_LANGS ?= pairwise
+test-shapes: $(STAMP)
+	SHAPES_LANGS=$(SHAPES_LANGS) $(BIN)/python -m pytest -m shape_matrix tests/shapes
 
 # The Spark engine (local mode, needs Java 17): installs pyspark, compares Spark's aggregates with DuckDB's.
 test-spark: $(STAMP)

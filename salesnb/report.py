@@ -238,6 +238,9 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
     """
     import papermill as pm
 
+    # the kernel inherits this process's environment: an MPLBACKEND=Agg set for scripts would turn every chart
+    # into the text "<Figure size …>"; the report's charts are always drawn inline
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     start = time.perf_counter()
     try:
         for attempt in range(2):
