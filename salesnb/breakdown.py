@@ -1382,7 +1382,8 @@ def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[S
 
     - ``negative``: a negative target;
     - ``no_history``: no revenue in the base window;
-    - ``ok`` for parts below ``min_share`` of the total (listed, not flagged);
+    - ``ok`` for parts below ``min_share`` of the total (listed, not flagged),
+      unless they have no growth to compare with (``no_history``);
     - ``beyond_history``: implied growth above the best year by more than
       ``beyond_history_points``;
     - ``against_trend``: the latest change was a fall and the implied growth
@@ -1430,7 +1431,7 @@ def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[S
             elif base <= 0:
                 flag = "no_history" if target > 0 else "ok"
             elif share < settings.min_share:
-                flag = "ok"
+                flag = "ok" if growths else "no_history"  # small parts are listed, not checked, but never "ok" without a history
             elif best == best and implied > best + settings.beyond_history_points:
                 flag = "beyond_history"
             elif latest == latest and latest < 0 and implied - latest >= settings.against_trend_points:

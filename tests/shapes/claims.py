@@ -188,23 +188,27 @@ def check_repurchase(run: Run) -> list[str]:
 
 
 def check_no_problem_sentence(run: Run) -> list[str]:
-    """'No problem stands out … no complaint category dominates' only when the Pareto is not led by a category
-    of at least the rule's share (1 − diagnosis.pareto_threshold, the "20" of 80/20, and above an even
-    split), and no driver is marked fix-first."""
-    sentence = _t("dg_no_problems", run.lang)
-    if sentence not in run.texts.get("03_diagnosis.html", "") and sentence not in run.texts.get("index.html", ""):
-        return []
+    """"… so no category dominates" (no Pareto effect) only when the Pareto is not led by a category of at least
+    the rule's share (1 − diagnosis.pareto_threshold, the "20" of 80/20, and above an even split); and "no problem
+    type could be ranked" beside a driver table with fix-first dimensions names them."""
+    phrase = "no category dominates" if run.lang == "en" else "没有占主导的类别"
+    pages = (run.texts.get("03_diagnosis.html", ""), run.texts.get("index.html", ""))
     bad = []
-    threshold = float(run.config.get("diagnosis", {}).get("pareto_threshold", 0.8))
-    par = run.artifact("pareto.csv")
-    if par is not None and len(par):
-        top = float(par["share"].max())
-        if top >= 1 - threshold and top > 1.5 / len(par):
-            bad.append(f"step 3 says no complaint category dominates, pareto.csv top {par['cause'].iloc[0]!r} has {top:.0%} "
-                       f"of {len(par)} categories (rule share {1 - threshold:.0%})")
+    if any(phrase in page for page in pages):
+        threshold = float(run.config.get("diagnosis", {}).get("pareto_threshold", 0.8))
+        par = run.artifact("pareto.csv")
+        if par is not None and len(par):
+            top = float(par["share"].max())
+            if top >= 1 - threshold and top > 1.5 / len(par):
+                bad.append(f"step 3 says no complaint category dominates, pareto.csv top {par['cause'].iloc[0]!r} has {top:.0%} "
+                           f"of {len(par)} categories (rule share {1 - threshold:.0%})")
+    none_ranked = _t("dg_none_ranked", run.lang)
     drv = run.artifact("drivers.csv")
-    if drv is not None and "quadrant" in drv and (drv["quadrant"] == "fix_first").any():
-        bad.append(f"step 3 says no problem stands out, drivers.csv marks fix_first: {list(drv.loc[drv['quadrant'] == 'fix_first', 'dimension'])}")
+    if none_ranked in pages[0] and drv is not None and "quadrant" in drv and (drv["quadrant"] == "fix_first").any():
+        fix_first = list(drv.loc[drv["quadrant"] == "fix_first", "dimension"])
+        lead = _t("dg_none_fix_first", run.lang, dims="\x00").split("\x00")[-1][:12]
+        if lead not in pages[0]:
+            bad.append(f"step 3 ranks no problem and does not name the fix-first dimensions of drivers.csv: {fix_first}")
     return bad
 
 

@@ -68,11 +68,18 @@ def test_repurchase_one_number(tmp_path):
 
 
 def test_no_problem_sentence_against_the_pareto(tmp_path):
-    page = {"03_diagnosis.html": "<p>No problem stands out in this period: no dimension trails significantly and no complaint category dominates.</p>"}
+    page = {"03_diagnosis.html": "<p>No Pareto effect: 4 of 5 complaint categories are needed to cover 83% of 100 tickets, so no category "
+                                 "dominates (the largest is A, 32%).</p>"}
     led = "cause,count,share,cum_share,vital_few\nA,32,0.32,0.32,True\nB,17,0.17,0.49,True\nC,17,0.17,0.66,True\nD,17,0.17,0.83,False\nE,17,0.17,1.0,False\n"
     assert "top 'A' has 32% of 5" in check_no_problem_sentence(run_folder(tmp_path / "a", page, {"pareto.csv": led}))[0]
     even = "cause,count,share,cum_share,vital_few\nA,26,0.26,0.26,True\nB,25,0.25,0.51,True\nC,25,0.25,0.76,True\nD,24,0.24,1.0,False\n"
     assert check_no_problem_sentence(run_folder(tmp_path / "b", page, {"pareto.csv": even})) == []
+    drivers = "dimension,quadrant\nafter_sales,fix_first\nprice,keep_up\n"
+    silent = {"03_diagnosis.html": "<p>No problem type could be ranked in this period.</p>"}
+    assert "fix-first dimensions" in check_no_problem_sentence(run_folder(tmp_path / "c", silent, {"drivers.csv": drivers}))[0]
+    named = {"03_diagnosis.html": "<p>No problem type could be ranked in this period. after_sales sit in the fix-first quadrant of the "
+                                  "driver table, but no problem type is mapped to them (diagnosis.dimension_problems).</p>"}
+    assert check_no_problem_sentence(run_folder(tmp_path / "d", named, {"drivers.csv": drivers})) == []
 
 
 def test_vital_few_counts_and_majority(tmp_path):
