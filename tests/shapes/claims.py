@@ -243,17 +243,17 @@ def check_revenue_fall(run: Run) -> list[str]:
 
 
 def check_target_checks(run: Run) -> list[str]:
-    """target_checks.csv: a part with no growth seen (years 0, empty best/worst) is no_history; 'every part … within its
+    """target_checks.csv: a part with no growth seen (years 0, empty best/worst) is never ok (no_history, or a trend flag); 'every part … within its
     own history' only when every flag is ok; 'N part(s) need a look' names as many parts as are flagged."""
     tc = run.artifact("target_checks.csv")
     if tc is None:
         return []
     bad = []
     nohist = (tc["years"].fillna(0) == 0) | tc["best_growth"].isna()
-    wrong = tc[nohist & (tc["flag"] != "no_history")]
+    wrong = tc[nohist & (tc["flag"] == "ok")]  # any flag but ok says it was not checked against a history (against_trend uses the quarters)
     if len(wrong):
         r = wrong.iloc[0]
-        bad.append(f"target_checks.csv: {len(wrong)} part(s) without history not flagged no_history, e.g. {r['level']}={r['node']} "
+        bad.append(f"target_checks.csv: {len(wrong)} part(s) without history flagged ok, e.g. {r['level']}={r['node']} "
                    f"years={r['years']} best={r['best_growth']} flag={r['flag']}")
     text = run.texts.get("02_breakdown.html", "")
     flagged = int((tc["flag"] != "ok").sum())

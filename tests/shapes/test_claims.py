@@ -98,7 +98,7 @@ def test_target_checks(tmp_path):
           "region,East,100,225.9,1.259,,,0,1.0,ok\nregion,West,100,110,0.1,0.2,0.0,2,0.5,ok\n")
     page = {"02_breakdown.html": "<p>Every part's implied growth is within its own history.</p>"}
     found = check_target_checks(run_folder(tmp_path, page, {"target_checks.csv": tc}))
-    assert found[0].startswith("target_checks.csv: 1 part(s) without history not flagged no_history, e.g. region=East")
+    assert found[0].startswith("target_checks.csv: 1 part(s) without history flagged ok, e.g. region=East")
     assert found[1] == "step 2 says every part is within its own history, 1 part(s) have none"
 
 
