@@ -98,10 +98,18 @@ def run_shape(i: int, tmp: Path, lang: str | None = None) -> None:
 def half(part: int, parts: int = 2) -> list[tuple[int, str]]:
     """(shape number, language) of one matrix file: every ``parts``-th shape from ``part`` (the costly
     first shapes are spread over the files). Each shape runs in its pairwise language; with
-    ``SHAPES_LANGS=both`` in English and in Chinese (twice the time)."""
-    both = os.environ.get("SHAPES_LANGS", "pairwise") == "both"
+    ``SHAPES_LANGS=both`` in English and in Chinese (twice the time); with ``SHAPES_LANGS=other`` in the
+    language the pairwise design did not give it (a pairwise run and an ``other`` run cover both)."""
+    mode = os.environ.get("SHAPES_LANGS", "pairwise")
+    if mode not in ("pairwise", "both", "other"):
+        raise ValueError(f"SHAPES_LANGS must be pairwise, both or other, not {mode!r}")
     numbers = [i for i in range(len(SHAPES)) if i % parts == part]
-    return [(i, lang) for i in numbers for lang in (("en", "zh") if both else (SHAPES[i]["lang"],))]
+
+    def langs(i: int) -> tuple[str, ...]:
+        own = SHAPES[i]["lang"]
+        return ("en", "zh") if mode == "both" else ((own,) if mode == "pairwise" else ({"en": "zh", "zh": "en"}[own],))
+
+    return [(i, lang) for i in numbers for lang in langs(i)]
 
 
 def ids(cases: list[tuple[int, str]]) -> list[str]:
