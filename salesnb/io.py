@@ -856,9 +856,20 @@ def _fill_merged_cells(filled: list[tuple[int, list[Any]]], merged: list[tuple[i
     ]
 
 
+_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+"""The first bytes of an OLE compound file: an encrypted (password-protected) workbook, or an old .xls."""
+
+
 def _read_xlsx(path: Path, file: str, table: Table, source: TableSource | None) -> _Raw:
     from openpyxl import load_workbook
 
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head == _OLE_MAGIC:
+        raise DataError([Problem(file, None, None, None,
+                                 "is password-protected (encrypted) or an old Excel 97–2003 .xls file, which cannot be read: "
+                                 "open it in Excel, remove the password (File › Info › Protect Workbook › Encrypt with Password, "
+                                 "clear it) and save it as an .xlsx workbook")]) from None
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files

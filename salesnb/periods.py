@@ -17,7 +17,9 @@ import pyarrow as pa
 
 __all__ = ["Period", "parse_period", "PERIOD_PATTERN", "latest_complete_quarter", "latest_complete_period", "PeriodChoice", "period_labels"]
 
-PERIOD_PATTERN = re.compile(r"^(?P<year>(19|20)\d{2})(Q(?P<q>[1-4]))?$")
+PERIOD_PATTERN = re.compile(r"^(?P<year>\d{4})(Q(?P<q>[1-4]))?$")
+YEARS = (1900, 2099)
+"""The years a period may name (pandas timestamps and the data contract's dates stay within them)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -45,6 +47,8 @@ class Period:
         m = PERIOD_PATTERN.match(text.strip().upper()) if len(text) <= 10 else None
         if m is None:
             raise ValueError(f"period {text!r} is not of the form YYYY or YYYYQn (e.g. 2025 or 2025Q4)")
+        if not YEARS[0] <= int(m.group("year")) <= YEARS[1]:
+            raise ValueError(f"period {text!r}: the year {m.group('year')} is outside {YEARS[0]}–{YEARS[1]}, the years salesnb plans for")
         if not 1 <= start_month <= 12:
             raise ValueError(f"fiscal start month {start_month} is not within 1..12")
         q = m.group("q")

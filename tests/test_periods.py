@@ -26,7 +26,7 @@ def test_parse_round_trips_through_str():
     assert str(Period.parse("2025")) == "2025"
 
 
-@pytest.mark.parametrize("text", ["2025Q5", "2025Q0", "25Q1", "../2024Q1", "2025-Q1", "Q1 2025", "2025Q4x", "", "2025/Q1", "3025Q1", "2025Q12"])
+@pytest.mark.parametrize("text", ["2025Q5", "2025Q0", "25Q1", "../2024Q1", "2025-Q1", "Q1 2025", "2025Q4x", "", "2025/Q1", "2025Q12"])
 def test_parse_rejects_malformed_periods(text):
     with pytest.raises(ValueError, match="YYYY or YYYYQn"):
         Period.parse(text)
