@@ -75,6 +75,8 @@ def _target_of(goals: pd.DataFrame | None, metric: str, lang: str, fmt) -> str:
     if g.empty:
         return ""
     row = g.iloc[0]
+    if pd.isna(row["target"]):  # a growth goal without a base to grow from: step 1 says why; no "target n/a" tile
+        return ""
     return t("sm_target", lang, target=fmt(row["target"]), deadline=row["deadline"])
 
 

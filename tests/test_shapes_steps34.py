@@ -325,3 +325,15 @@ def test_complaint_only_problems_beside_a_bottleneck_are_sized_by_their_evidence
     out = improve.propose(problems, improve.measure_library(cfg), _tables(_complaints()), Q4, "en")
     # severities 0.4 and 0.2, top 0.4: impacts 0.8 × 0.4/0.4 = 0.8 and 0.8 × 0.2/0.4 = 0.4
     assert out.groupby("problem")["impact"].first().round(6).to_dict() == {"delivery_delay": 0.8, "weak_acquisition": 0.4}
+
+
+def test_a_goal_without_a_computable_target_adds_no_n_a_to_its_tile():
+    """A growth goal on a history too short for its base has no target amount; the tile shows the value alone."""
+    import pandas as pd
+
+    from salesnb.summary import _target_of
+
+    goals = pd.DataFrame({"metric": ["revenue", "nps"], "scope": ["company", "company"], "target": [float("nan"), 28.0],
+                          "deadline": ["2026", "2026"]})
+    assert _target_of(goals, "revenue", "en", str) == "" and _target_of(goals, "revenue", "zh", str) == ""
+    assert "28.0" in _target_of(goals, "nps", "en", str) and "2026" in _target_of(goals, "nps", "en", str)
