@@ -193,7 +193,7 @@ def _repoint(t: dict) -> None:
         lost = df["customer_id"].notna() & ~df["customer_id"].isin(set(ids))
         region = df["region"] if "region" in df else df["customer_id"].map(home)
         new = []
-        for n, (i, r) in enumerate(zip(df.index[lost], region[lost])):
+        for n, (_i, r) in enumerate(zip(df.index[lost], region[lost])):
             pool = by_region.get(r, ids)
             new.append(pool[n % len(pool)])
         df.loc[lost, "customer_id"] = new

@@ -26,7 +26,7 @@ Row = dict[str, object]
 def _required(factors: dict[str, list], moot: Callable[[Row], set]) -> set[tuple]:
     pairs = set()
     names = list(factors)
-    for (i, a), (j, b) in combinations(enumerate(names), 2):
+    for a, b in combinations(names, 2):
         for x in factors[a]:
             for y in factors[b]:
                 row = {a: x, b: y}
@@ -130,6 +130,6 @@ if __name__ == "__main__":  # print the shape matrix
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from shapes.matrix import SHAPES, describe
+    from shapes.matrix import describe
 
     print(describe())

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.shapes
 TILE = '<div class="tile"><div class="k">{k}</div><div class="v ">{v}</div><div class="d">{d}</div></div>'
 
 
-def run_folder(tmp: Path, pages: dict[str, str] = {}, artifacts: dict[str, str] = {}, notes=(), lang="en") -> Run:
+def run_folder(tmp: Path, pages: dict[str, str] | None = None, artifacts: dict[str, str] | None = None, notes=(), lang="en") -> Run:
+    pages, artifacts = pages or {}, artifacts or {}
     (tmp / "report").mkdir(parents=True)
     (tmp / "artifacts").mkdir()
     for name in ("index.html", "01_goals.html", "02_breakdown.html", "03_diagnosis.html", "04_improvement.html"):

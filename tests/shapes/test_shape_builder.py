@@ -7,7 +7,7 @@ from itertools import combinations
 import pandas as pd
 import pytest
 
-from .build import FACTORS, build_shape, period_of
+from .build import build_shape, period_of
 from .matrix import MATRIX_FACTORS, SHAPES, factors, moot
 from .pairwise import all_pairs, lower_bound, uncovered_pairs
 
