@@ -1197,6 +1197,22 @@ def previous_answers(surveys: pd.DataFrame | None, period: Period, customers: pd
 
 # -- scores, segments, change, drivers
 
+def narrative_missing_dimensions(keys: list[str], asked: list[str], labels: dict[str, str], lang: str) -> str | None:
+    """The sentence naming configured dimensions this wave has no answers for (None when every one, or none, was asked:
+    a survey without dimension questions is said once by ``dg_no_dimensions``).
+
+    Examples
+    --------
+    >>> narrative_missing_dimensions(["quality", "price"], ["quality"], {"quality": "Quality", "price": "Price"}, "en")[:42]
+    'This wave has no answers for Price althoug'
+    """
+    missing = [k for k in keys if k not in asked]
+    if not missing or not asked:
+        return None
+    names = [labels.get(k, k) for k in missing]
+    return t("dg_missing_dimensions", lang, dims=("、" if lang == "zh" else ", ").join(names))
+
+
 def narrative_dimensions(dims: pd.DataFrame, labels: dict[str, str], lang: str) -> str:
     """The weakest and the strongest dimension (overall satisfaction left out) of a :func:`salesnb.survey.dimension_table`;
     without dimension scores, overall satisfaction with its interval.

@@ -32,7 +32,7 @@ __all__ = [
     "FRAME_STATUSES", "sampling_frame", "contact_sheet", "stratum_counts", "nps_sd", "stratum_sd", "allocate", "fpc", "moe_mean", "moe_nps",
     "plan_margins", "draw_contacts", "coverage", "poststrat_weights", "weighted_nps", "wilson_interval", "dimension_table",
     "with_tier", "nps_segments", "nps_change_test", "welch_test", "period_changes", "ChangeTest", "SurveyPlan", "plan_next_wave",
-    "csat_segments",
+    "csat_segments", "asked_dimensions",
 ]
 
 FRAME_STATUSES = ("customer", "prospect", "lost")
@@ -411,6 +411,22 @@ def wilson_interval(p: float, n: float, z: float = Z95) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def asked_dimensions(answers: pd.DataFrame, keys: list[str]) -> list[str]:
+    """The configured dimension ``keys`` this wave has answers for, in their order.
+
+    A key whose column is missing from the import (the platform's export lacked
+    the question) or holds no answer at all is left out, so step 3 can say so
+    instead of showing an empty row or dropping it silently.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"quality": [4, 5], "price": [None, None]})
+    >>> asked_dimensions(a, ["quality", "price", "after_sales"])
+    ['quality']
+    """
+    return [k for k in keys if k in answers.columns and answers[k].notna().any()]
 
 
 def dimension_table(answers: pd.DataFrame, dimensions: list[str], weights: pd.Series | None = None, min_n: int = 30) -> pd.DataFrame:

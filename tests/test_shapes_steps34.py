@@ -337,3 +337,21 @@ def test_a_goal_without_a_computable_target_adds_no_n_a_to_its_tile():
                           "deadline": ["2026", "2026"]})
     assert _target_of(goals, "revenue", "en", str) == "" and _target_of(goals, "revenue", "zh", str) == ""
     assert "28.0" in _target_of(goals, "nps", "en", str) and "2026" in _target_of(goals, "nps", "en", str)
+
+
+def test_a_wave_without_a_configured_dimension_says_so_instead_of_dropping_it():
+    import pandas as pd
+
+    from salesnb import diagnosis, survey
+
+    answers = pd.DataFrame({"quality": [4.0, 5.0, 3.0], "price": [None, None, None], "satisfaction": [4, 4, 3]})
+    keys = ["quality", "price", "after_sales"]
+    asked = survey.asked_dimensions(answers, keys)
+    assert asked == ["quality"]  # price has a column but no answer; after_sales has no column
+    labels = {"quality": "Product quality", "price": "Price fairness", "after_sales": "After-sales support"}
+    en = diagnosis.narrative_missing_dimensions(keys, asked, labels, "en")
+    assert en.startswith("This wave has no answers for Price fairness, After-sales support although workspace.yaml configures it")
+    zh = diagnosis.narrative_missing_dimensions(keys, asked, {"quality": "产品质量", "price": "价格合理性", "after_sales": "售后支持"}, "zh")
+    assert "价格合理性、售后支持" in zh
+    assert diagnosis.narrative_missing_dimensions(keys, keys, labels, "en") is None  # all asked
+    assert diagnosis.narrative_missing_dimensions(keys, [], labels, "en") is None  # none asked: dg_no_dimensions says it once
