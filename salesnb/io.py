@@ -2372,6 +2372,36 @@ NEAR_DUPLICATE_KEYS: tuple[str, ...] = ("order_id", "order_date", "customer_id")
 """With ``product`` (or ``product_line`` when there is no product column): lines that should be one."""
 
 
+MANY_VALUES = 200
+"""Distinct regions or product lines above which validation warns: plans, charts and tables list each one."""
+
+
+def _many_values(frame: pd.DataFrame, file: str, columns: tuple[str, ...] = ("region", "product_line"),
+                 limit: int = MANY_VALUES) -> list[QualityNote]:
+    """A warning for each plan dimension with more than ``limit`` distinct values (a customer or address column
+    mapped as the region, say): every step lists each value.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"region": [f"R{i}" for i in range(250)], "product_line": ["A"] * 250})
+    >>> [(n.rule, n.count) for n in _many_values(f, "sales.csv")]
+    [('many_values', 250)]
+    """
+    notes = []
+    for column in columns:
+        if column not in frame:
+            continue
+        n = int(frame[column].nunique(dropna=True))
+        if n > limit:
+            top = frame[column].value_counts().index[:3]
+            notes.append(QualityNote(
+                "sales", file, "many_values", n,
+                f"column {column} has {n:,} distinct values (more than {limit}): every plan, chart and table lists each one; "
+                f"check that the right column is mapped to {column}, or group the values in the export",
+                "warning", tuple(f"{column} = {v}" for v in top)))
+    return notes
+
+
 def _near_duplicates(frame: pd.DataFrame, file: str) -> list[QualityNote]:
     """Order lines with the same order, date, customer and product but a different amount (both kept, reported).
 
@@ -2751,6 +2781,7 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
     notes.extend(padding_notes)
     notes.extend(reference_notes)
     notes.extend(_near_duplicates(tables["sales"], sources["sales"].file))
+    notes.extend(_many_values(tables["sales"], sources["sales"].file))
     notes.extend(_stray_late_rows(tables["sales"], sources["sales"].file, today or date.today(), config.calendar.fiscal_year_start_month))
     notes.extend(_fill_regions(tables, sources))
     contacts = _contact_list(tables)

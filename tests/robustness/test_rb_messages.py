@@ -34,3 +34,20 @@ def test_a_period_is_refused_for_the_right_reason(text, reason):
     with pytest.raises(ValueError, match=reason):
         Period.parse(text)
     assert str(Period.parse("1900Q1")) == "1900Q1" and str(Period.parse("2099")) == "2099"
+
+
+def test_a_plan_dimension_with_thousands_of_values_is_a_warning_naming_column_and_count(tmp_path):
+    import pandas as pd
+
+    ws = tmp_path / "ws"
+    shutil.copytree(SAMPLE, ws, ignore=shutil.ignore_patterns("actions.xlsx", "actions.history"))
+    sales = pd.read_csv(ws / "sales.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    sales["产品线"] = [f"SKU-{i % 1500:04d}" for i in range(len(sales))]  # a product code mapped as the product line
+    sales.to_csv(ws / "sales.csv", encoding="utf-8-sig", index=False)
+    text = (ws / "workspace.yaml").read_text(encoding="utf-8")
+    loaded = load_workspace(ws)
+    notes = loaded.quality_frame()
+    (row,) = notes[notes["rule"] == "many_values"].itertuples()
+    assert row.count == 1500 and row.severity == "warning"
+    assert row.detail.startswith("column product_line has 1,500 distinct values (more than 200)")
+    assert (ws / "workspace.yaml").read_text(encoding="utf-8") == text
