@@ -32,6 +32,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import html
 import math
 import re
 import unicodedata
@@ -856,6 +857,35 @@ def _fill_merged_cells(filled: list[tuple[int, list[Any]]], merged: list[tuple[i
     ]
 
 
+_HIDDEN_ROW = re.compile(rb'<row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*\br="(\d+)"')
+_FORMULA_CELL = re.compile(rb'<c\b([^>]*\br="([A-Z]+)(\d+)"[^>]*)>(.*?)</c>', re.S)
+
+
+def _sheet_flags(workbook, sheet) -> tuple[list[int], list[tuple[str, int, str]]]:
+    """(hidden rows, formula cells without a saved value as (column letter, row, formula)) of a read-only sheet,
+    read from its XML: openpyxl's read-only mode shows neither (a hidden row reads like any other, a formula never
+    calculated reads as blank)."""
+    try:
+        xml = workbook._archive.read(sheet._worksheet_path)
+    except Exception:  # noqa: BLE001 - an unusual package layout: nothing to report rather than a failed read
+        return [], []
+    hidden = [int(m.group(1)) for m in _HIDDEN_ROW.finditer(xml)]
+    formulas = []
+    if b"<f" in xml:
+        for m in _FORMULA_CELL.finditer(xml):
+            attrs, inner = m.group(1), m.group(4)
+            if b"<f" not in inner:
+                continue
+            value = re.search(rb"<v>([^<]*)</v>", inner)
+            # Excel saves every result (an empty text as t="str" with <v></v>); a tool that never calculated writes
+            # no <v> or an empty <v/> without a type
+            if value is None or (not value.group(1) and b't="str"' not in attrs):
+                f = re.search(rb"<f\b[^>]*>([^<]*)</f>", inner)
+                formula = html.unescape(f.group(1).decode("utf-8", "replace")) if f else "…"
+                formulas.append((m.group(2).decode(), int(m.group(3)), "=" + formula))
+    return hidden, formulas
+
+
 _OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 """The first bytes of an OLE compound file: an encrypted (password-protected) workbook, or an old .xls."""
 
@@ -891,9 +921,15 @@ def _read_xlsx(path: Path, file: str, table: Table, source: TableSource | None) 
         rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
         title = sheet.title
         merged = _merged_ranges(workbook, sheet)
+        hidden_rows, unsaved = _sheet_flags(workbook, sheet)
     finally:
         workbook.close()
 
+    if unsaved:
+        col, row, formula = unsaved[0]
+        raise DataError([Problem(file, row, None, f"{col}{row}: {formula}"[:80],
+                                 f"{len(unsaved)} cell(s) hold a formula without a saved value (the file was written by a program "
+                                 f"that does not calculate formulas), so they would read as blank: open {file} in Excel, save it, and run again")])
     numbered = [(n, [_cell_value(v) for v in row]) for n, row in enumerate(rows, start=1)]
     filled = [(n, values) for n, values in numbered if any(v is not None for v in values)]
     blank_all = [n for n, values in numbered if all(v is None for v in values)]
@@ -920,6 +956,12 @@ def _read_xlsx(path: Path, file: str, table: Table, source: TableSource | None) 
     notes += fill_notes
     notes += _repeated_header_note(table.name, file, "row", repeated)
     notes += _footer_notes(table.name, file, "row", footers)
+    hidden_data = sorted(set(hidden_rows) & set(lines))
+    if hidden_data:
+        notes.append(QualityNote(
+            table.name, file, "hidden_rows", len(hidden_data),
+            f"{len(hidden_data)} row(s) hidden in Excel were read as data, like every other row: unhide and check them, "
+            f"and delete them from the file if they should not count", "warning", tuple(f"row {n}" for n in hidden_data[:5])))
     raw = _Raw(
         headers=headers, columns=columns, positions=list(range(width)), lines=index,
         sheet=title, excel=True, notes=notes, set_aside=[(line, f"footer note: {text}") for line, text in footers],

@@ -51,3 +51,44 @@ def test_a_plan_dimension_with_thousands_of_values_is_a_warning_naming_column_an
     assert row.count == 1500 and row.severity == "warning"
     assert row.detail.startswith("column product_line has 1,500 distinct values (more than 200)")
     assert (ws / "workspace.yaml").read_text(encoding="utf-8") == text
+
+
+def _customers_book(ws):
+    import openpyxl
+
+    return openpyxl.load_workbook(ws / "customers.xlsx")
+
+
+def test_formulas_without_saved_values_say_open_and_save_in_excel(tmp_path):
+    """openpyxl, like many export tools, writes formulas without their results: read as blank, they would
+    give "must not be blank" on a required column or a silent gap on an optional one."""
+    ws = tmp_path / "ws"
+    shutil.copytree(SAMPLE, ws, ignore=shutil.ignore_patterns("actions.xlsx", "actions.history"))
+    book = _customers_book(ws)
+    sheet = book.worksheets[0]
+    sheet["Z2"] = "=A2&\"-x\""  # one formula, never calculated
+    sheet["Z3"] = "=LEN(A3)"
+    book.save(ws / "customers.xlsx")
+    with pytest.raises(DataError) as err:
+        load_workspace(ws)
+    (problem,) = [p for p in err.value.problems if p.file == "customers.xlsx"]
+    assert problem.line == 2 and problem.value == 'Z2: =A2&"-x"'
+    assert problem.rule.startswith("2 cell(s) hold a formula without a saved value")
+    assert problem.rule.endswith("open customers.xlsx in Excel, save it, and run again")
+
+
+def test_hidden_excel_rows_are_read_with_a_note(tmp_path):
+    ws = tmp_path / "ws"
+    shutil.copytree(SAMPLE, ws, ignore=shutil.ignore_patterns("actions.xlsx", "actions.history"))
+    book = _customers_book(ws)
+    sheet = book.worksheets[0]
+    header_row = next(r for r in range(1, 10) if any(c.value for c in sheet[r]))
+    hidden = [header_row + 3, header_row + 7]
+    for r in hidden:
+        sheet.row_dimensions[r].hidden = True
+    book.save(ws / "customers.xlsx")
+    loaded = load_workspace(ws)
+    notes = loaded.quality_frame()
+    (row,) = notes[notes["rule"] == "hidden_rows"].itertuples()
+    assert row.count == 2 and row.severity == "warning" and row.table == "customers"
+    assert len(loaded.tables["customers"]) == len(load_workspace(SAMPLE).tables["customers"])  # read, not dropped
