@@ -19,7 +19,7 @@ from .io import Workspace, load_workspace
 from .periods import Period
 from .prepare import Prepared
 
-__all__ = ["StepContext", "open_step"]
+__all__ = ["StepContext", "open_step", "show_input_errors_first"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,42 @@ class StepContext:
         return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
 
 
+def _input_error_cell(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    """IPython's handler for input errors: the problem table (escaped), then a one-line traceback."""
+    from IPython.display import HTML, display
+
+    from .present import esc
+
+    frame = value.to_frame() if hasattr(value, "to_frame") else None
+    if frame is not None and len(frame):
+        rows = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in frame.head(50).itertuples(index=False))
+        head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+        display(HTML(f"<p><b>{esc(getattr(value, 'summary', str(value)))}</b></p><table><tr>{head}</tr>{rows}</table>"))
+    else:
+        display(HTML(f"<p><b>{esc(str(value))}</b></p>"))
+    stb = [f"{etype.__name__}: {getattr(value, 'summary', value)}"]
+    shell._showtraceback(etype, value, stb)  # IPython leaves the showing to the handler: one error output, one line
+    return stb
+
+
+def show_input_errors_first() -> bool:
+    """In a notebook, show salesnb's input and plan errors (DataError, ConfigError, PlanError) as their problem
+    table and one line, instead of a library traceback; any other exception keeps its full traceback.
+    The cell still fails (papermill and ``salesnb run`` see the error). Returns False outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the notebook stack
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    from .breakdown import PlanError
+    from .errors import DataError
+
+    shell.set_custom_exc((DataError, PlanError), _input_error_cell)
+    return True
+
+
 def open_step(workspace: str | Path, period: str, lang: str, output_dir: str | Path) -> StepContext:
     """Load and validate ``workspace`` and parse ``period`` under its fiscal calendar.
 
@@ -146,6 +182,7 @@ def open_step(workspace: str | Path, period: str, lang: str, output_dir: str | P
     """
     import os
 
+    show_input_errors_first()  # before the workspace is read: its DataError is the likeliest one
     check_lang(lang)
     prepared = None
     if os.environ.get("SALESNB_NO_CACHE") == "1":
