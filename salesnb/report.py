@@ -22,6 +22,7 @@ Layout of a published period (``docs/outputs.md``)::
 from __future__ import annotations
 
 import errno
+from typing import TYPE_CHECKING
 import html
 import json
 import os
@@ -51,6 +52,9 @@ from .io import Workspace, sha256_file
 from .periods import Period
 from .prepare import prepare
 from .runlock import LOCK_FILE, RunLock
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period", "check_folder_name", "check_parameters", "write_quarantine", "write_contacts", "CSP",
            "preflight", "check_register_location", "MIN_FREE_MB"]
@@ -347,8 +351,9 @@ def _nav(lang: str, current: str | None) -> str:
     return '<nav style="font:14px sans-serif;padding:8px 16px;background:#f3f5f8;border-bottom:1px solid #ddd">' + " · ".join(links) + "</nav>"
 
 
-def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete: bool, notes: int) -> Path:
-    """``report/index.html``: the one-page executive summary (:mod:`salesnb.summary`) and links to the four step reports."""
+def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete: bool, quality: "pd.DataFrame") -> Path:
+    """``report/index.html``: the one-page executive summary (:mod:`salesnb.summary`) and links to the four step reports;
+    ``quality`` is the workspace's data-quality notes, counted by the same sentence as above each step's table."""
 
     from .summary import PRINT_CSS, executive_summary
 
@@ -358,7 +363,6 @@ def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete
     partial = "" if complete else f"<p class=warn>{e(t('incomplete_period', lang, last=str(ws.table('sales')['order_date'].max().date()), period=str(period)))}</p>"
     from .present import quality_sentence
 
-    quality = ws.quality_frame()  # the same sentence as above each step's data-quality table, counted from it
     dq = f"<p>{e(t('data_quality', lang))}: {e(quality_sentence(quality, lang) if len(quality) else t('data_quality_clean', lang))}</p>"
     aside = sum(ws.quarantined().values())
     if aside:
@@ -810,7 +814,7 @@ def _run_locked(root: Path, nb_dir: Path, period: str | None, lang: str, out: Pa
             quarantined = write_quarantine(staging, ws)
             contacts = write_contacts(staging, ws)
             notes = ws.quality_frame()
-            index = write_index(staging, ws, p, lang, complete, len(notes))
+            index = write_index(staging, ws, p, lang, complete, notes)
             timings["html"] = round(time.perf_counter() - h0, 2)
 
             run_info = {
