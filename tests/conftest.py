@@ -59,3 +59,33 @@ class QuarterlyLoop:
 @pytest.fixture(scope="session")
 def quarterly_loop(tmp_path_factory) -> QuarterlyLoop:
     return QuarterlyLoop(tmp_path_factory.mktemp("loop"))
+
+
+class SampleReports:
+    """The sample's 2025Q4 published once in English and once in Chinese, each on
+    its own fresh copy of the workspace (no register from an earlier run). Shared
+    by the tests that read the rendered leadership pages (one-fact-one-number,
+    browser print/overflow, leadership language) so the suite pays for two runs."""
+
+    def __init__(self, base: Path):
+        import shutil
+
+        from salesnb.report import run_period
+
+        self.folders: dict[str, Path] = {}
+        self.workspaces: dict[str, Path] = {}
+        for lang in ("en", "zh"):
+            workspace = base / lang / "sample"
+            shutil.copytree(SAMPLE, workspace, ignore=shutil.ignore_patterns("actions.xlsx", "actions.history", ".salesnb.lock"))
+            result = run_period(workspace, "2025Q4", lang, base / lang / "out", progress=lambda m: None)
+            self.folders[lang] = result.folder
+            self.workspaces[lang] = workspace
+
+    def pages(self, lang: str) -> dict[str, Path]:
+        """The leadership HTML pages of one language, by file name."""
+        return {p.name: p for p in sorted((self.folders[lang] / "report").glob("*.html"))}
+
+
+@pytest.fixture(scope="session")
+def sample_reports(tmp_path_factory) -> SampleReports:
+    return SampleReports(tmp_path_factory.mktemp("sample_reports"))
