@@ -184,6 +184,9 @@ def open_step(workspace: str | Path, period: str, lang: str, output_dir: str | P
 
     show_input_errors_first()  # before the workspace is read: its DataError is the likeliest one
     check_lang(lang)
+    from .present import show_charts_with_alt_text
+
+    show_charts_with_alt_text(lang)  # every chart's title becomes its alt text in the leadership HTML
     prepared = None
     if os.environ.get("SALESNB_NO_CACHE") == "1":
         ws = load_workspace(workspace)

@@ -14,7 +14,8 @@ import pandas as pd
 
 from .i18n import t
 
-__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "quality_sentence", "ABSENT_TABLES", "missing_tables", "absence_sentences", "absence_note", "nps_groups", "csat_groups", "survey_groups", "sanitize_html"]
+__all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "quality_sentence", "ABSENT_TABLES", "missing_tables", "absence_sentences", "absence_note", "nps_groups", "csat_groups", "survey_groups", "sanitize_html",
+           "analyst_only", "quality_status", "quality_rows", "source_rows", "show_charts_with_alt_text"]
 
 _STYLE = (
     "<style>.snb-table{border-collapse:collapse;font-size:13px;margin:4px 0 12px}"
@@ -99,24 +100,132 @@ def period_banner(company: str, step_key: str, period, lang: str):
     return _html(f"<h1>{esc(t(step_key, lang))}</h1><p><b>{esc(company)}</b> · {esc(span)}</p>")
 
 
-def quality_section(ws, lang: str) -> None:
-    """Display the data-quality block every notebook opens with: the input
-    files (rows, encoding) and every repair or warning of the workspace."""
+ANALYST_ONLY = {"salesnb": {"analyst_only": True}}
+"""Output metadata of what the analyst notebook shows and the leadership HTML drops (:func:`salesnb.report.leadership_outputs`)."""
+
+
+def analyst_only(*objs) -> None:
+    """Display ``objs`` in the notebook only: the leadership HTML leaves them out (for a whole cell, tag it
+    ``analyst-only`` instead)."""
     from IPython.display import display
 
-    display(heading(t("data_quality", lang), 2))
+    for obj in objs:
+        display(obj, metadata=ANALYST_ONLY)
+
+
+def _plural(key: str, n: int, lang: str) -> str:
+    return t(f"{key}_one", lang) if n == 1 else t(f"{key}_many", lang, n=n)
+
+
+def quality_status(quality: pd.DataFrame, lang: str, href: str = "data_quality.html") -> str:
+    """The one line a step page shows before its findings: repairs and warnings counted from ``quality``
+    (:meth:`salesnb.io.Workspace.quality_frame`, ``severity``), linked to the appendix ``href``; HTML.
+
+    Examples
+    --------
+    >>> quality_status(pd.DataFrame({"severity": ["repair", "warning", "warning", "info"]}), "en")
+    '<p class="snb-quality">Data quality: 1 repair, 2 warnings — <a href="data_quality.html">see the appendix</a></p>'
+    >>> quality_status(pd.DataFrame({"severity": ["repair"] * 3}), "zh")
+    '<p class="snb-quality">数据质量：修复 3 项，警告 0 项——<a href="data_quality.html">详见附录</a></p>'
+    """
+    sev = quality["severity"].value_counts() if len(quality) else pd.Series(dtype=int)
+    repairs, warnings = int(sev.get("repair", 0)), int(sev.get("warning", 0))
+    if not repairs and not warnings:
+        text = t("rp_status_clean", lang)
+    else:
+        text = t("rp_status", lang, repairs=_plural("rp_repairs", repairs, lang), warnings=_plural("rp_warnings", warnings, lang))
+    sep = "——" if lang == "zh" else " — "
+    head, _, tail = text.rpartition(sep)
+    return f'<p class="snb-quality">{esc(head)}{esc(sep)}<a href="{esc(href)}">{esc(tail)}</a></p>'
+
+
+def _table_label(name: str, lang: str) -> str:
+    from .i18n import LABELS
+
+    return t(f"rp_table_{name}", lang) if f"rp_table_{name}" in LABELS else name
+
+
+def source_rows(ws, lang: str) -> list[dict]:
+    """The input files of ``ws`` as rows for the appendix: table (in words), file, rows, encoding."""
+    return [{t("rp_col_table", lang): _table_label(s.table, lang), t("rp_col_file", lang): s.file, t("rp_col_rows", lang): int(s.rows or 0),
+             t("rp_col_encoding", lang): s.encoding or s.format} for s in ws.sources.values()]
+
+
+def quality_rows(quality: pd.DataFrame, lang: str) -> list[dict]:
+    """The quality notes as rows for the appendix: table, file, kind, a plain description of the rule (never
+    its id; ``rp_rule_other`` for a rule without a description) and count; English reports add the
+    analyst's detail sentence.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame([{"table": "sales", "file": "s.csv", "severity": "info", "rule": "returns", "count": 3, "detail": "d"}])
+    >>> quality_rows(q, "zh")[0]["发现或处理"]
+    '金额为负的订单行为退货或取消，保留并冲减销售额'
+    """
+    from .i18n import LABELS
+
+    rows = []
+    for r in quality.to_dict("records"):
+        kind = r["severity"] if r["severity"] in ("repair", "warning", "info") else "info"
+        rule = f"rp_rule_{r['rule']}"
+        row = {t("rp_col_table", lang): _table_label(r["table"], lang), t("rp_col_file", lang): r["file"],
+               t("rp_col_kind", lang): t(f"rp_kind_{kind}", lang),
+               t("rp_col_what", lang): t(rule if rule in LABELS else "rp_rule_other", lang), t("rp_col_count", lang): int(r["count"])}
+        if lang == "en":
+            row[t("rp_col_detail", lang)] = r.get("detail", "")
+        rows.append(row)
+    return rows
+
+
+def quality_section(ws, lang: str) -> None:
+    """What every step notebook opens with: one line of data-quality status linked to the report's appendix
+    (:func:`quality_status`; the leadership page keeps only this), then, for the analyst only
+    (:func:`analyst_only`), the input files and every repair or warning of the workspace in full."""
+    from IPython.display import display
+
+    quality = ws.quality_frame()
+    display(_html(quality_status(quality, lang)))
     sources = pd.DataFrame(
         [{"table": s.table, "file": s.file, "rows": s.rows, "encoding": s.encoding or s.format} for s in ws.sources.values()]
     )
-    display(table(sources.rename(columns={c: t(c, lang) for c in ("table", "file", "rows", "encoding")}), caption=t("inputs", lang)))
-    quality = ws.quality_frame()
+    shown = [note(t("rp_status_analyst", lang)), heading(t("data_quality", lang), 2),
+             table(sources.rename(columns={c: t(c, lang) for c in ("table", "file", "rows", "encoding")}), caption=t("inputs", lang))]
     if quality.empty:
-        display(para(t("data_quality_clean", lang)))
-        return
-    display(para(quality_sentence(quality, lang)))
-    shown = quality.assign(severity=quality["severity"].map(lambda s: t(s, lang) if s in ("repair", "warning") else t("rb_info", lang) if s == "info" else s))
-    cols = ["table", "file", "severity", "rule", "count", "detail", "examples"]
-    display(table(shown[cols].rename(columns={c: t(c, lang) for c in cols})))
+        shown.append(para(t("data_quality_clean", lang)))
+    else:
+        shown.append(para(quality_sentence(quality, lang)))
+        sev = quality.assign(severity=quality["severity"].map(lambda s: t(s, lang) if s in ("repair", "warning") else t("rb_info", lang) if s == "info" else s))
+        cols = ["table", "file", "severity", "rule", "count", "detail", "examples"]
+        shown.append(table(sev[cols].rename(columns={c: t(c, lang) for c in cols})))
+    analyst_only(*shown)
+
+
+_ALT_INSTALLED: dict[int, str] = {}
+
+
+def show_charts_with_alt_text(lang: str) -> bool:
+    """Give every matplotlib figure displayed in this kernel alt text: its title
+    (:func:`salesnb.plots.figure_title`) in the report language, read by the leadership HTML's ``<img alt>``.
+    Registered as an IPython mimebundle formatter (metadata only), so the inline backend's own PNG
+    formatter is untouched. Returns False outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    from matplotlib.figure import Figure
+
+    from .plots import figure_title
+
+    def metadata_only(fig, include=None, exclude=None):
+        title = figure_title(fig)
+        return {}, {"image/png": {"alt": title or t("rp_chart_untitled", lang)}}
+
+    shell.display_formatter.mimebundle_formatter.for_type(Figure, metadata_only)
+    _ALT_INSTALLED[id(shell)] = lang
+    return True
 
 
 def quality_sentence(quality: pd.DataFrame, lang: str) -> str:

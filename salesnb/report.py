@@ -57,7 +57,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period", "check_folder_name", "check_parameters", "write_quarantine", "write_contacts", "CSP",
-           "preflight", "check_register_location", "MIN_FREE_MB"]
+           "preflight", "check_register_location", "MIN_FREE_MB", "PAGE_CSS", "PAGES", "write_quality_page", "ANALYST_ONLY_TAG",
+           "leadership_outputs"]
 
 NOTEBOOKS = ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement")
 NEEDS = {"01_goals": (), "03_diagnosis": (), "02_breakdown": ("01_goals",), "04_improvement": ("01_goals", "03_diagnosis")}
@@ -79,6 +80,9 @@ _REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style>{{ resources.snb_css }}</style>
+{%- endblock html_head_css -%}
 {%- block data_javascript scoped -%}{%- endblock data_javascript -%}
 {%- block data_widget_view scoped -%}{%- endblock data_widget_view -%}
 {% block data_html scoped -%}
@@ -86,6 +90,11 @@ _REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {{ output.data['text/html'] | snb_safe_html }}
 </div>
 {%- endblock data_html %}
+{% block data_png scoped -%}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img alt="{{ ((output | get_metadata('alt', 'image/png')) or resources.snb_chart_alt) | escape_html }}" src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}">
+</div>
+{%- endblock data_png %}
 {% block data_markdown scoped -%}
 <div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-OutputArea-output {{ extra_class }}" data-mime-type="text/markdown">
 {{ output.data['text/markdown'] | markdown2html | snb_safe_html }}
@@ -267,7 +276,7 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
                 if attempt or _KERNEL_START_FAILED not in str(exc):
                     raise
         if html is not None:
-            export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html", html[0], nav=html[1])
+            export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html", html[0], nav=html[1], lang=params.get("lang"))
     except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill errors do not pickle)
         return time.perf_counter() - start, _error_text(exc)
     return time.perf_counter() - start, None
@@ -284,21 +293,66 @@ def _error_text(exc: BaseException) -> str:
     return f"{where}{ename}: {evalue}"
 
 
-def export_html(notebook: Path, target: Path, title: str, nav: str = "") -> Path:
+ANALYST_ONLY_TAG = "analyst-only"
+"""Cell tag (and ``salesnb.analyst_only`` output metadata, :func:`salesnb.present.analyst_only`) of what the
+analyst notebook keeps and the leadership HTML drops."""
+
+_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+_WIDGET_REPR = re.compile(r"^\s*(VBox|HBox|Box|GridBox|Tab|Accordion|Output|Dropdown|Button|Label|IntSlider|FloatSlider|Text|Textarea|Checkbox|SelectMultiple|interactive)\(")
+
+
+def leadership_outputs(cell) -> list:
+    """The outputs of a code ``cell`` that reach the leadership HTML: none for a cell tagged
+    :data:`ANALYST_ONLY_TAG`; otherwise every output except stderr, outputs marked analyst-only, widget
+    views and the plain-text repr of a widget (``VBox(children=…``)."""
+    if ANALYST_ONLY_TAG in cell.get("metadata", {}).get("tags", []):
+        return []
+    kept = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream" and o.get("name") == "stderr":
+            continue
+        if (o.get("metadata") or {}).get("salesnb", {}).get("analyst_only"):
+            continue
+        data = o.get("data") or {}
+        if _WIDGET_MIME in data:
+            continue
+        text = data.get("text/plain", "") if set(data) <= {"text/plain"} else ""
+        if isinstance(text, list):
+            text = "".join(text)
+        if (o.get("output_type") == "stream" and _WIDGET_REPR.match("".join(o.get("text", "")))) or (text and _WIDGET_REPR.match(text)):
+            continue
+        kept.append(o)
+    return kept
+
+
+def export_html(notebook: Path, target: Path, title: str, nav: str = "", lang: str | None = None) -> Path:
     """Render an executed notebook to HTML with code, prompts and stderr hidden.
 
     The page carries no script at all (see ``_REPORT_TEMPLATE``) and a
     Content-Security-Policy that forbids scripts and network access; HTML and
     Markdown outputs are rebuilt by :func:`salesnb.present.sanitize_html`, so
     text from the data (survey comments, names …) cannot become live markup.
+    Analyst-only cells and outputs and every widget are left out
+    (:func:`leadership_outputs`); the page gets :data:`PAGE_CSS` (A4, tables
+    that wrap, visible links), ``<html lang>`` of the report language
+    (``lang``, default the notebook's ``lang`` parameter) and alt text on every
+    chart (its title, :func:`salesnb.plots.figure_title`, set when it was shown).
     """
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
+    if lang is None:
+        lang = nb.metadata.get("papermill", {}).get("parameters", {}).get("lang", "en")
+    lang = lang if lang in ("en", "zh") else "en"
+    kept_cells = []
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            if ANALYST_ONLY_TAG in cell.metadata.get("tags", []):
+                continue
+            cell.outputs = leadership_outputs(cell)
+        kept_cells.append(cell)
+    nb.cells = kept_cells
     from jinja2 import DictLoader
 
     from .present import sanitize_html
@@ -312,12 +366,19 @@ def export_html(notebook: Path, target: Path, title: str, nav: str = "") -> Path
     exporter.exclude_output_prompt = True
     exporter.exclude_markdown = True  # analyst notes; the report is the outputs, in the report language
     exporter.embed_images = True
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "snb_csp": CSP})
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "snb_csp": CSP, "snb_css": PAGE_CSS,
+                                                         "snb_chart_alt": t("rp_chart", lang)})
+    body = re.sub(r"<html lang=\"[^\"]*\">", f'<html lang="{_html_lang(lang)}">', body, count=1)
     if nav:
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
+        body = body.replace("</body>", _footer_nav(nav) + "</body>", 1)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(embed_cjk_font(body), encoding="utf-8")
     return target
+
+
+def _html_lang(lang: str) -> str:
+    return "zh-CN" if lang == "zh" else "en"
 
 
 def strip_outputs(path: str | Path) -> bool:
@@ -343,12 +404,91 @@ def strip_outputs(path: str | Path) -> bool:
     return after != before
 
 
+QUALITY_PAGE = "data_quality"
+PAGES = ("index", *NOTEBOOKS, QUALITY_PAGE)
+"""Every page of ``report/`` in reading order: the summary, the four steps, the data-quality appendix."""
+
+PAGE_CSS = """
+@page { size: A4; margin: 14mm 12mm 14mm 12mm; }
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+body { overflow-wrap: break-word; }
+a, a:visited { color: #0b57d0; text-decoration: underline; text-underline-offset: 2px; }
+a:hover, a:focus { color: #083c91; }
+.snb-nav { font: 14px/1.6 "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", Arial, sans-serif; padding: 8px 16px;
+           background: #f3f5f8; border-bottom: 1px solid #d0d7de; }
+.snb-nav ol { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 14px; }
+.snb-nav li { margin: 0; padding: 0; }
+.snb-nav [aria-current] { font-weight: 700; color: #1f2328; }
+.snb-prevnext { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 4px 16px; margin-top: 4px; font-size: 13px; }
+.snb-prevnext-bottom { padding: 10px 16px 16px; border-top: 1px solid #d0d7de; margin-top: 16px; }
+img { max-width: 100%; height: auto; }
+.jp-RenderedImage img { max-width: 100%; height: auto; }
+table { border-collapse: collapse; max-width: 100%; }
+th, td { overflow-wrap: break-word; word-break: normal; hyphens: auto; vertical-align: top; }
+.jp-RenderedHTMLCommon table { table-layout: auto; max-width: 100%; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { max-width: 28em; }
+:lang(zh) th, :lang(zh) td { min-width: 3.2em; line-break: strict; }
+:lang(zh) td.text, :lang(zh) th.text { min-width: 4.5em; }
+.snb-table { max-width: 100%; }
+.jp-OutputArea-output { max-width: 100%; }
+main, .jp-Cell, .jp-OutputArea, .jp-OutputArea-child { max-width: 100%; min-width: 0; }
+@media screen and (max-width: 640px) {
+  body { font-size: 14px; }
+  .jp-Cell { padding: 0 6px; }
+  .jp-OutputArea-output { overflow-x: auto; }
+  .snb-table, .jp-RenderedHTMLCommon table { font-size: 12px; }
+  .snb-table th, .snb-table td, .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { padding: 2px 5px; }
+  .snb-nav { padding: 6px 10px; font-size: 13px; }
+}
+@media print {
+  .snb-nav, .snb-prevnext-bottom { display: none; }
+  body { font-size: 10.5px; }
+  .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow: visible !important; }
+  .jp-RenderedHTMLCommon table, .snb-table { width: 100%; font-size: 9.5px; }
+  .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td, .snb-table th, .snb-table td { padding: 1px 4px; }
+  .jp-RenderedImage img { max-height: 120mm; width: auto; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  tr, img { break-inside: avoid; page-break-inside: avoid; }
+  a { color: inherit; }
+}
+"""
+"""The stylesheet of the step pages and the appendix: A4 pages, tables that wrap instead of scrolling in print
+(and scroll inside their own box on a phone, never the page), a minimum width for Chinese columns, images at
+most the page width, visible links, the navigation bar."""
+
+
+def _page_label(name: str, lang: str) -> str:
+    if name == "index":
+        return t("rp_nav_summary", lang)
+    if name == QUALITY_PAGE:
+        return t("rp_nav_quality", lang)
+    return t(f"step_{name}", lang)
+
+
 def _nav(lang: str, current: str | None) -> str:
-    links = [f'<a href="index.html">{html.escape(t("open_report", lang))}</a>']
-    for name in NOTEBOOKS:
-        label = html.escape(t(f"step_{name}", lang))
-        links.append(f"<b>{label}</b>" if name == current else f'<a href="{name}.html">{label}</a>')
-    return '<nav style="font:14px sans-serif;padding:8px 16px;background:#f3f5f8;border-bottom:1px solid #ddd">' + " · ".join(links) + "</nav>"
+    """The navigation bar of a page: every page (the current one marked, not a link) and, on the steps and the
+    appendix, previous/next links."""
+    e = html.escape
+    items = []
+    for name in PAGES:
+        label = e(_page_label(name, lang))
+        items.append(f'<li><span aria-current="page">{label}</span></li>' if name == current
+                     else f'<li><a href="{name}.html">{label}</a></li>')
+    prevnext = ""
+    if current in PAGES and current != "index":
+        i = PAGES.index(current)
+        before = PAGES[i - 1]
+        after = PAGES[i + 1] if i + 1 < len(PAGES) else None
+        prev_link = f'<a rel="prev" href="{before}.html">← {e(t("rp_prev", lang, page=_page_label(before, lang)))}</a>'
+        next_link = f'<a rel="next" href="{after}.html">{e(t("rp_next", lang, page=_page_label(after, lang)))} →</a>' if after else ""
+        prevnext = f'<div class="snb-prevnext">{prev_link}{next_link}</div>'
+    return f'<nav class="snb-nav" aria-label="{e(t("open_report", lang))}"><ol>{"".join(items)}</ol>{prevnext}</nav>'
+
+
+def _footer_nav(nav: str) -> str:
+    """The previous/next links of ``nav`` again at the end of the page (nothing when it has none)."""
+    m = re.search(r'<div class="snb-prevnext">(.*?)</div>', nav)
+    return f'<div class="snb-prevnext snb-prevnext-bottom">{m.group(1)}</div>' if m else ""
 
 
 def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete: bool, quality: "pd.DataFrame") -> Path:
@@ -359,7 +499,7 @@ def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete
 
     e = html.escape
     unit = ws.config.company.display_unit
-    links = "".join(f'<li><a href="{name}.html">{e(t(f"step_{name}", lang))}</a></li>' for name in NOTEBOOKS)
+    links = "".join(f'<li><a href="{name}.html">{e(_page_label(name, lang))}</a></li>' for name in PAGES if name != "index")
     partial = "" if complete else f"<p class=warn>{e(t('incomplete_period', lang, last=str(ws.table('sales')['order_date'].max().date()), period=str(period)))}</p>"
     from .present import quality_sentence
 
@@ -371,6 +511,7 @@ def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete
     generated = t("generated", lang, version=__version__, date=datetime.now().date().isoformat())
     page = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <title>{e(ws.config.company.name)} · {e(str(period))}</title>
 <style>{PRINT_CSS}</style>
@@ -389,6 +530,68 @@ def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(embed_cjk_font(page), encoding="utf-8")
     return target
+
+
+def write_quality_page(folder: Path, ws: Workspace, period: Period, lang: str, quality: "pd.DataFrame") -> Path:
+    """``report/data_quality.html``: the data-quality appendix of the leadership report.
+
+    The input files (table, file, rows, encoding) and one row per quality note
+    (``quality``, :meth:`salesnb.io.Workspace.quality_frame`) with the kind of
+    note and a plain description of its rule in the report language (labels
+    ``rp_rule_<rule>``, never the rule id); the analyst's English detail
+    sentence is shown only in English reports. The step pages link here from
+    their one-line status (:func:`salesnb.present.quality_status`).
+    """
+    from .present import esc, quality_rows, source_rows
+
+    def grid(rows: list[dict]) -> str:
+        if not rows:
+            return ""
+        head = "".join(f'<th class="{"" if isinstance(v, int) else "text"}">{esc(k)}</th>' for k, v in rows[0].items())
+        body = "".join("<tr>" + "".join(f'<td class="{"" if isinstance(v, int) else "text"}">{esc(f"{v:,}" if isinstance(v, int) else v)}</td>'
+                                        for v in row.values()) + "</tr>" for row in rows)
+        return f'<div class="snb-wide"><table class="snb-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+    e = html.escape
+    notes = quality_rows(quality, lang)
+    title = f"{ws.config.company.name} · {t('rp_quality_title', lang)} · {period}"
+    page = f"""<!DOCTYPE html>
+<html lang="{_html_lang(lang)}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<title>{e(title)}</title>
+<style>{_APPENDIX_CSS}{PAGE_CSS}</style>
+</head><body>
+{_nav(lang, QUALITY_PAGE)}
+<main>
+<h1>{e(t('rp_quality_title', lang))}</h1>
+<p><b>{e(ws.config.company.name)}</b> · {e(t('period_range', lang, period=str(period), start=period.start.date().isoformat(), end=period.end.date().isoformat()))}</p>
+<p>{e(t('rp_quality_intro', lang))}</p>
+<h2>{e(t('rp_quality_inputs', lang))}</h2>
+{grid(source_rows(ws, lang))}
+<h2>{e(t('rp_quality_notes', lang))}</h2>
+{grid(notes) if notes else f"<p>{e(t('rp_quality_none', lang))}</p>"}
+</main>
+{_footer_nav(_nav(lang, QUALITY_PAGE))}
+</body></html>
+"""
+    target = folder / "report" / f"{QUALITY_PAGE}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(embed_cjk_font(page), encoding="utf-8")
+    return target
+
+
+_APPENDIX_CSS = """
+body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "Helvetica Neue", Arial, sans-serif; margin: 0;
+       color: #1f2328; font-size: 14px; line-height: 1.5; }
+main { max-width: 182mm; margin: 0 auto; padding: 8px 16px 0; }
+h1 { font-size: 22px; } h2 { font-size: 16px; border-bottom: 1px solid #d0d7de; padding-bottom: 2px; }
+.snb-table { border-collapse: collapse; font-size: 13px; margin: 4px 0 12px; }
+.snb-table th, .snb-table td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
+.snb-table th { background: #f3f5f8; } .snb-table td.text, .snb-table th.text { text-align: left; }
+@media screen and (max-width: 640px) { .snb-wide { overflow-x: auto; } }
+@media print { main { max-width: none; padding: 0; } }
+"""
 
 
 def check_folder_name(name: str) -> str:
@@ -815,6 +1018,7 @@ def _run_locked(root: Path, nb_dir: Path, period: str | None, lang: str, out: Pa
             contacts = write_contacts(staging, ws)
             notes = ws.quality_frame()
             index = write_index(staging, ws, p, lang, complete, notes)
+            write_quality_page(staging, ws, p, lang, notes)
             timings["html"] = round(time.perf_counter() - h0, 2)
 
             run_info = {

@@ -21,7 +21,7 @@ import seaborn as sns
 from matplotlib import font_manager
 
 __all__ = [
-    "use_theme", "cjk_font_path", "CJK_FAMILY", "bar", "line", "interval_line", "heatmap", "finish",
+    "use_theme", "cjk_font_path", "figure_title", "CJK_FAMILY", "bar", "line", "interval_line", "heatmap", "finish",
     "revenue_trend", "revenue_heatmap", "nps_trend", "nps_by_group", "dimension_scores", "complaint_categories", "response_heatmap",
 ]
 
@@ -58,6 +58,30 @@ def use_theme(lang: str = "en") -> None:
     # the bundled CJK font has one weight: larger titles instead of a faux bold
     plt.rcParams["axes.titleweight"] = "normal"
     plt.rcParams["axes.titlesize"] = "large"
+
+
+def figure_title(fig) -> str:
+    """The title of ``fig`` as one line (its suptitle, then every axes title, joined with "; "), "" when untitled;
+    the leadership HTML uses it as the chart's alt text.
+
+    Examples
+    --------
+    >>> fig, (a, b) = plt.subplots(1, 2)
+    >>> _ = a.set_title("Revenue"), b.set_title("NPS", loc="left")
+    >>> figure_title(fig)
+    'Revenue; NPS'
+    >>> plt.close(fig)
+    """
+    parts = []
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text().strip():
+        parts.append(sup.get_text().strip())
+    for ax in fig.get_axes():
+        for loc in ("center", "left", "right"):
+            text = ax.get_title(loc=loc).strip()
+            if text and text not in parts:
+                parts.append(text)
+    return "; ".join(" ".join(p.split()) for p in parts)
 
 
 def finish(ax, title: str, xlabel: str, ylabel: str):

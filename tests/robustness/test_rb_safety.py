@@ -43,11 +43,15 @@ def test_notes_are_what_the_report_data_quality_section_shows(tmp_path, monkeypa
     from salesnb import present
 
     shown = []
-    monkeypatch.setattr(ipd, "display", lambda obj: shown.append(obj.data))
+    # (obj, metadata): the full table is analyst-only since issue 16; the report page keeps one status line
+    monkeypatch.setattr(ipd, "display", lambda obj, metadata=None: shown.append((obj.data, metadata)))
     text = csv(SALES_HEADER, "O1,2025-01-05,C1,华东,A,100", "O2,2025-01-06,C2,华北,B,200", "O2,2025-01-06,C2,华北,B,200", "合计,,,,,500")
     ws = load(tmp_path, {"sales.csv": text})
     present.quality_section(ws, "en")
-    markup = "".join(shown)
+    # one duplicate removed (a repair), one total row set aside (a warning)
+    assert shown[0] == ('<p class="snb-quality">Data quality: 1 repair, 1 warning — <a href="data_quality.html">see the appendix</a></p>', None)
+    assert all(md == present.ANALYST_ONLY for _, md in shown[1:])
+    markup = "".join(data for data, _ in shown)
     for cell in ("duplicate_rows_removed", "line 4 = line 3", "total_rows_dropped", "line 5: total (合计) = amount 500.00 (matches 3 rows)"):
         assert f">{cell}<" in markup or cell in markup, cell
     row = ws.quality_frame().set_index("rule").loc["duplicate_rows_removed"]  # run.json's data_quality is this frame
