@@ -430,6 +430,8 @@ th, td { overflow-wrap: break-word; word-break: normal; hyphens: auto; vertical-
 :lang(zh) th, :lang(zh) td { min-width: 3.2em; line-break: strict; }
 :lang(zh) td.text, :lang(zh) th.text { min-width: 4.5em; }
 .snb-table { max-width: 100%; }
+.snb-table th:not(.text), .snb-table td:not(.text) { width: 1%; }
+.snb-table td:not(.text) { white-space: nowrap; }
 .jp-OutputArea-output { max-width: 100%; }
 main, .jp-Cell, .jp-OutputArea, .jp-OutputArea-child { max-width: 100%; min-width: 0; }
 @media screen and (max-width: 640px) {
@@ -445,7 +447,7 @@ main, .jp-Cell, .jp-OutputArea, .jp-OutputArea-child { max-width: 100%; min-widt
   body { font-size: 10.5px; }
   .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow: visible !important; }
   .jp-RenderedHTMLCommon table, .snb-table { width: 100%; font-size: 9.5px; }
-  .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td, .snb-table th, .snb-table td { padding: 1px 4px; }
+  body .jp-RenderedHTMLCommon th, body .jp-RenderedHTMLCommon td, body .snb-table th, body .snb-table td { padding: 1px 4px; }
   .jp-RenderedImage img { max-height: 120mm; width: auto; }
   h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
   tr, img { break-inside: avoid; page-break-inside: avoid; }
