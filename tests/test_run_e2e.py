@@ -100,7 +100,8 @@ def test_run_publishes_notebooks_html_artifacts_and_run_json(en_run):
         assert not errors, f"{name} has error outputs"
         assert (folder / "report" / f"{name}.html").is_file()
     assert (folder / "report" / "index.html").is_file()
-    assert len(list((folder / "report").glob("*.html"))) == 5
+    assert len(list((folder / "report").glob("*.html"))) == 6  # the summary, four steps and the data-quality appendix
+    assert (folder / "report" / "data_quality.html").is_file()
     # no staging folder left behind (2025Q3 is the loop's earlier quarter), progress was reported per notebook
     assert sorted(p.name for p in (out / "sample").iterdir()) == ["2025Q3", "2025Q4"]
     assert sum("done in" in m for m in messages) == 4
