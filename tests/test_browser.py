@@ -335,3 +335,31 @@ def test_step_pages_open_with_findings_and_one_quality_line(sample_reports, lang
         assert htmllib.escape(t("rp_status_analyst", lang)) not in text
         notebook = (sample_reports.folders[lang] / name.replace(".html", ".ipynb")).read_text(encoding="utf-8")
         assert "line 260" in notebook, f"the analyst notebook {name} keeps the full table"
+
+
+def test_export_drops_analyst_only_and_widget_outputs_and_describes_charts(tmp_path):
+    """A hand-made executed notebook: what reaches the page is exactly the two kept outputs and the two charts."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from salesnb.present import ANALYST_ONLY
+    from salesnb.report import export_html
+
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    html_out = lambda text, **md: new_output("display_data", data={"text/html": f"<p>{text}</p>"}, metadata=md)  # noqa: E731
+    widget = new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "ab", "version_major": 2},
+                                              "text/plain": "VBox(children=(HBox(children=(Dropdown(description='Method'"})
+    cells = [
+        new_code_cell("a", outputs=[html_out("KEEP-1"), html_out("SECRET-2", **ANALYST_ONLY)]),
+        new_code_cell("b", outputs=[html_out("SECRET-1")], metadata={"tags": ["analyst-only"]}),
+        new_code_cell("c", outputs=[widget, new_output("execute_result", data={"text/plain": "VBox(children=())"}, execution_count=1)]),
+        new_code_cell("d", outputs=[new_output("display_data", data={"image/png": png}, metadata={"image/png": {"alt": "销售额 <按区域>"}}),
+                                    new_output("display_data", data={"image/png": png}), html_out("KEEP-2")]),
+    ]
+    nbformat.write(new_notebook(cells=cells), tmp_path / "n.ipynb")
+    page = export_html(tmp_path / "n.ipynb", tmp_path / "n.html", "t", lang="zh").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page
+    assert "KEEP-1" in page and "KEEP-2" in page
+    assert "SECRET" not in page and "VBox" not in page and "widget-view" not in page
+    assert re.findall(r'<img alt="([^"]*)"', page) == ["销售额 &lt;按区域&gt;", "图表"]
+    assert "@page { size: A4;" in page
