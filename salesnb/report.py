@@ -426,7 +426,7 @@ img { max-width: 100%; height: auto; }
 table { border-collapse: collapse; max-width: 100%; }
 th, td { overflow-wrap: break-word; word-break: normal; hyphens: auto; vertical-align: top; }
 .jp-RenderedHTMLCommon table { table-layout: auto; max-width: 100%; }
-.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { max-width: 28em; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { max-width: 28em; vertical-align: top; }
 :lang(zh) th, :lang(zh) td { min-width: 3.2em; line-break: strict; }
 :lang(zh) td.text, :lang(zh) th.text { min-width: 4.5em; }
 .snb-table { max-width: 100%; }
@@ -439,7 +439,8 @@ main, .jp-Cell, .jp-OutputArea, .jp-OutputArea-child { max-width: 100%; min-widt
   .jp-Cell { padding: 0 6px; }
   .jp-OutputArea-output { overflow-x: auto; }
   .snb-table, .jp-RenderedHTMLCommon table { font-size: 12px; }
-  .snb-table th, .snb-table td, .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td { padding: 2px 5px; }
+  body .snb-table th, body .snb-table td, body .jp-RenderedHTMLCommon th, body .jp-RenderedHTMLCommon td { padding: 2px 5px; }
+  :lang(zh) .snb-table td.text, :lang(zh) .snb-table th.text { min-width: 3.2em; }
   .snb-nav { padding: 6px 10px; font-size: 13px; }
 }
 @media print {
