@@ -503,10 +503,18 @@ def test_rows_set_aside_are_in_the_quarantine_folder_and_run_json(hostile_run):
     recorded = {i["file"]: i["sha256"] for i in info["inputs"]}
     assert recorded == {k: before[k] for k in recorded} and set(data_files(before)) - set(recorded) == set()
     assert "workspace.yaml" in recorded
-    # the repairs and set-asides are listed in every step's data-quality section
+    # the repairs and set-asides are listed in every step notebook's data-quality section (analysts) and, in plain
+    # words without rule ids, in the report's appendix, which every step page links from its one status line (issue 16)
+    from salesnb.i18n import t
+
+    appendix = "".join(parse((folder / "report" / "data_quality.html").read_text(encoding="utf-8")).text)
+    for rule in ("duplicate_rows_removed", "dates_out_of_range"):
+        assert t(f"rp_rule_{rule}", "en") in appendix and rule not in appendix
     for name in ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement"):
-        text = "".join(parse((folder / "report" / f"{name}.html").read_text(encoding="utf-8")).text)
-        assert "duplicate_rows_removed" in text and "dates_out_of_range" in text, name
+        notebook = (folder / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert "duplicate_rows_removed" in notebook and "dates_out_of_range" in notebook, name
+        page = (folder / "report" / f"{name}.html").read_text(encoding="utf-8")
+        assert 'href="data_quality.html">see the appendix</a>' in page and "duplicate_rows_removed" not in page, name
 
 
 # --------------------------------------------------------------------------- nothing lost: a run killed during notebook 02
