@@ -80,7 +80,7 @@ def table(df: pd.DataFrame, caption: str | None = None, formats: Mapping[str, Ca
             if c in formats:
                 text = formats[c](v)
             elif pd.isna(v) if not isinstance(v, (list, tuple)) else False:
-                text = "–"
+                text = "—"
             elif numeric and isinstance(v, float):
                 text = f"{v:,.1f}"
             elif numeric:
@@ -321,7 +321,7 @@ def nps_groups(nps: pd.DataFrame, group: str, lang: str, caption: str | None = N
     shown = pd.DataFrame({
         t(group, lang) if group in ("region", "respondent_type", "period") else group: df[group],
         t("nps", lang): [number(v, lang, 1) if ok else t("too_few", lang, n=n) if n else t("rb_no_answers", lang) for v, ok, n in zip(df["nps"], df["reliable"], df["n"])],
-        t("nps_ci", lang): [f"{number(lo, lang, 1)} … {number(hi, lang, 1)}" if ok else "–" for lo, hi, ok in zip(df["ci_low"], df["ci_high"], df["reliable"])],
+        t("nps_ci", lang): [f"{number(lo, lang, 1)} … {number(hi, lang, 1)}" if ok else "—" for lo, hi, ok in zip(df["ci_low"], df["ci_high"], df["reliable"])],
         t("promoters", lang): [pct(v, lang) for v in df["promoters"]],
         t("detractors", lang): [pct(v, lang) for v in df["detractors"]],
         t("n", lang): df["n"],
@@ -341,8 +341,8 @@ def csat_groups(scores: pd.DataFrame, group: str, lang: str, caption: str | None
         t(group, lang) if group in ("region", "respondent_type", "period") else group: df[group],
         t("satisfaction_mean", lang): [number(v, lang, 2) if ok else t("too_few", lang, n=n) if n else t("rb_no_answers", lang)
                                        for v, ok, n in zip(df["mean"], df["reliable"], df["n"])],
-        t("satisfaction_top2", lang): [pct(v, lang) if ok else "–" for v, ok in zip(df["top2"], df["reliable"])],
-        t("csat_col_top2_ci", lang): [f"{pct(lo, lang)} … {pct(hi, lang)}" if ok else "–" for (lo, hi), ok in zip(bands, df["reliable"])],
+        t("satisfaction_top2", lang): [pct(v, lang) if ok else "—" for v, ok in zip(df["top2"], df["reliable"])],
+        t("csat_col_top2_ci", lang): [f"{pct(lo, lang)} … {pct(hi, lang)}" if ok else "—" for (lo, hi), ok in zip(bands, df["reliable"])],
         t("n", lang): df["n"],
     })
     return table(shown, caption=caption)
