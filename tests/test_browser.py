@@ -193,6 +193,12 @@ def test_pdf_pages_counted_by_hand():
     assert pdf_page_size(pdf) == (595.92, 842.88)
 
 
+SKIP_REASON = ("headless Chromium is not installed, so the print (A4 page count) and 390/1280 px overflow checks "
+               "are skipped: install Debian's chromium package (apt-get install chromium), or run .ci/run")
+needs_chromium = pytest.mark.skipif(_chromium() is None and not _required(), reason=SKIP_REASON)
+"""Skip before the (session) sample runs are made when there is no browser to look at them."""
+
+
 @pytest.fixture(scope="module")
 def browser():
     exe = _chromium()
@@ -200,8 +206,7 @@ def browser():
         if _required():
             pytest.fail("headless Chromium is required here (CI=1 or SALESNB_REQUIRE_CHROMIUM=1) but no chromium is on PATH: "
                         ".ci/run installs it with apt-get install chromium")
-        pytest.skip("headless Chromium is not installed, so the print (A4 page count) and 390/1280 px overflow checks "
-                    "are skipped: install Debian's chromium package (apt-get install chromium), or run .ci/run")
+        pytest.skip(SKIP_REASON)
     b = Chromium(exe)
     yield b
     b.close()
@@ -211,6 +216,7 @@ def _limit(name: str) -> int:
     return MAX_SUMMARY_PAGES if name == "index.html" else MAX_APPENDIX_PAGES if name == "data_quality.html" else MAX_STEP_PAGES
 
 
+@needs_chromium
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_pages_print_on_a4_within_their_page_count(sample_reports, browser, lang):
     pages = sample_reports.pages(lang)
@@ -232,6 +238,7 @@ def test_pages_print_on_a4_within_their_page_count(sample_reports, browser, lang
 PAGE_NAMES = ("index.html", "01_goals.html", "02_breakdown.html", "03_diagnosis.html", "04_improvement.html", "data_quality.html")
 
 
+@needs_chromium
 @pytest.mark.parametrize("page", PAGE_NAMES)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("width", WIDTHS)
