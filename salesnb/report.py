@@ -506,7 +506,8 @@ def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete
     partial = "" if complete else f"<p class=warn>{e(t('incomplete_period', lang, last=str(ws.table('sales')['order_date'].max().date()), period=str(period)))}</p>"
     from .present import quality_sentence
 
-    dq = f"<p>{e(t('data_quality', lang))}: {e(quality_sentence(quality, lang) if len(quality) else t('data_quality_clean', lang))}</p>"
+    dq = (f"<p>{e(t('data_quality', lang))}: {e(quality_sentence(quality, lang) if len(quality) else t('data_quality_clean', lang))}"
+          f"{'' if lang == 'zh' else ' '}<a href=\"{QUALITY_PAGE}.html\">{e(t('rp_see_appendix', lang))}</a></p>")
     aside = sum(ws.quarantined().values())
     if aside:
         dq += f"<p class=note>{e(t('rb_quarantine', lang, n=aside))}</p>"
