@@ -2196,13 +2196,38 @@ def _bounded_shares(score: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nda
     return share
 
 
+class BudgetFloorWarning(UserWarning):
+    """``budget.min_share`` × the number of cells is more than the whole budget: the floor was scaled down."""
+
+
+MIN_SHARE_FLOORS = 0.5
+"""When ``budget.min_share`` for every cell would take more than the whole budget, the floors together take this share."""
+
+
+def effective_min_share(min_share: float, n: int) -> float:
+    """``budget.min_share``, or — when it adds up to more than the whole budget over ``n`` cells (hundreds of
+    regions, say) — the share that gives the floors :data:`MIN_SHARE_FLOORS` of the budget together.
+
+    Examples
+    --------
+    >>> effective_min_share(0.01, 50), effective_min_share(0.01, 200)
+    (0.01, 0.0025)
+    """
+    if n and min_share * n > 1 + 1e-9:
+        return MIN_SHARE_FLOORS / n
+    return min_share
+
+
 def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, scale: float = 1.0) -> pd.DataFrame:
     """Spread each budget category over the nodes of ``settings.allocate_by``
     in proportion to their priority ``score``; categories with ``allocate:
     false`` stay central.
 
     Amounts are the yearly budget × ``scale`` (a quarterly plan passes its
-    share of the year). Every cell gets at least ``min_share`` of each category. ``limits`` bound
+    share of the year). Every cell gets at least ``min_share`` of each category; when ``min_share``
+    over all cells adds up to more than the whole budget, it is scaled down so that the floors take
+    half of it (:func:`effective_min_share`), with a :class:`BudgetFloorWarning` naming the setting,
+    and the frame's ``attrs["min_share"]`` / ``attrs["note"]`` say so (en). ``limits`` bound
     a node's share (e.g. ``{region: 西南}`` at least 10 %, all its cells
     together); limits must all be on one dimension. Shares are water-filled:
     proportional to the score, bounded nodes held at their bound and the rest
@@ -2228,8 +2253,14 @@ def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, sca
     limit_dims = {next(iter(lim.scope)) for lim in settings.limits}
     if len(limit_dims) > 1:
         raise PlanError(f"budget.limits must all be on one dimension, not {', '.join(sorted(limit_dims))}")
-    if settings.min_share * n > 1 + 1e-9:
-        raise PlanError(f"budget.min_share {settings.min_share:.1%} for each of {n} cells adds up to more than the whole budget")
+    floor = effective_min_share(settings.min_share, n)
+    note = None
+    if floor != settings.min_share:  # a documented repair, not a crash: hundreds of cells (docs/robustness.md)
+        import warnings
+
+        note = t("rb_min_share_scaled", "en", asked=f"{settings.min_share:.1%}", n=n, used=f"{floor:.2%}")
+        warnings.warn(note, BudgetFloorWarning, stacklevel=2)
+        settings = settings.model_copy(update={"min_share": floor})
     if limit_dims and n:
         dim = next(iter(limit_dims))
         if dim not in by:
@@ -2268,7 +2299,11 @@ def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, sca
         parts = largest_remainder(shares, amount) if amount > 0 else np.zeros(n, dtype=np.int64)
         for (_, node), part, sh in zip(scores[by].iterrows(), parts, shares):
             rows.append({"category": cat.key, **{d: node[d] for d in by}, "amount": float(part) * unit, "share": float(sh)})
-    return pd.DataFrame(rows, columns=["category", *by, "amount", "share"])
+    out = pd.DataFrame(rows, columns=["category", *by, "amount", "share"])
+    out.attrs["min_share"] = settings.min_share
+    if note is not None:
+        out.attrs["note"] = note
+    return out
 
 
 def budget_efficiency(budget: pd.DataFrame, scores: pd.DataFrame, by: Sequence[str], flag_ratio: float = 1.5) -> pd.DataFrame:
