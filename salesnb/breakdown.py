@@ -59,6 +59,7 @@ __all__ = [
     "CUSTOMER_TYPES",
     # tiers, actions, budget
     "customer_tiers", "tier_summary", "action_plan", "plan_nodes", "CENTRAL", "priority_scores", "allocate_budget",
+    "BudgetFloorWarning", "effective_min_share", "budget_floor_note",
     "budget_efficiency", "budget_lines", "budget_table", "summary_metrics",
     # the Excel template
     "safe_text", "safe_frame", "Sheet", "targets_workbook", "workbook_sheets",
@@ -2227,7 +2228,8 @@ def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, sca
     share of the year). Every cell gets at least ``min_share`` of each category; when ``min_share``
     over all cells adds up to more than the whole budget, it is scaled down so that the floors take
     half of it (:func:`effective_min_share`), with a :class:`BudgetFloorWarning` naming the setting,
-    and the frame's ``attrs["min_share"]`` / ``attrs["note"]`` say so (en). ``limits`` bound
+    and the frame's ``attrs["min_share"]`` / ``attrs["note"]`` say so (:func:`budget_floor_note` in
+    either language). ``limits`` bound
     a node's share (e.g. ``{region: 西南}`` at least 10 %, all its cells
     together); limits must all be on one dimension. Shares are water-filled:
     proportional to the score, bounded nodes held at their bound and the rest
@@ -2253,7 +2255,7 @@ def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, sca
     limit_dims = {next(iter(lim.scope)) for lim in settings.limits}
     if len(limit_dims) > 1:
         raise PlanError(f"budget.limits must all be on one dimension, not {', '.join(sorted(limit_dims))}")
-    floor = effective_min_share(settings.min_share, n)
+    floor, asked = effective_min_share(settings.min_share, n), settings.min_share
     note = None
     if floor != settings.min_share:  # a documented repair, not a crash: hundreds of cells (docs/robustness.md)
         import warnings
@@ -2303,7 +2305,25 @@ def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, sca
     out.attrs["min_share"] = settings.min_share
     if note is not None:
         out.attrs["note"] = note
+        out.attrs["floor"] = {"asked": asked, "n": n, "used": floor}
     return out
+
+
+def budget_floor_note(budget: pd.DataFrame, lang: str) -> str | None:
+    """The sentence saying that ``budget.min_share`` was scaled down for this allocation (or None), in ``lang``.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame(); b.attrs["floor"] = {"asked": 0.01, "n": 200, "used": 0.0025}
+    >>> budget_floor_note(b, "zh").split("；")[1]
+    '现按每个单元 0.25% 执行（保底合计占预算一半）：请调低 budget.min_share，或合并更多取值（checks.many_values.keep）。'
+    >>> budget_floor_note(pd.DataFrame(), "en") is None
+    True
+    """
+    floor = budget.attrs.get("floor")
+    if not floor:
+        return None
+    return t("rb_min_share_scaled", lang, asked=f"{floor['asked']:.1%}", n=floor["n"], used=f"{floor['used']:.2%}")
 
 
 def budget_efficiency(budget: pd.DataFrame, scores: pd.DataFrame, by: Sequence[str], flag_ratio: float = 1.5) -> pd.DataFrame:

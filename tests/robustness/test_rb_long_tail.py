@@ -199,7 +199,7 @@ def test_the_prepare_cache_key_changes_with_the_grouping_settings(tail_ws, tmp_p
 
 
 def test_a_budget_floor_over_the_whole_budget_is_scaled_down_with_a_warning_naming_the_setting():
-    from salesnb.breakdown import BudgetFloorWarning, allocate_budget
+    from salesnb.breakdown import BudgetFloorWarning, allocate_budget, budget_floor_note
 
     budget = Budget.model_validate({"categories": [{"key": "people", "en": "People", "zh": "人员", "amount": 100000}],
                                     "min_share": 0.01, "allocate_by": ["region"]})
@@ -208,12 +208,14 @@ def test_a_budget_floor_over_the_whole_budget_is_scaled_down_with_a_warning_nami
         out = allocate_budget(budget, scores)
     assert out["amount"].sum() == 100000 and out["share"].sum() == pytest.approx(1.0)
     assert out["share"].min() >= 0.0025 - 1e-12 and out.attrs["min_share"] == 0.0025 and "budget.min_share" in out.attrs["note"]
+    assert budget_floor_note(out, "en") == out.attrs["note"]
+    assert budget_floor_note(out, "zh").startswith("budget.min_share 为 1.0%，200 个单元合计将超过全部预算；现按每个单元 0.25% 执行")
     # above the floor the budget still follows the priority score: the two largest cells in the ratio of their scores
     assert out["share"].iloc[0] / out["share"].iloc[1] == pytest.approx(scores["score"].iloc[0] / scores["score"].iloc[1])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         small = allocate_budget(budget, scores.head(50))  # 50 × 1 % fits: unchanged, no warning
-    assert small["share"].min() >= 0.01 - 1e-12 and small.attrs["min_share"] == 0.01 and "note" not in small.attrs
+    assert small["share"].min() >= 0.01 - 1e-12 and small.attrs["min_share"] == 0.01 and budget_floor_note(small, "zh") is None
 
 
 def test_the_sentence_is_said_once_per_column_in_both_languages():
