@@ -69,6 +69,7 @@ __all__ = [
     "CACHE_ENV",
     "FORMAT",
     "quarterly_history",
+    "group_long_tail_ibis",
 ]
 
 CACHE_ENV = "SALESNB_CACHE"
@@ -973,6 +974,38 @@ def _pad_customer_ids(raw: Any) -> None:
     _run(raw, "DROP TABLE _pad")
 
 
+def group_long_tail_ibis(sales: Any, customers: Any, config: WorkspaceConfig) -> Any:
+    """:func:`salesnb.longtail.group_tables` as an ibis expression (PostgreSQL, Spark): ``sales`` with the
+    long tail of each grouped column replaced by the label, ranked by the same function on the engine's totals.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> from salesnb.config import WorkspaceConfig
+    >>> cfg = WorkspaceConfig.model_validate({"company": {"name": "D"}, "checks": {"many_values": {"keep": 1}}})
+    >>> s = ibis.memtable({"region": ["A", "B", "C"], "product_line": ["p"] * 3, "amount": [3.0, 2.0, 1.0]})
+    >>> group_long_tail_ibis(s, ibis.memtable({"customer_id": ["c"]}), cfg).region.to_pandas().tolist()
+    ['A', 'Other', 'Other']
+    """
+    import ibis
+
+    from .longtail import GROUPED_COLUMNS, long_tail, pinned_values
+
+    for column in GROUPED_COLUMNS:
+        if column not in sales.columns:
+            continue
+        col = sales[column]
+        totals = sales.filter(col.notnull()).group_by(column).aggregate(amount=sales.amount.sum()).to_pandas()
+        others = (customers.select(column).distinct().to_pandas()[column].dropna().astype(str).tolist()
+                  if column in customers.columns else [])
+        found = long_tail(totals.set_index(column)["amount"].astype(float), column, config.checks.many_values, others,
+                          pinned_values(config, column))
+        if found is None:
+            continue
+        sales = sales.mutate(**{column: ibis.ifelse(col.isnull() | col.isin(list(found.kept)), col, ibis.literal(found.label))})
+    return sales
+
+
 def _check_lines(raw: Any, file: str, limits: Any, offset: int = 2) -> None:
     """On the joined lines (``_lines``): too many unknown customer ids raise (first line of each named); then free the typed tables."""
     total, unknown, money, unknown_money, ids, unknown_ids = raw.execute(
@@ -1091,7 +1124,8 @@ def prepare(workspace: str | Path, *, cache_dir: str | Path | None = None, force
                 progress(f"reducing in {settings.engine}")
                 remote = connect(settings)
                 found = source_tables(remote, settings)
-                rows = _write_aggregates(work, run_aggregates(remote, found["sales"], found["customers"], start_month))
+                sales = group_long_tail_ibis(found["sales"], found["customers"], config)
+                rows = _write_aggregates(work, run_aggregates(remote, sales, found["customers"], start_month))
             elif reader == "engine":
                 progress("reducing in DuckDB")
                 view = _engine_checks(con.con, engine, config, today, frames)

@@ -184,6 +184,23 @@ def test_the_duckdb_engine_groups_the_same_values_as_the_pandas_reader(tail_ws, 
     assert [(g.column, g.kept, g.grouped, g.rows) for g in engine_groups] == [(g.column, g.kept, g.grouped, g.rows) for g in ws.groups]
 
 
+def test_a_remote_engine_groups_the_same_values_through_ibis(tail_ws):
+    """PostgreSQL and Spark reduce the source tables themselves: the same grouping as an ibis expression
+    (run here on an in-memory DuckDB backend)."""
+    import ibis
+
+    from salesnb.io import load_workspace
+    from salesnb.prepare import group_long_tail_ibis
+
+    ws = load_workspace(tail_ws, today=RUN_DAY)
+    raw = raw_sales(tail_ws)
+    customers = ws.tables["customers"][["customer_id"]].reset_index(drop=True)
+    grouped = group_long_tail_ibis(ibis.memtable(raw), ibis.memtable(customers), ws.config).to_pandas()
+    for column in ("region", "product_line"):
+        assert grouped.groupby(column)["amount"].sum().round(2).to_dict() == \
+            ws.tables["sales"].groupby(column)["amount"].sum().round(2).to_dict()
+
+
 def test_the_prepare_cache_key_changes_with_the_grouping_settings(tail_ws, tmp_path):
     from salesnb.prepare import cache_key
 
