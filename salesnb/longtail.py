@@ -154,7 +154,7 @@ def long_tail(totals: pd.Series, column: str, settings: ManyValues, others: Iter
     True
     """
     totals = totals[totals.index.notna()]
-    amount = totals.groupby(totals.index.astype(str)).sum().round(2)  # cents: both readers rank the same way
+    amount = totals.groupby(totals.index.astype(str), sort=False).sum().round(2)  # cents: both readers rank the same way
     extra = sorted({str(v) for v in others if v is not None and v == v} - set(amount.index))
     every = set(amount.index) | set(extra)
     if not settings.group or len(every) <= settings.keep + 1:
@@ -167,7 +167,7 @@ def long_tail(totals: pd.Series, column: str, settings: ManyValues, others: Iter
     kept = tuple(v for v in order if v in kept_set)
     grouped = tuple(v for v in order if v not in kept_set)
     label, clash = _label(kept, every, settings)
-    moved = float(amount[amount.index.isin(grouped)].sum())
+    moved = float(amount[~amount.index.isin(kept)].sum())  # kept is short: the fast side of isin
     return Grouping(column, label, kept, grouped, amount=round(moved, 2), total=round(float(amount.sum()), 2), clash=clash)
 
 
@@ -197,7 +197,7 @@ def group_tables(tables: dict[str, pd.DataFrame], settings: ManyValues, config: 
             continue
         others = {v for name, frame in tables.items() if name not in NOT_GROUPED and name != "sales" and column in frame
                   for v in frame[column].dropna().unique()}
-        totals = sales.groupby(sales[column].astype(object), dropna=True)["amount"].sum() if "amount" in sales else \
+        totals = sales.groupby(column, dropna=True, sort=False)["amount"].sum() if "amount" in sales else \
             sales[column].value_counts() * 0.0
         found = long_tail(totals, column, settings, others, pinned_values(config, column))
         if found is None:
