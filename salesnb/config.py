@@ -477,7 +477,7 @@ class ManyValues(_Model):
     ``group: false`` keeps every value as it is."""
 
     warn_above: int = Field(200, ge=1)
-    keep: int = Field(30, ge=1)
+    keep: int = Field(40, ge=1)
     group: bool = True
     label: str | None = Field(None, min_length=1)
 

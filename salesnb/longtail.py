@@ -93,12 +93,17 @@ def _label(kept: Iterable[str], every: set[str], settings: ManyValues) -> tuple[
         plain, longer = settings.label, f"{settings.label} (grouped)"
     else:
         plain, longer = LABELS["zh" if sum(map(_is_cjk, kept)) * 2 > len(kept) else "en"]
-    if plain not in every:
+    folded = {_fold(v): v for v in every}  # "other", "OTHER " and "Other" would read as one value in a chart
+    if _fold(plain) not in folded:
         return plain, None
     label, n = longer, 2
-    while label in every:
+    while _fold(label) in folded:
         label, n = f"{longer} {n}", n + 1
-    return label, plain
+    return label, folded[_fold(plain)]
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", str(text)).strip().casefold()
 
 
 def pinned_values(config: WorkspaceConfig | None, column: str) -> set[str]:
