@@ -24,7 +24,7 @@ import pandas as pd
 from .config import ManyValues, WorkspaceConfig
 from .errors import QualityNote
 
-__all__ = ["GROUPED_COLUMNS", "Grouping", "long_tail", "pinned_values", "group_tables", "grouping_note", "long_tail_sentences"]
+__all__ = ["GROUPED_COLUMNS", "Grouping", "long_tail", "pinned_values", "group_tables", "grouping_note", "long_tail_sentences", "describe"]
 
 GROUPED_COLUMNS: tuple[str, ...] = ("region", "product_line")
 """The plan dimensions whose long tail is grouped."""
