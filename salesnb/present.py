@@ -200,9 +200,6 @@ def quality_section(ws, lang: str) -> None:
     analyst_only(*shown)
 
 
-_ALT_INSTALLED: dict[int, str] = {}
-
-
 def show_charts_with_alt_text(lang: str) -> bool:
     """Give every matplotlib figure displayed in this kernel alt text: its title
     (:func:`salesnb.plots.figure_title`) in the report language, read by the leadership HTML's ``<img alt>``.
@@ -224,7 +221,6 @@ def show_charts_with_alt_text(lang: str) -> bool:
         return {}, {"image/png": {"alt": title or t("rp_chart_untitled", lang)}}
 
     shell.display_formatter.mimebundle_formatter.for_type(Figure, metadata_only)
-    _ALT_INSTALLED[id(shell)] = lang
     return True
 
 
