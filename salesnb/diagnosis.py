@@ -1722,7 +1722,7 @@ def narrative_themes(main_themes: pd.DataFrame, impact: pd.DataFrame, labels: di
     >>> main = pd.DataFrame({"theme": ["slow"], "share": [0.4]})
     >>> impact = pd.DataFrame({"theme": ["price", "slow"], "mentions": [0, 5], "nps_with": [0.0, -60.0], "nps_without": [0.0, 20.0]})
     >>> narrative_themes(main, impact, {"slow": "slow service", "price": "price"}, "en")
-    '40% of complaints are about slow service; among survey comments, those mentioning slow service give NPS -60.0 against 20.0 for the rest.'
+    '40% of complaints are about slow service; among survey comments, those mentioning slow service give an NPS of -60.0 against 20.0 for the rest.'
     """
     top = main_themes.iloc[0]
     if not (impact["mentions"] > 0).any():

@@ -138,7 +138,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "narr_revenue": ("Revenue in {period} was {revenue}, {yoy} against the same period last year, from {orders} orders by {customers} active customers.", "{period} 销售额 {revenue}，同比 {yoy}；共 {orders} 笔订单，{customers} 个活跃客户。"),
     "narr_revenue_no_yoy": ("Revenue in {period} was {revenue} (no data for the same period a year earlier), from {orders} orders by {customers} active customers.",
                             "{period} 销售额 {revenue}（数据中没有去年同期）；共 {orders} 笔订单，{customers} 个活跃客户。"),
-    "narr_nps": ("NPS in {period} was {nps} (95% interval {low} to {high}, n={n}).", "{period} NPS 为 {nps}（95% 区间 {low} 至 {high}，n={n}）。"),
+    "narr_nps": ("NPS in {period} was {nps} (95% interval {low} to {high}, {n} NPS answers).", "{period} NPS 为 {nps}（95% 区间 {low} 至 {high}，{n} 份 NPS 回答）。"),
     "narr_split": ("{top} is the largest region with {share} of revenue; new customers brought {new_share} of it.", "{top} 是销售额最大的区域，占 {share}；新客户贡献了 {new_share}。"),
     "narr_dimensions": ("The lowest-scoring dimension in {period} is {dim} ({score} of 5, n={n}).", "{period} 得分最低的维度是 {dim}（{score} 分，满分 5，n={n}）。"),
     "narr_complaints": ("{n} complaints were opened in {period}; the largest category is {top} ({share}).", "{period} 共受理 {n} 起投诉，最多的类别是 {top}（{share}）。"),

@@ -471,7 +471,7 @@ def test_text_narratives_by_hand():
     impact = pd.DataFrame({"theme": ["praise", "slow"], "mentions": [0, 12], "nps_with": [float("nan"), -41.67], "nps_without": [0.0, 25.0]})
     labels = {"slow": "Slow service", "price": "Price", "praise": "Praise"}
     assert diagnosis.narrative_themes(main, impact, labels, "en") == (
-        "42% of complaints are about Slow service; among survey comments, those mentioning Slow service give NPS -41.7 against 25.0 for the rest.")
+        "42% of complaints are about Slow service; among survey comments, those mentioning Slow service give an NPS of -41.7 against 25.0 for the rest.")
     assert diagnosis.narrative_suggestions(pd.DataFrame({"suggestion": ["Please call back"], "texts": [2]}), 5, "en") == (
         "Key-account interviews of the last 12 months: the suggestion made most often is “Please call back” (2 of 5 interviews).")
 
