@@ -30,7 +30,7 @@ import pandas as pd
 
 from .i18n import LANGS, money, number, pct, t
 
-__all__ = ["FORMATS", "SPECS", "fact", "label", "show", "headline_facts", "region_nps_facts", "wave_facts",
+__all__ = ["FORMATS", "SPECS", "HEADLINE_LABELS", "fact", "label", "show", "headline_facts", "region_nps_facts", "wave_facts",
            "budget_ratios", "budget_facts", "count_fact", "tier_facts", "breakdown_facts", "diagnosis_facts", "facts_of"]
 
 FORMATS: dict[str, str] = {
@@ -66,7 +66,6 @@ SPECS: dict[str, tuple[str, bool | None]] = {
     "at_risk_customers": ("count", None),
     "risk_signal_customers": ("count", None),
     "problems": ("count", None),
-    "actions_planned": ("count", None),
 }
 """Every fact key (per-region NPS is ``nps_region.<region>``) with its format and whether it is weighted."""
 
@@ -75,15 +74,25 @@ def _base(key: str) -> str:
     return key.split(".", 1)[0]
 
 
+HEADLINE_LABELS: tuple[str, ...] = ("revenue", "revenue_yoy", "churn_rate", "complaints", "nps", "nps_n", "satisfaction_mean",
+                                     "satisfaction_top2", "satisfaction_n")
+"""Facts whose label is the headline metric's own label (step 1's table, the summary's tiles): one wording."""
+
+
 def label(key: str, lang: str, **fields: Any) -> str:
-    """The fact's label in ``lang`` (``fact_<key>`` in ``locales/facts.yaml``).
+    """The fact's label in ``lang``: the headline metric's label (:data:`HEADLINE_LABELS`), that label with
+    "(weighted)"/"（加权）" for a weighted variant, else ``fact_<key>`` of ``locales/facts.yaml``.
 
     >>> label("nps_weighted", "en"), label("nps_weighted", "zh"), label("nps_region.西南", "en")
-    ('NPS (weighted)', 'NPS（加权）', '西南 NPS')
+    ('NPS (weighted)', '净推荐值 NPS（加权）', '西南 NPS')
     """
     base = _base(key)
     if base == "nps_region":
         fields.setdefault("region", key.split(".", 1)[1])
+    if base in HEADLINE_LABELS:
+        return t(base, lang)
+    if base.endswith("_weighted") and base[: -len("_weighted")] in HEADLINE_LABELS:
+        return t("fact_weighted", lang, label=t(base[: -len("_weighted")], lang))
     return t(f"fact_{base}", lang, **fields)
 
 
@@ -137,7 +146,7 @@ def fact(key: str, value: float | int | None, *, window: str, n: int | None = No
 
     >>> f = fact("nps", 21.46, window="2025Q4", n=335, counts="nps_answers")
     >>> f["weighted"], f["label"]["zh"], f["n"], f["counts_label"]["en"]
-    (False, 'NPS', 335, 'NPS answers')
+    (False, '净推荐值 NPS', 335, 'NPS answers')
     """
     base = _base(key)
     if base not in SPECS:
@@ -264,7 +273,7 @@ def budget_facts(whole: float | None, spread: float | None, target: float | None
 
 
 def count_fact(key: str, value: int | None, window: str, definition: str | None = None) -> dict[str, dict]:
-    """``{key: fact}`` for a count (problems, planned actions, customers at risk)."""
+    """``{key: fact}`` for a count (problems, customers at risk)."""
     return {key: fact(key, value, window=window, definition=definition)}
 
 

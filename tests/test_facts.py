@@ -69,7 +69,7 @@ def shown(fact: dict, lang: str) -> str:
 
 def labelled_numbers(text: str, label: str) -> list[str]:
     """Every number written right after ``label`` (``NPS 21.5``, ``NPS | 21.5``, ``NPS (weighted) is 23.6``)."""
-    pattern = r"(?<![\w（(·])" + re.escape(label) + SEP + NUM
+    pattern = r"(?<![A-Za-z0-9_（(·])" + re.escape(label) + SEP + NUM
     return [_num(m.group(1)) for m in re.finditer(pattern, text) if not m.group(1).startswith("+")]  # "+3.3": a change, not a level
 
 
