@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from .i18n import LANGS, money, number, pct, t
+from .i18n import LABELS, LANGS, money, number, pct, t
 
 __all__ = ["FORMATS", "SPECS", "HEADLINE_LABELS", "fact", "label", "show", "headline_facts", "region_nps_facts", "wave_facts",
            "budget_ratios", "budget_facts", "count_fact", "tier_facts", "breakdown_facts", "diagnosis_facts", "facts_of"]
@@ -80,20 +80,23 @@ HEADLINE_LABELS: tuple[str, ...] = ("revenue", "revenue_yoy", "churn_rate", "com
 
 
 def label(key: str, lang: str, **fields: Any) -> str:
-    """The fact's label in ``lang``: the headline metric's label (:data:`HEADLINE_LABELS`), that label with
-    "(weighted)"/"（加权）" for a weighted variant, else ``fact_<key>`` of ``locales/facts.yaml``.
+    """The fact's label in ``lang``: ``fact_<key>`` of ``locales/facts.yaml`` if there is one (NPS: the short
+    label the summary's tile and every sentence use), else the headline metric's label (:data:`HEADLINE_LABELS`);
+    a weighted variant is its plain label with "(weighted)"/"（加权）".
 
-    >>> label("nps_weighted", "en"), label("nps_weighted", "zh"), label("nps_region.西南", "en")
-    ('NPS (weighted)', '净推荐值 NPS（加权）', '西南 NPS')
+    >>> label("nps_weighted", "en"), label("nps_weighted", "zh"), label("nps_region.西南", "en"), label("satisfaction_mean", "zh")
+    ('NPS (weighted)', 'NPS（加权）', '西南 NPS', '满意度（1–5 分均值）')
     """
     base = _base(key)
     if base == "nps_region":
         fields.setdefault("region", key.split(".", 1)[1])
+    if f"fact_{base}" in LABELS:
+        return t(f"fact_{base}", lang, **fields)
     if base in HEADLINE_LABELS:
         return t(base, lang)
-    if base.endswith("_weighted") and base[: -len("_weighted")] in HEADLINE_LABELS:
-        return t("fact_weighted", lang, label=t(base[: -len("_weighted")], lang))
-    return t(f"fact_{base}", lang, **fields)
+    if base.endswith("_weighted"):
+        return t("fact_weighted", lang, label=label(base[: -len("_weighted")], lang))
+    raise KeyError(f"no label for fact {key!r}")
 
 
 def _missing(value: Any) -> bool:
@@ -146,7 +149,7 @@ def fact(key: str, value: float | int | None, *, window: str, n: int | None = No
 
     >>> f = fact("nps", 21.46, window="2025Q4", n=335, counts="nps_answers")
     >>> f["weighted"], f["label"]["zh"], f["n"], f["counts_label"]["en"]
-    (False, '净推荐值 NPS', 335, 'NPS answers')
+    (False, 'NPS', 335, 'NPS answers')
     """
     base = _base(key)
     if base not in SPECS:
