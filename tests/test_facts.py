@@ -157,6 +157,13 @@ def test_counts_say_what_they_count_and_agree(sample_reports, pages, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_recording_a_fact_shows_nothing_on_the_page(sample_reports, lang):
+    for name, path in sample_reports.pages(lang).items():
+        html = path.read_text(encoding="utf-8")
+        assert "&#x27;facts&#x27;" not in html and "'label': {" not in html and "&#x27;label&#x27;: {" not in html, name
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_weighted_and_unweighted_tables_say_which(pages, lang):
     step3 = pages[lang]["03_diagnosis.html"]
     assert t("dg_col_mean_weighted", lang) in step3 and t("dg_col_top2_weighted", lang) in step3
