@@ -31,7 +31,7 @@ import pandas as pd
 from .i18n import LABELS, LANGS, money, number, pct, t
 
 __all__ = ["FORMATS", "SPECS", "HEADLINE_LABELS", "fact", "label", "show", "headline_facts", "region_nps_facts", "wave_facts",
-           "budget_ratios", "budget_facts", "count_fact", "tier_facts", "breakdown_facts", "diagnosis_facts", "facts_of"]
+           "budget_ratios", "budget_facts", "count_fact", "tier_facts", "breakdown_facts", "diagnosis_facts", "register_facts", "facts_of"]
 
 FORMATS: dict[str, str] = {
     "score1": "a score with one decimal (NPS points)",
@@ -66,6 +66,8 @@ SPECS: dict[str, tuple[str, bool | None]] = {
     "at_risk_customers": ("count", None),
     "risk_signal_customers": ("count", None),
     "problems": ("count", None),
+    "actions_open": ("count", None),
+    "actions_overdue": ("count", None),
 }
 """Every fact key (per-region NPS is ``nps_region.<region>``) with its format and whether it is weighted."""
 
@@ -314,6 +316,21 @@ def diagnosis_facts(answers: pd.DataFrame | None, weights: pd.Series | None, dri
         driver_n = drivers.attrs.get("n") if drivers is not None and drivers["importance"].notna().any() else None
         out.update(wave_facts(answers, weights, window, driver_n))
     out.update(count_fact("problems", len(problems or []), window, "problems ranked in diagnosis.json"))
+    return out
+
+
+def register_facts(metrics: Mapping[str, Any], window: str) -> dict[str, dict]:
+    """Step 4's action counts as facts, taken from the metrics it recorded (``actions_open``, ``actions_overdue``);
+    :func:`salesnb.report.run_period` gathers them once every notebook has run.
+
+    >>> {k: v["value"] for k, v in register_facts({"actions_open": 3, "actions_overdue": 0}, "2025Q4").items()}
+    {'actions_open': 3, 'actions_overdue': 0}
+    """
+    out: dict[str, dict] = {}
+    for key, definition in (("actions_open", "register actions planned or in progress"),
+                            ("actions_overdue", "open actions due before the period's end")):
+        if metrics.get(key) is not None:
+            out.update(count_fact(key, metrics[key], window, definition))
     return out
 
 

@@ -102,6 +102,7 @@ def test_the_run_records_each_fact_once_with_its_definition(sample_reports):
         assert recorded_facts["nps"]["weighted"] is False and recorded_facts["nps"]["window"] == "2025Q4"
         assert recorded_facts["nps"]["n"] == recorded_facts["nps_n"]["value"]
         assert recorded_facts["nps_region.西南"]["window"] == "2025"
+        assert recorded_facts["actions_open"]["step"] == "04_improvement"  # gathered by run_period from step 4's metrics
     # the same data and period give the same facts whatever the report language
     en, zh = recorded(sample_reports, "en"), recorded(sample_reports, "zh")
     assert {k: v["value"] for k, v in en.items()} == {k: v["value"] for k, v in zh.items()}
@@ -154,6 +155,13 @@ def test_counts_say_what_they_count_and_agree(sample_reports, pages, lang):
     step3 = pages[lang]["03_diagnosis.html"]
     assert not re.search(r"\bn=\d", step3.split(t("dg_sec_scores", lang), 1)[-1].split(t("dg_sec_complaints", lang), 1)[0]), \
         "step 3's survey figures say what n counts"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_summary_counts_the_recorded_open_actions(sample_reports, pages, lang):
+    f = recorded(sample_reports, lang)["actions_open"]
+    said = re.search(r"(\d+) open actions" if lang == "en" else r"进行中措施 (\d+) 项", pages[lang]["index.html"])
+    assert said and int(said.group(1)) == f["value"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
