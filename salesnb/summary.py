@@ -18,7 +18,7 @@ from .present import absence_sentences
 
 __all__ = ["executive_summary", "absent_from", "PRINT_CSS", "MAX_GOALS", "DATA_QUALITY_PAGE", "goal_status", "pacing_lines"]
 
-#: Goals listed on the one-pager (those needing attention first); the rest are counted.
+#: Goals listed on the one-pager: every goal at risk or off track, then others up to this many lines; the rest are counted.
 MAX_GOALS = 8
 #: The data-quality appendix, beside index.html in report/ (written by the report step).
 DATA_QUALITY_PAGE = "data_quality.html"
@@ -30,7 +30,7 @@ body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "Helve
        max-width: 182mm; margin: 18px auto; padding: 0 10px; color: #1f2328; font-size: 12.5px; line-height: 1.45; overflow-wrap: anywhere; }
 h1 { font-size: 19px; margin: 0 0 2px; } h2 { font-size: 14px; margin: 14px 0 5px; border-bottom: 1px solid #d0d7de; padding-bottom: 2px; }
 .sub { color: #555; margin: 0 0 8px; }
-.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(30mm, 1fr)); gap: 6px; }
+.tiles { display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 6px; }
 .tile { border: 1px solid #d0d7de; border-radius: 5px; padding: 6px 7px; min-width: 0; }
 .tile .k { color: #555; font-size: 11px; } .tile .v { font-size: 17px; font-weight: 600; } .tile .d { font-size: 11px; color: #555; }
 .tile.wide { grid-column: span 2; }
@@ -54,7 +54,7 @@ ol.links { columns: 2; margin: 4px 0 0 18px; padding: 0; }
   table { table-layout: fixed; } td, th { padding: 2px 3px; word-break: break-word; }
 }
 @media print { body { font-size: 10.5px; line-height: 1.3; margin: 0; max-width: none; } h2 { margin: 7px 0 3px; } p { margin: 3px 0; }
-               .tiles { grid-template-columns: repeat(6, 1fr); } svg.spark { height: 22px; width: auto; } td, th { font-size: 9.5px; padding: 1px 5px; } ul.goals li { font-size: 9.5px; }
+               svg.spark { height: 22px; width: auto; } td, th { font-size: 9.5px; padding: 1px 5px; } ul.goals li { font-size: 9.5px; }
                * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
                .tile .v { font-size: 15px; } nav { display: none; } a { color: inherit; text-decoration: none; } }
 """
@@ -119,7 +119,8 @@ def _trend(frame: pd.DataFrame | None, column: str, period, kpi: str, fmt, lang:
 
 
 def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str, unit: str) -> str:
-    """The goals, worst outlook first, one line each: ID, KPI and scope, target and deadline, status word."""
+    """The goals, worst outlook first, one line each: status word, ID, KPI and scope, target and deadline, and the SMART
+    verdict when step 1 found the goal unsound."""
     from .improve import format_kpi
 
     e = html.escape
@@ -134,11 +135,18 @@ def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str
         kpi = t(key, lang) if key in labels else t(r.metric, lang) if r.metric in labels else r.metric
         return kpi + ("" if r.scope == "company" else " · " + str(r.scope).split("=")[-1])
 
+    verdicts = goals.set_index("goal_id")["verdict"].to_dict() if goals is not None and "verdict" in goals else {}
+    # every goal at risk or off track is listed; goals on track or without a status fill up to MAX_GOALS lines
+    listed = max(MAX_GOALS, int((shown["_o"] < 2).sum()))
+    shown = shown.head(listed)
+    colon, po, pc = ("：", "（", "）") if lang == "zh" else (": ", " (", ")")
     items = []
-    for r, o in zip(shown.head(MAX_GOALS).itertuples(), shown["outlook"].head(MAX_GOALS) if "outlook" in shown else [None] * MAX_GOALS):
+    for r, o in zip(shown.itertuples(), shown["outlook"] if "outlook" in shown else [None] * len(shown)):
         badge = f'<span class="badge {o}">{e(t("sc_outlook_" + o, lang))}</span>' if isinstance(o, str) else '<span class="badge">—</span>'
-        items.append(f"<li>{badge} {e(str(r.goal_id))} {e(name(r))}: {e(format_kpi(r.metric, r.target, lang, unit))} ({e(str(r.deadline))})</li>")
-    more = len(a) - min(len(a), MAX_GOALS)
+        verdict = verdicts.get(r.goal_id)  # a goal step 1 found unsound says so (SMART check), a sound one says nothing
+        smart = f' · <span class="note">{e(t("sm_smart", lang))}: {e(t("gl_verdict_" + verdict, lang))}</span>' if isinstance(verdict, str) and verdict != "sound" else ""
+        items.append(f"<li>{badge} {e(str(r.goal_id))} {e(name(r))}{colon}{e(format_kpi(r.metric, r.target, lang, unit))}{po}{e(str(r.deadline))}{pc}{smart}</li>")
+    more = len(a) - len(shown)
     counts = outlook.value_counts()
     line = t("sc_goals_line", lang, n=len(a), on=int(counts.get("on_track", 0)), risk=int(counts.get("at_risk", 0)), off=int(counts.get("off_track", 0)))
     if (none := len(a) - int(counts.sum())):
