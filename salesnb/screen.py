@@ -24,7 +24,7 @@ import pandas as pd
 from .goals import FLOW_METRICS, LOWER_IS_BETTER, Tables, metric_value
 from .periods import Period
 
-__all__ = ["AT_RISK_SHARE", "NO_BASELINE_SHARE", "OUTLOOKS", "Judgement", "judge", "goal_outlook", "Pacing", "revenue_pacing",
+__all__ = ["AT_RISK_SHARE", "NO_BASELINE_SHARE", "OUTLOOKS", "Judgement", "judge", "goal_outlook", "goals_sentence", "Pacing", "revenue_pacing",
            "quarter_series", "sparkline_points", "sparkline_svg", "TREND_QUARTERS"]
 
 #: The at-risk band below a target, as a share of the distance from the baseline to the target.
@@ -157,6 +157,25 @@ def goal_outlook(attainment: pd.DataFrame, goals_list, tables: Tables, period: P
     for k, v in cols.items():
         out[k] = pd.Series(v, index=out.index, dtype=object if k in ("direction", "outlook_source", "outlook") else float)
     return out
+
+
+def goals_sentence(attainment: pd.DataFrame, lang: str) -> str:
+    """The one sentence counting the goals by outlook, said alike by step 4 and the summary.
+
+    Examples
+    --------
+    >>> goals_sentence(pd.DataFrame({"outlook": ["on_track", "off_track", None]}), "en")
+    '3 goals, judged on where each is heading by its deadline: 1 on track, 0 at risk, 1 off track. 1 without a status (no target could be set).'
+    """
+    from .i18n import t
+
+    outlook = attainment["outlook"] if "outlook" in attainment else pd.Series([None] * len(attainment), dtype=object)
+    counts = outlook.value_counts()
+    text = t("sc_goals_line", lang, n=len(attainment), on=int(counts.get("on_track", 0)), risk=int(counts.get("at_risk", 0)),
+             off=int(counts.get("off_track", 0)))
+    if (none := len(attainment) - int(counts.sum())):
+        text += ("" if lang == "zh" else " ") + t("sc_no_outlook", lang, n=none)
+    return text
 
 
 # ---------------------------------------------------------------- the summary: revenue pacing

@@ -122,6 +122,7 @@ def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str
     """The goals, worst outlook first, one line each: status word, ID, KPI and scope, target and deadline, and the SMART
     verdict when step 1 found the goal unsound."""
     from .improve import format_kpi
+    from .screen import goals_sentence
 
     e = html.escape
     a = attainment
@@ -147,10 +148,7 @@ def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str
         smart = f' · <span class="note">{e(t("sm_smart", lang))}: {e(t("gl_verdict_" + verdict, lang))}</span>' if isinstance(verdict, str) and verdict != "sound" else ""
         items.append(f"<li>{badge} {e(str(r.goal_id))} {e(name(r))}{colon}{e(format_kpi(r.metric, r.target, lang, unit))}{po}{e(str(r.deadline))}{pc}{smart}</li>")
     more = len(a) - len(shown)
-    counts = outlook.value_counts()
-    line = t("sc_goals_line", lang, n=len(a), on=int(counts.get("on_track", 0)), risk=int(counts.get("at_risk", 0)), off=int(counts.get("off_track", 0)))
-    if (none := len(a) - int(counts.sum())):
-        line += " " + t("sc_no_outlook", lang, n=none)
+    line = goals_sentence(a, lang)
     return (f'<h2>{e(t("sm_goals", lang))}</h2><p>{e(line)}</p><ul class="goals">{"".join(items)}</ul>'
             + (f'<p class="note">{e(t("sc_more_goals", lang, n=more))}</p>' if more else ""))
 

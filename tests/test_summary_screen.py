@@ -206,3 +206,8 @@ def test_sample_first_screen(sample_reports, sample_dir, lang):
     worrying = int(attainment["outlook"].isin(["at_risk", "off_track"]).sum())  # all listed, then on-track goals up to eight lines
     assert goals_block.count("<li>") == min(max(8, worrying), len(attainment)) and all(w in words.values() for w in re.findall(r'class="badge \w+">([^<]+)<', goals_block))
     assert f'href="{DATA_QUALITY_PAGE}"' in page
+    # step 4 counts the goals with the summary's own sentence, and its table shows each goal's outlook
+    sentence = screen.goals_sentence(attainment, lang)
+    step4 = unescape((folder / "report" / "04_improvement.html").read_text(encoding="utf-8"))
+    assert sentence in unescape(page) and sentence in step4
+    assert all(words[o] + " · " in step4 for o in attainment["outlook"].dropna())
