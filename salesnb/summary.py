@@ -150,7 +150,8 @@ def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str
     more = len(a) - len(shown)
     line = goals_sentence(a, lang)
     return (f'<h2>{e(t("sm_goals", lang))}</h2><p>{e(line)}</p><ul class="goals">{"".join(items)}</ul>'
-            + (f'<p class="note">{e(t("sc_more_goals", lang, n=more))}</p>' if more else ""))
+            + (f'<p class="note">{e(t("sc_more_goals", lang, n=more))}</p>' if more else "")
+            + (f'<p class="note">{e(t("sc_rule", lang))}</p>' if "outlook" in a else ""))
 
 
 def _data_quality_link(lang: str) -> str:
