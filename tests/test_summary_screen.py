@@ -102,6 +102,34 @@ def test_outlook_without_a_year_to_compare_uses_the_baseline():
     assert out["outlook_source"] == "latest" and out["outlook_value"] == pytest.approx(440.0) and out["outlook"] == "off_track"
 
 
+def _surveys(blocks: dict[str, tuple[int, int, int]]) -> pd.DataFrame:
+    """Answers per survey date: (promoters scoring 10, detractors scoring 0, passives scoring 8)."""
+    frames = [pd.DataFrame({"survey_date": pd.Timestamp(d), "nps": [10] * pr + [0] * de + [8] * pa, "respondent_type": "customer",
+                            "customer_id": "c1"}) for d, (pr, de, pa) in blocks.items()]
+    out = pd.concat(frames, ignore_index=True)
+    return out.assign(response_id=range(len(out)))
+
+
+@pytest.mark.parametrize(("target", "outlook"), [(28.0, "on_track"), (33.0, "at_risk"), (40.0, "off_track")])
+def test_outlook_of_a_score_not_started(target, outlook):
+    # NPS 2024Q4 = (3 − 2) / 10 = 10, 2025Q4 = (4 − 2) / 10 = 20: last year's +10 points continue → outlook 30.
+    # Target 33: 3 short, band 0.25 × (33 − 20) = 3.25 → at risk; target 40: 10 short, band 5 → off track
+    goal = [Goal.model_validate({"id": "G7", "metric": "nps", "scope": {}, "target": {"value": target}, "deadline": "2026Q4", "theme": "t"})]
+    p = Period.parse("2025Q4")
+    tables = goals.Tables(_sales({2024: 100.0, 2025: 100.0}), _surveys({"2024-11-15": (3, 2, 5), "2025-11-15": (4, 2, 4)}))
+    row = screen.goal_outlook(improve.goal_attainment(goal, tables, p), goal, tables, p).iloc[0]
+    assert row["baseline"] == pytest.approx(20.0) and row["outlook_value"] == pytest.approx(30.0)
+    assert (row["outlook_source"], row["outlook"]) == ("momentum", outlook)
+
+
+def test_outlook_of_no_goals_is_an_empty_frame_with_the_columns():
+    p = Period.parse("2025Q4")
+    tables = goals.Tables(_sales({2025: 1.0}))
+    out = screen.goal_outlook(improve.goal_attainment([], tables, p), [], tables, p)
+    assert out.empty and {"outlook", "outlook_value", "outlook_source", "direction", "to_date", "elapsed"} <= set(out.columns)
+    assert screen.goals_sentence(out, "zh") == "共 0 个目标，按截止期的展望判断：进度正常 0 个，有风险 0 个，落后 0 个。"
+
+
 def test_pacing_before_and_while_the_goal_runs():
     attainment = pd.DataFrame({"goal_id": ["G1"], "metric": ["revenue"], "scope": ["company"], "deadline": ["2026"], "baseline": [440.0],
                                "target": [492.8], "status": ["on_track"], "outlook": ["on_track"], "outlook_value": [520.0],
