@@ -205,6 +205,11 @@ class Pacing:
     outlook_source: str
 
     @property
+    def span_is_quarter_goal(self) -> bool:
+        """Whether the goal's deadline is a quarter (its target is not paced by a fiscal year to date)."""
+        return "Q" in self.deadline.upper()
+
+    @property
     def share_of_target(self) -> float:
         """Revenue to date ÷ target (only meaningful while the goal runs)."""
         return self.to_date / self.target if _finite(self.target) and self.target else float("nan")

@@ -95,12 +95,15 @@ def pacing_lines(pace, lang: str, unit: str) -> str:
     if pace is None:
         return ""
     m = lambda v: money(v, unit, lang)  # noqa: E731
-    if pace.started:
-        text = t("sc_pace_running", lang, span=pace.span, to_date=m(pace.to_date), share=pct(pace.share_of_target, lang, 0),
+    span, deadline = ((f"{p}年" if lang == "zh" and p.isdigit() else p) for p in (pace.span, pace.deadline))  # 2025年, 2026Q1
+    if not pace.started and pace.span_is_quarter_goal:  # a quarter's target is not paced by a year to date
+        text = t("sc_pace_quarter", lang, deadline=deadline, target=m(pace.target))
+    elif pace.started:
+        text = t("sc_pace_running", lang, span=span, to_date=m(pace.to_date), share=pct(pace.share_of_target, lang, 0),
                  target=m(pace.target), elapsed=pct(pace.elapsed, lang, 0))
     else:
-        text = t("sc_pace_before", lang, span=pace.span, to_date=m(pace.to_date), done=pace.quarters_elapsed, total=pace.quarters_total,
-                 deadline=pace.deadline, target=m(pace.target))
+        text = t("sc_pace_before", lang, span=span, to_date=m(pace.to_date), done=pace.quarters_elapsed, total=pace.quarters_total,
+                 deadline=deadline, target=m(pace.target))
     if pace.outlook_value == pace.outlook_value and pace.outlook_source:
         text += ("；" if lang == "zh" else "; ") + t("sc_pace_outlook", lang, value=m(pace.outlook_value), source=t("sc_src_" + pace.outlook_source, lang))
     return text

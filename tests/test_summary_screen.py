@@ -144,6 +144,9 @@ def test_pacing_before_and_while_the_goal_runs():
     before = screen.revenue_pacing(attainment.assign(status="not_started", outlook_source="momentum"), history, Period.parse("2025Q4"))
     assert (before.span, before.to_date, before.quarters_elapsed, before.started) == ("2025", 110.0, 4, False)
     assert "2025年累计（4/4 个季度）" in pacing_lines(before, "zh", "元")
+    # a quarter's goal not started yet: its target, no year to date
+    quarter = screen.revenue_pacing(attainment.assign(status="not_started", deadline="2026Q1"), history, Period.parse("2025Q4"))
+    assert pacing_lines(quarter, "en", "元").startswith("2026Q1 target 492.8")
 
 
 # ---------------------------------------------------------------- sparklines
