@@ -15,6 +15,7 @@ import pandas as pd
 
 from .i18n import money, number, pct, t
 from .present import absence_sentences
+from .screen import OUTLOOKS
 
 __all__ = ["executive_summary", "absent_from", "PRINT_CSS", "MAX_GOALS", "DATA_QUALITY_PAGE", "goal_status", "pacing_lines"]
 
@@ -85,7 +86,7 @@ def goal_status(attainment: pd.DataFrame | None, metric: str) -> str | None:
         return None
     rank = rows["status"].map({"on_track": 0, "off_track": 0, "not_started": 1}).fillna(2)
     outlook = rows.assign(_r=rank.to_numpy()).sort_values("_r", kind="stable").iloc[0]["outlook"]
-    return outlook if isinstance(outlook, str) and outlook else None
+    return outlook if outlook in OUTLOOKS else None
 
 
 def pacing_lines(pace, lang: str, unit: str) -> str:
@@ -130,7 +131,7 @@ def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str
     e = html.escape
     a = attainment
     outlook = a["outlook"] if "outlook" in a else pd.Series([None] * len(a), index=a.index)
-    order = outlook.map({"off_track": 0, "at_risk": 1, "on_track": 2}).fillna(3)
+    order = outlook.map({o: i for i, o in enumerate(reversed(OUTLOOKS))}).fillna(3)
     shown = a.assign(_o=order.to_numpy()).sort_values("_o", kind="stable")
     labels = _labels()
 
@@ -146,9 +147,10 @@ def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str
     colon, po, pc = ("：", "（", "）") if lang == "zh" else (": ", " (", ")")
     items = []
     for r, o in zip(shown.itertuples(), shown["outlook"] if "outlook" in shown else [None] * len(shown)):
-        badge = f'<span class="badge {o}">{e(t("sc_outlook_" + o, lang))}</span>' if isinstance(o, str) else '<span class="badge">—</span>'
+        badge = f'<span class="badge {o}">{e(t("sc_outlook_" + o, lang))}</span>' if o in OUTLOOKS else '<span class="badge">—</span>'
         verdict = verdicts.get(r.goal_id)  # a goal step 1 found unsound says so (SMART check), a sound one says nothing
-        smart = f' · <span class="note">{e(t("sm_smart", lang))}: {e(t("gl_verdict_" + verdict, lang))}</span>' if isinstance(verdict, str) and verdict != "sound" else ""
+        smart = (f' · <span class="note">{e(t("sm_smart", lang))}{colon}{e(t("gl_verdict_" + verdict, lang))}</span>'
+                 if isinstance(verdict, str) and verdict != "sound" and "gl_verdict_" + verdict in labels else "")
         items.append(f"<li>{badge} {e(str(r.goal_id))} {e(name(r))}{colon}{e(format_kpi(r.metric, r.target, lang, unit))}{po}{e(str(r.deadline))}{pc}{smart}</li>")
     more = len(a) - len(shown)
     line = goals_sentence(a, lang)
