@@ -150,7 +150,7 @@ def goal_outlook(attainment: pd.DataFrame, goals_list, tables: Tables, period: P
             outlook = judge(value, r.target, r.baseline, lower).status
         cols["direction"].append("lower" if lower else "higher")
         cols["outlook_value"].append(float(value) if _finite(value) else float("nan"))
-        cols["outlook_source"].append(source)
+        cols["outlook_source"].append(source if _finite(value) else "")  # no value, no source
         cols["outlook"].append(outlook)
         cols["to_date"].append(float(r.actual) if r.status != "not_started" and _finite(r.actual) else float("nan"))
         cols["elapsed"].append(min(elapsed, 1.0))

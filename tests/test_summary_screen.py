@@ -97,6 +97,13 @@ def test_outlook_of_a_goal_not_started_running_and_passed():
     assert flat["outlook_value"] == pytest.approx(400.0) and flat["outlook"] == "off_track" and flat["direction"] == "higher"
 
 
+def test_outlook_of_a_growth_goal_without_a_base_year():
+    # data from 2025Q2 only: the 2025 base is not covered in full, so no target, no outlook, no source
+    sales = _sales({2025: 110.0}).iloc[1:]
+    out = _outlook(sales, "2025Q4")
+    assert math.isnan(out["target"]) and out["outlook"] is None and out["outlook_source"] == "" and math.isnan(out["outlook_value"])
+
+
 def test_outlook_without_a_year_to_compare_uses_the_baseline():
     out = _outlook(_sales({2025: 110.0}), "2025Q4")
     assert out["outlook_source"] == "latest" and out["outlook_value"] == pytest.approx(440.0) and out["outlook"] == "off_track"
