@@ -144,14 +144,15 @@ def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str
     # every goal at risk or off track is listed; goals on track or without a status fill up to MAX_GOALS lines
     listed = max(MAX_GOALS, int((shown["_o"] < 2).sum()))
     shown = shown.head(listed)
-    colon, po, pc = ("：", "（", "）") if lang == "zh" else (": ", " (", ")")
+    colon = "：" if lang == "zh" else ": "
     items = []
     for r, o in zip(shown.itertuples(), shown["outlook"] if "outlook" in shown else [None] * len(shown)):
         badge = f'<span class="badge {o}">{e(t("sc_outlook_" + o, lang))}</span>' if o in OUTLOOKS else '<span class="badge">—</span>'
         verdict = verdicts.get(r.goal_id)  # a goal step 1 found unsound says so (SMART check), a sound one says nothing
         smart = (f' · <span class="note">{e(t("sm_smart", lang))}{colon}{e(t("gl_verdict_" + verdict, lang))}</span>'
                  if isinstance(verdict, str) and verdict != "sound" and "gl_verdict_" + verdict in labels else "")
-        items.append(f"<li>{badge} {e(str(r.goal_id))} {e(name(r))}{colon}{e(format_kpi(r.metric, r.target, lang, unit))}{po}{e(str(r.deadline))}{pc}{smart}</li>")
+        target = t("sm_target", lang, target=format_kpi(r.metric, r.target, lang, unit), deadline=str(r.deadline))  # the tiles' wording
+        items.append(f"<li>{badge} {e(str(r.goal_id))} {e(name(r))} · {e(target)}{smart}</li>")
     more = len(a) - len(shown)
     line = goals_sentence(a, lang)
     return (f'<h2>{e(t("sm_goals", lang))}</h2><p>{e(line)}</p><ul class="goals">{"".join(items)}</ul>'
