@@ -922,20 +922,27 @@ def tracking_table(tracking: pd.DataFrame, lang: str, dimension_labels: dict[str
 
 
 def attainment_table(attainment: pd.DataFrame, goals_list, lang: str, unit: str = "万元") -> pd.DataFrame:
-    """Goals against the actual to date (baseline, target, actual, projection, status)."""
+    """Goals against the actual to date (baseline, target, actual, projection, status) and, when the frame carries
+    :func:`salesnb.screen.goal_outlook`'s columns, the outlook (on track / at risk / off track with its value)."""
     labels = {g.id: (g.zh if lang == "zh" else g.en) or g.metric for g in goals_list}
+    po, pc = ("（", "）") if lang == "zh" else (" (", ")")
     a = attainment
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "ID": a["goal_id"],
         _t("im_col_goal", lang): [labels.get(g, g) for g in a["goal_id"]],
         _t("im_col_baseline", lang): [format_kpi(mt, v, lang, unit) for mt, v in zip(a["metric"], a["baseline"])],
-        _t("im_col_target", lang): [f"{format_kpi(mt, v, lang, unit)} ({d})" for mt, v, d in zip(a["metric"], a["target"], a["deadline"])],
-        # a goal not started yet has no actual and no projection: a dash, not "n/a"
-        _t("im_col_actual", lang): [format_kpi(mt, v, lang, unit) if st != "not_started" else "–" for mt, v, st in zip(a["metric"], a["actual"], a["status"])],
-        _t("im_col_projection", lang): [format_kpi(mt, v, lang, unit) if st != "not_started" else "–"
+        _t("im_col_target", lang): [f"{format_kpi(mt, v, lang, unit)}{po}{d}{pc}" for mt, v, d in zip(a["metric"], a["target"], a["deadline"])],
+        # a goal not started yet has no actual and no projection: a dash (the shared "missing" mark), not "n/a"
+        _t("im_col_actual", lang): [format_kpi(mt, v, lang, unit) if st != "not_started" else "—" for mt, v, st in zip(a["metric"], a["actual"], a["status"])],
+        _t("im_col_projection", lang): [format_kpi(mt, v, lang, unit) if st != "not_started" else "—"
                                         for mt, v, st in zip(a["metric"], a["projection"], a["status"])],
         _t("status", lang): [_t(f"im_goal_{s}", lang) for s in a["status"]],
     })
+    if "outlook" in a:
+        out[_t("sc_col_outlook", lang)] = [
+            f"{_t('sc_outlook_' + o, lang)} · {format_kpi(mt, v, lang, unit)}{po}{_t('sc_src_' + src, lang)}{pc}" if isinstance(o, str) else "—"
+            for o, mt, v, src in zip(a["outlook"], a["metric"], a["outlook_value"], a["outlook_source"])]
+    return out
 
 
 def decisions(added: pd.DataFrame, tracking: pd.DataFrame, attainment: pd.DataFrame, register: pd.DataFrame, period: Period,

@@ -15,29 +15,48 @@ import pandas as pd
 
 from .i18n import money, number, pct, t
 from .present import absence_sentences
+from .screen import OUTLOOKS
 
-__all__ = ["executive_summary", "absent_from", "PRINT_CSS", "MAX_GOALS"]
+__all__ = ["executive_summary", "absent_from", "PRINT_CSS", "MAX_GOALS", "DATA_QUALITY_PAGE", "goal_status", "pacing_lines"]
 
-#: Goals listed on the one-pager (those needing attention first); the rest are counted.
-MAX_GOALS = 4
+#: Goals listed on the one-pager: every goal at risk or off track, then others up to this many lines; the rest are counted.
+MAX_GOALS = 8
+#: The data-quality appendix, beside index.html in report/ (written by the report step).
+DATA_QUALITY_PAGE = "data_quality.html"
 
 PRINT_CSS = """
 @page { size: A4; margin: 14mm 14mm 12mm 14mm; }
+* { box-sizing: border-box; }
 body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "Helvetica Neue", Arial, sans-serif;
-       max-width: 182mm; margin: 18px auto; padding: 0 10px; color: #1f2328; font-size: 12.5px; line-height: 1.45; }
+       max-width: 182mm; margin: 18px auto; padding: 0 10px; color: #1f2328; font-size: 12.5px; line-height: 1.45; overflow-wrap: anywhere; }
 h1 { font-size: 19px; margin: 0 0 2px; } h2 { font-size: 14px; margin: 14px 0 5px; border-bottom: 1px solid #d0d7de; padding-bottom: 2px; }
 .sub { color: #555; margin: 0 0 8px; }
-.tiles { display: grid; grid-template-columns: repeat(5, 1fr); gap: 6px; }
-.tile { border: 1px solid #d0d7de; border-radius: 5px; padding: 6px 7px; }
+.tiles { display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 6px; }
+.tile { border: 1px solid #d0d7de; border-radius: 5px; padding: 6px 7px; min-width: 0; }
 .tile .k { color: #555; font-size: 11px; } .tile .v { font-size: 17px; font-weight: 600; } .tile .d { font-size: 11px; color: #555; }
+.tile.wide { grid-column: span 2; }
+.tile.st-on_track { border-left: 4px solid #1a7f37; } .tile.st-at_risk { border-left: 4px dashed #9a6700; } .tile.st-off_track { border-left: 4px solid #cf222e; }
+.tile .v .badge { vertical-align: 3px; margin-left: 4px; }
+.badge { display: inline-block; font-size: 10.5px; font-weight: 600; padding: 0 5px; border-radius: 8px; border: 1px solid currentColor; white-space: nowrap; }
+.badge.on_track { color: #1a7f37; } .badge.at_risk { color: #9a6700; } .badge.off_track { color: #cf222e; }
+svg.spark { display: block; margin-top: 3px; max-width: 100%; height: auto; }
 .good { color: #1a7f37; } .bad { color: #cf222e; } .warn { color: #9a4b00; }
+ul.goals { list-style: none; margin: 2px 0 0; padding: 0; columns: 2; column-gap: 14px; }
+ul.goals li { break-inside: avoid; margin-bottom: 2px; font-size: 11.5px; }
 table { border-collapse: collapse; width: 100%; } td, th { padding: 2px 6px; border-bottom: 1px solid #eaeef2; text-align: left; vertical-align: top; font-size: 11.5px; }
 th { background: #f6f8fa; font-weight: 600; }
 ol.problems { margin: 2px 0 0 18px; padding: 0; } ol.problems li { margin-bottom: 3px; }
 .note { color: #666; font-size: 11px; } nav a { margin-right: 10px; }
 ol.links { columns: 2; margin: 4px 0 0 18px; padding: 0; }
+@media screen and (max-width: 600px) {
+  body { margin: 8px auto; padding: 0 8px; font-size: 13px; }
+  .tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  ul.goals, ol.links { columns: 1; }
+  table { table-layout: fixed; } td, th { padding: 2px 3px; word-break: break-word; }
+}
 @media print { body { font-size: 10.5px; line-height: 1.3; margin: 0; max-width: none; } h2 { margin: 7px 0 3px; } p { margin: 3px 0; }
-               td, th { font-size: 9.5px; padding: 1px 5px; }
+               svg.spark { height: 22px; width: auto; } td, th { font-size: 9.5px; padding: 1px 5px; } ul.goals li { font-size: 9.5px; }
+               * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
                .tile .v { font-size: 15px; } nav { display: none; } a { color: inherit; text-decoration: none; } }
 """
 
@@ -46,9 +65,104 @@ def _read_csv(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path, encoding="utf-8-sig", dtype={"action_id": str, "goal_id": str}) if path.is_file() else None
 
 
-def _tile(label: str, value: str, detail: str = "", cls: str = "") -> str:
+def _tile(label: str, value: str, detail: str = "", cls: str = "", status: str | None = None, lang: str = "en", spark: str = "",
+          wide: bool = False) -> str:
+    """One KPI tile; ``status`` (an outlook) adds a coloured border and its word (colour is never the only cue);
+    ``spark`` is trusted SVG from :func:`salesnb.screen.sparkline_svg` (which escapes its own text)."""
     e = html.escape
-    return f'<div class="tile"><div class="k">{e(label)}</div><div class="v {cls}">{e(value)}</div><div class="d">{e(detail)}</div></div>'
+    badge = f' <span class="badge {status}">{e(t("sc_outlook_" + status, lang))}</span>' if status else ""
+    st = (f" st-{status}" if status else "") + (" wide" if wide else "")
+    return (f'<div class="tile{st}"><div class="k">{e(label)}</div><div class="v {cls}">{e(value)}{badge}</div>'
+            f'<div class="d">{e(detail)}</div>{spark}</div>')
+
+
+def goal_status(attainment: pd.DataFrame | None, metric: str) -> str | None:
+    """The outlook of the company-wide goal on ``metric`` (the one running now, else the next to start, else the
+    latest passed), as ``goal_attainment.csv`` records it; ``None`` without such a goal or outlook."""
+    if attainment is None or attainment.empty or "outlook" not in attainment:
+        return None
+    rows = attainment[(attainment["metric"] == metric) & (attainment["scope"].astype(str) == "company")]
+    if rows.empty:
+        return None
+    rank = rows["status"].map({"on_track": 0, "off_track": 0, "not_started": 1}).fillna(2)
+    outlook = rows.assign(_r=rank.to_numpy()).sort_values("_r", kind="stable").iloc[0]["outlook"]
+    return outlook if outlook in OUTLOOKS else None
+
+
+def pacing_lines(pace, lang: str, unit: str) -> str:
+    """The revenue tile's pacing sentence (docs/summary.md): while the goal's year runs, its revenue to date as a
+    share of the target beside the share of the year elapsed; before it starts, the current fiscal year to date
+    (the goal's base); then the outlook value and its source."""
+    if pace is None:
+        return ""
+    m = lambda v: money(v, unit, lang)  # noqa: E731
+    span, deadline = ((f"{p}年" if lang == "zh" and p.isdigit() else p) for p in (pace.span, pace.deadline))  # 2025年, 2026Q1
+    if not pace.started and pace.span_is_quarter_goal:  # a quarter's target is not paced by a year to date
+        text = t("sc_pace_quarter", lang, deadline=deadline, target=m(pace.target))
+    elif pace.started:
+        text = t("sc_pace_running", lang, span=span, to_date=m(pace.to_date), share=pct(pace.share_of_target, lang, 0),
+                 target=m(pace.target), elapsed=pct(pace.elapsed, lang, 0))
+    else:
+        text = t("sc_pace_before", lang, span=span, to_date=m(pace.to_date), done=pace.quarters_elapsed, total=pace.quarters_total,
+                 deadline=deadline, target=m(pace.target))
+    if pace.outlook_value == pace.outlook_value and pace.outlook_source:
+        text += ("；" if lang == "zh" else "; ") + t("sc_pace_outlook", lang, value=m(pace.outlook_value), source=t("sc_src_" + pace.outlook_source, lang))
+    return text
+
+
+def _trend(frame: pd.DataFrame | None, column: str, period, kpi: str, fmt, lang: str) -> str:
+    """The 8-quarter sparkline of ``column`` with its accessible title ("" with fewer than two quarters)."""
+    from .screen import TREND_QUARTERS, quarter_series, sparkline_svg
+
+    series = quarter_series(frame, column, period, TREND_QUARTERS).dropna()
+    if len(series) < 2:
+        return ""
+    title = t("sc_trend", lang, kpi=kpi, n=len(series), first=fmt(series.iloc[0]), first_q=series.index[0], last=fmt(series.iloc[-1]),
+              last_q=series.index[-1])
+    return sparkline_svg(series, title)
+
+
+def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str, unit: str) -> str:
+    """The goals, worst outlook first, one line each: status word, ID, KPI and scope, target and deadline, and the SMART
+    verdict when step 1 found the goal unsound."""
+    from .improve import format_kpi
+    from .screen import goals_sentence
+
+    e = html.escape
+    a = attainment
+    outlook = a["outlook"] if "outlook" in a else pd.Series([None] * len(a), index=a.index)
+    order = outlook.map({o: i for i, o in enumerate(reversed(OUTLOOKS))}).fillna(3)
+    shown = a.assign(_o=order.to_numpy()).sort_values("_o", kind="stable")
+    labels = _labels()
+
+    def name(r) -> str:
+        key = "sm_metric_" + r.metric
+        kpi = t(key, lang) if key in labels else t(r.metric, lang) if r.metric in labels else r.metric
+        return kpi + ("" if r.scope == "company" else " · " + str(r.scope).split("=")[-1])
+
+    verdicts = goals.set_index("goal_id")["verdict"].to_dict() if goals is not None and "verdict" in goals else {}
+    # every goal at risk or off track is listed; goals on track or without a status fill up to MAX_GOALS lines
+    listed = max(MAX_GOALS, int((shown["_o"] < 2).sum()))
+    shown = shown.head(listed)
+    colon = "：" if lang == "zh" else ": "
+    items = []
+    for r, o in zip(shown.itertuples(), shown["outlook"] if "outlook" in shown else [None] * len(shown)):
+        badge = f'<span class="badge {o}">{e(t("sc_outlook_" + o, lang))}</span>' if o in OUTLOOKS else '<span class="badge">—</span>'
+        verdict = verdicts.get(r.goal_id)  # a goal step 1 found unsound says so (SMART check), a sound one says nothing
+        smart = (f' · <span class="note">{e(t("sm_smart", lang))}{colon}{e(t("gl_verdict_" + verdict, lang))}</span>'
+                 if isinstance(verdict, str) and verdict != "sound" and "gl_verdict_" + verdict in labels else "")
+        target = t("sm_target", lang, target=format_kpi(r.metric, r.target, lang, unit), deadline=str(r.deadline))  # the tiles' wording
+        items.append(f"<li>{badge} {e(str(r.goal_id))} {e(name(r))} · {e(target)}{smart}</li>")
+    more = len(a) - len(shown)
+    line = goals_sentence(a, lang)
+    return (f'<h2>{e(t("sm_goals", lang))}</h2><p>{e(line)}</p><ul class="goals">{"".join(items)}</ul>'
+            + (f'<p class="note">{e(t("sc_more_goals", lang, n=more))}</p>' if more else "")
+            + (f'<p class="note">{e(t("sc_rule", lang))}</p>' if "outlook" in a else ""))
+
+
+def _data_quality_link(lang: str) -> str:
+    e = html.escape
+    return f'<p class="note">{e(t("sc_data_quality_line", lang))} <a href="{DATA_QUALITY_PAGE}">{e(t("sc_data_quality", lang))}</a></p>'
 
 
 def absent_from(metrics: dict) -> list[str]:
@@ -90,6 +204,7 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
     tracking = _read_csv(art / "tracking.csv")
     diagnosis = json.loads((art / "diagnosis.json").read_text(encoding="utf-8")) if (art / "diagnosis.json").is_file() else None
     register = pd.read_excel(art / "actions.xlsx", sheet_name="actions", dtype={"action_id": str}) if (art / "actions.xlsx").is_file() else None
+    history, scores = _read_csv(art / "history.csv"), _read_csv(art / "satisfaction_history.csv")
     g = summary.get
 
     def sign_cls(v, good_when_up=True):
@@ -103,18 +218,24 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
     nps_asked = "nps_n" in summary or "satisfaction_n" not in summary
     tiles, not_shown = [], []
 
-    def add(value, label: str, text: str, detail: str = "", cls: str = "") -> None:
+    def add(value, label: str, text: str, detail: str = "", cls: str = "", metric: str | None = None, spark: str = "", wide: bool = False) -> None:
         if value is None or value != value:
             not_shown.append(label)
         else:
-            tiles.append(_tile(label, text, detail, cls))
+            tiles.append(_tile(label, text, detail, cls, goal_status(attainment, metric) if metric else None, lang, spark, wide))
 
-    add(g("revenue"), t("revenue", lang), money(g("revenue"), unit, lang), _target_of(goals, "revenue", lang, lambda v: money(v, unit, lang)))
+    from .screen import revenue_pacing
+
+    pace = revenue_pacing(attainment, history, period)
+    add(g("revenue"), t("revenue", lang), money(g("revenue"), unit, lang),
+        pacing_lines(pace, lang, unit) or _target_of(goals, "revenue", lang, lambda v: money(v, unit, lang)), metric="revenue",
+        spark=_trend(history, "revenue", period, t("revenue", lang), lambda v: money(v, unit, lang), lang), wide=True)
     add(g("revenue_yoy"), t("sm_growth", lang), pct(g("revenue_yoy"), lang, signed=True), t("sm_vs_last_year", lang), sign_cls(g("revenue_yoy")))
     if surveyed and nps_asked:
         add(g("nps"), "NPS", number(g("nps"), lang, 1),
             t("sm_nps_ci", lang, low=number(g("nps_ci_low"), lang, 1), high=number(g("nps_ci_high"), lang, 1), n=number(g("nps_n"), lang))
-            + " " + _target_of(goals, "nps", lang, lambda v: number(v, lang, 0)))
+            + " " + _target_of(goals, "nps", lang, lambda v: number(v, lang, 0)), metric="nps",
+            spark=_trend(scores, "nps", period, "NPS", lambda v: number(v, lang, 1), lang))
     elif surveyed:  # surveys without the recommend question: the top-2-box takes the NPS tile
         from .survey import wilson_interval
 
@@ -122,14 +243,15 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
         low, high = wilson_interval(top2, n) if top2 is not None else (None, None)
         add(top2, t("satisfaction_top2", lang), pct(top2, lang),
             t("sm_nps_ci", lang, low=pct(low, lang), high=pct(high, lang), n=number(n, lang))
-            + " " + _target_of(goals, "satisfaction_top2", lang, lambda v: pct(v, lang)))
+            + " " + _target_of(goals, "satisfaction_top2", lang, lambda v: pct(v, lang)), metric="satisfaction_top2")
     if surveyed:
         add(g("satisfaction_mean"), t("satisfaction_mean", lang), number(g("satisfaction_mean"), lang, 2),
-            t("sm_top2", lang, top2=pct(g("satisfaction_top2"), lang)) + " " + _target_of(goals, "satisfaction_mean", lang, lambda v: number(v, lang, 2)))
+            t("sm_top2", lang, top2=pct(g("satisfaction_top2"), lang)) + " " + _target_of(goals, "satisfaction_mean", lang, lambda v: number(v, lang, 2)),
+            metric="satisfaction_mean")
     churn = g("churn_rate")
     add(g("repurchase_rate"), t("repurchase_rate", lang), pct(g("repurchase_rate"), lang),
         (t("sm_churn", lang, churn=pct(churn, lang)) if churn is not None and churn == churn else "") + " "
-        + _target_of(goals, "repurchase_rate", lang, lambda v: pct(v, lang)))
+        + _target_of(goals, "repurchase_rate", lang, lambda v: pct(v, lang)), metric="repurchase_rate")
     notes = absence_sentences(missing, "summary", lang)
     if not surveyed and "surveys" not in missing:
         notes.append(t("sm_no_survey_data", lang) + ("。" if lang == "zh" else "."))
@@ -153,21 +275,9 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
     notes = [f'<p class="note">{e(x)}</p>' for x in ([service] if service else []) + notes]
     parts = [f'<h2>{e(t("headline", lang))}</h2><div class="tiles">{"".join(tiles)}</div>', *notes]
 
-    # goals: the ones that need attention first (off track, missed, not sound), at most six
+    # goals: each with its outlook, the ones that need attention first
     if attainment is not None and len(attainment):
-        counts = attainment["status"].value_counts()
-        verdicts = goals.set_index("goal_id")["verdict"] if goals is not None else pd.Series(dtype=str)
-        concern = attainment["status"].isin(["off_track", "missed"]).astype(int) * 2 + (attainment["goal_id"].map(verdicts).fillna("revise") != "sound").astype(int)
-        shown = attainment.assign(_c=concern.to_numpy()).sort_values("_c", ascending=False, kind="stable").head(MAX_GOALS)
-        more = len(attainment) - len(shown)
-        rows = "".join(
-            f"<tr><td>{e(r.goal_id)}</td><td>{e(t('sm_metric_' + r.metric, lang) if ('sm_metric_' + r.metric) in _labels() else t(r.metric, lang) if r.metric in _labels() else r.metric)}"
-            f"{'' if r.scope == 'company' else ' · ' + e(str(r.scope).split('=')[-1])}</td><td>{e(str(r.deadline))}</td>"
-            f"<td>{e(t('im_goal_' + r.status, lang))}</td><td>{e(t('gl_verdict_' + verdicts.get(r.goal_id, 'revise'), lang))}</td></tr>"
-            for r in shown.itertuples()
-        ) + (f'<tr><td colspan="5" class="note">{e(t("sm_more_goals", lang, n=more))}</td></tr>' if more else "")
-        parts.append(f'<h2>{e(t("sm_goals", lang))}</h2><p>{e(t("sm_goals_line", lang, n=len(attainment), on=int(counts.get("on_track", 0) + counts.get("achieved", 0)), off=int(counts.get("off_track", 0) + counts.get("missed", 0)), later=int(counts.get("not_started", 0))))}</p>'
-                     f'<table><tr><th>ID</th><th>{e(t("metric", lang))}</th><th>{e(t("sm_deadline", lang))}</th><th>{e(t("status", lang))}</th><th>{e(t("sm_smart", lang))}</th></tr>{rows}</table>')
+        parts.append(_goals_block(attainment, goals, lang, unit))
 
     # problems
     if diagnosis and diagnosis.get("problems"):
@@ -206,6 +316,7 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
         parts.append(f'<h2>{e(t("sm_tracking", lang))}</h2><p>{e(tracking_narrative(tracking, lang))}</p>'
                      f'<table><tr><th>ID</th><th>{e(t("im_col_measure", lang))}</th><th>{e(t("im_col_kpi", lang))}</th>'
                      f'<th>{e(t("sm_then_now", lang))}</th><th>{e(t("im_col_verdict", lang))}</th></tr>{rows}</table>')
+    parts.append(_data_quality_link(lang))
     return "\n".join(parts)
 
 
