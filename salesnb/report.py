@@ -60,8 +60,9 @@ __all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFai
            "preflight", "check_register_location", "MIN_FREE_MB"]
 
 NOTEBOOKS = ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement")
-NEEDS = {"01_goals": (), "03_diagnosis": (), "02_breakdown": ("01_goals",), "04_improvement": ("01_goals", "03_diagnosis")}
-"""What each notebook reads from the others (step 1's goals.csv and bottlenecks.csv, step 3's diagnosis.json):
+NEEDS = {"01_goals": (), "03_diagnosis": ("01_goals",), "02_breakdown": ("01_goals",), "04_improvement": ("01_goals", "03_diagnosis")}
+"""What each notebook reads from the others (step 1's goals.csv and bottlenecks.csv — step 3 merges the bottlenecks
+into its problem register — and step 3's diagnosis.json):
 a notebook starts as soon as those have finished, two at a time."""
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "pandera", "pydantic", "openpyxl", "pyarrow", "ipykernel")
 _STAGING = re.compile(r"^\.(?P<period>[0-9Q]+)\.running-(?P<pid>\d+)-")
