@@ -255,7 +255,7 @@ def fishbone(causes: pd.DataFrame, categories: list[tuple[str, str]], head: str,
                     bbox=dict(boxstyle="round,pad=0.35", facecolor="#e8eef7", edgecolor=_BLUE))
             items = causes.loc[causes["category"] == key]
             if items.empty:  # a bone without evidence linked to the head problem says so, instead of borrowing another problem's
-                ax.text((x_tip + x_spine) / 2 - 1.5, sign * 20, t("pr_fish_none", lang), ha="right", va="center", fontsize=8, color="#999", style="italic")
+                ax.text((x_tip + x_spine) / 2 - 3, sign * 20, t("pr_fish_none", lang), ha="right", va="center", fontsize=8, color="#999", style="italic")
             for j, item in enumerate(items.itertuples()):
                 frac = (j + 0.6) / (slots + 0.3)  # evenly along the bone, however many causes the fullest bone has
                 y = sign * 40 * (1 - frac)
