@@ -292,17 +292,19 @@ def narrative_register(register: pd.DataFrame, lang: str) -> str:
 
 def top_problem_lines(register: list[dict], lang: str, top: int = 3, evidence: int = 2) -> list[str]:
     """The summary's top problems as plain text: ``P1 · title (segment): evidence; evidence`` from the register
-    (``diagnosis.json``'s ``register`` records), the same evidence step 3's table shows.
+    (``diagnosis.json``'s ``register`` records), the same evidence step 3's table shows (``evidence`` sentences;
+    one for a problem only step 1 found, whose first finding already names it).
 
     >>> top_problem_lines([{"problem_id": "P1", "type": "x", "title_en": "Weak new-customer acquisition", "segment": "company",
-    ...                     "evidence_en": "Company: 143 new customers against 191 (−25.1%). | 华东: 37 against 53."}], "en")
+    ...                     "evidence_en": "Company: 143 new customers against 191 (−25.1%). | 华东: 37 against 53.", "source": "1+3"}], "en")
     ['P1 · Weak new-customer acquisition (the whole company): Company: 143 new customers against 191 (−25.1%); 华东: 37 against 53']
     """
     out = []
     sep = "；" if lang == "zh" else "; "
     for r in register[:top]:
         title = r.get(f"title_{lang}") or r["type"]
-        items = [x.strip().rstrip("。.") for x in str(r.get(f"evidence_{lang}") or "").split(" | ") if x.strip()][:evidence]
+        # a problem only step 1 found: its first finding already names it and its scope; one sentence keeps the page to A4
+        items = [x.strip().rstrip("。.") for x in str(r.get(f"evidence_{lang}") or "").split(" | ") if x.strip()][:1 if r.get("source") == "1" else evidence]
         out.append(f"{r['problem_id']} · " + t("pr_summary_line", lang, title=title, segment=_segment_text(r.get("segment"), lang), evidence=sep.join(items)))
     return out
 

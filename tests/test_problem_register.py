@@ -159,6 +159,9 @@ def test_sample_every_page_speaks_of_the_same_problems(sample_reports, lang):
         row = register.set_index("problem_id").loc[pid]
         assert f"{pid} · {row['title_' + lang]}" in index
     assert "P4 ·" not in index
+    # P1's evidence on the summary is the register's (step 1's weak acquisition in the sample, with its −25.1 %)
+    first = str(register.iloc[0]["evidence_" + lang]).split(" | ")[0].rstrip("。.")
+    assert first in index and "25.1%" in first
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
