@@ -28,10 +28,10 @@ from .goals import MAX_EXCESS, describe_bottlenecks
 from .i18n import LABELS, money, number, t
 from .periods import Period
 
-__all__ = ["REGISTER_COLUMNS", "SYMPTOMS", "problem_register", "segment_revenue", "step3_excess", "finding_type", "register_table",
-           "narrative_register", "top_problem_lines", "problem_title", "register_for", "with_register", "id_prefix", "register_count", "write_problems_csv", "head_problem"]
+__all__ = ["PROBLEM_COLUMNS", "SYMPTOMS", "problem_register", "segment_revenue", "step3_excess", "finding_type", "register_table",
+           "narrative_register", "top_problem_lines", "problem_title", "register_for", "with_register", "id_prefix", "register_count"]
 
-REGISTER_COLUMNS = ["problem_id", "rank", "type", "title_en", "title_zh", "source", "segment", "regions", "severity", "revenue_at_stake",
+PROBLEM_COLUMNS = ["problem_id", "rank", "type", "title_en", "title_zh", "source", "segment", "regions", "severity", "revenue_at_stake",
                     "revenue_share", "evidence_en", "evidence_zh", "step3_rank", "step1_ranks"]
 """Columns of ``problems.csv`` (and of :func:`problem_register`)."""
 
@@ -142,7 +142,7 @@ def problem_register(record: Mapping | None, bottlenecks: pd.DataFrame | None, r
 
     Returns
     -------
-    One row per problem (:data:`REGISTER_COLUMNS`), most severe first, ``problem_id`` ``P1``, ``P2`` …
+    One row per problem (:data:`PROBLEM_COLUMNS`), most severe first, ``problem_id`` ``P1``, ``P2`` …
 
     Notes
     -----
@@ -238,7 +238,7 @@ def problem_register(record: Mapping | None, bottlenecks: pd.DataFrame | None, r
             "evidence_en": " | ".join(p["evidence"]["en"]), "evidence_zh": " | ".join(p["evidence"]["zh"]),
             "step3_rank": p["step3_rank"], "step1_ranks": " ".join(str(r) for r in p["step1_ranks"]),
         })
-    out = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+    out = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
     out["step3_rank"] = out["step3_rank"].astype("Int64")
     return out
 
@@ -246,12 +246,6 @@ def problem_register(record: Mapping | None, bottlenecks: pd.DataFrame | None, r
 def register_count(register: pd.DataFrame | list | None) -> int:
     """The number of problems in the register (the one count every page uses)."""
     return 0 if register is None else len(register)
-
-
-def head_problem(register: pd.DataFrame) -> pd.Series | None:
-    """The register row of step 3's top diagnosed problem (the fishbone's head), or None."""
-    diagnosed = register.loc[register["step3_rank"].notna()]
-    return diagnosed.sort_values("step3_rank").iloc[0] if len(diagnosed) else None
 
 
 def _segment_text(segment: str, lang: str) -> str:
@@ -307,14 +301,6 @@ def top_problem_lines(register: list[dict], lang: str, top: int = 3, evidence: i
         items = [x.strip().rstrip("。.") for x in str(r.get(f"evidence_{lang}") or "").split(" | ") if x.strip()][:1 if r.get("source") == "1" else evidence]
         out.append(f"{r['problem_id']} · " + t("pr_summary_line", lang, title=title, segment=_segment_text(r.get("segment"), lang), evidence=sep.join(items)))
     return out
-
-
-def write_problems_csv(register: pd.DataFrame, output_dir, name: str = "problems.csv"):
-    """``artifacts/problems.csv`` (docs/outputs.md)."""
-    from .artifacts import write_csv
-
-    return write_csv(register, output_dir, name)
-
 
 
 def register_for(record: Mapping | None, bottlenecks: pd.DataFrame | None, sales: pd.DataFrame, period: Period, config,
