@@ -184,3 +184,16 @@ def test_sample_planned_actions_reference_problem_ids_and_quick_wins_come_first(
     p1 = register.iloc[0]
     assert p1["type"] == "weak_acquisition" and "P1" in set(new["problem_id"])
     assert set(planned["quadrant"]) == {"quick_win"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_sample_step_2_names_the_risk_signal_and_the_at_risk_tier_as_two_counts(sample_reports, lang):
+    from salesnb.i18n import number
+
+    art = sample_reports.folders[lang] / "artifacts"
+    customers = pd.read_csv(art / "customer_tiers.csv")
+    tiers = pd.read_csv(art / "tiers.csv").set_index("tier")
+    risk_n, tier_n = int(customers["at_risk"].sum()), int((customers["tier"] == "at_risk").sum())
+    assert risk_n > tier_n > 0  # the sample: 197 with the signal, 13 in the tier
+    step2 = re.sub(r"\s+", " ", _text(sample_reports.pages(lang)["02_breakdown.html"]))
+    assert t("pr_tier_vs_signal", lang, tier=tiers.loc["at_risk", "label"], tier_n=number(tier_n, lang), risk_n=number(risk_n, lang)) in step2
