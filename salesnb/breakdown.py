@@ -3034,10 +3034,17 @@ def narrative_tiers(summary: pd.DataFrame, tiers: pd.DataFrame, settings: Tiers,
 
 
 def narrative_budget(efficiency: pd.DataFrame, by: Sequence[str], total_budget: float, target: float, lang: str, unit: str) -> str:
-    from .i18n import money, pct
+    """The budget's two ratios to the target, both labelled: the whole budget, and the part spread across the
+    plan's parts (the company line of :func:`salesnb.plots.breakdown.budget_ratio`); then the top priority.
 
+    The ratios are :func:`salesnb.facts.budget_ratios`, the numbers ``summary.json`` records as facts."""
+    from .facts import budget_ratios, show
+    from .i18n import money
+
+    whole, spread = budget_ratios(total_budget, float(efficiency["budget"].sum()), target)
     top = efficiency.sort_values("rank").iloc[0]
-    return t("bd_narr_budget", lang, total=money(total_budget, unit, lang), share=pct(total_budget / target if target else float("nan"), lang),
+    return t("bd_narr_budget", lang, total=money(total_budget, unit, lang), share=show(whole, lang, "share1"),
+             spread_total=money(float(efficiency["budget"].sum()), unit, lang), spread_share=show(spread, lang, "share1"),
              top=" · ".join(node_label(d, top[d], lang) for d in by))
 
 
