@@ -3023,6 +3023,11 @@ def narrative_tiers(summary: pd.DataFrame, tiers: pd.DataFrame, settings: Tiers,
     top = summary.iloc[0]
     text = t("bd_narr_tiers", lang, top_label=top["label"], top_share=pct(top["customer_share"], lang), n=number(len(tiers), lang),
              top_revenue=pct(top["revenue_share"], lang), risk_n=number(int(tiers["at_risk"].sum()), lang), days=settings.risk.recency_days)
+    risk_rule = next((r for r in settings.rules if r.at_risk), None)
+    if risk_rule is not None and "tier" in tiers:  # the risk signal and the at-risk tier are two counts: say which is which
+        label = summary.loc[summary["tier"] == risk_rule.key, "label"] if "tier" in summary else pd.Series(dtype=str)
+        text += " " + t("pr_tier_vs_signal", lang, tier=label.iloc[0] if len(label) else risk_rule.key,
+                        tier_n=number(int((tiers["tier"] == risk_rule.key).sum()), lang), risk_n=number(int(tiers["at_risk"].sum()), lang))
     if care_budget is not None:
         text += " " + t("bd_narr_tier_budget", lang, care=money(summary["care_budget"].sum(), unit, lang), budget=money(care_budget, unit, lang))
     return text

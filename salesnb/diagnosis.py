@@ -763,35 +763,59 @@ def statement(p: Problem, rank: int, lang: str, dim_labels: dict[str, str], them
     return head + sep.join(evidence_text(e, lang, dim_labels, theme_labels) for e in picks) + ("。" if lang == "zh" else ".")
 
 
+def _evidence_type(e: dict, head: str, dimension_problems: dict[str, str], complaint_problems: dict[str, str],
+                   theme_problems: dict[str, str]) -> str:
+    """The problem type one evidence item points to (its bone on the fishbone): a score's dimension, a complaint
+    category, a comment or interview theme by their mapped type; response times are after-sales; the rest the head's."""
+    kind = e.get("kind")
+    if kind in ("score_gap", "score_drop", "score_target", "score", "score_benchmark", "score_midpoint"):
+        types = [dimension_problems[d] for d in e.get("dimensions", []) if d in dimension_problems]
+        return head if head in types or not types else types[0]
+    if kind == "complaint_share":
+        types = [complaint_problems[c] for c in e.get("categories", []) if c in complaint_problems]
+        return head if head in types or not types else types[0]
+    if kind in ("comment_theme", "interviews", "complaint_theme"):
+        return theme_problems.get(e.get("theme"), head)
+    if kind in ("over_promise", "median_response"):
+        return "slow_after_sales_response"
+    if kind in ("delivery_effect", "late_share"):
+        return "delivery_delay"
+    return head
+
+
 def fishbone_causes(problems: list[Problem], categories: dict[str, str], lang: str, dim_labels: dict[str, str],
-                    theme_labels: dict[str, str], per_category: int = 3) -> pd.DataFrame:
+                    theme_labels: dict[str, str], per_category: int = 6, dimension_problems: dict[str, str] | None = None,
+                    complaint_problems: dict[str, str] | None = None, theme_problems: dict[str, str] | None = None) -> pd.DataFrame:
     """Causes for the fishbone of the top problem, grouped by bone.
 
-    Each problem's evidence becomes a cause on the bone of its type
-    (``categories``: problem type → bone). Evidence inside the top problem's
-    segment (or company-wide) is kept; the top problem's own evidence comes
-    first on its bone; at most ``per_category`` causes per bone.
+    Only the top problem's own evidence is drawn (evidence of other problems — price complaints, another
+    region's churn — is not a cause of it): each item goes on the bone of the problem type it points to
+    (:func:`_evidence_type`; ``categories``: problem type → bone), the driver weight is left out (it sizes the
+    problem, it is not a cause); at most ``per_category`` causes per bone, in the evidence's order.
 
     Returns ``category``, ``problem_type``, ``cause`` (the problem's name),
-    ``evidence`` (a short sentence with the number), ``top`` (belongs to the top problem).
+    ``evidence`` (a short sentence with the number), ``top`` (always True: every cause belongs to the top problem).
+
+    Examples
+    --------
+    >>> p = Problem("slow_after_sales_response", ["西南"], 0.6, 0.8, 1e6, 5e5, "survey", dimensions=["response_speed"],
+    ...             evidence=[_ev("driver_weight", 0.6, None, dimensions=["response_speed"]), _ev("over_promise", 0.6, 0.01, hours=48, total=30)])
+    >>> q = Problem("price_perception", [], 0.1, 0.1, 1e6, 1e4, "survey", evidence=[_ev("complaint_share", 0.2, None, count=2, total=10, categories=["价格"])])
+    >>> fishbone_causes([p, q], {"slow_after_sales_response": "process", "price_perception": "price"}, "en", {}, {})[["category", "problem_type"]].values.tolist()
+    [['process', 'slow_after_sales_response']]
     """
     if not problems:
         return pd.DataFrame(columns=["category", "problem_type", "cause", "evidence", "top"])
     top = problems[0]
     rows = []
-    for rank, p in enumerate(problems):
-        items = [e for e in p.evidence if e["kind"] not in ("driver_weight",)]
-        if p.basis in ("survey", "delivery") and p.driver_weight > 0:
-            items = items + [e for e in p.evidence if e["kind"] == "driver_weight"]
-        for e in items:
-            if e.get("region") and top.regions and e["region"] not in top.regions:
-                continue
-            rows.append({"category": categories.get(p.type, "process"), "problem_type": p.type, "cause": problem_label(p.type, lang),
-                         "evidence": evidence_text(e, lang, dim_labels, theme_labels), "top": rank == 0})
+    for e in top.evidence:
+        if e["kind"] == "driver_weight" or (e.get("region") and top.regions and e["region"] not in top.regions):
+            continue
+        ptype = _evidence_type(e, top.type, dimension_problems or {}, complaint_problems or {}, theme_problems or {})
+        rows.append({"category": categories.get(ptype, categories.get(top.type, "process")), "problem_type": ptype,
+                     "cause": problem_label(ptype, lang), "evidence": evidence_text(e, lang, dim_labels, theme_labels), "top": True})
     out = pd.DataFrame(rows, columns=["category", "problem_type", "cause", "evidence", "top"])
-    out["_o"] = range(len(out))
-    out = out.sort_values(["category", "top", "_o"], ascending=[True, False, True], kind="mergesort")
-    return out.groupby("category", sort=False).head(per_category).drop(columns="_o").reset_index(drop=True)
+    return out.groupby("category", sort=False).head(per_category).reset_index(drop=True)
 
 
 def diagnosis_record(problems: list[Problem], period: Period, lang: str, dim_labels: dict[str, dict[str, str]],
@@ -1899,7 +1923,8 @@ class Fishbone:
     title: str
 
 
-def top_problem_fishbone(problems: list[Problem], settings, labels: Labels, lang: str) -> Fishbone:
+def top_problem_fishbone(problems: list[Problem], settings, labels: Labels, lang: str, theme_types: dict[str, str] | None = None,
+                         problem_id: str | None = None) -> Fishbone:
     """The fishbone of ``problems[0]``: causes grouped by bone, the bones of ``settings.fishbone`` and the head.
 
     ``settings`` is the workspace's ``diagnosis`` section (``problem_categories``, ``fishbone``).
@@ -1914,9 +1939,11 @@ def top_problem_fishbone(problems: list[Problem], settings, labels: Labels, lang
     ('售后响应慢\\n→ 西南、华北 NPS -22', [('process', '流程')], '售后响应慢')
     """
     top = problems[0]
-    causes = fishbone_causes(problems, settings.problem_categories, lang, labels.drivers or labels.dimensions, labels.themes)
+    causes = fishbone_causes(problems, settings.problem_categories, lang, labels.drivers or labels.dimensions, labels.themes,
+                             dimension_problems=dict(getattr(settings, "dimension_problems", {}) or {}),
+                             complaint_problems=dict(getattr(settings, "complaint_problems", {}) or {}), theme_problems=theme_types)
     bones = [(c.key, c.zh if lang == "zh" else c.en) for c in settings.fishbone]
-    name = problem_label(top.type, lang)
+    name = (f"{problem_id} · " if problem_id else "") + problem_label(top.type, lang)
     score = (f"{t('csat_short', lang)} {number(top.score_segment, lang, 2)}" if top.outcome == "satisfaction"
              else f"NPS {number(top.nps_segment, lang, 0)}" if top.surveyed else "")  # no survey answers: no score
     head = f"{name}\n→ {_join(top.regions, lang) or t('dg_whole_company', lang)} {score}".rstrip()

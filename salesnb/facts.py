@@ -310,12 +310,12 @@ def breakdown_facts(tiers: pd.DataFrame | None, lines: pd.DataFrame | None, effi
 def diagnosis_facts(answers: pd.DataFrame | None, weights: pd.Series | None, drivers: pd.DataFrame | None,
                     problems: list | None, window: str) -> dict[str, dict]:
     """Step 3's facts: :func:`wave_facts` (when there are answers), the key-driver model's complete answers and
-    the number of problems diagnosed."""
+    the number of problems in the problem register (``problems``: diagnosis.json's ``register`` rows)."""
     out: dict[str, dict] = {}
     if answers is not None:
         driver_n = drivers.attrs.get("n") if drivers is not None and drivers["importance"].notna().any() else None
         out.update(wave_facts(answers, weights, window, driver_n))
-    out.update(count_fact("problems", len(problems or []), window, "problems ranked in diagnosis.json"))
+    out.update(count_fact("problems", len(problems or []), window, "problems in the problem register (problems.csv: step 1 bottlenecks and step 3 diagnosis)"))
     return out
 
 

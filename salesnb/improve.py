@@ -41,7 +41,7 @@ __all__ = [
     "register_path", "stage_register", "StagedRegister", "REGISTER_HISTORY",
     "track", "goal_attainment", "segment_of", "parse_segment", "problems_from", "kpi_label", "format_kpi", "proposal_table",
     "register_table", "tracking_table", "tracking_narrative", "attainment_table", "decisions", "summary_metrics", "VERDICTS",
-    "kpi_available",
+    "kpi_available", "plan_order", "PLAN_COLUMNS", "QUADRANT_ORDER", "plan_notes",
 ]
 
 OPEN_STATUSES = ("planned", "in_progress")
@@ -262,8 +262,19 @@ _BOTTLENECK_TYPES = {"weak_acquisition": "weak_acquisition", "rising_churn": "hi
 
 
 def problems_from(diagnosis: dict | None, bottlenecks: pd.DataFrame | None = None) -> list[dict]:
-    """The ranked problems of ``diagnosis.json`` plus step 1's acquisition and churn
-    bottlenecks that the diagnosis does not already name (same type and segment)."""
+    """The problems step 4 proposes measures for.
+
+    With a problem register in ``diagnosis.json`` (``register``, :func:`salesnb.problems.problem_register`):
+    its rows, in register order, each with ``problem_id``, ``rank`` (the register's), ``type``, ``segment``
+    and ``severity`` — step 1's bottlenecks are already in it. Without one (an older ``diagnosis.json``): the
+    ranked problems of the diagnosis plus step 1's acquisition and churn bottlenecks that the diagnosis does
+    not already name (same type and segment)."""
+    register = (diagnosis or {}).get("register")
+    if register is not None:
+        statements = {p["rank"]: p.get("statement") for p in (diagnosis or {}).get("problems", [])}
+        return [{"problem_id": r["problem_id"], "rank": int(r["rank"]), "type": r["type"], "segment": parse_segment(r.get("segment")),
+                 "impact": None, "basis": "register", "severity": float(r["severity"]) if r.get("severity") == r.get("severity") else 0.0,
+                 "statement": statements.get(r.get("step3_rank"))} for r in register]
     problems = [dict(p) for p in (diagnosis or {}).get("problems", [])]
     seen = {(p["type"], segment_of(p.get("segment"))) for p in problems}
     if bottlenecks is not None and len(bottlenecks):
@@ -307,7 +318,15 @@ def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period:
     When no problem has an impact (a diagnosis from complaints or free text only), each diagnosed
     problem's severity is its evidence strength (:func:`_evidence_strength`, a share 0–1, like a
     bottleneck's severity), so the measures follow the diagnosis instead of all sharing 0.25.
+
+    Problems from the register (:func:`problems_from` with a ``register``, each with a ``problem_id``) are
+    sized by their one severity: impact = severity ÷ the largest severity (0–1), so a step-1 bottleneck and
+    a diagnosed problem compare on the same scale; ``problem_id`` is kept on every proposal.
     """
+    if problems and all(p.get("problem_id") for p in problems):
+        top_sev = max((float(p.get("severity") or 0.0) for p in problems), default=0.0)
+        problems = [{**p, "impact": None, "severity": None, "_impact": (float(p.get("severity") or 0.0) / top_sev) if top_sev > 0 else 0.0}
+                    for p in problems]
     problems = [{**p, "impact": p.get("impact") if p.get("impact") == p.get("impact") else None} for p in problems]  # NaN = no impact
     impacts = [p.get("impact") for p in problems if p.get("impact")]
     top = max(impacts) if impacts else None
@@ -320,7 +339,9 @@ def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period:
     start = period.end_exclusive
     rows = []
     for order, p in enumerate(problems, start=1):
-        if p.get("impact") and top:
+        if p.get("_impact") is not None:
+            impact = p["_impact"]
+        elif p.get("impact") and top:
             impact = float(p["impact"]) / top
         elif p.get("severity") and top_sev:
             impact = 0.8 * float(p["severity"]) / top_sev
@@ -332,14 +353,14 @@ def propose(problems: list[dict], library: pd.DataFrame, tables: Tables, period:
         for mm in (measurable if len(measurable) else fitting).itertuples():
             baseline = kpi_value(mm.kpi, tables, period, segment)
             rows.append({
-                "problem_rank": p.get("rank") or order, "problem": p["type"], "segment": segment_of(segment),
+                "problem_id": p.get("problem_id"), "problem_rank": p.get("rank") or order, "problem": p["type"], "segment": segment_of(segment),
                 "statement": (p.get("statement") or {}).get(lang) if isinstance(p.get("statement"), dict) else None,
                 "measure_key": mm.key, "measure": mm.zh if lang == "zh" else mm.en, "kpi": mm.kpi, "direction": mm.direction,
                 "owner": mm.owner_zh if lang == "zh" else mm.owner_en,
                 "start": start, "due": start + pd.Timedelta(weeks=int(mm.weeks)), "baseline": baseline,
                 "target": _target(mm.kpi, baseline, mm.effect), "impact": impact, "effort": int(mm.effort),
             })
-    out = pd.DataFrame(rows, columns=["problem_rank", "problem", "segment", "statement", "measure_key", "measure", "kpi", "direction", "owner",
+    out = pd.DataFrame(rows, columns=["problem_id", "problem_rank", "problem", "segment", "statement", "measure_key", "measure", "kpi", "direction", "owner",
                                       "start", "due", "baseline", "target", "impact", "effort"])
     out["priority"] = out["impact"] / out["effort"]
     out["quadrant"] = np.select([(out["impact"] >= 0.5) & (out["effort"] <= 3), out["impact"] >= 0.5, out["effort"] <= 3],
@@ -380,29 +401,80 @@ def validate_register(actions: pd.DataFrame, file: str = "actions.xlsx") -> None
         raise DataError(problems, f"{len(problems)} problem(s) in the action register {file}; it was left untouched")
 
 
+QUADRANT_ORDER = {"quick_win": 0, "major_project": 1, "fill_in": 2, "thankless": 3}
+"""Planning order of the impact–effort classes: quick wins first, then major projects, fill-ins, thankless tasks."""
+PLAN_COLUMNS = ["problem_id", "problem_rank", "problem", "segment", "measure_key", "measure", "quadrant", "impact", "effort", "decision", "open_action"]
+
+
+def _open_actions(register: pd.DataFrame | None) -> dict[tuple[str, str], str]:
+    """(problem type, segment) → the id of an open action on it."""
+    if register is None or not len(register) or "status" not in register:
+        return {}
+    out: dict[tuple[str, str], str] = {}
+    for p, s, st, a in zip(register["problem"], register["segment"], register["status"], register["action_id"]):
+        if st in OPEN_STATUSES:
+            out.setdefault((str(p), str(s) if pd.notna(s) else "company"), str(a))
+    return out
+
+
+def plan_order(proposals: pd.DataFrame, register: pd.DataFrame | None = None, top_problems: int = 3) -> pd.DataFrame:
+    """The best measure of each problem, in planning order, with what the plan does with it.
+
+    Order: impact–effort class (:data:`QUADRANT_ORDER`: quick win before major project before fill-in),
+    then impact (high first), then problem rank, then priority (impact ÷ effort); each problem's best measure
+    is its first in that order. Walking the order, the first ``top_problems`` problems are taken: each gets
+    its measure planned (``decision`` ``planned``) unless an open action in ``register`` already covers the
+    same problem and segment (``open_action``, with its id); later problems wait (``limit``).
+    Proposals without ``quadrant``/``impact`` (hand-built) are ordered by problem rank.
+
+    Examples
+    --------
+    >>> props = pd.DataFrame({"problem_id": ["P1", "P2", "P3"], "problem_rank": [1, 2, 3], "problem": ["a", "b", "c"],
+    ...     "segment": ["company"] * 3, "measure_key": ["m1", "m2", "m3"], "measure": ["M1", "M2", "M3"],
+    ...     "quadrant": ["fill_in", "quick_win", "major_project"], "impact": [0.3, 0.9, 1.0], "effort": [2, 2, 5], "priority": [0.15, 0.45, 0.2]})
+    >>> plan_order(props, top_problems=2)[["problem_id", "decision"]].values.tolist()
+    [['P2', 'planned'], ['P3', 'planned'], ['P1', 'limit']]
+    """
+    if proposals is None or proposals.empty:
+        return pd.DataFrame(columns=PLAN_COLUMNS)
+    p = proposals.copy()
+    p["_q"] = p["quadrant"].map(QUADRANT_ORDER).fillna(len(QUADRANT_ORDER)) if "quadrant" in p else 0
+    p["_i"] = -p["impact"].astype(float) if "impact" in p else 0.0
+    p["_p"] = -p["priority"].astype(float) if "priority" in p else 0.0
+    p = p.sort_values(["_q", "_i", "problem_rank", "_p"], kind="mergesort")
+    best = p.drop_duplicates(["problem", "segment"]).copy()
+    covered = _open_actions(register)
+    decisions, opened = [], []
+    for i, row in enumerate(best.itertuples()):
+        action = covered.get((str(row.problem), str(row.segment)))
+        decisions.append("limit" if i >= top_problems else "open_action" if action else "planned")
+        opened.append(action if i < top_problems else None)
+    best["decision"], best["open_action"] = decisions, opened
+    for col in PLAN_COLUMNS:
+        if col not in best:
+            best[col] = pd.NA
+    return best[PLAN_COLUMNS + [c for c in best.columns if c not in PLAN_COLUMNS and not c.startswith("_")]].reset_index(drop=True)
+
+
 def update_register(register: pd.DataFrame | None, proposals: pd.DataFrame, period: Period, top_problems: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The register with the best measure of each of the ``top_problems``
-    highest-ranked problems added as ``planned``.
+    """The register with the measures :func:`plan_order` plans added as ``planned``.
 
     Rows already in the register are kept exactly (people edit them in
-    Excel); a proposal is skipped when an open action exists for the same
-    problem and segment. Returns (updated register, the rows added).
+    Excel); a problem whose type and segment already have an open action gets
+    none. New rows carry the problem's register id (``problem_id``) and the
+    measure's key (``measure_key``). Returns (updated register, the rows added).
     """
     reg = register.copy() if register is not None else pd.DataFrame(columns=REGISTER_COLUMNS)
     for col in REGISTER_COLUMNS:
         if col not in reg:
             reg[col] = pd.NA
     reg = reg.reset_index(drop=True)
-    open_keys = {(str(p), str(s) if pd.notna(s) else "company") for p, s, st in zip(reg["problem"], reg["segment"], reg["status"]) if st in OPEN_STATUSES}
-    best = proposals.sort_values(["problem_rank", "priority"], ascending=[True, False]).drop_duplicates(["problem", "segment"])
-    ranks = sorted(best["problem_rank"].unique())[:top_problems]
-    best = best[best["problem_rank"].isin(ranks)]
+    plan = plan_order(proposals, reg, top_problems)
+    chosen = plan.loc[plan["decision"] == "planned"]
     existing = set(reg["action_id"].astype(str))
     added = []
     n = 0
-    for row in best.itertuples():
-        if (row.problem, row.segment) in open_keys:
-            continue
+    for row in chosen.itertuples():
         n += 1
         action_id = f"A{period}-{n:02d}"
         while action_id in existing:
@@ -411,12 +483,14 @@ def update_register(register: pd.DataFrame | None, proposals: pd.DataFrame, peri
         existing.add(action_id)
         added.append({"action_id": action_id, "problem": row.problem, "measure": row.measure, "owner": row.owner, "start": row.start,
                       "due": row.due, "kpi": row.kpi, "segment": row.segment, "baseline": row.baseline, "target": row.target,
-                      "status": "planned", "period_opened": str(period), "period_closed": pd.NA, "notes": pd.NA})
-    added_df = pd.DataFrame(added, columns=REGISTER_COLUMNS)
+                      "status": "planned", "period_opened": str(period), "period_closed": pd.NA, "notes": pd.NA,
+                      "problem_id": row.problem_id, "measure_key": getattr(row, "measure_key", pd.NA)})
+    extra = [c for c in ("problem_id", "measure_key") if c not in REGISTER_COLUMNS]
+    added_df = pd.DataFrame(added, columns=REGISTER_COLUMNS + extra)
+    if len(added_df) and added_df["problem_id"].isna().all() and "problem_id" not in reg:
+        added_df = added_df.drop(columns=extra)  # hand-built proposals without register ids: the register keeps its columns
     out = pd.concat([reg, added_df], ignore_index=True) if len(added_df) else reg
     return out[REGISTER_COLUMNS + [c for c in out.columns if c not in REGISTER_COLUMNS]], added_df
-
-
 
 
 def write_register(register: pd.DataFrame, path: str | Path, period: Period) -> Path:
@@ -842,7 +916,7 @@ def format_kpi(kpi: str, value: float, lang: str, unit: str = "万元") -> str:
 def problem_label(ptype: str, lang: str) -> str:
     from .i18n import LABELS
 
-    key = f"im_problem_{ptype}"
+    key = f"im_problem_{ptype}" if f"im_problem_{ptype}" in LABELS else f"pr_type_{ptype}"  # step-1 symptoms: the register's names
     return _t(key, lang) if key in LABELS else ptype
 
 
@@ -858,7 +932,7 @@ def proposal_table(proposals: pd.DataFrame, lang: str, dimension_labels: dict[st
     p = proposals
     return pd.DataFrame({
         _t("im_col_no", lang): range(1, len(p) + 1),
-        _t("im_col_rank", lang): p["problem_rank"],
+        **({_t("pr_col_id", lang): p["problem_id"]} if "problem_id" in p and p["problem_id"].notna().all() else {_t("im_col_rank", lang): p["problem_rank"]}),
         _t("im_col_problem", lang): [problem_label(x, lang) for x in p["problem"]],
         _t("im_col_segment", lang): [segment_label(x, lang) for x in p["segment"]],
         _t("im_col_measure", lang): p["measure"],
@@ -964,6 +1038,34 @@ def decisions(added: pd.DataFrame, tracking: pd.DataFrame, attainment: pd.DataFr
     if len(off):
         out.append(_t("im_decide_goals", lang, n=len(off), ids=", ".join(off["goal_id"])))
     return out or [_t("im_decide_nothing", lang)]
+
+
+def plan_notes(plan: pd.DataFrame, problems: list[dict], lang: str, top_problems: int) -> list[str]:
+    """Why a measure was not planned, one sentence each: a quick win or major project left for the quarter's limit,
+    a problem an open action already covers, and the register's problems no library measure fits.
+
+    ``plan`` is :func:`plan_order`'s output, ``problems`` :func:`problems_from`'s (register rows with ``problem_id``).
+    """
+    from .i18n import number
+
+    out, waiting = [], []
+    sep = "；" if lang == "zh" else "; "
+    for row in plan.itertuples():
+        pid = row.problem_id if isinstance(row.problem_id, str) else f"#{row.problem_rank}"
+        title = problem_label(row.problem, lang)
+        if row.decision == "open_action":
+            out.append(_t("pr_plan_why_open", lang, pid=pid, title=title, action=row.open_action))
+        elif row.decision == "limit" and row.quadrant in ("quick_win", "major_project"):
+            waiting.append(_t("pr_plan_waiting", lang, pid=pid, title=title, quadrant=_t(f"im_q_{row.quadrant}", lang), measure=row.measure,
+                              impact=number(row.impact, lang, 2)))
+    if waiting:
+        out.append(_t("pr_plan_why_limit", lang, top=top_problems, items=sep.join(waiting)))
+    measured = set(plan["problem_id"].dropna()) if "problem_id" in plan else set()
+    bare = [p for p in problems if p.get("problem_id") and p["problem_id"] not in measured]
+    if bare:
+        sep = "、" if lang == "zh" else ", "
+        out.append(_t("pr_plan_no_measure", lang, items=sep.join(f"{p['problem_id']} {problem_label(p['type'], lang)}" for p in bare)))
+    return out
 
 
 def summary_metrics(register: pd.DataFrame, tracking: pd.DataFrame, attainment: pd.DataFrame, period: Period) -> dict[str, int]:

@@ -65,6 +65,9 @@ NOTEBOOKS = ("01_goals", "02_breakdown", "03_diagnosis", "04_improvement")
 NEEDS = {"01_goals": (), "03_diagnosis": (), "02_breakdown": ("01_goals",), "04_improvement": ("01_goals", "03_diagnosis")}
 """What each notebook reads from the others (step 1's goals.csv and bottlenecks.csv, step 3's diagnosis.json):
 a notebook starts as soon as those have finished, two at a time."""
+AFTER = {"03_diagnosis": ("01_goals",)}
+"""Soft order: step 3 starts once step 1 has finished (it merges step 1's bottlenecks.csv into its problem
+register), but still runs when step 1 failed (its register then holds step 3's problems only)."""
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "pandera", "pydantic", "openpyxl", "pyarrow", "ipykernel")
 _STAGING = re.compile(r"^\.(?P<period>[0-9Q]+)\.running-(?P<pid>\d+)-")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
@@ -918,7 +921,7 @@ def _schedule(names, nb_dir, staging, params, pages, parallel, progress, t0, tim
                     waiting.remove(name)
                     skipped.append(name)
                     progress(f"{name} skipped: it needs {', '.join(blocked)}, which did not finish")
-                elif all(d in results for d in NEEDS[name]):
+                elif all(d in results for d in NEEDS[name]) and all(d in results or d in skipped for d in AFTER.get(name, ())):
                     progress(f"running {name} …")
                     running[pool.submit(_execute, name, nb_dir, staging, params, pages[name])] = name
                     waiting.remove(name)

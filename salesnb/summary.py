@@ -280,7 +280,12 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
         parts.append(_goals_block(attainment, goals, lang, unit))
 
     # problems
-    if diagnosis and diagnosis.get("problems"):
+    if diagnosis and diagnosis.get("register"):  # the register's P1–P3, as step 3 lists them
+        from .problems import top_problem_lines
+
+        items = "".join(f"<li>{e(line)}</li>" for line in top_problem_lines(diagnosis["register"], lang))
+        parts.append(f'<h2>{e(t("sm_problems", lang))}</h2><ol class="problems" style="list-style:none;margin-left:0">{items}</ol>')
+    elif diagnosis and diagnosis.get("problems"):  # a diagnosis.json written before the register
         items = "".join(f"<li>{e((p.get('statement') or {}).get(lang) or p['type'])}</li>" for p in diagnosis["problems"][:3])
         parts.append(f'<h2>{e(t("sm_problems", lang))}</h2><ol class="problems">{items}</ol>')
 

@@ -199,7 +199,11 @@ def test_fishbone_and_charts_render_without_missing_glyphs(sample_diagnosis, lan
     dims = {d.key: (d.zh if lang == "zh" else d.en) for d in cfg.survey.dimensions}
     themes = {th.key: (th.zh if lang == "zh" else th.en) for th in cfg.text.themes}
     causes = diagnosis.fishbone_causes(problems, cfg.diagnosis.problem_categories, lang, dims, themes)
-    assert causes.groupby("category").size().max() <= 3 and causes["top"].any()
+    # only the top problem's own evidence (no other problem's price complaints or churn), at most 6 a bone, no driver weight
+    assert causes.groupby("category").size().max() <= 6 and causes["top"].all()
+    assert set(causes["problem_type"]) <= {problems[0].type} | set(cfg.diagnosis.dimension_problems.values()) | set(cfg.diagnosis.complaint_problems.values())
+    top_texts = {diagnosis.evidence_text(e, lang, dims, themes) for e in problems[0].evidence if e["kind"] != "driver_weight"}
+    assert set(causes["evidence"]) <= top_texts
     plots.use_theme(lang)
     bones = [(c.key, c.zh if lang == "zh" else c.en) for c in cfg.diagnosis.fishbone]
     drivers = diagnosis.importance_performance(diagnosis.key_drivers(answers, list(dims), "nps", bootstrap=0))
@@ -501,8 +505,9 @@ def test_top_problem_fishbone_head_bones_and_causes():
     fish = diagnosis.top_problem_fishbone(_problems(), cfg.diagnosis, labels, "en")
     assert fish.head == "Slow after-sales response\n→ the whole company NPS 5" and fish.title == "Slow after-sales response"
     assert fish.bones == [("people", "People"), ("process", "Process")]
-    assert fish.causes[["category", "top"]].values.tolist() == [["people", False], ["process", True]]
-    assert fish.causes["evidence"].tolist()[1] == "25% of comments mention Slow service (5 of 20)"
+    # the fishbone draws only its head problem's evidence: the churn of 西南 (another problem) is no cause of slow service
+    assert fish.causes[["category", "top"]].values.tolist() == [["process", True]]
+    assert fish.causes["evidence"].tolist() == ["25% of comments mention Slow service (5 of 20)"]
     regional = diagnosis.top_problem_fishbone(_problems()[::-1], cfg.diagnosis, diagnosis.label_maps(cfg, "zh"), "zh")
     assert regional.head.startswith("客户流失率高\n→ 西南 NPS ")
 

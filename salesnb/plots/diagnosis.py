@@ -235,7 +235,8 @@ def fishbone(causes: pd.DataFrame, categories: list[tuple[str, str]], head: str,
     top_row = categories[: (n_cat + 1) // 2]
     bottom_row = categories[(n_cat + 1) // 2:]
     per_row = max(len(top_row), 1)
-    fig, ax = plt.subplots(figsize=(14, 8.2))
+    slots = max(3, int(causes.groupby("category").size().max()) if len(causes) else 3)
+    fig, ax = plt.subplots(figsize=(14, 8.2 + 1.2 * (slots - 3)))
     ax.set_xlim(0, 100)
     ax.set_ylim(-50, 50)
     ax.axis("off")
@@ -253,8 +254,10 @@ def fishbone(causes: pd.DataFrame, categories: list[tuple[str, str]], head: str,
             ax.text(x_tip, y_tip + sign * 3.5, label, ha="center", va="center", fontsize=12.5,
                     bbox=dict(boxstyle="round,pad=0.35", facecolor="#e8eef7", edgecolor=_BLUE))
             items = causes.loc[causes["category"] == key]
+            if items.empty:  # a bone without evidence linked to the head problem says so, instead of borrowing another problem's
+                ax.text((x_tip + x_spine) / 2 - 3, sign * 20, t("pr_fish_none", lang), ha="right", va="center", fontsize=8, color="#999", style="italic")
             for j, item in enumerate(items.itertuples()):
-                frac = (j + 0.6) / 3.2
+                frac = (j + 0.6) / (slots + 0.3)  # evenly along the bone, however many causes the fullest bone has
                 y = sign * 40 * (1 - frac)
                 x = x_tip + (x_spine - x_tip) * frac
                 ax.plot([x - 1.5, x], [y, y], color="#999", lw=0.8)
