@@ -89,7 +89,9 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
     attainment = _read_csv(art / "goal_attainment.csv")
     tracking = _read_csv(art / "tracking.csv")
     diagnosis = json.loads((art / "diagnosis.json").read_text(encoding="utf-8")) if (art / "diagnosis.json").is_file() else None
-    register = pd.read_excel(art / "actions.xlsx", sheet_name="actions", dtype={"action_id": str}) if (art / "actions.xlsx").is_file() else None
+    from .improve import read_register
+
+    register = read_register(art / "actions.xlsx", lang) if (art / "actions.xlsx").is_file() else None  # keys shown in lang
     g = summary.get
 
     def sign_cls(v, good_when_up=True):
