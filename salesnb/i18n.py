@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["LANGS", "LABELS", "t", "check_lang", "money", "pct", "number", "UNIT_FACTORS", "unit_label", "report_unit", "plural", "count",
-           "NOUNS", "MISSING"]
+           "NOUNS", "MISSING", "use_value_labels", "show_values"]
 
 LANGS = ("en", "zh")
 
@@ -363,6 +363,39 @@ def unit_label(unit: str, lang: str) -> str:
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+_VALUE_LABELS: dict[str, str] = {}
+_VALUE_PATTERN = None
+
+
+def use_value_labels(labels: dict[str, str] | None) -> None:
+    """Set the ``value → label`` names (regions, product lines, complaint categories) of the report being
+    written: :func:`salesnb.config.value_labels` of the workspace in the report's language. Called once by
+    :func:`salesnb.open_step`; :func:`show_values` applies them where tables and sentences are displayed."""
+    import re
+
+    global _VALUE_PATTERN
+    _VALUE_LABELS.clear()
+    _VALUE_LABELS.update({str(k): str(v) for k, v in (labels or {}).items() if str(k) and str(k) != str(v)})
+    keys = sorted(_VALUE_LABELS, key=len, reverse=True)  # 华东一区 before 华东
+    _VALUE_PATTERN = re.compile("|".join(re.escape(k) for k in keys)) if keys else None
+
+
+def show_values(text):
+    """``text`` with every data value that has a label in the report's language replaced by the label.
+
+    A value in Chinese data (华东) inside an English sentence or table cell becomes its English label when
+    ``workspace.yaml`` gives one (``labels: {en: {region: {华东: East China}}}``); anything else is unchanged.
+
+    >>> use_value_labels({"华东": "East China", "华东一区": "East 1"})
+    >>> show_values("华东 leads; 华东一区 trails"), show_values(3)
+    ('East China leads; East 1 trails', 3)
+    >>> use_value_labels({})
+    """
+    if _VALUE_PATTERN is None or not isinstance(text, str):
+        return text
+    return _VALUE_PATTERN.sub(lambda m: _VALUE_LABELS[m.group(0)], text)
 
 
 def plural(n: float, noun: str, lang: str = "en") -> str:
