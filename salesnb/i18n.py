@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["LANGS", "LABELS", "t", "check_lang", "money", "pct", "number", "UNIT_FACTORS", "unit_label", "report_unit", "plural", "count",
-           "NOUNS", "MISSING", "use_value_labels", "show_values"]
+           "NOUNS", "MISSING", "use_value_labels", "show_values", "fix_plurals"]
 
 LANGS = ("en", "zh")
 
@@ -246,7 +246,7 @@ LABELS: dict[str, tuple[str, str]] = {
                          "{share} 的投诉与“{theme}”有关；问卷评论中提到“{ctheme}”的受访者满意度均值为 {with}，其余为 {without}。"),
     "csat_col_with": ("Satisfaction when mentioned", "提及者满意度"),
     "csat_col_without": ("Satisfaction otherwise", "未提及者满意度"),
-    "csat_ev_driver": ("driver weight {share} of the explained satisfaction variance ({dims}; R² {r2})", "驱动权重 {share}（{dims}，占满意度可解释差异；R² {r2}）"),
+    "csat_ev_driver": ("weighs {share} among what drives satisfaction ({dims})", "在影响满意度的因素中占 {share}（{dims}）"),
     "csat_statement_core": ("{problem} is the core pain point behind low satisfaction in {scope}: ", "{problem}是{scope}满意度偏低的核心痛点："),
     "dg_narr_no_theme": ("{share} of complaints are about {theme}; no survey comment mentions a theme.", "{share} 的投诉与“{theme}”有关；问卷评论未提及任何主题。"),
     "dl_sec_diagnosis": ("Satisfaction and delivery against the promise", "满意度与按承诺交付"),
@@ -335,7 +335,7 @@ def t(key: str, lang: str = "en", **fields) -> str:
     text = zh if check_lang(lang) == "zh" else en
     if not fields:
         return text
-    out = text.format(**fields)
+    out = fix_plurals(text.format(**fields)) if lang == "en" else text.format(**fields)
     if fields.get("unit") == "":  # a unit without a name (display_unit: unit): no empty "()" in headers
         out = out.replace(" ()", "").replace("（）", "").replace("()", "")
     return out
@@ -382,6 +382,29 @@ def use_value_labels(labels: dict[str, str] | None) -> None:
     _VALUE_PATTERN = re.compile("|".join(re.escape(k) for k in keys)) if keys else None
 
 
+_PLURAL = None
+
+
+def fix_plurals(text):
+    """English ``"<count> noun(s)"`` written by count: ``1 note(s)`` → ``1 note``, ``4 note(s)`` → ``4 notes``.
+
+    ``(s)`` after a word not preceded by a count is left for the sentence to fix.
+
+    >>> fix_plurals("4 note(s) on the input data: 1 repair(s) applied, 0 warning(s), 1,345 customer(s)")
+    '4 notes on the input data: 1 repair applied, 0 warnings, 1,345 customers'
+    >>> fix_plurals("299 order line(s) with a negative amount")
+    '299 order lines with a negative amount'
+    """
+    import re
+
+    global _PLURAL
+    if not isinstance(text, str) or "(s)" not in text:
+        return text
+    if _PLURAL is None:
+        _PLURAL = re.compile(r"(?<![\w.])([+-]?\d[\d,]*(?:\.\d+)?)((?:\s+[A-Za-z-]+)*?\s+[A-Za-z-]+)\(s\)")
+    return _PLURAL.sub(lambda m: m.group(1) + m.group(2) + ("" if m.group(1).lstrip("+") == "1" else "s"), text)
+
+
 def show_values(text):
     """``text`` with every data value that has a label in the report's language replaced by the label.
 
@@ -393,7 +416,10 @@ def show_values(text):
     ('East China leads; East 1 trails', 3)
     >>> use_value_labels({})
     """
-    if _VALUE_PATTERN is None or not isinstance(text, str):
+    if not isinstance(text, str):
+        return text
+    text = fix_plurals(text)
+    if _VALUE_PATTERN is None:
         return text
     return _VALUE_PATTERN.sub(lambda m: _VALUE_LABELS[m.group(0)], text)
 

@@ -261,7 +261,7 @@ def check_target_checks(run: Run) -> list[str]:
         bad.append(f"step 2 says every part is within its own history, target_checks.csv flags {flagged} part(s)")
     if _t("bd_narr_no_flags", run.lang) in text and nohist.any():
         bad.append(f"step 2 says every part is within its own history, {int(nohist.sum())} part(s) have none")
-    m = re.search(r"(\d+) part\(s\) need a look" if run.lang == "en" else r"(\d+) 个部分需要关注", text)
+    m = re.search(r"Parts that need a look \((\d+)\)" if run.lang == "en" else r"(\d+) 个部分需要关注", text)
     if m and int(m.group(1)) != flagged:
         bad.append(f"step 2 says {m.group(1)} part(s) need a look, target_checks.csv flags {flagged}")
     s = run.summary.get("target_flagged_parts")
