@@ -445,10 +445,15 @@ def count(n: float, noun: str, lang: str = "en") -> str:
     return f"{number(n, lang)} {plural(n, noun, lang)}"
 
 
-def _no_negative_zero(text: str) -> str:
-    """``-0.0`` → ``0.0`` (a value that rounds to zero has no sign), ``+0.0`` kept only as ``0.0``."""
-    body = text.lstrip("+-")
-    return body if not any(ch not in "0.,%" for ch in body) else text
+def _no_negative_zero(text: str, signed: bool = False) -> str:
+    """``-0.0`` → ``0.0`` (``+0.0`` for a signed change, as an exact zero): a value that rounds to zero is not negative.
+
+    >>> _no_negative_zero("-0.0%"), _no_negative_zero("-0.00", signed=True), _no_negative_zero("-0.01")
+    ('0.0%', '+0.00', '-0.01')
+    """
+    if not text.startswith("-") or any(ch not in "0.,%" for ch in text[1:]):
+        return text
+    return ("+" if signed else "") + text[1:]
 
 
 def money(value: float | None, unit: str = "元", lang: str = "en", digits: int = 1) -> str:
@@ -466,11 +471,11 @@ def pct(value: float | None, lang: str = "en", digits: int = 1, signed: bool = F
     """Format a share or rate (0.123 → '12.3%'; signed → '+12.3%')."""
     if _missing(value):
         return t("not_available", lang)
-    return _no_negative_zero(f"{value * 100:{'+' if signed else ''},.{digits}f}%")
+    return _no_negative_zero(f"{value * 100:{'+' if signed else ''},.{digits}f}%", signed)
 
 
 def number(value: float | None, lang: str = "en", digits: int = 0, signed: bool = False) -> str:
     """Format a plain number with thousands separators."""
     if _missing(value):
         return t("not_available", lang)
-    return _no_negative_zero(f"{value:{'+' if signed else ''},.{digits}f}")
+    return _no_negative_zero(f"{value:{'+' if signed else ''},.{digits}f}", signed)

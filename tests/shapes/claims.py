@@ -141,11 +141,12 @@ def tiles(run: Run) -> list[tuple[str, str, str]]:
 
 def check_no_na_tiles(run: Run) -> list[str]:
     """No KPI tile (value or detail) and no service line of the index reads n/a (无)."""
-    na = _t("not_available", run.lang)
-    bad = [f"tile {k!r}: {v!r} / {d!r}" for k, v, d in tiles(run) if na in (v, ) or re.search(rf"(^|[\s(,;]){re.escape(na)}($|[\s),;…])", d)]
+    # the missing-value mark ("—" in both languages) and the words it replaced (n/a, 无)
+    na = "|".join(re.escape(x) for x in (_t("not_available", run.lang), "n/a" if run.lang == "en" else "无"))
+    bad = [f"tile {k!r}: {v!r} / {d!r}" for k, v, d in tiles(run) if re.fullmatch(na, v) or re.search(rf"(^|[\s(,;])({na})($|[\s),;…])", d)]
     text = run.texts.get("index.html", "")
     for line in text.splitlines():
-        if re.search(rf"(^|[\s(,;：]){re.escape(na)}($|[\s),;…。])", line) and not any(line in (k, v, d) for k, v, d in tiles(run)):
+        if re.search(rf"(^|[\s(,;：])({na})($|[\s),;…。])", line) and not any(line in (k, v, d) for k, v, d in tiles(run)):
             bad.append(f"index line: {line!r}")
     return bad
 
