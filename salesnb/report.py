@@ -369,6 +369,10 @@ def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete
         dq += f"<p class=note>{e(t('rb_quarantine', lang, n=aside))}</p>"
     dq += f"<p class=note>{e(t('rb_personal_data', lang))}</p>"
     generated = t("generated", lang, version=__version__, date=datetime.now().date().isoformat())
+    from .config import value_labels
+    from .i18n import use_value_labels
+
+    use_value_labels(value_labels(ws.config, lang))  # the summary names regions, product lines, categories in lang
     page = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">

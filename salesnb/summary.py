@@ -81,8 +81,12 @@ def _target_of(goals: pd.DataFrame | None, metric: str, lang: str, fmt) -> str:
 
 
 def executive_summary(folder: Path, company: str, period, lang: str, unit: str) -> str:
-    """The HTML body of the one-pager (without ``<html>``/``<head>``), every value escaped."""
-    e = html.escape
+    """The HTML body of the one-pager (without ``<html>``/``<head>``), every value escaped (data values named in
+    ``lang`` when ``workspace.yaml`` has ``labels:``, see :func:`salesnb.i18n.use_value_labels`)."""
+    from .i18n import show_values
+
+    def e(text) -> str:
+        return html.escape(show_values(text))
     art = Path(folder) / "artifacts"
     summary = json.loads((art / "summary.json").read_text(encoding="utf-8")).get("metrics", {}) if (art / "summary.json").is_file() else {}
     goals = _read_csv(art / "goals.csv")
