@@ -2625,7 +2625,7 @@ def split_view(plan: Plan, goals: pd.DataFrame, lang: str, unit: str) -> View | 
     factor, label, _ = _unit(unit, lang)
     df = pd.DataFrame({
         t("bd_col_assumption", lang): [t(f"bd_opt_{o}", lang) for o in opts["option"]],
-        t("bd_col_goal", lang): opts["goal_id"].fillna("–"),
+        t("bd_col_goal", lang): opts["goal_id"].fillna("—"),
         t("bd_col_repurchase", lang): opts["repurchase_rate"],
         t("bd_col_existing", lang, unit=label): opts["existing"],
         t("bd_col_new", lang, unit=label): opts["new"],

@@ -622,7 +622,7 @@ def check_goals(goals: list[Goal], tables: Tables, report: Period, config: Works
             reasons.append(("gl_r_no_baseline", {"metric": g.metric}))
         relevant = g.theme is not None and g.theme in themes
         if not relevant:
-            reasons.append(("gl_r_theme", {"theme": g.theme or "–"}))
+            reasons.append(("gl_r_theme", {"theme": g.theme or "—"}))
         horizon_end = Period(report.year + config.planning.horizon_years, None, report.start_month)
         time_bound = deadline is not None and report.end < deadline.end <= horizon_end.end
         if not time_bound:

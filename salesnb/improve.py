@@ -1083,7 +1083,7 @@ def tracking_table(tracking: pd.DataFrame, lang: str, dimension_labels: dict[str
         _t("im_col_kpi", lang): [kpi_label(k, lang, dimension_labels) for k in tr["kpi"]],
         _t("im_col_then", lang): [f"{format_kpi(k, b, lang)} ({o})" for k, b, o in zip(tr["kpi"], tr["baseline"], tr["period_opened"])],
         _t("im_col_now", lang): [format_kpi(k, c, lang) for k, c in zip(tr["kpi"], tr["current"])],
-        "p": [number(v, lang, 3) if v == v else "–" for v in tr["p_value"]],
+        "p": [number(v, lang, 3) if v == v else "—" for v in tr["p_value"]],
         _t("status", lang): [_t(f"im_status_{s}", lang) + (" ⚠" if o else "") for s, o in zip(tr["status"], tr["overdue"])],
         _t("im_col_verdict", lang): [_t(f"im_verdict_{v}", lang) for v in tr["verdict"]],
     })
