@@ -266,6 +266,9 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
                 # the kernel dies before running any cell, so starting it once more is safe
                 if attempt or _KERNEL_START_FAILED not in str(exc):
                     raise
+        from .notebook_zh import localise_markdown
+
+        localise_markdown(staging / f"{name}.ipynb", str(params.get("lang", "en")))  # the analyst notes in the run's language
         if html is not None:
             export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html", html[0], nav=html[1])
     except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill errors do not pickle)

@@ -186,3 +186,34 @@ def test_the_scan_catches_each_defect(tmp_path):
     assert findings(page, "en", ["西南"]) == []
     page.write_text(f"<p>{good[-1]}</p>", encoding="utf-8")
     assert [f.split(": ")[1] for f in findings(page, "en", [])] == ["amount without unit"]
+
+
+def test_every_analyst_note_has_its_chinese_text(tmp_path):
+    """A Chinese run writes the notebooks' markdown in Chinese: every markdown cell of the four notebooks has a text."""
+    import json
+    import shutil
+
+    from salesnb.notebook_zh import MARKDOWN_ZH, localise_markdown
+
+    root = SAMPLE.parent.parent / "notebooks"
+    for path in sorted(root.glob("0*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        ids = [c.get("id") for c in cells if c["cell_type"] == "markdown"]
+        assert ids and all((path.stem, i) in MARKDOWN_ZH for i in ids), f"{path.name}: markdown cells without Chinese: {ids}"
+        copy = tmp_path / path.name
+        shutil.copy(path, copy)
+        assert localise_markdown(copy, "en") is False and localise_markdown(copy, "zh") is True
+        notes = ["".join(c["source"]) for c in json.loads(copy.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "markdown"]
+        assert all(CJK.search(n) and not re.search(r"\b(?:the|and|of|this)\b", n) for n in notes), path.name
+
+
+@pytest.mark.e2e
+def test_the_chinese_notebooks_carry_chinese_notes(sample_reports):
+    import json
+
+    for name in ("01_goals", "04_improvement"):
+        cells = json.loads((sample_reports.folders["zh"] / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+        first = "".join(next(c for c in cells if c["cell_type"] == "markdown")["source"])
+        assert first.startswith("# 第") and "Analysts" not in first
+        cells = json.loads((sample_reports.folders["en"] / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+        assert "".join(next(c for c in cells if c["cell_type"] == "markdown")["source"]).startswith("# Step")
