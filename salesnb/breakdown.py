@@ -2755,8 +2755,20 @@ def tiers_view(summary: pd.DataFrame, lang: str, unit: str) -> View:
 
     amount = _amount(unit, lang)
     fm = {df.columns[2]: _pct(lang), df.columns[3]: amount, df.columns[4]: _pct(lang), df.columns[5]: amount,
-          df.columns[6]: lambda v: number(v, lang, 1), df.columns[8]: lambda v: number(v, lang, 0), df.columns[9]: amount}
+          # a budget per customer is a small amount: in whole currency units, with the unit (not a bare "20,000")
+          df.columns[6]: lambda v: number(v, lang, 1), df.columns[8]: lambda v: _per_customer(v, unit, lang), df.columns[9]: amount}
     return View(df, None, fm)
+
+
+def _per_customer(value, unit: str, lang: str) -> str:
+    """An amount per customer in whole currency units with its unit (元 for a CNY workspace).
+
+    >>> _per_customer(20000, "万元", "en"), _per_customer(20000, "万元", "zh"), _per_customer(300, "thousand", "en")
+    ('20,000 CNY', '20,000 元', '300')
+    """
+    from .i18n import money
+
+    return money(value, "元" if unit in ("元", "千元", "万元", "百万元") else "unit", lang, 0)
 
 
 def actions_view(table: pd.DataFrame, lang: str, unit: str, budget: Budget | None = None, tiers: Tiers | None = None) -> View | None:
