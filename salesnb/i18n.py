@@ -136,7 +136,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "status": ("Status", "状态"),
     "actions": ("Actions", "措施数"),
     # definitions
-    "def_nps": ("NPS = % promoters (9–10) − % detractors (0–6) on the 0–10 recommend question; 95% interval ±1.96·SE, SE = sqrt((pP + pD − (pP − pD)²)/n)·100.", "NPS = 推荐者（9–10 分）占比 − 贬损者（0–6 分）占比；95% 区间为 ±1.96·SE，SE = sqrt((pP + pD − (pP − pD)²)/n)·100。"),
+    # the interval's formula is in docs/metrics.md; the page says what it means
+    "def_nps": ("NPS = % promoters (9–10) − % detractors (0–6) on the 0–10 recommend question; the 95% interval is the range the NPS of all customers lies in, given how many answered.", "NPS = 推荐者（9–10 分）占比 − 贬损者（0–6 分）占比；95% 区间表示按现有答卷数量推断的全体客户 NPS 所在范围。"),
     "def_satisfaction": ("Overall satisfaction on a 1–5 scale: mean and top-2-box (share answering 4 or 5); blank answers are excluded from n.", "总体满意度 1–5 分：均值与前两项占比（4 或 5 分的比例）；空白回答不计入 n。"),
     "def_revenue": ("Revenue = sum of order-line amounts dated in the period, returns (negative lines) included.", "销售额 = 期间内订单行金额之和，含退货（负数行）。"),
     "def_active": ("Active customers = distinct customers with at least one purchase line (amount > 0) in the period; orders count purchase orders only.", "活跃客户 = 期间内至少有一笔购买（金额 > 0）的不同客户数；订单数只计购买订单。"),
@@ -326,6 +327,28 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+#: Sentence fields that hold counts: a whole number there is written with thousands separators ("1,345 customers",
+#: like every other number), unlike a year ({year}, {plan}) or a period.
+COUNT_FIELDS = frozenset({"n", "customers", "prospects", "lost", "count", "tickets", "answers", "rows", "orders", "complaints",
+                          "shown", "more", "open", "done", "overdue", "added", "on_track", "off", "not_started", "later", "soon",
+                          "on", "mentions", "interviews", "repairs", "warnings", "infos", "problems", "new", "existing", "total"})
+
+
+def _count_text(name: str, value):
+    """A count field as text with thousands separators; anything else unchanged.
+
+    >>> _count_text("n", 1345), _count_text("risk_n", 1197), _count_text("year", 2025), _count_text("n", True), _count_text("n", "1,2")
+    ('1,345', '1,197', 2025, True, '1,2')
+    """
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return value
+    if name in COUNT_FIELDS or name.endswith("_n") or name.startswith("n_"):
+        return f"{int(value):,}"
+    return value
+
+
 def t(key: str, lang: str = "en", **fields) -> str:
     """Label ``key`` in ``lang``, with ``str.format`` fields filled in.
 
@@ -335,6 +358,7 @@ def t(key: str, lang: str = "en", **fields) -> str:
     text = zh if check_lang(lang) == "zh" else en
     if not fields:
         return text
+    fields = {k: _count_text(k, v) for k, v in fields.items()}
     out = fix_plurals(text.format(**fields)) if lang == "en" else text.format(**fields)
     if fields.get("unit") == "":  # a unit without a name (display_unit: unit): no empty "()" in headers
         out = out.replace(" ()", "").replace("（）", "").replace("()", "")
