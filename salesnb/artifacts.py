@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["artifacts_dir", "write_csv", "write_csv_file", "write_xlsx", "write_json", "record_metrics", "read_summary", "atomic_write_bytes", "neutralise_formula", "neutralise_frame", "csv_bytes"]
+__all__ = ["artifacts_dir", "write_csv", "write_csv_file", "write_xlsx", "write_json", "record_metrics", "record_facts", "read_summary", "atomic_write_bytes", "neutralise_formula", "neutralise_frame", "csv_bytes"]
 
 
 def artifacts_dir(output_dir: str | Path) -> Path:
@@ -211,6 +211,34 @@ def record_metrics(output_dir: str | Path, step: str, metrics: Mapping[str, floa
             steps[step] = sorted(set(steps.get(step, [])) | set(metrics))
         summary["metrics"] = dict(sorted(summary["metrics"].items()))
         summary["steps"] = dict(sorted(summary.get("steps", {}).items()))
+        write_json(summary, output_dir, "summary.json")
+    return summary
+
+
+def record_facts(output_dir: str | Path, step: str, facts: Mapping[str, Mapping[str, Any]]) -> dict:
+    """Merge ``facts`` (:func:`salesnb.facts.fact` records) of ``step`` into ``artifacts/summary.json``'s ``facts`` block.
+
+    The step that computes a figure records it once; every page reads it from
+    there (docs/outputs.md, "summary.json facts"). The ``metrics`` block is
+    left as it is. Same file lock as :func:`record_metrics`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from salesnb.facts import fact
+    >>> d = tempfile.mkdtemp()
+    >>> record_facts(d, "01_goals", {"nps": fact("nps", 21.5, window="2025Q4", n=335)})["facts"]["nps"]["step"]
+    '01_goals'
+    """
+    for key, value in facts.items():
+        if not isinstance(value, Mapping) or "value" not in value or "label" not in value:
+            raise TypeError(f"fact {key!r} must be a salesnb.facts.fact record, not {value!r}")
+    path = artifacts_dir(output_dir) / "summary.json"
+    with _locked(path.parent):
+        summary = read_summary(output_dir)
+        merged = dict(summary.get("facts") or {})
+        merged.update({str(k): {**_plain(dict(v)), "step": step} for k, v in facts.items()})
+        summary["facts"] = dict(sorted(merged.items()))
         write_json(summary, output_dir, "summary.json")
     return summary
 

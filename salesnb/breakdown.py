@@ -59,6 +59,7 @@ __all__ = [
     "CUSTOMER_TYPES",
     # tiers, actions, budget
     "customer_tiers", "tier_summary", "action_plan", "plan_nodes", "CENTRAL", "priority_scores", "allocate_budget",
+    "BudgetFloorWarning", "effective_min_share", "budget_floor_note",
     "budget_efficiency", "budget_lines", "budget_table", "summary_metrics",
     # the Excel template
     "safe_text", "safe_frame", "Sheet", "targets_workbook", "workbook_sheets",
@@ -2196,13 +2197,39 @@ def _bounded_shares(score: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nda
     return share
 
 
+class BudgetFloorWarning(UserWarning):
+    """``budget.min_share`` × the number of cells is more than the whole budget: the floor was scaled down."""
+
+
+MIN_SHARE_FLOORS = 0.5
+"""When ``budget.min_share`` for every cell would take more than the whole budget, the floors together take this share."""
+
+
+def effective_min_share(min_share: float, n: int) -> float:
+    """``budget.min_share``, or — when it adds up to more than the whole budget over ``n`` cells (hundreds of
+    regions, say) — the share that gives the floors :data:`MIN_SHARE_FLOORS` of the budget together.
+
+    Examples
+    --------
+    >>> effective_min_share(0.01, 50), effective_min_share(0.01, 200)
+    (0.01, 0.0025)
+    """
+    if n and min_share * n > 1 + 1e-9:
+        return MIN_SHARE_FLOORS / n
+    return min_share
+
+
 def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, scale: float = 1.0) -> pd.DataFrame:
     """Spread each budget category over the nodes of ``settings.allocate_by``
     in proportion to their priority ``score``; categories with ``allocate:
     false`` stay central.
 
     Amounts are the yearly budget × ``scale`` (a quarterly plan passes its
-    share of the year). Every cell gets at least ``min_share`` of each category. ``limits`` bound
+    share of the year). Every cell gets at least ``min_share`` of each category; when ``min_share``
+    over all cells adds up to more than the whole budget, it is scaled down so that the floors take
+    half of it (:func:`effective_min_share`), with a :class:`BudgetFloorWarning` naming the setting,
+    and the frame's ``attrs["min_share"]`` / ``attrs["note"]`` say so (:func:`budget_floor_note` in
+    either language). ``limits`` bound
     a node's share (e.g. ``{region: 西南}`` at least 10 %, all its cells
     together); limits must all be on one dimension. Shares are water-filled:
     proportional to the score, bounded nodes held at their bound and the rest
@@ -2228,8 +2255,14 @@ def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, sca
     limit_dims = {next(iter(lim.scope)) for lim in settings.limits}
     if len(limit_dims) > 1:
         raise PlanError(f"budget.limits must all be on one dimension, not {', '.join(sorted(limit_dims))}")
-    if settings.min_share * n > 1 + 1e-9:
-        raise PlanError(f"budget.min_share {settings.min_share:.1%} for each of {n} cells adds up to more than the whole budget")
+    floor, asked = effective_min_share(settings.min_share, n), settings.min_share
+    note = None
+    if floor != settings.min_share:  # a documented repair, not a crash: hundreds of cells (docs/robustness.md)
+        import warnings
+
+        note = t("rb_min_share_scaled", "en", asked=f"{settings.min_share:.1%}", n=n, used=f"{floor:.2%}")
+        warnings.warn(note, BudgetFloorWarning, stacklevel=2)
+        settings = settings.model_copy(update={"min_share": floor})
     if limit_dims and n:
         dim = next(iter(limit_dims))
         if dim not in by:
@@ -2268,7 +2301,29 @@ def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, sca
         parts = largest_remainder(shares, amount) if amount > 0 else np.zeros(n, dtype=np.int64)
         for (_, node), part, sh in zip(scores[by].iterrows(), parts, shares):
             rows.append({"category": cat.key, **{d: node[d] for d in by}, "amount": float(part) * unit, "share": float(sh)})
-    return pd.DataFrame(rows, columns=["category", *by, "amount", "share"])
+    out = pd.DataFrame(rows, columns=["category", *by, "amount", "share"])
+    out.attrs["min_share"] = settings.min_share
+    if note is not None:
+        out.attrs["note"] = note
+        out.attrs["floor"] = {"asked": asked, "n": n, "used": floor}
+    return out
+
+
+def budget_floor_note(budget: pd.DataFrame, lang: str) -> str | None:
+    """The sentence saying that ``budget.min_share`` was scaled down for this allocation (or None), in ``lang``.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame(); b.attrs["floor"] = {"asked": 0.01, "n": 200, "used": 0.0025}
+    >>> budget_floor_note(b, "zh").split("；")[1]
+    '现按每个单元 0.25% 执行（保底合计占预算一半）：请调低 budget.min_share，或合并更多取值（checks.many_values.keep）。'
+    >>> budget_floor_note(pd.DataFrame(), "en") is None
+    True
+    """
+    floor = budget.attrs.get("floor")
+    if not floor:
+        return None
+    return t("rb_min_share_scaled", lang, asked=f"{floor['asked']:.1%}", n=floor["n"], used=f"{floor['used']:.2%}")
 
 
 def budget_efficiency(budget: pd.DataFrame, scores: pd.DataFrame, by: Sequence[str], flag_ratio: float = 1.5) -> pd.DataFrame:
@@ -3072,10 +3127,17 @@ def narrative_tiers(summary: pd.DataFrame, tiers: pd.DataFrame, settings: Tiers,
 
 
 def narrative_budget(efficiency: pd.DataFrame, by: Sequence[str], total_budget: float, target: float, lang: str, unit: str) -> str:
-    from .i18n import money, pct
+    """The budget's two ratios to the target, both labelled: the whole budget, and the part spread across the
+    plan's parts (the company line of :func:`salesnb.plots.breakdown.budget_ratio`); then the top priority.
 
+    The ratios are :func:`salesnb.facts.budget_ratios`, the numbers ``summary.json`` records as facts."""
+    from .facts import budget_ratios, show
+    from .i18n import money
+
+    whole, spread = budget_ratios(total_budget, float(efficiency["budget"].sum()), target)
     top = efficiency.sort_values("rank").iloc[0]
-    return t("bd_narr_budget", lang, total=money(total_budget, unit, lang), share=pct(total_budget / target if target else float("nan"), lang),
+    return t("bd_narr_budget", lang, total=money(total_budget, unit, lang), share=show(whole, lang, "share1"),
+             spread_total=money(float(efficiency["budget"].sum()), unit, lang), spread_share=show(spread, lang, "share1"),
              top=" · ".join(node_label(d, top[d], lang) for d in by))
 
 

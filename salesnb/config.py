@@ -465,6 +465,27 @@ class ExtremeAmounts(_Model):
     min_rows: int = Field(100, ge=1)
 
 
+class ManyValues(_Model):
+    """Region and product-line columns with a long tail of values (``checks.many_values``).
+
+    Above ``warn_above`` distinct values validation warns (``many_values``: a
+    customer or product code mapped as the region or product line?). With
+    ``group: true`` (default) a column with more than ``keep + 1`` distinct
+    values keeps its ``keep`` largest values by sales amount over the loaded
+    history (ties by name; values named in ``workspace.yaml`` — goal scopes,
+    breakdown overrides and potential drivers, budget limits and strategic
+    weights — are always kept) and
+    every other value becomes one value, ``label`` (default ``其他`` when the
+    kept values are Chinese, else ``Other``), in every table, so that plans,
+    charts and the target matrix stay legible (repair ``long_tail_grouped``).
+    ``group: false`` keeps every value as it is."""
+
+    warn_above: int = Field(200, ge=1)
+    keep: int = Field(40, ge=1)
+    group: bool = True
+    label: str | None = Field(None, min_length=1)
+
+
 class Checks(_Model):
     """Input checks of ``salesnb.io`` (robustness of real-world exports)."""
 
@@ -475,6 +496,8 @@ class Checks(_Model):
     """Survey score column → its declared scale (``satisfaction: {low: 1, high: 10}``)."""
     extreme_amounts: ExtremeAmounts = Field(default_factory=lambda: ExtremeAmounts())
     """Order lines whose amount is implausibly large (a typo with extra zeros) are an error."""
+    many_values: ManyValues = Field(default_factory=lambda: ManyValues())
+    """Regions or product lines with a long tail: warn above ``warn_above``, group all but the ``keep`` largest."""
 
 
 # ---- step 2: breakdown, tiers, budget and the action plan -------------------------

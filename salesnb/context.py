@@ -116,6 +116,11 @@ class StepContext:
         """Merge ``metrics`` into ``artifacts/summary.json``."""
         return artifacts.record_metrics(self.output_dir, step, metrics, period=str(self.period), workspace=self.ws.name, lang=self.lang)
 
+    def record_facts(self, step: str, facts: dict) -> None:
+        """Merge ``facts`` (:mod:`salesnb.facts` records) into ``artifacts/summary.json``'s ``facts`` block
+        (returns nothing, so that a cell ending with it shows nothing)."""
+        artifacts.record_facts(self.output_dir, step, facts)
+
     def write_csv(self, df: pd.DataFrame, name: str) -> Path:
         """Write ``artifacts/<name>``."""
         return artifacts.write_csv(df, self.output_dir, name)

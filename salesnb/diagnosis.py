@@ -905,8 +905,9 @@ MARGINS_TABLE = [("group", "dg_col_group", "text"), ("population", "dg_col_popul
                  ("moe_nps", "dg_col_moe_nps", "float1"), ("moe_mean", "dg_col_moe_mean", "float2")]
 COVERAGE_TABLE = [("region", "region", "text"), ("status", "dg_col_stratum_status", "status"), ("population", "dg_col_population", "int"),
                   ("sample", "dg_col_sample", "int"), ("answers", "dg_col_answers", "int"), ("response_rate", "dg_col_response_rate", "pct0")]
-DIMENSION_TABLE = [("dimension", "dimension", "text"), ("mean", "mean", "float2"), ("mean_ci", "dg_col_mean_ci", "text"),
-                   ("top2", "top2", "pct0"), ("top2_ci", "dg_col_top2_ci", "text"), ("n", "n", "int")]
+DIMENSION_TABLE = [("dimension", "dimension", "text"), ("mean", "dg_col_mean_weighted", "float2"), ("mean_ci", "dg_col_mean_ci", "text"),
+                   ("top2", "dg_col_top2_weighted", "pct0"), ("top2_ci", "dg_col_top2_ci", "text"), ("n", "dg_col_answers", "int")]
+"""Step 3's dimension table: the scores are weighted (post-stratification), and the headers say so."""
 CHANGE_TABLE = [("metric", "dg_col_metric", "text"), ("current_s", "dg_col_current", "text"), ("previous_s", "dg_col_previous", "text"),
                 ("change_s", "dg_col_change", "text"), ("test", "dg_col_test", "text"), ("p_value", "dg_col_p", "p"), ("significant", "dg_col_significant", "yesno")]
 DRIVER_TABLE = [("dimension", "dimension", "text"), ("importance", "dg_col_importance", "pct0"), ("ci", "dg_col_importance_ci", "text"),
@@ -1166,7 +1167,7 @@ def narrative_weights(wave: SurveyWave, lang: str) -> str:
     --------
     >>> wave = SurveyWave(pd.DataFrame({"nps": [10, 0]}), pd.DataFrame(), pd.Series([1.5, 0.5]))
     >>> narrative_weights(wave, "en").split(". ")[-1]
-    'Weighted NPS 50.0 against 0.0 unweighted.'
+    'NPS (weighted) 50.0; the headline NPS, as on the summary and in step 1, is 0.0 (unweighted).'
     """
     weights = wave.weights
     if not metrics.has_nps(wave.answers):  # weighted against plain mean satisfaction
@@ -1221,7 +1222,7 @@ def narrative_dimensions(dims: pd.DataFrame, labels: dict[str, str], lang: str) 
     --------
     >>> dims = pd.DataFrame({"dimension": ["speed", "price", "satisfaction"], "mean": [3.2, 4.1, 2.0], "top2": [0.4, 0.8, 0.1], "n": [50, 50, 50]})
     >>> narrative_dimensions(dims, {"speed": "Speed", "price": "Price"}, "en")
-    'The weakest dimension is Speed (3.20 of 5, 40% answering 4 or 5, n=50); the strongest is Price (4.10).'
+    'The weakest dimension is Speed (3.20 of 5 weighted, 40% answering 4 or 5, 50 answers); the strongest is Price (4.10).'
     """
     ranked = dims.loc[dims["dimension"] != "satisfaction"].dropna(subset=["mean"]).sort_values("mean")
     if ranked.empty:  # no dimension scores, overall satisfaction only
@@ -1248,7 +1249,7 @@ def narrative_segments(segments: pd.DataFrame, lang: str) -> str | None:
     >>> segs = pd.DataFrame({"segment_type": ["all", "region", "region", "respondent_type"], "segment": ["all", "东", "西", "lost"],
     ...                      "nps": [20.0, 30.0, -50.0, -10.0], "n": [100, 60, 10, 40], "reliable": [True, True, False, True]})
     >>> narrative_segments(segs, "en")
-    'The lowest NPS among segments with enough answers is Respondent type · lost customers (-10.0, n=40); company NPS is 20.0.'
+    'The lowest weighted NPS among segments with enough answers is Respondent type · lost customers (-10.0, 40 answers); company NPS (weighted) is 20.0.'
     """
     value = "nps" if "nps" in segments else "mean"  # satisfaction segments (survey.csat_segments) without NPS
     worst = segments.loc[(segments["segment_type"] != "all") & segments["reliable"]].nsmallest(1, value)
@@ -1721,7 +1722,7 @@ def narrative_themes(main_themes: pd.DataFrame, impact: pd.DataFrame, labels: di
     >>> main = pd.DataFrame({"theme": ["slow"], "share": [0.4]})
     >>> impact = pd.DataFrame({"theme": ["price", "slow"], "mentions": [0, 5], "nps_with": [0.0, -60.0], "nps_without": [0.0, 20.0]})
     >>> narrative_themes(main, impact, {"slow": "slow service", "price": "price"}, "en")
-    '40% of complaints are about slow service; among survey comments, those mentioning slow service give NPS -60.0 against 20.0 for the rest.'
+    '40% of complaints are about slow service; among survey comments, those mentioning slow service give an NPS of -60.0 against 20.0 for the rest.'
     """
     top = main_themes.iloc[0]
     if not (impact["mentions"] > 0).any():

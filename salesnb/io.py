@@ -49,6 +49,7 @@ import pandas as pd
 
 from .config import CONFIG_FILE, Checks, ScaleDeclaration, TableSource, WorkspaceConfig, load_config
 from .errors import ConfigError, DataError, Problem, QualityNote
+from .longtail import Grouping, group_tables, grouping_note
 from .privacy import PERSONAL_COLUMNS, Masker, mask_column
 from .schemas import TABLE_NAMES, Column, Table, normalise_header, pandera_schema, table_contract
 
@@ -240,6 +241,8 @@ class Workspace:
     notes: tuple[QualityNote, ...] = ()
     quarantine: Mapping[str, pd.DataFrame] = field(default_factory=_empty_mapping)
     contacts: pd.DataFrame | None = None
+    groups: tuple[Grouping, ...] = ()
+    """Long-tail groupings applied (``checks.many_values``): column, values kept and grouped, lines and amount moved."""
 
     def has(self, table: str) -> bool:
         """Whether the workspace holds ``table`` (e.g. ``"surveys"``)."""
@@ -2419,9 +2422,10 @@ MANY_VALUES = 200
 
 
 def _many_values(frame: pd.DataFrame, file: str, columns: tuple[str, ...] = ("region", "product_line"),
-                 limit: int = MANY_VALUES) -> list[QualityNote]:
+                 limit: int = MANY_VALUES, keep: int | None = None) -> list[QualityNote]:
     """A warning for each plan dimension with more than ``limit`` distinct values (a customer or address column
-    mapped as the region, say): every step lists each value.
+    mapped as the region, say): every step lists each value, or, when the long tail is grouped (``keep``:
+    ``checks.many_values.keep`` with ``group: true``), only the ``keep`` largest and "Other".
 
     Examples
     --------
@@ -2436,9 +2440,12 @@ def _many_values(frame: pd.DataFrame, file: str, columns: tuple[str, ...] = ("re
         n = int(frame[column].nunique(dropna=True))
         if n > limit:
             top = frame[column].value_counts().index[:3]
+            what = (f"the plans, charts and tables show the {keep} largest and group the rest (long_tail_grouped)"
+                    if keep is not None and n > keep + 1
+                    else "every plan, chart and table lists each one")
             notes.append(QualityNote(
                 "sales", file, "many_values", n,
-                f"column {column} has {n:,} distinct values (more than {limit}): every plan, chart and table lists each one; "
+                f"column {column} has {n:,} distinct values (more than {limit}): {what}; "
                 f"check that the right column is mapped to {column}, or group the values in the export",
                 "warning", tuple(f"{column} = {v}" for v in top)))
     return notes
@@ -2827,9 +2834,12 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
     notes.extend(padding_notes)
     notes.extend(reference_notes)
     notes.extend(_near_duplicates(tables["sales"], sources["sales"].file))
-    notes.extend(_many_values(tables["sales"], sources["sales"].file))
+    notes.extend(_many_values(tables["sales"], sources["sales"].file, limit=checks.many_values.warn_above,
+                              keep=checks.many_values.keep if checks.many_values.group else None))
     notes.extend(_stray_late_rows(tables["sales"], sources["sales"].file, today or date.today(), config.calendar.fiscal_year_start_month))
     notes.extend(_fill_regions(tables, sources))
+    groups = tuple(group_tables(tables, checks.many_values, config))  # after the regions are filled: every table alike
+    notes.extend(grouping_note(g, sources["sales"].file) for g in groups)
     contacts = _contact_list(tables)
     quarantine = {name: _aside_frame(pieces) for name, pieces in aside.items()}
     masker = Masker.from_tables(tables)  # before masking: it needs the names as written
@@ -2845,4 +2855,5 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
         notes=tuple(notes),
         quarantine=MappingProxyType(quarantine),
         contacts=contacts,
+        groups=groups,
     )

@@ -69,6 +69,7 @@ __all__ = [
     "CACHE_ENV",
     "FORMAT",
     "quarterly_history",
+    "group_long_tail_ibis",
 ]
 
 CACHE_ENV = "SALESNB_CACHE"
@@ -341,7 +342,7 @@ def code_fingerprint() -> str:
     """
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("io.py", "schemas.py", "privacy.py", "config.py", "prepare.py", "engines.py", "periods.py"):
+    for name in ("io.py", "schemas.py", "privacy.py", "config.py", "prepare.py", "engines.py", "periods.py", "longtail.py"):
         path = here / name
         if path.is_file():
             digest.update(name.encode() + b"\0" + path.read_bytes())
@@ -353,7 +354,8 @@ def cache_key(root: Path, config: WorkspaceConfig, today: date, memo: dict[str, 
 
     The key is the sha256 of: the cache format, the salesnb and pandas
     versions, the data layer's source (:func:`code_fingerprint`), the day of the run, the data sections of ``workspace.yaml``
-    (:data:`DATA_SECTIONS`) and every table file's name and sha256.
+    (:data:`DATA_SECTIONS`), the long-tail grouping (``checks.many_values`` and the region and product-line
+    values named elsewhere in ``workspace.yaml``, which are always kept) and every table file's name and sha256.
 
     Returns
     -------
@@ -371,10 +373,19 @@ def cache_key(root: Path, config: WorkspaceConfig, today: date, memo: dict[str, 
         "pandas": pd.__version__,
         "today": today.isoformat(),
         "config": settings,
+        "grouping": _grouping_inputs(config),
         "files": {name: {"file": path.name, "sha256": _sha256(path, memo), "bytes": path.stat().st_size} for name, path in files.items()},
     }
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
     return key, inputs
+
+
+def _grouping_inputs(config: WorkspaceConfig) -> dict[str, Any]:
+    """What decides the long-tail grouping: ``checks.many_values`` and the pinned values per column."""
+    from .longtail import GROUPED_COLUMNS, pinned_values
+
+    return {"many_values": config.checks.many_values.model_dump(mode="json"),
+            "pinned": {c: sorted(pinned_values(config, c)) for c in GROUPED_COLUMNS}}
 
 
 def _workspace_dir(root: Path, cache: Path) -> Path:
@@ -442,7 +453,7 @@ def _write_workspace(folder: Path, ws, name: str = _WS_FILE) -> None:
     """Store a Workspace (pickled, exact dtypes; the mappings as plain dicts)."""
     state = {
         "root": str(ws.root), "name": ws.name, "tables": dict(ws.tables), "sources": dict(ws.sources),
-        "notes": ws.notes, "quarantine": dict(ws.quarantine), "contacts": ws.contacts,
+        "notes": ws.notes, "quarantine": dict(ws.quarantine), "contacts": ws.contacts, "groups": ws.groups,
     }
     with open(folder / name, "wb") as fh:
         pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -474,7 +485,7 @@ def _read_workspace(folder: Path, config: WorkspaceConfig | None = None):
     return Workspace(
         root=Path(state["root"]), name=state["name"], config=config, tables=MappingProxyType(state["tables"]),
         sources=MappingProxyType(state["sources"]), notes=tuple(state["notes"]),
-        quarantine=MappingProxyType(state["quarantine"]), contacts=state["contacts"],
+        quarantine=MappingProxyType(state["quarantine"]), contacts=state["contacts"], groups=tuple(state.get("groups", ())),
     )
 
 
@@ -907,7 +918,40 @@ def _engine_checks(raw: Any, engine: dict[str, _EngineTable], config: WorkspaceC
         raw.register("_customers_frame", small["customers"].reset_index(drop=True))
         _run(raw, "CREATE OR REPLACE TEMP VIEW _customers AS SELECT * FROM _customers_frame")
     _pad_customer_ids(raw)
-    return "_sales"
+    return _group_long_tail_sql(raw, config)
+
+
+def _group_long_tail_sql(raw: Any, config: WorkspaceConfig, view: str = "_sales") -> str:
+    """:func:`salesnb.longtail.group_tables` in SQL: the same ranking (sales amount per value, from
+    :func:`~salesnb.longtail.long_tail`) over the rows of ``view``; returns the view the aggregates read
+    (``_sales_grouped`` with the grouped values replaced by the label, or ``view`` when nothing is grouped).
+
+    The workspace assembled from the typed Parquet groups (and reports) the same values again in
+    :func:`salesnb.io.load_workspace`.
+    """
+    from .longtail import GROUPED_COLUMNS, long_tail, pinned_values
+
+    columns = {r[0] for r in raw.execute(f"SELECT column_name FROM (DESCRIBE {view})").fetchall()}
+    customer_columns = {r[0] for r in raw.execute("SELECT column_name FROM (DESCRIBE _customers)").fetchall()}
+    replaced = []
+    for column in GROUPED_COLUMNS:
+        if column not in columns:
+            continue
+        totals = raw.execute(f"SELECT CAST({_q(column)} AS VARCHAR) AS v, CAST(sum(amount) AS DOUBLE) AS amount FROM {view} "
+                             f"WHERE {_q(column)} IS NOT NULL GROUP BY 1").fetchdf()
+        others = ([r[0] for r in raw.execute(f"SELECT DISTINCT CAST({_q(column)} AS VARCHAR) FROM _customers "
+                                             f"WHERE {_q(column)} IS NOT NULL").fetchall()] if column in customer_columns else [])
+        found = long_tail(totals.set_index("v")["amount"], column, config.checks.many_values, others, pinned_values(config, column))
+        if found is None:
+            continue
+        keep = f"_keep_{column}"
+        _run(raw, f"CREATE OR REPLACE TEMP TABLE {keep} AS SELECT unnest(?::VARCHAR[]) AS v", [list(found.kept)])
+        replaced.append(f"CASE WHEN {_q(column)} IS NULL OR CAST({_q(column)} AS VARCHAR) IN (SELECT v FROM {keep}) "
+                        f"THEN {_q(column)} ELSE {_lit(found.label)} END AS {_q(column)}")
+    if not replaced:
+        return view
+    _run(raw, f"CREATE OR REPLACE TEMP VIEW _sales_grouped AS SELECT * REPLACE ({', '.join(replaced)}) FROM {view}")
+    return "_sales_grouped"
 
 
 def _pad_customer_ids(raw: Any) -> None:
@@ -930,6 +974,38 @@ def _pad_customer_ids(raw: Any) -> None:
     _run(raw, "DROP TABLE _pad")
 
 
+def group_long_tail_ibis(sales: Any, customers: Any, config: WorkspaceConfig) -> Any:
+    """:func:`salesnb.longtail.group_tables` as an ibis expression (PostgreSQL, Spark): ``sales`` with the
+    long tail of each grouped column replaced by the label, ranked by the same function on the engine's totals.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> from salesnb.config import WorkspaceConfig
+    >>> cfg = WorkspaceConfig.model_validate({"company": {"name": "D"}, "checks": {"many_values": {"keep": 1}}})
+    >>> s = ibis.memtable({"region": ["A", "B", "C"], "product_line": ["p"] * 3, "amount": [3.0, 2.0, 1.0]})
+    >>> group_long_tail_ibis(s, ibis.memtable({"customer_id": ["c"]}), cfg).region.to_pandas().tolist()
+    ['A', 'Other', 'Other']
+    """
+    import ibis
+
+    from .longtail import GROUPED_COLUMNS, long_tail, pinned_values
+
+    for column in GROUPED_COLUMNS:
+        if column not in sales.columns:
+            continue
+        col = sales[column]
+        totals = sales.filter(col.notnull()).group_by(column).aggregate(amount=sales.amount.sum()).to_pandas()
+        others = (customers.select(column).distinct().to_pandas()[column].dropna().astype(str).tolist()
+                  if column in customers.columns else [])
+        found = long_tail(totals.set_index(column)["amount"].astype(float), column, config.checks.many_values, others,
+                          pinned_values(config, column))
+        if found is None:
+            continue
+        sales = sales.mutate(**{column: ibis.ifelse(col.isnull() | col.isin(list(found.kept)), col, ibis.literal(found.label))})
+    return sales
+
+
 def _check_lines(raw: Any, file: str, limits: Any, offset: int = 2) -> None:
     """On the joined lines (``_lines``): too many unknown customer ids raise (first line of each named); then free the typed tables."""
     total, unknown, money, unknown_money, ids, unknown_ids = raw.execute(
@@ -950,7 +1026,8 @@ def _check_lines(raw: Any, file: str, limits: Any, offset: int = 2) -> None:
             "GROUP BY customer_id ORDER BY 1 LIMIT 20"
         ).fetchall()
         raise DataError([Problem(file, int(pos) + offset, "customer_id", v, rule) for pos, v in examples], f"unknown customers in {file}")
-    for statement in ("DROP VIEW IF EXISTS _sales", "DROP VIEW IF EXISTS _customers", "DROP TABLE IF EXISTS _t_sales",
+    for statement in ("DROP VIEW IF EXISTS _sales_grouped", "DROP TABLE IF EXISTS _keep_region", "DROP TABLE IF EXISTS _keep_product_line",
+                      "DROP VIEW IF EXISTS _sales", "DROP VIEW IF EXISTS _customers", "DROP TABLE IF EXISTS _t_sales",
                       "DROP TABLE IF EXISTS _t_customers", "DROP TABLE IF EXISTS _dups"):
         _run(raw, statement)
 
@@ -1047,7 +1124,8 @@ def prepare(workspace: str | Path, *, cache_dir: str | Path | None = None, force
                 progress(f"reducing in {settings.engine}")
                 remote = connect(settings)
                 found = source_tables(remote, settings)
-                rows = _write_aggregates(work, run_aggregates(remote, found["sales"], found["customers"], start_month))
+                sales = group_long_tail_ibis(found["sales"], found["customers"], config)
+                rows = _write_aggregates(work, run_aggregates(remote, sales, found["customers"], start_month))
             elif reader == "engine":
                 progress("reducing in DuckDB")
                 view = _engine_checks(con.con, engine, config, today, frames)

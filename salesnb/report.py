@@ -43,7 +43,8 @@ from types import MappingProxyType
 from typing import Callable
 
 from . import __version__
-from .artifacts import record_metrics, write_csv_file
+from .artifacts import record_facts, record_metrics, write_csv_file
+from .facts import register_facts
 from .webfont import embed_cjk_font
 from .errors import RunRefused
 from .i18n import check_lang, t
@@ -817,7 +818,8 @@ def _run_locked(root: Path, nb_dir: Path, period: str | None, lang: str, out: Pa
             if changed:
                 raise RunRefused(f"input file(s) {', '.join(changed)} changed while the notebooks ran; nothing was published — run again")
             h0 = time.perf_counter()
-            record_metrics(staging, "run", {}, period=str(p), workspace=ws.name, lang=lang)
+            summary = record_metrics(staging, "run", {}, period=str(p), workspace=ws.name, lang=lang)
+            record_facts(staging, "04_improvement", register_facts(summary.get("metrics", {}), str(p)))  # the steps recorded theirs
             quarantined = write_quarantine(staging, ws)
             contacts = write_contacts(staging, ws)
             notes = ws.quality_frame()

@@ -183,7 +183,7 @@ def test_weights_and_drivers_narratives_without_nps(ws):
     answers = ws.tables["surveys"].assign(region="North")
     wave = diagnosis.SurveyWave(answers, pd.DataFrame(), pd.Series([2.0, 1, 1, 1, 1, 0.0], index=answers.index))
     # weighted (2·5 + 4 + 2 + 3 + 5 + 0·1) / 6 = 4.00 against 20/6 plain
-    assert diagnosis.narrative_weights(wave, "en").endswith("Weighted mean satisfaction 4.00 against 3.33 unweighted.")
+    assert diagnosis.narrative_weights(wave, "en").endswith("Satisfaction (1–5, mean) (weighted) 4.00; the headline satisfaction, as on the summary and in step 1, is 3.33 (unweighted).")
     dims = survey.dimension_table(answers, ["satisfaction"])
     assert diagnosis.narrative_dimensions(dims, {"satisfaction": "Overall"}, "en").startswith("The survey has no dimension scores; overall satisfaction is 3.33")
 

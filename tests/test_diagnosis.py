@@ -300,7 +300,7 @@ def test_narrative_weights_compares_weighted_and_plain_nps():
     wave = diagnosis.SurveyWave(answers, pd.DataFrame(), pd.Series([1.125, 1.125, 0.75]))
     # weighted: promoters (1.125 + 0.75) / 3 = 62.5 %, detractors 1.125 / 3 = 37.5 % → 25.0; plain 2/3 − 1/3 → 33.3
     out = diagnosis.narrative_weights(wave, "en")
-    assert "from 0.75 to 1.12" in out and out.endswith("Weighted NPS 25.0 against 33.3 unweighted.")
+    assert "from 0.75 to 1.12" in out and out.endswith("NPS (weighted) 25.0; the headline NPS, as on the summary and in step 1, is 33.3 (unweighted).")
 
 
 def test_previous_answers_are_the_previous_quarter_with_region():
@@ -318,7 +318,7 @@ def test_narrative_dimensions_skips_overall_satisfaction_and_blank_means():
                          "top2": [0.456, 0.8, 0.1, float("nan")], "n": [80, 80, 80, 0]})
     labels = {"response_speed": "响应速度", "price": "价格"}
     assert diagnosis.narrative_dimensions(dims, labels, "zh") == (
-        "得分最低的维度是响应速度（3.46 分，46% 的回答为 4 或 5 分，n=80）；最高的是价格（4.10 分）。")
+        "得分最低的维度是响应速度（加权 3.46 分，46% 的回答为 4 或 5 分，80 份回答）；最高的是价格（4.10 分）。")
 
 
 def test_narrative_segments_names_the_worst_reliable_segment():
@@ -326,9 +326,9 @@ def test_narrative_segments_names_the_worst_reliable_segment():
                          "nps": [12.0, -30.0, -5.55, -20.0], "n": [300, 20, 90, 60], "reliable": [True, False, True, True]})
     # 西南 (−30) has too few answers; lost customers (−20) is the worst reliable segment
     assert diagnosis.narrative_segments(segs, "en") == (
-        "The lowest NPS among segments with enough answers is Respondent type · lost customers (-20.0, n=60); company NPS is 12.0.")
+        "The lowest weighted NPS among segments with enough answers is Respondent type · lost customers (-20.0, 60 answers); company NPS (weighted) is 12.0.")
     tier_worst = segs.assign(nps=[12.0, -30.0, -25.0, -20.0])
-    assert "Customer segment · KA (-25.0, n=90)" in diagnosis.narrative_segments(tier_worst, "en")  # customers.segment
+    assert "Customer segment · KA (-25.0, 90 answers)" in diagnosis.narrative_segments(tier_worst, "en")  # customers.segment
     assert diagnosis.narrative_segments(segs.assign(reliable=[True, False, False, False]), "en") is None
 
 
@@ -349,7 +349,7 @@ def test_driver_narrative_and_interval_text():
     d.attrs.update(r2=0.384, n=250)
     labels = {"price": "Price", "response_speed": "Response speed", "quality": "Quality"}
     assert diagnosis.narrative_drivers(d, labels, "en") == (
-        "The three dimensions explain 38% of the variance in the 0–10 recommend score (n=250). Response speed weighs most (55%); "
+        "The three dimensions explain 38% of the variance in the 0–10 recommend score (250 complete answers). Response speed weighs most (55%); "
         "Response speed, Quality sit in the fix-first quadrant (important and below average).")
     none_fix = diagnosis.narrative_drivers(d.assign(quadrant="keep_up"), labels, "en")
     assert none_fix.endswith("; none sit in the fix-first quadrant (important and below average).")
@@ -471,7 +471,7 @@ def test_text_narratives_by_hand():
     impact = pd.DataFrame({"theme": ["praise", "slow"], "mentions": [0, 12], "nps_with": [float("nan"), -41.67], "nps_without": [0.0, 25.0]})
     labels = {"slow": "Slow service", "price": "Price", "praise": "Praise"}
     assert diagnosis.narrative_themes(main, impact, labels, "en") == (
-        "42% of complaints are about Slow service; among survey comments, those mentioning Slow service give NPS -41.7 against 25.0 for the rest.")
+        "42% of complaints are about Slow service; among survey comments, those mentioning Slow service give an NPS of -41.7 against 25.0 for the rest.")
     assert diagnosis.narrative_suggestions(pd.DataFrame({"suggestion": ["Please call back"], "texts": [2]}), 5, "en") == (
         "Key-account interviews of the last 12 months: the suggestion made most often is “Please call back” (2 of 5 interviews).")
 

@@ -283,7 +283,7 @@ def test_driver_and_dimension_sentences_count_what_the_tables_hold():
     assert diagnosis.narrative_drivers(d, {"price": "Price", "speed": "Speed"}, "en").startswith("The two dimensions explain 50%")
     assert diagnosis.narrative_drivers(d, {"price": "价格", "speed": "速度"}, "zh").startswith("2 个维度共解释了")
     one = pd.DataFrame({"dimension": ["speed", "satisfaction"], "mean": [3.5, 4.0], "top2": [0.5, 0.8], "n": [40, 40]})
-    assert diagnosis.narrative_dimensions(one, {"speed": "Speed"}, "en") == "The one dimension asked, Speed, scores 3.50 of 5 (50% answering 4 or 5, n=40)."
+    assert diagnosis.narrative_dimensions(one, {"speed": "Speed"}, "en") == "The one dimension asked, Speed, scores 3.50 of 5 weighted (50% answering 4 or 5, 40 answers)."
 
 
 def test_one_wave_one_region_with_a_benchmark_ranks_by_the_shortfall_below_it():

@@ -113,15 +113,17 @@ def tier_shares(summary: pd.DataFrame, lang: str):
 def budget_ratio(efficiency: pd.DataFrame, by: list[str], lang: str, top: int = 24):
     """Budget as a percentage of target per part, coloured by flag, with the company's level
     (``breakdown.budget_efficiency`` output)."""
+    from ..facts import budget_ratios, show
+
     data = efficiency.sort_values("rank").head(top).iloc[::-1]
-    company = data["budget"].sum() / data["target"].sum() if data["target"].sum() else float("nan")
-    company = efficiency["budget"].sum() / efficiency["target"].sum() if efficiency["target"].sum() else company
+    # the budget spread across the parts against the whole target: the fact ``budget_to_target_spread``
+    company = budget_ratios(float("nan"), float(efficiency["budget"].sum()), float(efficiency["target"].sum()))[1]
     colors = {"over": "#c44e52", "under": "#dd8452", "ok": "#4c72b0"}
     fig, ax = plt.subplots(figsize=(8.5, max(3.0, 0.32 * len(data) + 1.4)))
     ys = np.arange(len(data))
     ax.barh(ys, data["budget_to_target"] * 100, color=[colors.get(f, "#4c72b0") for f in data["flag"]])
     ax.set_yticks(ys, [" · ".join(_label(d, r[d], lang) for d in by) for _, r in data.iterrows()], fontsize=8)
-    ax.axvline(company * 100, color="#333", linestyle="--", linewidth=1, label=t("bd_legend_company", lang, value=f"{company * 100:.1f}%"))
+    ax.axvline(company * 100, color="#333", linestyle="--", linewidth=1, label=t("bd_legend_company", lang, value=show(company, lang, "share1")))
     from matplotlib.patches import Patch
 
     handles = [ax.get_legend_handles_labels()[0][0]] + [Patch(color=colors[k], label=t(f"bd_budget_{k}", lang)) for k in ("ok", "over", "under")]
