@@ -429,15 +429,15 @@ def fix_plurals(text):
     return _PLURAL.sub(lambda m: m.group(1) + m.group(2) + ("" if m.group(1).lstrip("+") == "1" else "s"), text)
 
 
-def show_values(text):
+def show_values(text, whole: bool = False):
     """``text`` with every data value that has a label in the report's language replaced by the label.
 
     A value in Chinese data (华东) inside an English sentence or table cell becomes its English label when
     ``workspace.yaml`` gives one (``labels: {en: {region: {华东: East China}}}``); anything else is unchanged.
 
     >>> use_value_labels({"华东": "East China", "华东一区": "East 1"})
-    >>> show_values("华东 leads; 华东一区 trails"), show_values(3)
-    ('East China leads; East 1 trails', 3)
+    >>> show_values("华东 leads; 华东一区 trails"), show_values(3), show_values("华东机械", whole=True), show_values("华东 · 华北", whole=True)
+    ('East China leads; East 1 trails', 3, '华东机械', 'East China · 华北')
     >>> use_value_labels({})
     """
     if not isinstance(text, str):
@@ -445,6 +445,10 @@ def show_values(text):
     text = fix_plurals(text)
     if _VALUE_PATTERN is None:
         return text
+    if whole:  # a table cell: only values, alone or joined ("华东 · 智能控制系统"); a customer named 华东机械 keeps its name
+        import re
+
+        return "".join(_VALUE_LABELS.get(part, part) for part in re.split(r"( · |、|, |; )", text))
     return _VALUE_PATTERN.sub(lambda m: _VALUE_LABELS[m.group(0)], text)
 
 

@@ -85,7 +85,7 @@ def table(df: pd.DataFrame, caption: str | None = None, formats: Mapping[str, Ca
             elif numeric:
                 text = f"{v:,}"
             else:
-                text = show_values(v)  # a region/product/category named in the report's language (labels: in workspace.yaml)
+                text = show_values(v, whole=True)  # a region/product/category named in the report's language (labels: in workspace.yaml)
             cells.append(f'<td class="{"" if numeric else "text"}">{esc(text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f'<div class="snb-caption">{esc(caption)}</div>' if caption else ""
