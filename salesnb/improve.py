@@ -443,7 +443,11 @@ def update_register(register: pd.DataFrame | None, proposals: pd.DataFrame, peri
                       "target": row["target"], "status": "planned", "period_opened": str(period), "period_closed": pd.NA, "notes": pd.NA})
     added_df = pd.DataFrame(added, columns=REGISTER_COLUMNS)
     out = pd.concat([reg, added_df], ignore_index=True) if len(added_df) else reg
-    return out[REGISTER_COLUMNS + [c for c in out.columns if c not in REGISTER_COLUMNS]], added_df
+    # a register from before the keys keeps its columns in their order; the key columns come after them
+    had = {{"measure": "measure_text", "owner": "owner_text"}.get(c, c) for c in (register.columns if register is not None else [])}
+    first = [c for c in REGISTER_COLUMNS if c in had] if had else REGISTER_COLUMNS
+    order = first + [c for c in REGISTER_COLUMNS if c not in first]
+    return out[order + [c for c in out.columns if c not in order]], added_df
 
 
 def _typed(value) -> bool:
@@ -509,13 +513,15 @@ def register_keys(register: pd.DataFrame, library: pd.DataFrame | None = None) -
     reg = register.copy()
     for kind in ("measure", "owner"):
         text = f"{kind}_text"
-        if text not in reg:
-            reg[text] = reg[kind] if kind in reg else pd.NA
+        if text not in reg and kind in reg:  # renamed in place: the register keeps its column order
+            reg = reg.rename(columns={kind: text})
+        elif text not in reg:
+            reg[text] = pd.NA
         elif kind in reg:  # both: the contract's name wins where it is blank
             reg[text] = reg[text].where(reg[text].map(_typed), reg[kind])
+            reg = reg.drop(columns=[kind])
         if f"{kind}_key" not in reg:
             reg[f"{kind}_key"] = pd.NA
-    reg = reg.drop(columns=[c for c in ("measure", "owner") if c in reg])
     maps = _label_maps(register_labels(library))
     for kind in ("measure", "owner"):
         lookup = {str(v).strip().casefold(): k for k, pair in maps[kind].items() for v in pair}
