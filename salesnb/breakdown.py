@@ -2495,6 +2495,69 @@ def node_label(dim: str, node, lang: str) -> str:
     return str(node)
 
 
+def words(key) -> str:
+    """A key a person wrote in ``workspace.yaml`` (``online_promotion``) as words (``online promotion``), for a
+    report that has no label for it."""
+    return str(key).replace("_", " ").strip()
+
+
+def channel_label(channel, lang: str) -> str:
+    """An action's channel in ``lang``: known channels translated, others as words; blank stays blank.
+
+    >>> channel_label("trade_show", "en"), channel_label("partner", "zh"), channel_label("tv_ads", "en")
+    ('trade show', '合作伙伴', 'tv ads')
+    """
+    from .i18n import LABELS
+
+    if channel is None or channel != channel or not str(channel).strip():
+        return ""
+    key = f"bd_channel_{channel}"
+    return t(key, lang) if key in LABELS else words(channel)
+
+
+def budget_item_label(item, lang: str) -> str:
+    """A budget line (``items:`` key of a budget category) in ``lang``: known lines translated, others as words.
+
+    >>> budget_item_label("online_promotion", "en"), budget_item_label("commission", "zh"), budget_item_label("events_2026", "en")
+    ('online promotion', '销售提成', 'events 2026')
+    """
+    from .i18n import LABELS
+
+    key = f"bd_item_{item}"
+    return t(key, lang) if key in LABELS else words(item)
+
+
+def serves_label(serves, lang: str, tiers: Tiers | None = None) -> str:
+    """What an action serves, as readers say it (no ``key=value``): customer types and tiers by their names,
+    regions and product lines by their values.
+
+    ``serves`` is the ``serves:`` mapping of an action or its text ``customer_type=new, tier=at_risk``.
+
+    >>> serves_label("customer_type=new", "en"), serves_label({"tier": "at_risk"}, "zh"), serves_label("region=华南", "en")
+    ('new customers', '流失预警客户', '华南')
+    """
+    from .i18n import LABELS
+
+    if isinstance(serves, dict):
+        pairs = list(serves.items())
+    else:
+        text = "" if serves is None or serves != serves else str(serves)
+        pairs = [tuple(part.split("=", 1)) if "=" in part else ("", part) for part in (x.strip() for x in text.split(",")) if part]
+    tier_names = {r.key: (r.zh if lang == "zh" else r.en) for r in (tiers.rules if tiers is not None else [])}
+    out = []
+    for dim, node in pairs:
+        dim, node = str(dim).strip(), str(node).strip()
+        if dim == "customer_type":
+            key = f"bd_serves_{node}"
+            out.append(t(key, lang) if key in LABELS else node_label(dim, node, lang))
+        elif dim == "tier":
+            key = f"bd_tier_{node}"
+            out.append(tier_names.get(node) or (t(key, lang) if key in LABELS else words(node)))
+        else:
+            out.append(node)
+    return ("、" if lang == "zh" else ", ").join(out)
+
+
 def dim_label(dim: str, lang: str) -> str:
     """A dimension's name in ``lang`` (known ones translated)."""
     from .i18n import LABELS
@@ -2617,7 +2680,7 @@ def split_view(plan: Plan, goals: pd.DataFrame, lang: str, unit: str) -> View | 
     factor, label, _ = _unit(unit, lang)
     df = pd.DataFrame({
         t("bd_col_assumption", lang): [t(f"bd_opt_{o}", lang) for o in opts["option"]],
-        t("bd_col_goal", lang): opts["goal_id"].fillna("–"),
+        t("bd_col_goal", lang): opts["goal_id"].fillna("—"),
         t("bd_col_repurchase", lang): opts["repurchase_rate"],
         t("bd_col_existing", lang, unit=label): opts["existing"],
         t("bd_col_new", lang, unit=label): opts["new"],
@@ -2747,11 +2810,23 @@ def tiers_view(summary: pd.DataFrame, lang: str, unit: str) -> View:
 
     amount = _amount(unit, lang)
     fm = {df.columns[2]: _pct(lang), df.columns[3]: amount, df.columns[4]: _pct(lang), df.columns[5]: amount,
-          df.columns[6]: lambda v: number(v, lang, 1), df.columns[8]: lambda v: number(v, lang, 0), df.columns[9]: amount}
+          # a budget per customer is a small amount: in whole currency units, with the unit (not a bare "20,000")
+          df.columns[6]: lambda v: number(v, lang, 1), df.columns[8]: lambda v: _per_customer(v, unit, lang), df.columns[9]: amount}
     return View(df, None, fm)
 
 
-def actions_view(table: pd.DataFrame, lang: str, unit: str, budget: Budget | None = None) -> View | None:
+def _per_customer(value, unit: str, lang: str) -> str:
+    """An amount per customer in whole currency units with its unit (元 for a CNY workspace).
+
+    >>> _per_customer(20000, "万元", "en"), _per_customer(20000, "万元", "zh"), _per_customer(300, "thousand", "en")
+    ('20,000 CNY', '20,000 元', '300')
+    """
+    from .i18n import money
+
+    return money(value, "元" if unit in ("元", "千元", "万元", "百万元") else "unit", lang, 0)
+
+
+def actions_view(table: pd.DataFrame, lang: str, unit: str, budget: Budget | None = None, tiers: Tiers | None = None) -> View | None:
     if table.empty:
         return None
     factor, label, _ = _unit(unit, lang)
@@ -2760,8 +2835,8 @@ def actions_view(table: pd.DataFrame, lang: str, unit: str, budget: Budget | Non
         t("bd_col_id", lang): table["id"],
         t("bd_col_kind", lang): [t(f"bd_kind_{k}", lang) for k in table["kind"]],
         t("bd_col_action", lang): table["action"],
-        t("bd_col_channel", lang): table["channel"],
-        t("bd_col_serves", lang): table["serves"],
+        t("bd_col_channel", lang): [channel_label(c, lang) for c in table["channel"]],
+        t("bd_col_serves", lang): [serves_label(sv, lang, tiers) for sv in table["serves"]],
         t("bd_col_goal", lang): table["goal"],
         t("bd_col_owner", lang): table["owner"],
         t("bd_col_start", lang): table["start"].dt.date.astype(str),
@@ -2779,6 +2854,29 @@ def problems_view(problems: pd.DataFrame, lang: str) -> View | None:
     return View(df)
 
 
+def _items_text(items, lang: str, unit: str) -> str:
+    """A category's ``items`` of :func:`budget_lines` (``commission 6,500,000, hiring 2,500,000``, amounts in 元) as
+    readers see them: each line named in ``lang`` with its amount in the report's money unit.
+
+    >>> _items_text("commission 6,500,000, online_promotion 1,500,000", "en", "万元")
+    'sales commission 6.50 million CNY, online promotion 1.50 million CNY'
+    """
+    from .i18n import money
+
+    if items is None or items != items or not str(items).strip():
+        return ""
+    out = []
+    for part in str(items).split(", "):
+        key, _, amount = part.rpartition(" ")
+        try:
+            value = float(amount.replace(",", ""))
+        except ValueError:
+            out.append(part)
+            continue
+        out.append(f"{budget_item_label(key, lang)} {money(value, unit, lang)}")
+    return ("、" if lang == "zh" else ", ").join(out)
+
+
 def budget_lines_view(lines: pd.DataFrame, lang: str, unit: str) -> View | None:
     if lines.empty:
         return None
@@ -2789,7 +2887,7 @@ def budget_lines_view(lines: pd.DataFrame, lang: str, unit: str) -> View | None:
     df = pd.DataFrame({
         t("bd_col_category", lang): both["zh" if lang == "zh" else "en"],
         t("bd_col_planned", lang, unit=label): both["planned"],
-        t("bd_col_items", lang): both["items"],
+        t("bd_col_items", lang): [_items_text(x, lang, unit) for x in both["items"]],
         t("bd_col_committed", lang, unit=label): both["committed"],
         t("bd_col_uncommitted", lang, unit=label): both["uncommitted"],
         t("bd_col_spread", lang): ["" if a is None else t("bd_yes", lang) if a else t("bd_central", lang) for a in both["allocated"]],

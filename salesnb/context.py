@@ -203,6 +203,10 @@ def open_step(workspace: str | Path, period: str, lang: str, output_dir: str | P
         except OSError:  # no writable cache: read the files directly
             ws = load_workspace(workspace)
     p = Period.parse(period, ws.config.calendar.fiscal_year_start_month)
+    from .config import value_labels
+    from .i18n import use_value_labels
+
+    use_value_labels(value_labels(ws.config, lang))  # regions, product lines, categories named in the report's language
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     return StepContext(ws, p, lang, out, prepared)

@@ -21,6 +21,10 @@ from .periods import Period, period_labels
 
 __all__ = [
     "Tables",
+    "BENCHMARK_GOAL_IDS",
+    "metric_label",
+    "scope_label",
+    "goal_label",
     "METRICS",
     "LOWER_IS_BETTER",
     "FLOW_METRICS",
@@ -618,7 +622,7 @@ def check_goals(goals: list[Goal], tables: Tables, report: Period, config: Works
             reasons.append(("gl_r_no_baseline", {"metric": g.metric}))
         relevant = g.theme is not None and g.theme in themes
         if not relevant:
-            reasons.append(("gl_r_theme", {"theme": g.theme or "–"}))
+            reasons.append(("gl_r_theme", {"theme": g.theme or "—"}))
         horizon_end = Period(report.year + config.planning.horizon_years, None, report.start_month)
         time_bound = deadline is not None and report.end < deadline.end <= horizon_end.end
         if not time_bound:
@@ -789,9 +793,54 @@ def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConf
                      "source": b.source})
         if gap == gap and gap > 0:
             digits = 0 if metric == "nps" else 2
-            goals.append(Goal(id=f"B-{metric}", metric=metric, target=GoalTarget(value=round(suggested, digits)), deadline=str(next_year),
+            goals.append(Goal(id=BENCHMARK_GOAL_IDS.get(metric, f"B-{metric}"), metric=metric, target=GoalTarget(value=round(suggested, digits)), deadline=str(next_year),
                               theme=theme_of[metric] if theme_of[metric] in themes else None))
     return pd.DataFrame(rows, columns=BASELINE_COLUMNS), goals
+
+
+#: Ids of the goals suggested from a benchmark (readable in a report: no metric names with underscores).
+BENCHMARK_GOAL_IDS = {"nps": "B-NPS", "satisfaction_mean": "B-CSAT"}
+
+
+def metric_label(metric: str, lang: str, dimension_labels: dict[str, str] | None = None) -> str:
+    """A metric as a reader knows it: its label in ``lang`` (``nps`` → NPS / 净推荐值 NPS), a survey
+    dimension by its configured name, an unknown metric as it is.
+
+    >>> metric_label("satisfaction_mean", "en"), metric_label("churn_rate", "zh"), metric_label("quality", "en", {"quality": "Product quality"})
+    ('Satisfaction (1–5, mean)', '客户流失率', 'Product quality')
+    """
+    from .i18n import LABELS
+
+    if dimension_labels and metric in dimension_labels:
+        return dimension_labels[metric]
+    return t(metric, lang) if metric in LABELS else metric
+
+
+def scope_label(scope, lang: str) -> str:
+    """A goal's or target's scope as readers say it: the company, or the values it is cut to.
+
+    ``scope`` is ``company``/empty, a ``{column: value}`` mapping or its text ``region=华东, product_line=X``.
+
+    >>> scope_label("company", "en"), scope_label("region=华东, product_line=智能控制系统", "en"), scope_label({"region": "西南"}, "zh")
+    ('Company', '华东 · 智能控制系统', '西南')
+    """
+    if isinstance(scope, dict):
+        values = [v for vals in scope.values() for v in (vals if isinstance(vals, (list, tuple)) else [vals])]
+    else:
+        text = "" if scope is None or scope != scope else str(scope).strip()
+        values = [part.split("=", 1)[-1].strip() for part in text.split(",") if part.strip()] if text and text != "company" else []
+    return " · ".join(map(str, values)) if values else t("gl_company", lang)
+
+
+def goal_label(metric: str, scope, lang: str, label: str | None = None, dimension_labels: dict[str, str] | None = None) -> str:
+    """A goal as readers name it: its own ``en``/``zh`` label when it has one, else metric · scope in words.
+
+    >>> goal_label("nps", "company", "en"), goal_label("churn_rate", "region=西南", "zh"), goal_label("nps", "company", "en", "Raise NPS")
+    ('NPS · Company', '客户流失率 · 西南', 'Raise NPS')
+    """
+    if label is not None and label == label and str(label).strip():
+        return str(label)
+    return f"{metric_label(metric, lang, dimension_labels)} · {scope_label(scope, lang)}"
 
 
 #: The columns of ``baselines.csv`` (:func:`satisfaction_baselines`).
@@ -867,11 +916,11 @@ def goal_table(checked: pd.DataFrame, lang: str, unit: str = "万元") -> pd.Dat
     def mark(v):
         return "✓" if v is True else "✗"
 
-    label = checked[f"label_{lang}"].fillna(checked["metric"] + " · " + checked["scope"])
+    label = [goal_label(mt, sc, lang, lb) for mt, sc, lb in zip(checked["metric"], checked["scope"], checked[f"label_{lang}"])]
     return pd.DataFrame({
         "ID": checked["goal_id"],
         t("gl_col_goal", lang): label,
-        t("gl_col_baseline", lang): [f"{fmt(mt, b)} ({bp or '–'})" for mt, b, bp in zip(checked["metric"], checked["baseline"], checked["baseline_period"])],
+        t("gl_col_baseline", lang): [f"{fmt(mt, b)} ({bp or '—'})" for mt, b, bp in zip(checked["metric"], checked["baseline"], checked["baseline_period"])],
         t("gl_col_target", lang): [f"{fmt(mt, v)} ({d})" for mt, v, d in zip(checked["metric"], checked["target"], checked["deadline"])],
         "S": checked["specific"].map(mark), "M": checked["measurable"].map(mark),
         "A": [t(f"gl_ach_{a}", lang) for a in checked["achievable"]],

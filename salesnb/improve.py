@@ -42,14 +42,21 @@ __all__ = [
     "track", "goal_attainment", "segment_of", "parse_segment", "problems_from", "kpi_label", "format_kpi", "proposal_table",
     "register_table", "tracking_table", "tracking_narrative", "attainment_table", "decisions", "summary_metrics", "VERDICTS",
     "kpi_available", "plan_order", "PLAN_COLUMNS", "QUADRANT_ORDER", "plan_notes",
+    "kpi_available", "owner_key", "register_labels", "register_keys", "register_text", "read_register", "decision_items",
+    "DECISION_KINDS", "opened_in", "write_decisions", "register_problems",
 ]
 
 OPEN_STATUSES = ("planned", "in_progress")
 CLOSED_STATUSES = ("done", "dropped")
 #: What tracking says of an earlier action (see :func:`track`).
 VERDICTS = ("effective", "not_yet", "ineffective", "no_data")
-REGISTER_COLUMNS = ["action_id", "problem", "measure", "owner", "start", "due", "kpi", "segment", "baseline", "target", "status",
-                    "period_opened", "period_closed", "notes"]
+#: The register's columns. It is language-neutral: ``measure_key`` and ``owner_key`` name a measure of the
+#: library and its owner role, rendered in each report's language (:func:`register_text`); ``measure_text`` and
+#: ``owner_text`` hold only what a person typed (a measure of their own, a named owner) and win over the key.
+REGISTER_COLUMNS = ["action_id", "problem_id", "problem", "measure_key", "measure_text", "owner_key", "owner_text", "start", "due", "kpi",
+                    "segment", "baseline", "target", "status", "period_opened", "period_closed", "notes"]
+#: Kinds of :func:`decision_items`, in the order they are listed.
+DECISION_KINDS = ("confirm", "overdue", "ineffective", "close", "goals")
 
 
 @dataclass(frozen=True)
@@ -386,8 +393,21 @@ def register_status(actions: pd.DataFrame, period: Period) -> dict[str, int]:
     return {"n": int(len(actions)), "done": int((actions["status"] == "done").sum()), "open": int(open_.sum()), "overdue": int(late.sum())}
 
 
+def register_problems(actions: pd.DataFrame, file: str = "actions.xlsx") -> list[Problem]:
+    """Rows of the register without an owner (neither ``owner_key`` nor ``owner_text``) or without a
+    measure (neither ``measure_key`` nor ``measure_text``). :func:`salesnb.io.load_workspace` reports them
+    with the other input problems, so ``salesnb validate`` names them."""
+    problems = []
+    for line, row in actions.iterrows():
+        if not any(_typed(row.get(c)) for c in ("owner_key", "owner_text", "owner")):
+            problems.append(Problem(file, int(line), "owner_text", None, "must not be blank: every action needs an owner (owner_key or owner_text)"))
+        if not any(_typed(row.get(c)) for c in ("measure_key", "measure_text", "measure")):
+            problems.append(Problem(file, int(line), "measure_text", None, "must not be blank: every action needs a measure (measure_key or measure_text)"))
+    return problems
+
+
 def validate_register(actions: pd.DataFrame, file: str = "actions.xlsx") -> None:
-    """Rules the data contract cannot express: a due date before the start and a blank owner.
+    """Rules the data contract cannot express: a due date before the start, a blank owner or measure.
 
     The index is the source line (Excel row), as :func:`salesnb.io.read_table` returns it.
     """
@@ -395,8 +415,7 @@ def validate_register(actions: pd.DataFrame, file: str = "actions.xlsx") -> None
     for line, row in actions.iterrows():
         if pd.notna(row.get("start")) and pd.notna(row.get("due")) and row["due"] < row["start"]:
             problems.append(Problem(file, int(line), "due", str(row["due"].date()), f"must not be before start ({row['start'].date()})"))
-        if not str(row.get("owner") if pd.notna(row.get("owner")) else "").strip():
-            problems.append(Problem(file, int(line), "owner", None, "must not be blank: every action needs an owner"))
+    problems += register_problems(actions, file)
     if problems:
         raise DataError(problems, f"{len(problems)} problem(s) in the action register {file}; it was left untouched")
 
@@ -456,15 +475,21 @@ def plan_order(proposals: pd.DataFrame, register: pd.DataFrame | None = None, to
     return best[PLAN_COLUMNS + [c for c in best.columns if c not in PLAN_COLUMNS and not c.startswith("_")]].reset_index(drop=True)
 
 
-def update_register(register: pd.DataFrame | None, proposals: pd.DataFrame, period: Period, top_problems: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+def update_register(register: pd.DataFrame | None, proposals: pd.DataFrame, period: Period, top_problems: int = 3,
+                    library: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The register with the measures :func:`plan_order` plans added as ``planned``.
 
-    Rows already in the register are kept exactly (people edit them in
-    Excel); a problem whose type and segment already have an open action gets
-    none. New rows carry the problem's register id (``problem_id``) and the
-    measure's key (``measure_key``). Returns (updated register, the rows added).
+    Rows already in the register are kept (people edit them in Excel); a
+    register written before the register stored keys gets them from its text
+    (:func:`register_keys`). A problem whose type and segment already have an
+    open action gets none. New rows carry the problem's register id
+    (``problem_id``) and store the measure's key and its
+    owner's key (:func:`owner_key`), never text in a report language, so the
+    register is the same whichever language ran first. Returns (updated
+    register, the rows added).
     """
-    reg = register.copy() if register is not None else pd.DataFrame(columns=REGISTER_COLUMNS)
+    library = measure_library() if library is None else library
+    reg = register_keys(register, library) if register is not None else pd.DataFrame(columns=REGISTER_COLUMNS)
     for col in REGISTER_COLUMNS:
         if col not in reg:
             reg[col] = pd.NA
@@ -472,29 +497,170 @@ def update_register(register: pd.DataFrame | None, proposals: pd.DataFrame, peri
     plan = plan_order(proposals, reg, top_problems)
     chosen = plan.loc[plan["decision"] == "planned"]
     existing = set(reg["action_id"].astype(str))
+    owners = dict(zip(library["key"], (owner_key(en, k) for en, k in zip(library["owner_en"], library["key"]))))
     added = []
     n = 0
-    for row in chosen.itertuples():
+    for row in chosen.to_dict("records"):
         n += 1
         action_id = f"A{period}-{n:02d}"
         while action_id in existing:
             n += 1
             action_id = f"A{period}-{n:02d}"
         existing.add(action_id)
-        added.append({"action_id": action_id, "problem": row.problem, "measure": row.measure, "owner": row.owner, "start": row.start,
-                      "due": row.due, "kpi": row.kpi, "segment": row.segment, "baseline": row.baseline, "target": row.target,
-                      "status": "planned", "period_opened": str(period), "period_closed": pd.NA, "notes": pd.NA,
-                      "problem_id": row.problem_id, "measure_key": getattr(row, "measure_key", pd.NA)})
-    extra = [c for c in ("problem_id", "measure_key") if c not in REGISTER_COLUMNS]
-    added_df = pd.DataFrame(added, columns=REGISTER_COLUMNS + extra)
-    if len(added_df) and added_df["problem_id"].isna().all() and "problem_id" not in reg:
-        added_df = added_df.drop(columns=extra)  # hand-built proposals without register ids: the register keeps its columns
+        key = row.get("measure_key") if _typed(row.get("measure_key")) else None
+        known = key in owners
+        added.append({"action_id": action_id, "problem_id": row.get("problem_id", pd.NA), "problem": row["problem"],
+                      "measure_key": key if known else pd.NA, "measure_text": pd.NA if known else row.get("measure", pd.NA),
+                      "owner_key": owners[key] if known else pd.NA, "owner_text": pd.NA if known else row.get("owner", pd.NA),
+                      "start": row["start"], "due": row["due"], "kpi": row["kpi"], "segment": row["segment"], "baseline": row["baseline"],
+                      "target": row["target"], "status": "planned", "period_opened": str(period), "period_closed": pd.NA, "notes": pd.NA})
+    added_df = pd.DataFrame(added, columns=REGISTER_COLUMNS)
     out = pd.concat([reg, added_df], ignore_index=True) if len(added_df) else reg
-    return out[REGISTER_COLUMNS + [c for c in out.columns if c not in REGISTER_COLUMNS]], added_df
+    # a register from before the keys keeps its columns in their order; the key columns come after them
+    had = {{"measure": "measure_text", "owner": "owner_text"}.get(c, c) for c in (register.columns if register is not None else [])}
+    first = [c for c in REGISTER_COLUMNS if c in had] if had else REGISTER_COLUMNS
+    order = first + [c for c in REGISTER_COLUMNS if c not in first]
+    return out[order + [c for c in out.columns if c not in order]], added_df
 
 
-def write_register(register: pd.DataFrame, path: str | Path, period: Period) -> Path:
-    """Write the register as ``.xlsx`` (sheet ``actions``, plus ``_salesnb`` saying which period it was written for)."""
+def _typed(value) -> bool:
+    """True for a cell holding text (not blank, not NaN/NA)."""
+    return value is not None and not (isinstance(value, float) and value != value) and value is not pd.NA and bool(str(value).strip())
+
+
+def owner_key(owner_en: str | None, measure_key: str = "") -> str:
+    """The language-neutral key of an owner role: its English name in snake case.
+
+    Examples
+    --------
+    >>> owner_key("After-sales service manager"), owner_key("", "my_measure")
+    ('after_sales_service_manager', 'my_measure_owner')
+    """
+    import re
+
+    key = re.sub(r"[^a-z0-9]+", "_", str(owner_en or "").lower()).strip("_")
+    return key or f"{measure_key}_owner"
+
+
+def register_labels(library: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every measure and owner key of ``library`` with its English and Chinese wording.
+
+    Columns ``kind`` (``measure`` or ``owner``), ``key``, ``en``, ``zh``. Written
+    beside the register (sheet ``_labels``) so a reader of the Excel file, and
+    the summary page, can render the keys without the workspace configuration.
+    """
+    library = measure_library() if library is None else library
+    rows = [{"kind": "measure", "key": r.key, "en": r.en, "zh": r.zh} for r in library.itertuples()]
+    seen: set[str] = set()
+    for r in library.itertuples():
+        k = owner_key(r.owner_en, r.key)
+        if k not in seen:
+            seen.add(k)
+            rows.append({"kind": "owner", "key": k, "en": r.owner_en, "zh": r.owner_zh})
+    return pd.DataFrame(rows, columns=["kind", "key", "en", "zh"])
+
+
+def _label_maps(labels: pd.DataFrame) -> dict[str, dict[str, tuple[str, str]]]:
+    out: dict[str, dict[str, tuple[str, str]]] = {"measure": {}, "owner": {}}
+    for r in labels.itertuples():
+        out.setdefault(str(r.kind), {})[str(r.key)] = (str(r.en), str(r.zh))
+    return out
+
+
+def register_keys(register: pd.DataFrame, library: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A register with ``measure_key``/``owner_key`` filled from its text where the text is a known label.
+
+    A register written before keys were stored has ``measure``/``owner`` (or
+    ``measure_text``/``owner_text``) in the language of the run that wrote it.
+    Text equal to a library measure or owner role in English or Chinese
+    (case and surrounding blanks ignored) becomes its key and the text is
+    cleared; other text is kept as typed and shown as it is. Keys already set
+    are kept.
+
+    Examples
+    --------
+    >>> old = pd.DataFrame({"measure": ["开通7×24小时服务热线，承诺2小时内响应", "Call every lost customer"], "owner": ["售后服务经理", "Li Lei"]})
+    >>> register_keys(old)[["measure_key", "measure_text", "owner_key", "owner_text"]].values.tolist()
+    [['hotline_7x24', <NA>, 'after_sales_service_manager', <NA>], [<NA>, 'Call every lost customer', <NA>, 'Li Lei']]
+    """
+    reg = register.copy()
+    for kind in ("measure", "owner"):
+        text = f"{kind}_text"
+        if text not in reg and kind in reg:  # renamed in place: the register keeps its column order
+            reg = reg.rename(columns={kind: text})
+        elif text not in reg:
+            reg[text] = pd.NA
+        elif kind in reg:  # both: the contract's name wins where it is blank
+            reg[text] = reg[text].where(reg[text].map(_typed), reg[kind])
+            reg = reg.drop(columns=[kind])
+        if f"{kind}_key" not in reg:
+            reg[f"{kind}_key"] = pd.NA
+    maps = _label_maps(register_labels(library))
+    for kind in ("measure", "owner"):
+        lookup = {str(v).strip().casefold(): k for k, pair in maps[kind].items() for v in pair}
+        keys, texts = [], []
+        for key, text in zip(reg[f"{kind}_key"], reg[f"{kind}_text"]):
+            found = lookup.get(str(text).strip().casefold()) if _typed(text) else None
+            if _typed(key):
+                keys.append(str(key).strip())
+                texts.append(pd.NA if found == str(key).strip() else (text if _typed(text) else pd.NA))
+            elif found is not None:
+                keys.append(found)
+                texts.append(pd.NA)
+            else:
+                keys.append(pd.NA)
+                texts.append(text if _typed(text) else pd.NA)
+        reg[f"{kind}_key"] = pd.Series(keys, index=reg.index, dtype=object)
+        reg[f"{kind}_text"] = pd.Series(texts, index=reg.index, dtype=object)
+    return reg
+
+
+def register_text(register: pd.DataFrame, lang: str, labels: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The register with ``measure`` and ``owner`` columns in ``lang``, for display.
+
+    Typed text wins; otherwise the key's label in ``lang`` (from ``labels``,
+    :func:`register_labels` of the library in force, default the built-ins);
+    a key no label knows is shown as it is.
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"measure_key": ["hotline_7x24"], "measure_text": [None], "owner_key": ["after_sales_service_manager"],
+    ...                     "owner_text": ["王芳"]})
+    >>> register_text(reg, "en")[["measure", "owner"]].values.tolist()
+    [['7×24 service hotline with a 2-hour response promise', '王芳']]
+    """
+    reg = register_keys(register) if ("measure_key" not in register or "owner_key" not in register) else register.copy()
+    maps = _label_maps(register_labels() if labels is None else labels)
+    if labels is not None:  # the built-ins still render keys a workspace's own labels do not list
+        for kind, pairs in _label_maps(register_labels()).items():
+            for k, pair in pairs.items():
+                maps[kind].setdefault(k, pair)
+    index = 1 if lang == "zh" else 0
+    for kind in ("measure", "owner"):
+        reg[kind] = [str(text).strip() if _typed(text) else (maps[kind].get(str(key).strip(), (str(key),) * 2)[index] if _typed(key) else "—")
+                     for key, text in zip(reg[f"{kind}_key"], reg[f"{kind}_text"])]
+    return reg
+
+
+def read_register(path: str | Path, lang: str | None = None) -> pd.DataFrame:
+    """A register written by :func:`write_register` (``actions`` sheet), with keys; rendered in ``lang`` when given.
+
+    The ``_labels`` sheet written beside it renders keys of measures the
+    workspace defined itself.
+    """
+    reg = pd.read_excel(path, sheet_name="actions", dtype={"action_id": str})
+    try:
+        labels = pd.read_excel(path, sheet_name="_labels", dtype=str)
+    except ValueError:  # a register without the sheet: the built-in wording
+        labels = None
+    reg = register_keys(reg)
+    return register_text(reg, lang, labels) if lang is not None else reg
+
+
+def write_register(register: pd.DataFrame, path: str | Path, period: Period, library: pd.DataFrame | None = None) -> Path:
+    """Write the register as ``.xlsx``: sheet ``actions``, ``_salesnb`` saying which period it was
+    written for, and ``_labels`` with the English and Chinese wording of every measure and owner key
+    (:func:`register_labels` of ``library``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     shown = register.copy()
@@ -507,8 +673,11 @@ def write_register(register: pd.DataFrame, path: str | Path, period: Period) -> 
     with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
         shown.to_excel(xw, sheet_name="actions", index=False)
         pd.DataFrame({"key": ["written_for_period", "note"],
-                      "value": [str(period), "Edit owners, dates and statuses on the actions sheet; salesnb keeps every row."]}).to_excel(
+                      "value": [str(period), "Edit owners, dates and statuses on the actions sheet; salesnb keeps every row. "
+                                "measure_key and owner_key are shown in each report's language (sheet _labels); "
+                                "text typed into measure_text or owner_text is shown as typed instead."]}).to_excel(
             xw, sheet_name="_salesnb", index=False)
+        register_labels(library).map(_safe_text).to_excel(xw, sheet_name="_labels", index=False)
     os.replace(tmp, path)
     return path
 
@@ -618,7 +787,7 @@ def _write_xlsx_like(updated: Path, current: Path | None, tmp: Path, source, rea
     sheet = read_sheet if read_sheet is not None else (source.sheet if source is not None else None)
     headers = _user_headers(source, current, sheet)
     book = openpyxl.load_workbook(current) if current is not None and current.exists() else None
-    others = [n for n in (book.sheetnames if book is not None else []) if n not in ("actions", "_salesnb")]
+    others = [n for n in (book.sheetnames if book is not None else []) if n not in ("actions", "_salesnb", "_labels")]
     if sheet in (None, "actions") and not headers and not others:
         shutil.copy2(updated, tmp)  # the register exactly as step 4 wrote it
         return
@@ -633,12 +802,14 @@ def _write_xlsx_like(updated: Path, current: Path | None, tmp: Path, source, rea
     else:
         title = "actions"
     index = book.sheetnames.index(title) if title in book.sheetnames else (sheet if isinstance(sheet, int) else 0)
-    for name in (title, "_salesnb"):
+    for name in (title, "_salesnb", "_labels"):
         if name in book.sheetnames:
             book.remove(book[name])
     index = min(index, len(book.sheetnames))
-    for name, position in ((title, index), ("_salesnb", None)):
-        src = new["actions" if name == title else "_salesnb"]
+    for name, position in ((title, index), ("_salesnb", None), ("_labels", None)):
+        if name not in new.sheetnames and name != title:
+            continue
+        src = new["actions" if name == title else name]
         dst = book.create_sheet(name, position)
         for r, row in enumerate(src.iter_rows(), start=1):
             for c, cell in enumerate(row, start=1):
@@ -947,9 +1118,11 @@ def proposal_table(proposals: pd.DataFrame, lang: str, dimension_labels: dict[st
     })
 
 
-def register_table(register: pd.DataFrame, period: Period, lang: str, dimension_labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Open actions by owner and due date, overdue ones marked."""
-    open_ = register[register["status"].isin(OPEN_STATUSES)].sort_values(["owner", "due"])
+def register_table(register: pd.DataFrame, period: Period, lang: str, dimension_labels: dict[str, str] | None = None,
+                   labels: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Open actions by owner and due date, overdue ones marked; measures and owners in ``lang`` (:func:`register_text`)."""
+    shown = register_text(register, lang, labels)
+    open_ = shown[shown["status"].isin(OPEN_STATUSES)].sort_values(["owner", "due"])
     overdue = pd.to_datetime(open_["due"]) < period.end_exclusive
     return pd.DataFrame({
         _t("im_col_owner", lang): open_["owner"],
@@ -989,7 +1162,7 @@ def tracking_table(tracking: pd.DataFrame, lang: str, dimension_labels: dict[str
         _t("im_col_kpi", lang): [kpi_label(k, lang, dimension_labels) for k in tr["kpi"]],
         _t("im_col_then", lang): [f"{format_kpi(k, b, lang)} ({o})" for k, b, o in zip(tr["kpi"], tr["baseline"], tr["period_opened"])],
         _t("im_col_now", lang): [format_kpi(k, c, lang) for k, c in zip(tr["kpi"], tr["current"])],
-        "p": [number(v, lang, 3) if v == v else "–" for v in tr["p_value"]],
+        "p": [number(v, lang, 3) if v == v else "—" for v in tr["p_value"]],
         _t("status", lang): [_t(f"im_status_{s}", lang) + (" ⚠" if o else "") for s, o in zip(tr["status"], tr["overdue"])],
         _t("im_col_verdict", lang): [_t(f"im_verdict_{v}", lang) for v in tr["verdict"]],
     })
@@ -1019,25 +1192,75 @@ def attainment_table(attainment: pd.DataFrame, goals_list, lang: str, unit: str 
     return out
 
 
+def opened_in(register: pd.DataFrame, period: Period) -> list[str]:
+    """Ids of the actions opened in ``period`` and still planned (added by this run or an earlier run of the same period).
+
+    >>> opened_in(pd.DataFrame({"action_id": ["A1", "A2", "A3"], "status": ["planned", "planned", "in_progress"],
+    ...                         "period_opened": ["2025Q4", "2025Q3", "2025Q4"]}), Period.parse("2025Q4"))
+    ['A1']
+    """
+    if register is None or not len(register) or "period_opened" not in register:
+        return []
+    mask = (register["status"] == "planned") & (register["period_opened"].astype(str) == str(period))
+    return [str(i) for i in register.loc[mask, "action_id"]]
+
+
+def write_decisions(items: list[dict], output_dir: str | Path, period: Period) -> Path:
+    """``artifacts/decisions.json``: the period and :func:`decision_items` (language-neutral)."""
+    from .artifacts import write_json
+
+    return write_json({"period": str(period), "decisions": items}, output_dir, "decisions.json")
+
+
+def decision_items(added: pd.DataFrame, tracking: pd.DataFrame, attainment: pd.DataFrame, register: pd.DataFrame,
+                   period: Period) -> list[dict]:
+    """What leadership should decide now, language-neutral (written to ``decisions.json``).
+
+    Each item is ``{"kind": ..., "n": ..., "ids": [...]}``, kinds in the order
+    of :data:`DECISION_KINDS`: ``confirm`` — planned actions opened in
+    ``period`` (the rows ``added`` now, and those an earlier run of the same
+    period already added: a second run, in either language, asks the same);
+    ``overdue`` — open actions past their due date; ``ineffective`` and
+    ``close`` — from the tracking verdicts; ``goals`` — goals off track or
+    missed. Only keys, ids and statuses are read, never text, so English and
+    Chinese runs decide the same.
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"action_id": ["A1", "A2"], "status": ["planned", "in_progress"], "period_opened": ["2025Q4", "2025Q3"],
+    ...                     "due": pd.to_datetime(["2026-06-30", "2025-11-30"])})
+    >>> none = pd.DataFrame()
+    >>> decision_items(reg.iloc[:0], none, none, reg, Period.parse("2025Q4"))
+    [{'kind': 'confirm', 'n': 1, 'ids': ['A1']}, {'kind': 'overdue', 'n': 1, 'ids': ['A2']}]
+    """
+    def item(kind: str, ids) -> list[dict]:
+        ids = list(dict.fromkeys(str(i) for i in ids))
+        return [{"kind": kind, "n": len(ids), "ids": ids}] if ids else []
+
+    reg = register if register is not None else pd.DataFrame(columns=REGISTER_COLUMNS)
+    confirm = [*(added["action_id"] if len(added) else []), *opened_in(reg, period)]
+    out = item("confirm", sorted(set(map(str, confirm))))
+    if len(reg):
+        late = reg[reg["status"].isin(OPEN_STATUSES) & (pd.to_datetime(reg["due"]) < period.end_exclusive)]
+        out += item("overdue", late["action_id"])
+    if len(tracking):
+        out += item("ineffective", tracking.loc[tracking["verdict"] == "ineffective", "action_id"])
+        out += item("close", tracking.loc[(tracking["verdict"] == "effective") & (tracking["status"] != "done"), "action_id"])
+    if len(attainment):
+        out += item("goals", attainment.loc[attainment["status"].isin(["off_track", "missed"]), "goal_id"])
+    return out
+
+
 def decisions(added: pd.DataFrame, tracking: pd.DataFrame, attainment: pd.DataFrame, register: pd.DataFrame, period: Period,
-              lang: str) -> list[str]:
-    """What leadership should decide now, one sentence each."""
-    out = []
-    if len(added):
-        out.append(_t("im_decide_confirm", lang, n=len(added), ids=", ".join(added["action_id"])))
-    overdue = register[register["status"].isin(OPEN_STATUSES) & (pd.to_datetime(register["due"]) < period.end_exclusive)]
-    if len(overdue):
-        out.append(_t("im_decide_overdue", lang, n=len(overdue), ids=", ".join(overdue["action_id"].astype(str))))
-    bad = tracking[tracking["verdict"] == "ineffective"] if len(tracking) else tracking
-    if len(bad):
-        out.append(_t("im_decide_ineffective", lang, n=len(bad), ids=", ".join(bad["action_id"].astype(str))))
-    good = tracking[(tracking["verdict"] == "effective") & (tracking["status"] != "done")] if len(tracking) else tracking
-    if len(good):
-        out.append(_t("im_decide_close", lang, n=len(good), ids=", ".join(good["action_id"].astype(str))))
-    off = attainment[attainment["status"].isin(["off_track", "missed"])] if len(attainment) else attainment
-    if len(off):
-        out.append(_t("im_decide_goals", lang, n=len(off), ids=", ".join(off["goal_id"])))
-    return out or [_t("im_decide_nothing", lang)]
+              lang: str, items: list[dict] | None = None) -> list[str]:
+    """What leadership should decide now, one sentence each (:func:`decision_items` in ``lang``)."""
+    from .i18n import count
+
+    items = decision_items(added, tracking, attainment, register, period) if items is None else items
+    sep = "、" if lang == "zh" else ", "
+    nouns = {"confirm": "new_action", "goals": "goal"}
+    return [_t(f"im_decide_{d['kind']}", lang, what=count(d["n"], nouns.get(d["kind"], "action"), lang), ids=sep.join(d["ids"]))
+            for d in items] or [_t("im_decide_nothing", lang)]
 
 
 def plan_notes(plan: pd.DataFrame, problems: list[dict], lang: str, top_problems: int) -> list[str]:

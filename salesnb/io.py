@@ -2825,6 +2825,10 @@ def load_workspace(path: str | Path, *, today: date | None = None) -> Workspace:
     padding_notes = _repair_zero_padding(tables, sources)
     reference_notes, reference_problems = _unknown_customers(tables, sources, checks)
     problems += reference_problems
+    if "actions" in tables:  # the register's owner/measure: a key or typed text (the contract cannot say "one of two")
+        from .improve import register_problems
+
+        problems += register_problems(tables["actions"], sources["actions"].file)
     if problems:
         raise DataError(problems, f"{len(problems)} problem(s) in workspace {root.name!r}")
     notes.extend(padding_notes)

@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
-from .i18n import t
+from .i18n import MISSING, show_values, t
 
 __all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "quality_sentence", "ABSENT_TABLES", "missing_tables", "absence_sentences", "absence_note", "nps_groups", "csat_groups", "survey_groups", "sanitize_html",
            "analyst_only", "quality_status", "quality_rows", "source_rows", "show_charts_with_alt_text"]
@@ -43,18 +43,18 @@ def _html(markup: str):
 
 def heading(text: str, level: int = 2):
     """A heading; ``text`` is escaped."""
-    return _html(f"<h{level}>{esc(text)}</h{level}>")
+    return _html(f"<h{level}>{esc(show_values(text))}</h{level}>")
 
 
 def para(text: str):
     """A paragraph of narrative; ``text`` is escaped."""
-    return _html(f"<p>{esc(text)}</p>")
+    return _html(f"<p>{esc(show_values(text))}</p>")
 
 
 def note(text: str, warn: bool = False):
     """A small grey (or amber, with ``warn``) note; escaped."""
     cls = "snb-note snb-warn" if warn else "snb-note"
-    return _html(f'<p class="{cls}">{esc(text)}</p>')
+    return _html(f'<p class="{cls}">{esc(show_values(text))}</p>')
 
 
 def table(df: pd.DataFrame, caption: str | None = None, formats: Mapping[str, Callable] | None = None,
@@ -80,13 +80,13 @@ def table(df: pd.DataFrame, caption: str | None = None, formats: Mapping[str, Ca
             if c in formats:
                 text = formats[c](v)
             elif pd.isna(v) if not isinstance(v, (list, tuple)) else False:
-                text = "—"
+                text = MISSING
             elif numeric and isinstance(v, float):
                 text = f"{v:,.1f}"
             elif numeric:
                 text = f"{v:,}"
             else:
-                text = v
+                text = show_values(v, whole=True)  # a region/product/category named in the report's language (labels: in workspace.yaml)
             cells.append(f'<td class="{"" if numeric else "text"}">{esc(text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f'<div class="snb-caption">{esc(caption)}</div>' if caption else ""
@@ -474,4 +474,4 @@ def sanitize_html(markup: str) -> str:
 
 def bullets(items: list[str]):
     """A bulleted list of sentences; each is escaped."""
-    return _html("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in items) + "</ul>")
+    return _html("<ul>" + "".join(f"<li>{esc(show_values(x))}</li>" for x in items) + "</ul>")

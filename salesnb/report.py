@@ -279,6 +279,9 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
                 # the kernel dies before running any cell, so starting it once more is safe
                 if attempt or _KERNEL_START_FAILED not in str(exc):
                     raise
+        from .notebook_zh import localise_markdown
+
+        localise_markdown(staging / f"{name}.ipynb", str(params.get("lang", "en")))  # the analyst notes in the run's language
         if html is not None:
             export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html", html[0], nav=html[1], lang=params.get("lang"))
     except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill errors do not pickle)
@@ -517,6 +520,10 @@ def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete
         dq += f"<p class=note>{e(t('rb_quarantine', lang, n=aside))}</p>"
     dq += f"<p class=note>{e(t('rb_personal_data', lang))}</p>"
     generated = t("generated", lang, version=__version__, date=datetime.now().date().isoformat())
+    from .config import value_labels
+    from .i18n import use_value_labels
+
+    use_value_labels(value_labels(ws.config, lang))  # the summary names regions, product lines, categories in lang
     page = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">

@@ -1092,6 +1092,16 @@ tables:
   interviews: {{file: interviews.csv}}  # 大客户访谈 / key-account interviews
   # actions: {{file: actions.xlsx}}     # 改进措施台账 / improvement-action register (kept across periods)
 
+# 报告中的名称 / Names in each report language (optional)
+# 区域、产品线、投诉类型默认按数据原样显示；英文报告可用 en: 下的英文名称（zh: 反之）。
+# Regions, product lines and complaint categories are shown as in the data; an English
+# report uses the names under en: (a Chinese report those under zh:). Only what is shown changes.
+# labels:
+#   en:
+#     region: {{华东: East China, 华南: South China, 华北: North China, 华中: Central China, 西南: South-west China, 西北: North-west China}}
+#     product_line: {{智能控制系统: Smart control systems, 工业传感器: Industrial sensors, 配件与耗材: Parts and consumables, 自动化设备: Automation equipment}}
+#     category: {{产品质量: Product quality, 交付延迟: Late delivery, 售后响应慢: Slow after-sales response, 价格争议: Price disputes, 发票账务: Billing, 销售服务: Sales service}}
+
 # 满意度调研 / Satisfaction survey
 survey:
   # 评分维度（1–5分）；key 为问卷中的列名 / dimensions rated 1–5; key = column in the survey file

@@ -195,15 +195,21 @@ def _target_of(goals: pd.DataFrame | None, metric: str, lang: str, fmt) -> str:
 
 
 def executive_summary(folder: Path, company: str, period, lang: str, unit: str) -> str:
-    """The HTML body of the one-pager (without ``<html>``/``<head>``), every value escaped."""
-    e = html.escape
+    """The HTML body of the one-pager (without ``<html>``/``<head>``), every value escaped (data values named in
+    ``lang`` when ``workspace.yaml`` has ``labels:``, see :func:`salesnb.i18n.use_value_labels`)."""
+    from .i18n import show_values
+
+    def e(text) -> str:
+        return html.escape(show_values(text))
     art = Path(folder) / "artifacts"
     summary = json.loads((art / "summary.json").read_text(encoding="utf-8")).get("metrics", {}) if (art / "summary.json").is_file() else {}
     goals = _read_csv(art / "goals.csv")
     attainment = _read_csv(art / "goal_attainment.csv")
     tracking = _read_csv(art / "tracking.csv")
     diagnosis = json.loads((art / "diagnosis.json").read_text(encoding="utf-8")) if (art / "diagnosis.json").is_file() else None
-    register = pd.read_excel(art / "actions.xlsx", sheet_name="actions", dtype={"action_id": str}) if (art / "actions.xlsx").is_file() else None
+    from .improve import read_register
+
+    register = read_register(art / "actions.xlsx", lang) if (art / "actions.xlsx").is_file() else None  # keys shown in lang
     history, scores = _read_csv(art / "history.csv"), _read_csv(art / "satisfaction_history.csv")
     g = summary.get
 

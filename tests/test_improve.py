@@ -126,7 +126,7 @@ def test_register_round_trip_keeps_edits_history_and_never_duplicates(tmp_path):
 
 
 def test_an_edited_register_with_errors_is_rejected_and_left_untouched(tmp_path):
-    row = {"action_id": "A1", "problem": "p", "measure": "m", "owner": "Service", "start": pd.Timestamp("2025-10-01"), "due": pd.Timestamp("2025-09-01"),
+    row = {"action_id": "A1", "problem": "p", "measure_text": "m", "owner_text": "Service", "start": pd.Timestamp("2025-10-01"), "due": pd.Timestamp("2025-09-01"),
            "kpi": "nps", "segment": "company", "baseline": 1.0, "target": 2.0, "status": "planned", "period_opened": "2025Q3",
            "period_closed": None, "notes": None}
     ws = _workspace_with_register(tmp_path, [row])
@@ -134,7 +134,7 @@ def test_an_edited_register_with_errors_is_rejected_and_left_untouched(tmp_path)
         improve.validate_register(load_workspace(ws).table("actions"))
     assert [(p.line, p.column) for p in err.value.problems] == [(2, "due")]  # Excel row 2 is the first action
     shutil.copy(ws / "actions.xlsx", tmp_path / "original.xlsx")
-    for column, value, rule in (("owner", None, "must not be blank"), ("status", "stalled", "must be one of")):
+    for column, value, rule in (("owner_text", None, "must not be blank"), ("status", "stalled", "must be one of")):
         book = openpyxl.load_workbook(tmp_path / "original.xlsx")
         book["actions"].cell(row=2, column=improve.REGISTER_COLUMNS.index(column) + 1).value = value  # cell(value=None) would not clear it
         book.save(tmp_path / "edited.xlsx")

@@ -210,7 +210,7 @@ def test_too_short_a_history_says_why_instead_of_failing(start, report, months, 
     for lang in LANGS:
         text = bd.narrative_no_plan(reason, lang)
         assert text.endswith(t(hint, lang)) and start in text and since in text
-        assert (f"{months} month(s)" if lang == "en" else f"{months} 个月") in text
+        assert (f"{months} months" if lang == "en" else f"{months} 个月") in text  # plural by count (issue 16)
     assert set(bd.no_plan_metrics().values()) == {None}
 
 

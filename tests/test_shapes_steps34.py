@@ -89,7 +89,8 @@ def test_fix_first_dimensions_outside_the_ranked_problems_are_named():
     record = {"problems": [{"statement": {"en": "Top."}, "dimensions": ["price"]}]}
     drivers = pd.DataFrame({"dimension": ["price", "hotline"], "quadrant": ["fix_first", "fix_first"]})
     assert diagnosis.narrative_conclusion(record, "en", None, drivers, {"hotline": "Hotline"}) == (
-        "Top. Hotline sit in the fix-first quadrant of the driver table, but no problem type is mapped to them (diagnosis.dimension_problems).")
+        "Top. Hotline sit in the fix-first quadrant of the driver table, but no problem type is mapped to them yet "
+        "(the analyst can map them in the diagnosis settings).")  # no configuration keys on the leadership pages (issue 16)
 
 
 # ----------------------------------------------------------------------------- problems found on any data
@@ -262,7 +263,7 @@ def test_a_unit_without_a_name_shows_no_brackets_and_no_word_unit(lang):
 
 def test_the_data_quality_sentence_says_warnings_need_a_look_only_with_a_warning():
     clean = present.quality_sentence(pd.DataFrame({"severity": ["info", "info", "repair"]}), "en")
-    assert clean == "3 note(s) on the input data: 1 repair(s) applied as documented, 0 warning(s), 2 for information."
+    assert clean == "3 notes on the input data: 1 repair applied as documented, 0 warnings, 2 for information."  # plurals by count
     assert "need a look" not in clean and "需要关注" not in present.quality_sentence(pd.DataFrame({"severity": ["info"]}), "zh")
     assert present.quality_sentence(pd.DataFrame({"severity": ["warning"]}), "zh").endswith("警告需要关注。")
 
@@ -272,7 +273,7 @@ def test_vital_few_categories_without_a_problem_type_are_named_after_the_stateme
     record = {"problems": [{"statement": {"en": "Top.", "zh": "首要。"}, "dimensions": [],
                             "evidence": [{"kind": "complaint_share", "categories": ["Late shipment"]}]}]}
     assert diagnosis.narrative_conclusion(record, "en", par) == (
-        "Top. Vital-few complaint categories with no problem type (diagnosis.complaint_problems), so not ranked: Slow support reply.")
+        "Top. Vital-few complaint categories with no problem type, so not ranked: Slow support reply.")
     assert diagnosis.narrative_conclusion(record, "zh", par).endswith("未参与排序：Slow support reply。")
 
 
@@ -350,7 +351,7 @@ def test_a_wave_without_a_configured_dimension_says_so_instead_of_dropping_it():
     assert asked == ["quality"]  # price has a column but no answer; after_sales has no column
     labels = {"quality": "Product quality", "price": "Price fairness", "after_sales": "After-sales support"}
     en = diagnosis.narrative_missing_dimensions(keys, asked, labels, "en")
-    assert en.startswith("This wave has no answers for Price fairness, After-sales support although workspace.yaml configures it")
+    assert en.startswith("This wave has no answers for Price fairness, After-sales support although the survey settings ask it")
     zh = diagnosis.narrative_missing_dimensions(keys, asked, {"quality": "产品质量", "price": "价格合理性", "after_sales": "售后支持"}, "zh")
     assert "价格合理性、售后支持" in zh
     assert diagnosis.narrative_missing_dimensions(keys, keys, labels, "en") is None  # all asked

@@ -84,8 +84,14 @@ def nbs(tmp_path, monkeypatch):
     return folder
 
 
+#: A register as an earlier version wrote it (measure and owner as text): it still loads, and keeps its columns
+#: where they were, the key columns of the language-neutral register added after them.
+LEGACY_COLUMNS = ["action_id", "problem", "measure", "owner", "start", "due", "kpi", "segment", "baseline", "target", "status",
+                  "period_opened", "period_closed", "notes"]
+
+
 def _register_frame(rows=(FIRST_ROW,)) -> pd.DataFrame:
-    frame = pd.DataFrame(list(rows), columns=improve.REGISTER_COLUMNS)
+    frame = pd.DataFrame(list(rows), columns=LEGACY_COLUMNS)
     frame["start"], frame["due"] = pd.to_datetime(frame["start"]), pd.to_datetime(frame["due"])
     return frame
 
@@ -122,7 +128,8 @@ def test_register_in_a_subfolder_with_its_own_name_sheet_and_headers_is_written_
     register = ws / "台账" / "改进措施.xlsx"
     assert register.is_file() and not (ws / "actions.xlsx").exists()
     written = openpyxl.load_workbook(register)
-    assert written.sheetnames == ["说明", "措施", "_salesnb"] and written["说明"]["A1"].value == "a note sheet the team keeps"
+    # _labels: how each report names the register's measure and owner keys (issue 16)
+    assert written.sheetnames == ["说明", "措施", "_salesnb", "_labels"] and written["说明"]["A1"].value == "a note sheet the team keeps"
     assert [c.value for c in written["措施"][1]][:4] == ["措施编号", "问题", "措施", "责任人"]  # the team's headers
     assert (ws / "台账" / "actions.history" / "initial.xlsx").read_bytes() == before  # the replaced version, beside it
     published = pd.read_excel(result.folder / "artifacts" / "actions.xlsx", sheet_name="actions", dtype=str)
@@ -139,7 +146,7 @@ def test_a_csv_register_stays_a_csv(tmp_path, nbs):
     assert not (ws / "actions.xlsx").exists()
     assert (ws / "actions.history" / f"before-{PERIOD}.csv").read_bytes() == before
     text = (ws / "actions.csv").read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == ",".join(improve.REGISTER_COLUMNS)
+    assert text.splitlines()[0] == ",".join(LEGACY_COLUMNS + ["problem_id", "measure_key", "owner_key"])
     assert "A2024Q4-01,low_nps,Call back detractors,Service,2024-10-01,2025-03-31" in text  # dates stay dates
     assert _ids(load_workspace(ws).table("actions")) == ["A2024Q4-01", "A2025Q1-01"]
     assert main(["validate", str(ws)]) == 0
@@ -159,9 +166,9 @@ def test_a_gb18030_csv_register_with_chinese_headers_keeps_its_encoding_and_head
     improve.write_register(updated, tmp_path / "run" / "actions.xlsx", p)
     assert improve.publish_register(ws, tmp_path / "run" / "actions.xlsx", p, encoding="gb18030") == ws / "actions.csv"
     assert (ws / "actions.csv").read_bytes().decode("gb18030").splitlines() == [
-        header,
-        "A1,low_nps,回访,客服部,2024-10-01,2025-03-31,nps,company,30,40,planned,2024Q4,,备注",  # 计划中 is read as planned
-        "A2025Q1-01,x,M,O,2025-01-01,2025-03-31,nps,company,1,2,planned,2025Q1,,",
+        header + ",problem_id,measure_key,owner_key",  # the team's headers, then the register's key columns (issue 16)
+        "A1,low_nps,回访,客服部,2024-10-01,2025-03-31,nps,company,30,40,planned,2024Q4,,备注,,,",  # 计划中 is read as planned
+        "A2025Q1-01,x,M,O,2025-01-01,2025-03-31,nps,company,1,2,planned,2025Q1,,,,,",
     ]
     assert _ids(load_workspace(ws).table("actions")) == ["A1", "A2025Q1-01"]
 

@@ -85,8 +85,8 @@ def test_segment_without_answers_reads_n_a_with_n_0(tmp_path):
     table = metrics.nps_table(ws.tables["surveys"], "region", min_n=1)
     assert table.loc["西北", "n"] == 0
     markup = present.nps_groups(table, "region", "en").data
-    assert "<td class=\"text\">西北</td><td class=\"text\">n/a (n=0)</td>" in markup
-    assert "n/a (n=0)" not in present.nps_groups(table.loc[["华东"]], "region", "en").data
+    assert "<td class=\"text\">西北</td><td class=\"text\">— (n=0)</td>" in markup  # a missing value is "—" (issue 16)
+    assert "— (n=0)" not in present.nps_groups(table.loc[["华东"]], "region", "en").data
 
 
 def test_scale_written_in_the_header_is_an_error_until_declared(tmp_path):

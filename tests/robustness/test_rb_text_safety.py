@@ -104,7 +104,7 @@ def test_every_text_bearing_column_masks_every_form(tmp_path):
     book.save(ws / "actions.xlsx")
     loaded = load_workspace(ws)
     columns = {"surveys": ["comment"], "complaints": ["description"], "interviews": ["notes"],
-               "actions": ["problem", "measure", "evidence", "notes"]}
+               "actions": ["problem", "measure_text", "evidence", "notes"]}  # a typed measure is read as measure_text
     for table, cols in columns.items():
         frame = loaded.tables[table]
         for col in cols:

@@ -141,11 +141,12 @@ def tiles(run: Run) -> list[tuple[str, str, str]]:
 
 def check_no_na_tiles(run: Run) -> list[str]:
     """No KPI tile (value or detail) and no service line of the index reads n/a (无)."""
-    na = _t("not_available", run.lang)
-    bad = [f"tile {k!r}: {v!r} / {d!r}" for k, v, d in tiles(run) if na in (v, ) or re.search(rf"(^|[\s(,;]){re.escape(na)}($|[\s),;…])", d)]
+    # the missing-value mark ("—" in both languages) and the words it replaced (n/a, 无)
+    na = "|".join(re.escape(x) for x in (_t("not_available", run.lang), "n/a" if run.lang == "en" else "无"))
+    bad = [f"tile {k!r}: {v!r} / {d!r}" for k, v, d in tiles(run) if re.fullmatch(na, v) or re.search(rf"(^|[\s(,;])({na})($|[\s),;…])", d)]
     text = run.texts.get("index.html", "")
     for line in text.splitlines():
-        if re.search(rf"(^|[\s(,;：]){re.escape(na)}($|[\s),;…。])", line) and not any(line in (k, v, d) for k, v, d in tiles(run)):
+        if re.search(rf"(^|[\s(,;：])({na})($|[\s),;…。])", line) and not any(line in (k, v, d) for k, v, d in tiles(run)):
             bad.append(f"index line: {line!r}")
     return bad
 
@@ -261,7 +262,7 @@ def check_target_checks(run: Run) -> list[str]:
         bad.append(f"step 2 says every part is within its own history, target_checks.csv flags {flagged} part(s)")
     if _t("bd_narr_no_flags", run.lang) in text and nohist.any():
         bad.append(f"step 2 says every part is within its own history, {int(nohist.sum())} part(s) have none")
-    m = re.search(r"(\d+) part\(s\) need a look" if run.lang == "en" else r"(\d+) 个部分需要关注", text)
+    m = re.search(r"Parts that need a look \((\d+)\)" if run.lang == "en" else r"(\d+) 个部分需要关注", text)
     if m and int(m.group(1)) != flagged:
         bad.append(f"step 2 says {m.group(1)} part(s) need a look, target_checks.csv flags {flagged}")
     s = run.summary.get("target_flagged_parts")

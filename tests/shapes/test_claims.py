@@ -105,7 +105,7 @@ def test_target_checks(tmp_path):
 
 def test_flag_count(tmp_path):
     tc = "level,node,base,target,implied_growth,best_growth,worst_growth,years,share,flag\nregion,East,100,160,0.6,0.13,0.0,2,1.0,beyond_history\n"
-    page = {"02_breakdown.html": "<p>2 part(s) need a look: East +60.0%.</p>"}
+    page = {"02_breakdown.html": "<p>Parts that need a look (2): East +60.0%.</p>"}
     assert check_target_checks(run_folder(tmp_path, page, {"target_checks.csv": tc})) == [
         "step 2 says 2 part(s) need a look, target_checks.csv flags 1"]
 
