@@ -160,11 +160,6 @@ def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str
             + (f'<p class="note">{e(t("sc_rule", lang))}</p>' if "outlook" in a else ""))
 
 
-def _data_quality_link(lang: str) -> str:
-    e = html.escape
-    return f'<p class="note">{e(t("sc_data_quality_line", lang))} <a href="{DATA_QUALITY_PAGE}">{e(t("sc_data_quality", lang))}</a></p>'
-
-
 def absent_from(metrics: dict) -> list[str]:
     """The tables ``summary.json``'s metrics show to be absent: ``null`` means "table absent / not computable",
     0 means "counted, none" (docs/outputs.md). Used when ``diagnosis.json`` (which lists them) is missing.
@@ -327,7 +322,6 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
         parts.append(f'<h2>{e(t("sm_tracking", lang))}</h2><p>{e(tracking_narrative(tracking, lang))}</p>'
                      f'<table><tr><th>ID</th><th>{e(t("im_col_measure", lang))}</th><th>{e(t("im_col_kpi", lang))}</th>'
                      f'<th>{e(t("sm_then_now", lang))}</th><th>{e(t("im_col_verdict", lang))}</th></tr>{rows}</table>')
-    parts.append(_data_quality_link(lang))
     return "\n".join(parts)
 
 
