@@ -284,21 +284,34 @@ def narrative_register(register: pd.DataFrame, lang: str) -> str:
     return t("pr_narr_register", lang, n=len(register), top=top, problems=t("pr_problem_one" if len(register) == 1 else "pr_problem_many", lang))
 
 
+def _without_title(sentence: str, title: str) -> str:
+    """A finding without its lead when the lead repeats the problem's title ("Company: weak new-customer
+    acquisition — 143 new customers …" under that title reads "143 new customers …").
+
+    >>> _without_title("全公司：新客户获取不足——近12个月新客户 143 个", "新客户获取不足"), _without_title("a — b", "c")
+    ('近12个月新客户 143 个', 'a — b')
+    """
+    lead, dash, rest = sentence.partition("——") if "——" in sentence else sentence.partition(" — ")
+    return rest.strip() if dash and rest.strip() and title.casefold() in lead.casefold() else sentence
+
+
 def top_problem_lines(register: list[dict], lang: str, top: int = 3, evidence: int = 2) -> list[str]:
     """The summary's top problems as plain text: ``P1 · title (segment): evidence; evidence`` from the register
     (``diagnosis.json``'s ``register`` records), the same evidence step 3's table shows (``evidence`` sentences;
     one for a problem only step 1 found, whose first finding already names it).
 
     >>> top_problem_lines([{"problem_id": "P1", "type": "x", "title_en": "Weak new-customer acquisition", "segment": "company",
-    ...                     "evidence_en": "Company: 143 new customers against 191 (−25.1%). | 华东: 37 against 53.", "source": "1+3"}], "en")
-    ['P1 · Weak new-customer acquisition (the whole company): Company: 143 new customers against 191 (−25.1%); 华东: 37 against 53']
+    ...                     "evidence_en": "Company: weak new-customer acquisition — 143 new customers against 191 (−25.1%). | 华东: 37 against 53.",
+    ...                     "source": "1+3"}], "en")
+    ['P1 · Weak new-customer acquisition (the whole company): 143 new customers against 191 (−25.1%); 华东: 37 against 53']
     """
     out = []
     sep = "；" if lang == "zh" else "; "
     for r in register[:top]:
         title = r.get(f"title_{lang}") or r["type"]
         # a problem only step 1 found: its first finding already names it and its scope; one sentence keeps the page to A4
-        items = [x.strip().rstrip("。.") for x in str(r.get(f"evidence_{lang}") or "").split(" | ") if x.strip()][:1 if r.get("source") == "1" else evidence]
+        items = [_without_title(x.strip().rstrip("。."), title) for x in str(r.get(f"evidence_{lang}") or "").split(" | ") if x.strip()]
+        items = items[:1 if r.get("source") == "1" else evidence]
         out.append(f"{r['problem_id']} · " + t("pr_summary_line", lang, title=title, segment=_segment_text(r.get("segment"), lang), evidence=sep.join(items)))
     return out
 
