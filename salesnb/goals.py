@@ -497,6 +497,8 @@ def describe_bottlenecks(findings: pd.DataFrame, lang: str, dimension_labels: di
             fields |= {"change": pct(row["growth"], lang, signed=True), "period": row["period"], "before": row["compared_with"]}
         elif k == "growth_stall":
             fields |= {"where": str(row["scope"]), "cur": pct(row["current"], lang, signed=True), "prev": pct(row["previous"], lang, signed=True)}
+            if row["previous"] != row["previous"]:  # no year before to compare with: the sentence says so instead of a dash
+                return t("gl_finding_growth_stall_first", lang, **fields)
         return t("dl_finding_late_delivery" if k == "late_delivery" else f"gl_finding_{k}", lang, **fields)
 
     return findings.apply(sentence, axis=1) if len(findings) else pd.Series(dtype=str)

@@ -19,6 +19,7 @@ is the largest of its own (step 3) and its linked step-1 findings'.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -292,7 +293,8 @@ def _without_title(sentence: str, title: str) -> str:
     ('近12个月新客户 143 个', 'a — b')
     """
     lead, dash, rest = sentence.partition("——") if "——" in sentence else sentence.partition(" — ")
-    return rest.strip() if dash and rest.strip() and title.casefold() in lead.casefold() else sentence
+    # only a lead of words (a figure in it, or a dash standing for a missing value, means it is the finding itself)
+    return rest.strip() if dash and rest.strip() and title.casefold() in lead.casefold() and not re.search(r"\d", lead) else sentence
 
 
 def top_problem_lines(register: list[dict], lang: str, top: int = 3, evidence: int = 2) -> list[str]:

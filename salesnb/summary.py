@@ -147,12 +147,14 @@ def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str
     colon = "：" if lang == "zh" else ": "
     items = []
     for r, o in zip(shown.itertuples(), shown["outlook"] if "outlook" in shown else [None] * len(shown)):
-        badge = f'<span class="badge {o}">{e(t("sc_outlook_" + o, lang))}</span>' if o in OUTLOOKS else '<span class="badge">—</span>'
+        badge = f'<span class="badge {o}">{e(t("sc_outlook_" + o, lang))}</span> ' if o in OUTLOOKS else ""  # no status: no badge
         verdict = verdicts.get(r.goal_id)  # a goal step 1 found unsound says so (SMART check), a sound one says nothing
         smart = (f' · <span class="note">{e(t("sm_smart", lang))}{colon}{e(t("gl_verdict_" + verdict, lang))}</span>'
                  if isinstance(verdict, str) and verdict != "sound" and "gl_verdict_" + verdict in labels else "")
-        target = t("sm_target", lang, target=format_kpi(r.metric, r.target, lang, unit), deadline=str(r.deadline))  # the tiles' wording
-        items.append(f"<li>{badge} {e(str(r.goal_id))} {e(name(r))} · {e(target)}{smart}</li>")
+        # the tiles' wording; a target that cannot be computed yet (no base) shows only its deadline
+        target = (t("sm_target", lang, target=format_kpi(r.metric, r.target, lang, unit), deadline=str(r.deadline)) if pd.notna(r.target)
+                  else t("sc_due", lang, deadline=str(r.deadline)))
+        items.append(f"<li>{badge}{e(str(r.goal_id))} {e(name(r))} · {e(target)}{smart}</li>")
     more = len(a) - len(shown)
     line = goals_sentence(a, lang)
     return (f'<h2>{e(t("sm_goals", lang))}</h2><p>{e(line)}</p><ul class="goals">{"".join(items)}</ul>'
