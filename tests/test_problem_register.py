@@ -161,8 +161,12 @@ def test_sample_every_page_speaks_of_the_same_problems(sample_reports, lang):
         assert f"{pid} · {row['title_' + lang]}" in index
     assert "P4 ·" not in index
     # P1's evidence on the summary is the register's (step 1's weak acquisition in the sample, with its −25.1 %)
+    # the summary drops the finding's lead where it repeats the title ("Company: weak new-customer acquisition — 143 …")
     first = str(register.iloc[0]["evidence_" + lang]).split(" | ")[0].rstrip("。.")
-    assert first in index and "25.1%" in first
+    lead, _, rest = first.partition("——" if lang == "zh" else " — ")
+    assert rest and register.iloc[0]["title_" + lang].casefold() in lead.casefold()
+    assert f"{register.iloc[0]['title_' + lang]}" in index and rest.strip() in index and "25.1%" in rest
+    assert lead not in index
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
