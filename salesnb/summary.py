@@ -252,9 +252,11 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
             t("sm_top2", lang, top2=pct(g("satisfaction_top2"), lang)) + " " + _target_of(goals, "satisfaction_mean", lang, lambda v: number(v, lang, 2)),
             metric="satisfaction_mean")
     churn = g("churn_rate")
+    target = _target_of(goals, "repurchase_rate", lang, lambda v: pct(v, lang))
+    churn_text = t("sm_churn", lang, churn=pct(churn, lang)) if churn is not None and churn == churn else ""
+    # the churn part ends with a separator before the target; without a target it ends the line
     add(g("repurchase_rate"), t("repurchase_rate", lang), pct(g("repurchase_rate"), lang),
-        (t("sm_churn", lang, churn=pct(churn, lang)) if churn is not None and churn == churn else "") + " "
-        + _target_of(goals, "repurchase_rate", lang, lambda v: pct(v, lang)), metric="repurchase_rate")
+        (churn_text + " " + target) if target.strip() else churn_text.rstrip(";；"), metric="repurchase_rate")
     notes = absence_sentences(missing, "summary", lang)
     if not surveyed and "surveys" not in missing:
         notes.append(t("sm_no_survey_data", lang) + ("。" if lang == "zh" else "."))
