@@ -22,6 +22,7 @@ import pandas as pd
 from . import metrics, survey, text
 from .config import PROBLEM_TYPES
 from .i18n import number, pct, t
+from .kpis import NPS_SCALE, SATISFACTION_SCALE, outcome_scale
 from .metrics import Z95
 from .periods import Period
 
@@ -542,7 +543,8 @@ def rank_problems(*, answers: pd.DataFrame | None, previous: pd.DataFrame | None
                 if base.sum():
                     k = int((comment_flags[theme].reindex(answers.index, fill_value=False) & base).sum())
                     if k:
-                        det = base & ((answers["nps"] <= 6) if asked else (answers["satisfaction"] <= 2))
+                        scale = NPS_SCALE if asked else SATISFACTION_SCALE
+                        det = base & scale.bottom(answers[scale.key])
                         kd = int((comment_flags[theme].reindex(answers.index, fill_value=False) & det).sum())
                         p.evidence.append(_ev("comment_theme", k / int(base.sum()), None, theme=theme, count=k, total=int(base.sum()),
                                               detractor_share=kd / int(det.sum()) if det.sum() else None))
@@ -2080,7 +2082,8 @@ def delivery_effect(linked: pd.DataFrame, score: str = "satisfaction") -> Delive
     """
     s = linked[score]
     status = linked["delivery_status"]
-    hi, lo = (lambda x: x >= 9, lambda x: x <= 6) if score == "nps" else (lambda x: x >= 4, lambda x: x <= 2)
+    scale = outcome_scale(score)
+    hi, lo = scale.top, scale.bottom
     rows = []
     for st in metrics.DELIVERY_STATUSES:
         v = s[status == st].dropna()

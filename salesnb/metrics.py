@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from .kpis import NPS_SCALE, SATISFACTION_SCALE
 from .periods import Period, period_labels
 
 __all__ = [
@@ -114,8 +115,8 @@ def nps(scores: pd.Series | np.ndarray | list) -> NPSResult:
     if n == 0:
         nan = float("nan")
         return NPSResult(nan, nan, nan, nan, 0, nan, nan, nan)
-    p_p = float((s >= 9).mean())
-    p_d = float((s <= 6).mean())
+    p_p = float(NPS_SCALE.top(s).mean())
+    p_d = float(NPS_SCALE.bottom(s).mean())
     value = 100 * (p_p - p_d)
     se = 100 * math.sqrt(max(p_p + p_d - (p_p - p_d) ** 2, 0.0) / n)
     return NPSResult(
@@ -177,7 +178,7 @@ def csat(scores: pd.Series | list) -> CSATResult:
     s = pd.Series(scores, dtype="float64").dropna()
     if s.empty:
         return CSATResult(float("nan"), float("nan"), 0)
-    return CSATResult(float(s.mean()), float((s >= 4).mean()), int(s.size))
+    return CSATResult(float(s.mean()), float(SATISFACTION_SCALE.top(s).mean()), int(s.size))
 
 
 def csat_table(surveys: pd.DataFrame, columns: list[str], by: str | list[str] | None = None, min_n: int = 30) -> pd.DataFrame:
@@ -1070,7 +1071,7 @@ def satisfaction_history(surveys: pd.DataFrame | None, complaints: pd.DataFrame 
         s = surveys.assign(period=period_labels(surveys["survey_date"], grain, start_month))
         n = nps_table(s, keys, min_n=min_n) if has_nps(s) else None
         sat = s.groupby(keys, observed=True)["satisfaction"].agg(
-            satisfaction_mean="mean", satisfaction_top2=lambda x: float((x.dropna() >= 4).mean()) if x.notna().any() else float("nan"),
+            satisfaction_mean="mean", satisfaction_top2=lambda x: float(SATISFACTION_SCALE.top(x.dropna()).mean()) if x.notna().any() else float("nan"),
             satisfaction_n="count") if "satisfaction" in s else None
         if n is None and sat is not None:
             sat["reliable"] = sat["satisfaction_n"] >= min_n

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
+from .kpis import NPS_SCALE, SATISFACTION_SCALE
 from .metrics import Z95, NPSResult
 
 __all__ = [
@@ -108,7 +109,7 @@ def stratum_sd(answers: pd.DataFrame, strata: pd.DataFrame, min_n: int = 30) -> 
     def sds(group: pd.DataFrame) -> tuple[float, float, int]:
         s = group["nps"].dropna() if asked else pd.Series(dtype=float)
         sat = group["satisfaction"].dropna() if "satisfaction" in group else pd.Series(dtype=float)
-        sdn = nps_sd(float((s >= 9).mean()), float((s <= 6).mean())) if len(s) else float("nan")
+        sdn = nps_sd(float(NPS_SCALE.top(s).mean()), float(NPS_SCALE.bottom(s).mean())) if len(s) else float("nan")
         sdm = float(sat.std(ddof=1)) if len(sat) > 1 else float("nan")
         return (sdn, sdm, int(len(s))) if asked else (sdm, sdm, int(len(sat)))
 
@@ -389,8 +390,8 @@ def weighted_nps(scores, weights=None) -> NPSResult:
         return metrics.nps([])
     if weights is None:
         return metrics.nps(s)
-    p_p = float(w[s >= 9].sum() / w.sum())
-    p_d = float(w[s <= 6].sum() / w.sum())
+    p_p = float(w[NPS_SCALE.top(s)].sum() / w.sum())
+    p_d = float(w[NPS_SCALE.bottom(s)].sum() / w.sum())
     n_eff = w.sum() ** 2 / (w ** 2).sum()
     value = 100 * (p_p - p_d)
     se = nps_sd(p_p, p_d) / math.sqrt(n_eff)
@@ -451,7 +452,7 @@ def dimension_table(answers: pd.DataFrame, dimensions: list[str], weights: pd.Se
             rows.append({"dimension": dim, "n": 0})
             continue
         mean = float(np.average(s, weights=w))
-        top2 = float(w[s >= 4].sum() / w.sum())
+        top2 = float(w[SATISFACTION_SCALE.top(s)].sum() / w.sum())
         n_eff = w.sum() ** 2 / (w ** 2).sum()
         var = float(np.average((s - mean) ** 2, weights=w)) * n / max(n - 1, 1)
         half = Z95 * math.sqrt(var / n_eff) if n > 1 else float("nan")
