@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 
 VOLATILE_RUN_KEYS = {"started_at", "finished_at", "seconds_total", "timings_seconds", "versions", "lock_drift",
-                     "platform", "salesnb", "inputs", "prepare", "parameters"}
+                     "platform", "salesnb", "inputs", "prepare", "parameters", "register"}
 
 
 class _Text(html.parser.HTMLParser):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+from .scales import NPS_SCALE as _NPS
+
 __all__ = ["LANGS", "LABELS", "t", "check_lang", "money", "pct", "number", "UNIT_FACTORS", "unit_label", "report_unit", "plural", "count",
            "NOUNS", "MISSING", "use_value_labels", "show_values", "fix_plurals"]
 
@@ -110,9 +112,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "satisfaction_top2": ("Satisfaction top-2-box (4 or 5)", "满意度前两项占比（4 或 5 分）"),
     "complaints": ("Complaints", "投诉数"),
     "response_over_promise_share": ("Tickets answered later than the promise", "首次响应超时工单占比"),
-    "promoters": ("Promoters (9–10)", "推荐者（9–10）"),
-    "passives": ("Passives (7–8)", "中立者（7–8）"),
-    "detractors": ("Detractors (0–6)", "贬损者（0–6）"),
+    "promoters": (f"Promoters ({_NPS.top_range})", f"推荐者（{_NPS.top_range}）"),
+    "passives": (f"Passives ({_NPS.middle_range})", f"中立者（{_NPS.middle_range}）"),
+    "detractors": (f"Detractors ({_NPS.bottom_range})", f"贬损者（{_NPS.bottom_range}）"),
     "n": ("n", "样本数"),
     "mean": ("Mean", "均值"),
     "top2": ("Top-2-box", "前两项占比"),
@@ -137,7 +139,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "actions": ("Actions", "措施数"),
     # definitions
     # the interval's formula is in docs/metrics.md; the page says what it means
-    "def_nps": ("NPS = % promoters (9–10) − % detractors (0–6) on the 0–10 recommend question; the 95% interval is the range the NPS of all customers lies in, given how many answered.", "NPS = 推荐者（9–10 分）占比 − 贬损者（0–6 分）占比；95% 区间表示按现有答卷数量推断的全体客户 NPS 所在范围。"),
+    "def_nps": (f"NPS = % promoters ({_NPS.top_range}) − % detractors ({_NPS.bottom_range}) on the {_NPS.low}–{_NPS.high} recommend question; the 95% interval is the range the NPS of all customers lies in, given how many answered.", f"NPS = 推荐者（{_NPS.top_range} 分）占比 − 贬损者（{_NPS.bottom_range} 分）占比；95% 区间表示按现有答卷数量推断的全体客户 NPS 所在范围。"),
     "def_satisfaction": ("Overall satisfaction on a 1–5 scale: mean and top-2-box (share answering 4 or 5); blank answers are excluded from n.", "总体满意度 1–5 分：均值与前两项占比（4 或 5 分的比例）；空白回答不计入 n。"),
     "def_revenue": ("Revenue = sum of order-line amounts dated in the period, returns (negative lines) included.", "销售额 = 期间内订单行金额之和，含退货（负数行）。"),
     "def_active": ("Active customers = distinct customers with at least one purchase line (amount > 0) in the period; orders count purchase orders only.", "活跃客户 = 期间内至少有一笔购买（金额 > 0）的不同客户数；订单数只计购买订单。"),

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from .kpis import NPS_SCALE, SATISFACTION_SCALE
+from .scales import NPS_SCALE, SATISFACTION_SCALE
 from .periods import Period, period_labels
 
 __all__ = [

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
-from .kpis import NPS_SCALE, SATISFACTION_SCALE
+from .scales import NPS_SCALE, SATISFACTION_SCALE
 from .metrics import Z95, NPSResult
 
 __all__ = [
