@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import artifacts
+from . import artifacts, metrics
 from .i18n import check_lang, t
 from .io import Workspace, load_workspace
 from .periods import Period
@@ -67,14 +67,15 @@ class StepContext:
         return {d.key: (d.zh if self.lang == "zh" else d.en) for d in self.config.survey.dimensions}
 
     # -- tables ------------------------------------------------------------
-    # Each table is taken once per notebook and the same frame is handed out on every access, so
-    # that what the metrics work out once per frame (customer codes, first purchases) is reused.
+    # Each table is taken once per notebook and the same frame is handed out on every access. The order lines
+    # carry the integer codes of their customer and order ids (metrics.with_id_codes), so every cut of them
+    # counts customers and orders on numbers instead of hashing the ids again.
     def _optional(self, name: str) -> pd.DataFrame | None:
         return self.ws.table(name) if self.ws.has(name) else None
 
     @cached_property
     def sales(self) -> pd.DataFrame:
-        return self.ws.table("sales")
+        return metrics.with_id_codes(self.ws.table("sales"))
 
     @cached_property
     def customers(self) -> pd.DataFrame:

@@ -96,11 +96,11 @@ class Tables:
     window_months: int = 12
     promise_hours: float = 48.0
     start_month: int = 1
+    _cuts: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, ctx) -> "Tables":
         """The tables of a notebook's :class:`~salesnb.context.StepContext`, cut at the end of its period."""
-        m.index_ids(ctx.sales)  # ids coded once on the whole table: every cut and scope below reuses them
         full = cls(ctx.sales, ctx.surveys, ctx.complaints, ctx.config.retention.window_months,
                    ctx.config.thresholds.response_promise_hours, ctx.period.start_month)
         return until(full, ctx.period)
@@ -136,26 +136,17 @@ class Tables:
 
         if not scope:
             return self
-        # the last few scopes asked of these tables are kept (with the sales frame): steps 1 and 4 ask
-        # the same region or product line for several metrics, and each cut copies its order lines
-        key = (tuple((col, val if isinstance(val, str) else tuple(val)) for col, val in scope.items()),
-               self.window_months, self.promise_hours, self.start_month)
-        recent = m.kept_with(self.sales).setdefault("scoped", {}) if self.sales is not None else {}
-        hit = recent.pop(key, None)
-        if hit is not None and hit[0] is self.surveys and hit[1] is self.complaints:
-            recent[key] = hit  # most recent last
-            return hit[2]
+        # steps 1 and 4 ask the same region or product line for several metrics, and each cut copies its order
+        # lines: the cuts of these tables are kept with them (a cache owned by this object, gone with it)
+        key = tuple((col, val if isinstance(val, str) else tuple(val)) for col, val in scope.items())
+        hit = self._cuts.get(key)
+        if hit is not None:
+            return hit
         out = Tables(cut(self.sales), cut(self.surveys), cut(self.complaints), self.window_months, self.promise_hours, self.start_month)
-        if out.sales is self.sales:  # the scope keeps every line: nothing to keep (and no reference to the frame itself)
-            return out
-        recent[key] = (self.surveys, self.complaints, out)
-        while len(recent) > _SCOPES_KEPT:
-            recent.pop(next(iter(recent)))
+        self._cuts[key] = out
         return out
 
 
-#: How many :meth:`Tables.scoped` results are kept per sales frame.
-_SCOPES_KEPT = 4
 
 
 def metric_value(metric: str, tables: Tables, period: Period) -> float:

@@ -7,7 +7,6 @@ DataFrame. Definitions are the framework's (``docs/metrics.md``).
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -37,7 +36,6 @@ __all__ = [
     "with_id_codes",
     "id_column",
     "ID_CODE_COLUMNS",
-    "index_ids",
     "first_date",
     "response_hours",
     "complaint_summary",
@@ -205,86 +203,43 @@ def sales_in(sales: pd.DataFrame, period: Period) -> pd.DataFrame:
     return sales.loc[period.contains(sales["order_date"])]
 
 
-# ---- customer codes, worked out once per order-line frame --------------------
+# ---- customer and order codes ----------------------------------------------
 #
-# Retention, new customers and customer status are asked of the same frame many
-# times per notebook (every goal, every bottleneck scope, every history period).
-# Hashing millions of text ids is most of their cost, so each frame's
-# ``customer_id`` and ``order_id`` are factorized once into integer codes and
-# kept while the frame lives (frames are treated as read-only, as everywhere in
-# salesnb); the metrics then work on numpy arrays.
-
-_CODES: dict[int, tuple] = {}
-
-
-def _shape(sales: pd.DataFrame) -> tuple:
-    """What changes when a frame is re-sorted in place or a column is replaced: its length and the
-    identity of its data blocks (an edit of single values in place is not seen: frames are read-only)."""
-    try:
-        mgr = sales._mgr
-        return (len(sales), id(mgr), tuple(id(b.values) for b in mgr.blocks))
-    except AttributeError:  # pragma: no cover - another pandas layout
-        return (len(sales),)
-
-
-def kept_with(frame: pd.DataFrame) -> dict:
-    """A dict that lives as long as ``frame`` (for results worked out once per frame; frames are
-    read-only). It starts empty again when the frame is re-sorted in place or a column replaced."""
-    key = id(frame)
-    hit = _CODES.get(key)
-    shape = _shape(frame)
-    if hit is None or hit[0]() is not frame or hit[1] != shape:
-        ref = weakref.ref(frame, lambda _r, k=key: _CODES.pop(k, None))
-        hit = (ref, shape, {})
-        _CODES[key] = hit
-    return hit[2]
-
-
-def _kept_so_far(frame: pd.DataFrame) -> dict:
-    """What :func:`kept_with` holds for ``frame`` now, without starting an entry (empty when nothing)."""
-    hit = _CODES.get(id(frame))
-    return hit[2] if hit is not None and hit[0]() is frame and hit[1] == _shape(frame) else {}
-
-
-def _inherit_codes(parent: pd.DataFrame, child: pd.DataFrame, rows: np.ndarray | None = None) -> None:
-    """Hand ``parent``'s id codes to ``child`` (its lines ``rows``, or all of them in order)."""
-    kept = _kept_so_far(parent)
-    if not kept:
-        return
-    store = kept_with(child)
-    for column in ID_CODE_COLUMNS:
-        if column in kept and column not in store:
-            codes, uniques = kept[column]
-            store[column] = (codes if rows is None else codes[rows], uniques)
-    if "order_customer" in kept:
-        store.setdefault("order_customer", kept["order_customer"])
-
-
-def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(sales[column])`` (codes, −1 for blank; distinct values), kept while ``sales`` lives."""
-    store = kept_with(sales)
-    if column not in store:
-        codes, uniques = pd.factorize(sales[column])
-        store[column] = (codes, np.asarray(uniques, dtype=object))
-    return store[column]
-
-
-def index_ids(sales: pd.DataFrame) -> None:
-    """Work out the integer codes of ``customer_id`` and ``order_id`` of ``sales`` once
-    (:func:`customer_codes`); every :func:`select_rows` subset taken afterwards reuses them."""
-    for column in ID_CODE_COLUMNS:
-        if column in sales:
-            _factorized(sales, column)
-
+# Retention, new customers and customer status are asked of the same order lines many times per notebook (every
+# goal, every bottleneck scope, every history period). Hashing millions of text ids is most of their cost, so the
+# order lines a notebook works on carry their ids' integer codes as two columns (``_customer_code``,
+# ``_order_code``: :func:`with_id_codes`, added once by :attr:`salesnb.context.StepContext.sales`). Every subset
+# of those lines carries its codes with it, whatever took it (``loc``, a boolean mask, :func:`select_rows`); the
+# metrics work on the codes as numpy arrays. A frame without the columns (a test's, an analyst's) is coded on
+# the fly, each time. Nothing is kept anywhere else: no cache, no memo.
 
 #: Integer columns :func:`with_id_codes` adds (``customer_id`` → ``_customer_code``, ``order_id`` → ``_order_code``).
 ID_CODE_COLUMNS = {"customer_id": "_customer_code", "order_id": "_order_code"}
+
+
+def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``sales[column]`` (−1 for blank) and the id of each code.
+
+    From the frame's code column (:func:`with_id_codes`) when it has one — the numbering is then the whole
+    table's, and ids of codes the frame does not contain are ``None`` — else ``pd.factorize`` of the ids.
+    """
+    coded = ID_CODE_COLUMNS.get(column)
+    if coded is None or coded not in sales:
+        codes, uniques = pd.factorize(sales[column])
+        return codes, np.asarray(uniques, dtype=object)
+    values = sales[coded].to_numpy()
+    codes = np.where(np.isnan(values), -1, values).astype("int64") if values.dtype.kind == "f" else values.astype("int64")
+    valid = codes >= 0
+    uniques = np.full(int(codes.max()) + 1 if valid.any() else 0, None, dtype=object)
+    uniques[codes[valid]] = sales[column].to_numpy(dtype=object)[valid]
+    return codes, uniques
 
 
 def with_id_codes(sales: pd.DataFrame) -> pd.DataFrame:
     """``sales`` with ``_customer_code`` and ``_order_code``: the integer codes of :func:`customer_codes`
     as columns (NaN for a blank id), so that counting distinct customers or orders per group
     (``nunique``) and any row selection afterwards work on numbers, not millions of texts.
+    A frame that already has them is returned as it is.
 
     Examples
     --------
@@ -299,9 +254,7 @@ def with_id_codes(sales: pd.DataFrame) -> pd.DataFrame:
             columns[name] = codes if (codes >= 0).all() else np.where(codes >= 0, codes, np.nan)
     if not columns:
         return sales
-    out = sales.assign(**columns)
-    _inherit_codes(sales, out)
-    return out
+    return sales.assign(**columns)
 
 
 def id_column(frame: pd.DataFrame, column: str) -> str:
@@ -311,26 +264,21 @@ def id_column(frame: pd.DataFrame, column: str) -> str:
 
 
 def select_rows(sales: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFrame:
-    """``sales.loc[mask]``, keeping the integer codes already worked out for ``sales``
-    (:func:`customer_codes`) so that the subset does not hash its ids again; ``sales``
-    itself when the mask keeps every row.
+    """``sales.loc[mask]``; ``sales`` itself when the mask keeps every row (no copy of millions of lines).
 
-    The subset keeps the parent's code numbering (codes of customers it does
-    not contain are simply unused).
+    The subset carries the id code columns of :func:`with_id_codes` with the parent's numbering (codes of
+    customers it does not contain are simply unused).
 
     Examples
     --------
-    >>> s = pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [1.0, 2.0, 3.0]})
-    >>> codes, ids = customer_codes(s)
+    >>> s = with_id_codes(pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [1.0, 2.0, 3.0]}))
     >>> customer_codes(select_rows(s, s["amount"] > 1))[0].tolist()
     [1, 0]
     """
     mask = np.asarray(mask, dtype=bool)
-    if mask.all():  # nothing left out: the frame itself (no copy of millions of rows)
+    if mask.all():
         return sales
-    out = sales.loc[mask]
-    _inherit_codes(sales, out, mask)
-    return out
+    return sales.loc[mask]
 
 
 def _codes(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
@@ -353,20 +301,16 @@ def _at(ts: pd.Timestamp) -> np.datetime64:
 
 
 def first_date(sales: pd.DataFrame, column: str = "order_date") -> pd.Timestamp:
-    """The earliest ``sales[column]`` (NaT when empty), kept while the frame lives."""
-    store = kept_with(sales)
-    key = ("min", column)
-    if key not in store:
-        store[key] = sales[column].min()
-    return store[key]
+    """The earliest ``sales[column]`` (NaT when empty)."""
+    return sales[column].min()
 
 
 def customer_codes(sales: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Each order line's customer as an integer code (−1 for blank) and the customer id of each code.
 
-    Worked out once per frame and kept while it lives, so that the customer
-    metrics (:func:`retention`, :func:`new_customers`, :func:`bought_between` …)
-    do not hash the same millions of ids again; frames are treated as read-only.
+    Read from the frame's ``_customer_code`` column when it has one (:func:`with_id_codes`: the customer
+    metrics (:func:`retention`, :func:`new_customers`, :func:`bought_between` …) then do not hash the same
+    millions of ids again), else worked out from ``customer_id``.
 
     Examples
     --------
@@ -427,13 +371,6 @@ def first_purchase(sales: pd.DataFrame) -> pd.Series:
 
 def _first_purchase_dates(sales: pd.DataFrame) -> np.ndarray:
     """First purchase date per customer code (NaT for customers with no purchase line)."""
-    store = kept_with(sales)
-    if "first_purchase" not in store:
-        store["first_purchase"] = _first_purchase_of(sales)
-    return store["first_purchase"]
-
-
-def _first_purchase_of(sales: pd.DataFrame) -> np.ndarray:
     codes, n = _codes(sales, "customer_id")
     dates = _dates(sales)
     buy = (sales["amount"].to_numpy() > 0) & (codes >= 0) & ~np.isnat(dates)
@@ -849,20 +786,22 @@ def orders_per_customer(sales: pd.DataFrame, mask: np.ndarray | pd.Series | None
 def _orders_per_customer(sales: pd.DataFrame, mask: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     """Distinct orders per customer code among the lines of ``mask`` (blank order ids not counted)."""
     orders, n_orders = _codes(sales, "order_id")
-    store = kept_with(sales)
-    if "order_customer" not in store:  # the customer of each order, or None when an order has lines of two customers
-        owner = np.full(n_orders, -1, dtype="int64")
-        valid = orders >= 0
-        owner[orders[valid]] = codes[valid]
-        store["order_customer"] = owner if (owner[orders[valid]] == codes[valid]).all() else None
+    owner = _order_customer(orders, n_orders, codes)
     counted = mask & (orders >= 0)
-    owner = store["order_customer"]
     if owner is not None:  # one customer per order: count each distinct order once for its customer
         seen = np.zeros(n_orders, dtype=bool)
         seen[orders[counted]] = True
         return np.bincount(owner[seen], minlength=n)
     pair = codes[counted].astype("int64") * n_orders + orders[counted]  # distinct (customer, order) pairs
     return np.bincount(np.unique(pair) // max(n_orders, 1), minlength=n)
+
+
+def _order_customer(orders: np.ndarray, n_orders: int, codes: np.ndarray) -> np.ndarray | None:
+    """The customer code of each order code, or None when an order has lines of two customers."""
+    owner = np.full(n_orders, -1, dtype="int64")
+    valid = orders >= 0
+    owner[orders[valid]] = codes[valid]
+    return owner if (owner[orders[valid]] == codes[valid]).all() else None
 
 
 CUSTOMER_STATUSES = ("customer", "lost", "lapsed", "prospect")

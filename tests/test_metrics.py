@@ -167,12 +167,11 @@ def _retention_by_sets(sales, end, window_months=12):
 def test_customer_metrics_on_codes_match_sets_and_groupby_on_whole_frames_and_subsets():
     from salesnb.goals import Tables
 
-    sales = _random_lines()
-    m.index_ids(sales)
+    sales = m.with_id_codes(_random_lines())  # the order lines as a notebook gets them: ids coded on the whole table
     tables = Tables(sales)
     for scope in ({}, {"region": "East"}, {"region": ["West", "North"]}):
         sub = tables.scoped(scope).sales if scope else sales  # a subset keeps the parent's codes
-        fresh = sub.copy()  # the same lines with their own codes
+        fresh = sub.drop(columns=list(m.ID_CODE_COLUMNS.values()))  # the same lines, coded on their own
         for label in ("2024Q2", "2025Q4", "2025"):
             p = Period.parse(label)
             r = m.retention(sub, p)
