@@ -1,0 +1,250 @@
+"""Customer and order id codes, first purchases and new-customer flags, on numpy arrays.
+
+The order lines a notebook works on carry the integer codes of their ids as two columns (:func:`with_id_codes`,
+added once by :attr:`salesnb.context.StepContext.sales`); every cut of them carries its codes. The functions here read
+the codes, or code a frame that has none on the fly. Nothing is cached.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+# ---- customer and order codes ----------------------------------------------
+#
+# Retention, new customers and customer status are asked of the same order lines many times per notebook (every
+# goal, every bottleneck scope, every history period). Hashing millions of text ids is most of their cost, so the
+# order lines a notebook works on carry their ids' integer codes as two columns (``_customer_code``,
+# ``_order_code``: :func:`with_id_codes`, added once by :attr:`salesnb.context.StepContext.sales`). Every subset
+# of those lines carries its codes with it, whatever took it (``loc``, a boolean mask, :func:`select_rows`); the
+# metrics work on the codes as numpy arrays. A frame without the columns (a test's, an analyst's) is coded on
+# the fly, each time. Nothing is kept anywhere else: no cache, no memo.
+
+#: Integer columns :func:`with_id_codes` adds (``customer_id`` → ``_customer_code``, ``order_id`` → ``_order_code``).
+ID_CODE_COLUMNS = {"customer_id": "_customer_code", "order_id": "_order_code"}
+
+
+def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``sales[column]`` (−1 for blank) and the id of each code.
+
+    From the frame's code column (:func:`with_id_codes`) when it has one — the numbering is then the whole
+    table's, and ids of codes the frame does not contain are ``None`` — else ``pd.factorize`` of the ids.
+    """
+    coded = ID_CODE_COLUMNS.get(column)
+    if coded is None or coded not in sales:
+        codes, uniques = pd.factorize(sales[column])
+        return codes, np.asarray(uniques, dtype=object)
+    values = sales[coded].to_numpy()
+    codes = np.where(np.isnan(values), -1, values).astype("int64") if values.dtype.kind == "f" else values.astype("int64")
+    valid = codes >= 0
+    uniques = np.full(int(codes.max()) + 1 if valid.any() else 0, None, dtype=object)
+    uniques[codes[valid]] = sales[column].to_numpy(dtype=object)[valid]
+    return codes, uniques
+
+
+def with_id_codes(sales: pd.DataFrame) -> pd.DataFrame:
+    """``sales`` with ``_customer_code`` and ``_order_code``: the integer codes of :func:`customer_codes`
+    as columns (NaN for a blank id), so that counting distinct customers or orders per group
+    (``nunique``) and any row selection afterwards work on numbers, not millions of texts.
+    A frame that already has them is returned as it is.
+
+    Examples
+    --------
+    >>> s = with_id_codes(pd.DataFrame({"customer_id": ["b", "a", "b"], "order_id": ["1", "2", "3"]}))
+    >>> s.groupby("customer_id")["_order_code"].nunique().to_dict()
+    {'a': 1, 'b': 2}
+    """
+    columns = {}
+    for column, name in ID_CODE_COLUMNS.items():
+        if column in sales and name not in sales:
+            codes, _ = _factorized(sales, column)
+            columns[name] = codes if (codes >= 0).all() else np.where(codes >= 0, codes, np.nan)
+    if not columns:
+        return sales
+    return sales.assign(**columns)
+
+
+def id_column(frame: pd.DataFrame, column: str) -> str:
+    """``_customer_code``/``_order_code`` when ``frame`` carries the codes of :func:`with_id_codes`, else ``column``."""
+    coded = ID_CODE_COLUMNS.get(column)
+    return coded if coded in frame else column
+
+
+def select_rows(sales: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFrame:
+    """``sales.loc[mask]``; ``sales`` itself when the mask keeps every row (no copy of millions of lines).
+
+    The subset carries the id code columns of :func:`with_id_codes` with the parent's numbering (codes of
+    customers it does not contain are simply unused).
+
+    Examples
+    --------
+    >>> s = with_id_codes(pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [1.0, 2.0, 3.0]}))
+    >>> customer_codes(select_rows(s, s["amount"] > 1))[0].tolist()
+    [1, 0]
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if mask.all():
+        return sales
+    return sales.loc[mask]
+
+
+def _codes(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
+    """Integer codes (−1 for blank) of ``sales[column]`` and the number of distinct values."""
+    codes, uniques = _factorized(sales, column)
+    return codes, len(uniques)
+
+
+def _dates(sales: pd.DataFrame, column: str = "order_date") -> np.ndarray:
+    """``sales[column]`` as a datetime64 numpy array (NaT for blanks)."""
+    col = sales[column]
+    if isinstance(col.dtype, pd.DatetimeTZDtype):  # compare on the wall clock, as the naive period bounds are
+        col = col.dt.tz_localize(None)
+    return col.to_numpy(dtype="datetime64[ns]") if col.dtype.kind != "M" else col.to_numpy()
+
+
+def _at(ts: pd.Timestamp) -> np.datetime64:
+    """``ts`` as a numpy datetime64 (compares exactly with any datetime64 unit)."""
+    return pd.Timestamp(ts).to_datetime64()
+
+
+def first_date(sales: pd.DataFrame, column: str = "order_date") -> pd.Timestamp:
+    """The earliest ``sales[column]`` (NaT when empty)."""
+    return sales[column].min()
+
+
+def customer_codes(sales: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each order line's customer as an integer code (−1 for blank) and the customer id of each code.
+
+    Read from the frame's ``_customer_code`` column when it has one (:func:`with_id_codes`: the customer
+    metrics (:func:`retention`, :func:`new_customers`, :func:`bought_between` …) then do not hash the same
+    millions of ids again), else worked out from ``customer_id``.
+
+    Examples
+    --------
+    >>> codes, ids = customer_codes(pd.DataFrame({"customer_id": ["b", "a", "b"]}))
+    >>> codes.tolist(), ids.tolist()
+    ([0, 1, 0], ['b', 'a'])
+    """
+    return _factorized(sales, "customer_id")
+
+
+def bought_between(sales: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None) -> np.ndarray:
+    """Per customer code (:func:`customer_codes`): whether it has a purchase line (``amount > 0``)
+    dated in ``[start, end)`` (``None``: open-ended).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "b", "b"], "amount": [5.0, -1.0, 2.0],
+    ...                   "order_date": pd.to_datetime(["2025-01-05", "2025-02-01", "2024-02-01"])})
+    >>> bought_between(s, pd.Timestamp("2025-01-01"), None).tolist()
+    [True, False]
+    """
+    codes, n = _codes(sales, "customer_id")
+    dates = _dates(sales)
+    mask = (sales["amount"].to_numpy() > 0) & (codes >= 0)
+    if start is not None:
+        mask &= dates >= _at(start)
+    if end is not None:
+        mask &= dates < _at(end)
+    out = np.zeros(n, dtype=bool)
+    out[codes[mask]] = True
+    return out
+
+
+def per_line(values: np.ndarray, sales: pd.DataFrame, fill=False) -> np.ndarray:
+    """A per-customer-code array (:func:`customer_codes`) spread onto the order lines (``fill`` for blank customers)."""
+    codes, n = _codes(sales, "customer_id")
+    if n == 0:
+        return np.full(len(codes), fill, dtype=np.asarray(values).dtype)
+    return np.where(codes >= 0, values[np.maximum(codes, 0)], fill)
+
+
+def first_purchase(sales: pd.DataFrame) -> pd.Series:
+    """Date of each customer's first purchase line (``amount > 0``), indexed by ``customer_id``;
+    customers with no purchase line are left out.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [5.0, 7.0, -2.0],
+    ...                   "order_date": pd.to_datetime(["2025-03-01", "2025-01-05", "2025-02-01"])})
+    >>> first_purchase(s).dt.strftime("%Y-%m-%d").to_dict()
+    {'a': '2025-01-05'}
+    """
+    _, uniques = _factorized(sales, "customer_id")
+    first = _first_purchase_dates(sales)
+    keep = ~np.isnat(first)
+    return pd.Series(first[keep], index=pd.Index(uniques[keep], name="customer_id"), name="order_date")
+
+
+def _first_purchase_dates(sales: pd.DataFrame) -> np.ndarray:
+    """First purchase date per customer code (NaT for customers with no purchase line)."""
+    codes, n = _codes(sales, "customer_id")
+    dates = _dates(sales)
+    buy = (sales["amount"].to_numpy() > 0) & (codes >= 0) & ~np.isnat(dates)
+    nat = np.iinfo(np.int64).min  # NaT's integer
+    first = np.full(n, np.iinfo(np.int64).max, dtype="int64")
+    np.minimum.at(first, codes[buy], dates[buy].view("int64"))
+    first[first == np.iinfo(np.int64).max] = nat
+    return first.view(dates.dtype)
+
+
+def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month: int = 1) -> pd.Series:
+    """Per order line: ``'new'`` when the line falls in the period (of ``grain``)
+    of its customer's first-ever purchase (``amount > 0``), else ``'existing'``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                   "order_date": pd.to_datetime(["2025-01-05", "2025-05-01", "2025-05-02"])})
+    >>> new_customer_flags(s).tolist()
+    ['new', 'existing', 'new']
+    """
+    dates = _dates(sales)
+    if "amount" in sales:
+        first = per_line(_first_purchase_dates(sales), sales, fill=np.datetime64("NaT"))
+    else:
+        first = sales.groupby("customer_id")["order_date"].transform("min").to_numpy()
+    same = (_period_index(first, grain, start_month) == _period_index(dates, grain, start_month)) & ~np.isnat(first) & ~np.isnat(dates)
+    return pd.Series(np.where(same, "new", "existing"), index=sales.index, name="customer_type")
+
+
+def _period_index(dates: np.ndarray, grain: str, start_month: int) -> np.ndarray:
+    """Integer index of each date's period (same index ⇔ same :func:`period_labels` label; NaT rows are
+    to be masked by the caller)."""
+    months = np.asarray(dates).astype("datetime64[M]").astype("int64") - (start_month - 1)  # months since 1970-01, fiscal shift
+    return np.floor_divide(months, {"month": 1, "quarter": 3, "year": 12}[grain])
+
+
+def orders_per_customer(sales: pd.DataFrame, mask: np.ndarray | pd.Series | None = None) -> np.ndarray:
+    """Distinct orders of each customer code (:func:`customer_codes`) among the lines of ``mask`` (all lines by default).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b", "a"], "order_id": ["1", "1", "2", "3"]})
+    >>> orders_per_customer(s).tolist()
+    [2, 1]
+    """
+    codes, n = _codes(sales, "customer_id")
+    mask = np.ones(len(sales), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    return _orders_per_customer(sales, mask & (codes >= 0), codes, n)
+
+
+def _orders_per_customer(sales: pd.DataFrame, mask: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+    """Distinct orders per customer code among the lines of ``mask`` (blank order ids not counted)."""
+    orders, n_orders = _codes(sales, "order_id")
+    owner = _order_customer(orders, n_orders, codes)
+    counted = mask & (orders >= 0)
+    if owner is not None:  # one customer per order: count each distinct order once for its customer
+        seen = np.zeros(n_orders, dtype=bool)
+        seen[orders[counted]] = True
+        return np.bincount(owner[seen], minlength=n)
+    pair = codes[counted].astype("int64") * n_orders + orders[counted]  # distinct (customer, order) pairs
+    return np.bincount(np.unique(pair) // max(n_orders, 1), minlength=n)
+
+
+def _order_customer(orders: np.ndarray, n_orders: int, codes: np.ndarray) -> np.ndarray | None:
+    """The customer code of each order code, or None when an order has lines of two customers."""
+    owner = np.full(n_orders, -1, dtype="int64")
+    valid = orders >= 0
+    owner[orders[valid]] = codes[valid]
+    return owner if (owner[orders[valid]] == codes[valid]).all() else None
