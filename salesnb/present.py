@@ -232,7 +232,7 @@ def quality_sentence(quality: pd.DataFrame, lang: str) -> str:
     --------
     >>> q = pd.DataFrame({"severity": ["repair", "info"]})
     >>> quality_sentence(q, "en")
-    '2 note(s) on the input data: 1 repair(s) applied as documented, 0 warning(s), 1 for information.'
+    '2 notes on the input data: 1 repair applied as documented, 0 warnings, 1 for information.'
     >>> quality_sentence(pd.DataFrame({"severity": ["warning"]}), "en").endswith("The warnings need a look.")
     True
     """
