@@ -29,6 +29,8 @@ from typing import Any, Mapping
 import pandas as pd
 
 from .i18n import LABELS, LANGS, money, number, pct, t
+from .metrics import nps
+from .survey import dimension_table, weighted_nps
 
 __all__ = ["FORMATS", "SPECS", "HEADLINE_LABELS", "fact", "label", "show", "headline_facts", "region_nps_facts", "wave_facts",
            "budget_ratios", "budget_facts", "count_fact", "tier_facts", "breakdown_facts", "diagnosis_facts", "register_facts", "facts_of"]
@@ -209,8 +211,6 @@ def region_nps_facts(answers: pd.DataFrame | None, window: str, by: str = "regio
     >>> {k: v["value"] for k, v in region_nps_facts(a, "2025").items()}
     {'nps_region.东': 0.0, 'nps_region.西': 100.0}
     """
-    from .metrics import nps
-
     if answers is None or by not in answers or "nps" not in answers:
         return {}
     out = {}
@@ -230,8 +230,6 @@ def wave_facts(answers: pd.DataFrame, weights: pd.Series | None, window: str, dr
     >>> f["nps_weighted"]["value"], f["satisfaction_mean_weighted"]["value"], f["survey_answers"]["value"]
     (50.0, 4.5, 2)
     """
-    from .survey import dimension_table, weighted_nps
-
     out = {"survey_answers": fact("survey_answers", len(answers), window=window, counts="answers",
                                   definition="survey answers dated in the period")}
     if weights is not None and "nps" in answers:

@@ -8,11 +8,16 @@ through these functions, never through raw ``Markdown``/``HTML`` of data.
 from __future__ import annotations
 
 import html
+import re
+from html.parser import HTMLParser
 from typing import Callable, Mapping
 
 import pandas as pd
 
-from .i18n import MISSING, show_values, t
+from . import metrics
+from .i18n import LABELS, MISSING, money, number, pct, show_values, t
+from .privacy import mask_text
+from .survey import wilson_interval
 
 __all__ = ["money_formats", "heading", "para", "note", "table", "esc", "quality_section", "period_banner", "definitions", "metric_table", "quality_sentence", "ABSENT_TABLES", "missing_tables", "absence_sentences", "absence_note", "nps_groups", "csat_groups", "survey_groups", "sanitize_html",
            "analyst_only", "quality_status", "quality_rows", "source_rows", "show_charts_with_alt_text"]
@@ -30,8 +35,6 @@ def esc(value) -> str:
     """HTML-escape any value (quotes included), with phone numbers, e-mails and
     ID-card numbers in it masked (:func:`salesnb.privacy.mask_text`): whatever
     reaches a report through this module is neither live markup nor contact data."""
-    from .privacy import mask_text
-
     return html.escape(mask_text("" if value is None else str(value)), quote=True)
 
 
@@ -140,8 +143,6 @@ def quality_status(quality: pd.DataFrame, lang: str, href: str = "data_quality.h
 
 
 def _table_label(name: str, lang: str) -> str:
-    from .i18n import LABELS
-
     return t(f"rp_table_{name}", lang) if f"rp_table_{name}" in LABELS else name
 
 
@@ -162,8 +163,6 @@ def quality_rows(quality: pd.DataFrame, lang: str) -> list[dict]:
     >>> quality_rows(q, "zh")[0]["发现或处理"]
     '金额为负的订单行为退货或取消，保留并冲减销售额'
     """
-    from .i18n import LABELS
-
     rows = []
     for r in quality.to_dict("records"):
         kind = r["severity"] if r["severity"] in ("repair", "warning", "info") else "info"
@@ -279,8 +278,6 @@ def absence_sentences(missing: list[str], step: str, lang: str) -> list[str]:
     >>> absence_sentences(["surveys", "complaints"], "summary", "en")[0][:30]
     'No survey data: NPS, satisfact'
     """
-    from .i18n import LABELS
-
     return [t(f"abs_{step}_{m}", lang) for m in missing if f"abs_{step}_{m}" in LABELS]
 
 
@@ -295,8 +292,6 @@ def absence_note(missing: list[str], step: str, lang: str):
 def metric_table(values: Mapping[str, float | int | None], lang: str, unit: str, kinds: Mapping[str, str]):
     """A two-column table of named metrics, each formatted by its kind:
     ``money`` (in ``unit``), ``pct``, ``pct_signed``, ``int``, ``float1``, ``float2``."""
-    from .i18n import money, number, pct
-
     fmt = {
         "money": lambda v: money(v, unit, lang),
         "pct": lambda v: pct(v, lang),
@@ -311,8 +306,6 @@ def metric_table(values: Mapping[str, float | int | None], lang: str, unit: str,
 
 def nps_groups(nps: pd.DataFrame, group: str, lang: str, caption: str | None = None):
     """NPS per group as a table; groups below the minimum n read "too few answers"."""
-    from .i18n import number, pct
-
     df = nps.reset_index()
     shown = pd.DataFrame({
         t(group, lang) if group in ("region", "respondent_type", "period") else group: df[group],
@@ -328,9 +321,6 @@ def nps_groups(nps: pd.DataFrame, group: str, lang: str, caption: str | None = N
 def csat_groups(scores: pd.DataFrame, group: str, lang: str, caption: str | None = None):
     """Satisfaction (1–5) per group as a table — mean, top-2-box with its Wilson interval, n — from
     ``metrics.csat_table`` output; groups below the minimum n read "too few answers"."""
-    from .i18n import number, pct
-    from .survey import wilson_interval
-
     df = scores.reset_index(drop=True)
     bands = [wilson_interval(p, n) for p, n in zip(df["top2"], df["n"])]
     shown = pd.DataFrame({
@@ -347,8 +337,6 @@ def csat_groups(scores: pd.DataFrame, group: str, lang: str, caption: str | None
 def survey_groups(answers: pd.DataFrame, group: str, lang: str, period, min_n: int = 30):
     """The survey outcome per ``group`` over ``answers``: NPS (:func:`nps_groups`) when the surveys ask
     the recommend question, else satisfaction (:func:`csat_groups`), captioned with ``period``."""
-    from . import metrics
-
     if metrics.has_nps(answers):
         return nps_groups(metrics.nps_table(answers, group, min_n=min_n), group, lang, caption=t("chart_nps_region", lang, period=period))
     scores = metrics.csat_table(answers, ["satisfaction"], group, min_n)
@@ -363,8 +351,6 @@ def definitions(texts: list[str], lang: str):
 
 def money_formats(df: pd.DataFrame, unit: str, lang: str, share_columns: tuple[str, ...] = ("share",)) -> dict[str, Callable]:
     """Formatters for :func:`table`: numeric columns as money in ``unit``, ``share_columns`` as percentages."""
-    from .i18n import money, pct
-
     out: dict[str, Callable] = {}
     for c in df.columns:
         if c in share_columns:
@@ -382,8 +368,6 @@ _URL_ATTRS = frozenset({"href", "src", "action", "formaction", "xlink:href", "ba
 
 
 def _unsafe_url(value: str, tag: str, attr: str) -> bool:
-    import re
-
     folded = re.sub(r"[\x00-\x20\x7f]+", "", value).lower()
     if folded.startswith(("javascript:", "vbscript:", "livescript:")):
         return True
@@ -405,8 +389,6 @@ def sanitize_html(markup: str) -> str:
     >>> sanitize_html('<b onclick="x()">hi</b><script>alert(1)</script><a href="javascript:alert(1)">a</a>')
     '<b>hi</b><a>a</a>'
     """
-    from html.parser import HTMLParser
-
     out: list[str] = []
     skip: list[str] = []  # open elements whose content is dropped
 

@@ -126,6 +126,120 @@ def _finding_text(row: pd.Series, lang: str, dim_labels: Mapping[str, str]) -> s
     return str(describe_bottlenecks(pd.DataFrame([row]), lang, dict(dim_labels)).iloc[0])
 
 
+def _at_stake(segment: Mapping[str, list], revenue: pd.Series, total: float) -> float:
+    """The revenue of ``segment``: the company's for the whole company, its regions' for regions, NaN for other scopes."""
+    regions = segment.get("region")
+    if not segment:
+        return total
+    if regions and set(segment) == {"region"}:
+        return float(sum(float(revenue.get(r, 0.0)) for r in regions))
+    return float("nan")
+
+
+def _diagnosed(record: Mapping | None, revenue: pd.Series, total: float, min_gap: float, churn_points: float,
+               nps_points: float) -> list[dict]:
+    """Step 3's problems as register entries, with their own severity (``excess × √share``, or ``excess`` without a share)."""
+    problems: list[dict] = []
+    for p in (record or {}).get("problems", []):
+        segment = {"region": list(p["regions"])} if p.get("regions") else {}
+        rev = _at_stake(segment, revenue, total)
+        share = rev / total if total and rev == rev else float("nan")
+        excess = step3_excess(p, min_gap, churn_points, nps_points)
+        sev = excess * math.sqrt(share) if share == share else excess
+        problems.append({"type": p["type"], "segment": segment, "source": "3", "severity": sev, "revenue_at_stake": rev,
+                         "evidence": {lg: [e["text"][lg] for e in p.get("evidence", []) if e.get("kind") != "driver_weight"] for lg in ("en", "zh")},
+                         "step3_rank": int(p["rank"]), "step1_ranks": [], "statement": p.get("statement")})
+    return problems
+
+
+def _link_target(row: pd.Series, ptype: str | None, scope: str | None, problems: list[dict], by_type: Mapping[str, dict],
+                 dimension_problems: Mapping[str, str]) -> dict | None:
+    """The step-3 problem a step-1 finding links to: a regional NPS fall to the first-ranked survey (or delivery) problem
+    of its region, any other finding to the problem of its type; None when there is none."""
+    if ptype is None and row["kind"] == "falling_nps" and scope is not None and row["scope_type"] == "region":
+        return next((p for p in problems if p["source"] != "1" and p.get("step3_rank") and scope in p["segment"].get("region", [])
+                     and p["type"] in set(dimension_problems.values()) | {"delivery_delay"}), None)
+    if ptype is not None and ptype in by_type:
+        return by_type[ptype]
+    return None
+
+
+def _link(target: dict, scope: str | None, texts: Mapping[str, str], sev: float, rank: int | None) -> None:
+    """Add a step-1 finding to ``target``: its evidence and rank, and its severity when its scope is inside the target's."""
+    inside = scope is None or not target["segment"] or scope in _scope_of(target["segment"])
+    if inside:
+        target["severity"] = max(target["severity"], sev)
+    target["source"] = "1+3" if target["source"] in ("3", "1+3") else target["source"]
+    for lg in ("en", "zh"):
+        target["evidence"][lg].append(texts[lg])
+    if rank is not None:
+        target["step1_ranks"].append(rank)
+
+
+def _merge_findings(problems: list[dict], bottlenecks: pd.DataFrame | None, dimension_problems: Mapping[str, str],
+                    complaint_problems: Mapping[str, str], dim_labels: Mapping[str, Mapping[str, str]]) -> dict[str, dict]:
+    """Link step 1's findings to step 3's ``problems`` (updated in place); the findings left over, grouped by type (or kind
+    for a symptom), in the order first met: ``{key: {"type": key, "findings": [(row, texts, severity, rank), …]}}``."""
+    by_type = {p["type"]: p for p in problems}
+    findings = bottlenecks if bottlenecks is not None and len(bottlenecks) else pd.DataFrame(columns=["kind"])
+    standalone: dict[str, dict] = {}
+    for _, row in findings.iterrows():
+        ptype = finding_type(row, dimension_problems, complaint_problems)
+        scope = None if row["scope_type"] == "company" else str(row["scope"])
+        texts = {lg: _finding_text(row, lg, dim_labels.get(lg, {})) for lg in ("en", "zh")}
+        sev = float(row["severity"]) if not _nan(row.get("severity")) else 0.0
+        rank = int(row["rank"]) if "rank" in row and not _nan(row.get("rank")) else None
+        target = _link_target(row, ptype, scope, problems, by_type, dimension_problems)
+        if target is not None:
+            _link(target, scope, texts, sev, rank)
+            continue
+        key = ptype or str(row["kind"])
+        entry = standalone.setdefault(key, {"type": key, "findings": []})
+        entry["findings"].append((row, texts, sev, rank))
+    return standalone
+
+
+def _found_by_step1(key: str, entry: Mapping, revenue: pd.Series, total: float) -> dict:
+    """A problem only step 1 found: company-wide when a finding is, else the scopes of its most severe finding's kind."""
+    ordered = sorted(entry["findings"], key=lambda f: -f[2])
+    lead = ordered[0][0]
+    if any(f[0]["scope_type"] == "company" for f in ordered):
+        segment: dict[str, list] = {}
+        rev = total
+    else:  # the scopes of the most severe finding's kind (regions, or product lines); others stay in the evidence
+        same = [f[0] for f in ordered if f[0]["scope_type"] == lead["scope_type"]]
+        scopes = list(dict.fromkeys(str(r["scope"]) for r in same))
+        segment = {str(lead["scope_type"]): scopes}
+        shares = {str(r["scope"]): float(r["revenue_share"]) for r in same if not _nan(r.get("revenue_share"))}
+        rev = sum(shares.values()) * total if shares else _at_stake(segment, revenue, total)
+    return {"type": key, "segment": segment, "source": "1", "severity": ordered[0][2], "revenue_at_stake": rev,
+            "evidence": {lg: [f[1][lg] for f in ordered] for lg in ("en", "zh")},
+            "step3_rank": None, "step1_ranks": sorted(f[3] for f in ordered if f[3] is not None), "statement": None}
+
+
+def _rank_key(p: dict):
+    """Most severe first; ties keep step 3's order, then step 1's."""
+    return (-round(p["severity"], 9), p["step3_rank"] if p["step3_rank"] is not None else 10 ** 6, min(p["step1_ranks"], default=10 ** 6))
+
+
+def _register_frame(problems: list[dict], total: float) -> pd.DataFrame:
+    """The ranked entries as :data:`PROBLEM_COLUMNS` rows, with the ids ``P1``, ``P2`` … in their order."""
+    rows = []
+    for i, p in enumerate(problems, 1):
+        rev = p["revenue_at_stake"]
+        rows.append({
+            "problem_id": f"P{i}", "rank": i, "type": p["type"], "title_en": problem_title(p["type"], "en"), "title_zh": problem_title(p["type"], "zh"),
+            "source": p["source"], "segment": ";".join(f"{k}={'|'.join(v)}" for k, v in p["segment"].items()) or "company",
+            "regions": "|".join(p["segment"].get("region", [])), "severity": float(p["severity"]), "revenue_at_stake": rev,
+            "revenue_share": rev / total if total and rev == rev else float("nan"),
+            "evidence_en": " | ".join(p["evidence"]["en"]), "evidence_zh": " | ".join(p["evidence"]["zh"]),
+            "step3_rank": p["step3_rank"], "step1_ranks": " ".join(str(r) for r in p["step1_ranks"]),
+        })
+    out = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+    out["step3_rank"] = out["step3_rank"].astype("Int64")
+    return out
+
+
 def problem_register(record: Mapping | None, bottlenecks: pd.DataFrame | None, revenue: pd.Series, *, min_gap: float = 0.2,
                      churn_points: float = 0.03, nps_points: float = 8.0, dimension_problems: Mapping[str, str] | None = None,
                      complaint_problems: Mapping[str, str] | None = None,
@@ -159,89 +273,11 @@ def problem_register(record: Mapping | None, bottlenecks: pd.DataFrame | None, r
     complaint_problems = dict(complaint_problems or {})
     dim_labels = dim_labels or {"en": {}, "zh": {}}
     total = float(revenue.sum()) if len(revenue) else 0.0
-
-    def at_stake(segment: Mapping[str, list]) -> float:
-        regions = segment.get("region")
-        if not segment:
-            return total
-        if regions and set(segment) == {"region"}:
-            return float(sum(float(revenue.get(r, 0.0)) for r in regions))
-        return float("nan")
-
-    problems: list[dict] = []
-    for p in (record or {}).get("problems", []):
-        segment = {"region": list(p["regions"])} if p.get("regions") else {}
-        rev = at_stake(segment)
-        share = rev / total if total and rev == rev else float("nan")
-        excess = step3_excess(p, min_gap, churn_points, nps_points)
-        sev = excess * math.sqrt(share) if share == share else excess
-        problems.append({"type": p["type"], "segment": segment, "source": "3", "severity": sev, "revenue_at_stake": rev,
-                         "evidence": {lg: [e["text"][lg] for e in p.get("evidence", []) if e.get("kind") != "driver_weight"] for lg in ("en", "zh")},
-                         "step3_rank": int(p["rank"]), "step1_ranks": [], "statement": p.get("statement")})
-    by_type = {p["type"]: p for p in problems}
-
-    findings = bottlenecks if bottlenecks is not None and len(bottlenecks) else pd.DataFrame(columns=["kind"])
-    standalone: dict[str, dict] = {}
-    for _, row in findings.iterrows():
-        ptype = finding_type(row, dimension_problems, complaint_problems)
-        scope = None if row["scope_type"] == "company" else str(row["scope"])
-        texts = {lg: _finding_text(row, lg, dim_labels.get(lg, {})) for lg in ("en", "zh")}
-        sev = float(row["severity"]) if not _nan(row.get("severity")) else 0.0
-        rank = int(row["rank"]) if "rank" in row and not _nan(row.get("rank")) else None
-        target = None
-        if ptype is None and row["kind"] == "falling_nps" and scope is not None and row["scope_type"] == "region":
-            target = next((p for p in problems if p["source"] != "1" and p.get("step3_rank") and scope in p["segment"].get("region", [])
-                           and p["type"] in set(dimension_problems.values()) | {"delivery_delay"}), None)
-        elif ptype is not None and ptype in by_type:
-            target = by_type[ptype]
-        if target is not None:
-            inside = scope is None or not target["segment"] or scope in _scope_of(target["segment"])
-            if inside:
-                target["severity"] = max(target["severity"], sev)
-            target["source"] = "1+3" if target["source"] in ("3", "1+3") else target["source"]
-            for lg in ("en", "zh"):
-                target["evidence"][lg].append(texts[lg])
-            if rank is not None:
-                target["step1_ranks"].append(rank)
-            continue
-        key = ptype or str(row["kind"])
-        entry = standalone.setdefault(key, {"type": key, "findings": []})
-        entry["findings"].append((row, texts, sev, rank))
-
-    for key, entry in standalone.items():
-        ordered = sorted(entry["findings"], key=lambda f: -f[2])
-        lead = ordered[0][0]
-        if any(f[0]["scope_type"] == "company" for f in ordered):
-            segment: dict[str, list] = {}
-            rev = total
-        else:  # the scopes of the most severe finding's kind (regions, or product lines); others stay in the evidence
-            same = [f[0] for f in ordered if f[0]["scope_type"] == lead["scope_type"]]
-            scopes = list(dict.fromkeys(str(r["scope"]) for r in same))
-            segment = {str(lead["scope_type"]): scopes}
-            shares = {str(r["scope"]): float(r["revenue_share"]) for r in same if not _nan(r.get("revenue_share"))}
-            rev = sum(shares.values()) * total if shares else at_stake(segment)
-        problems.append({"type": key, "segment": segment, "source": "1", "severity": ordered[0][2], "revenue_at_stake": rev,
-                         "evidence": {lg: [f[1][lg] for f in ordered] for lg in ("en", "zh")},
-                         "step3_rank": None, "step1_ranks": sorted(f[3] for f in ordered if f[3] is not None), "statement": None})
-
-    def order(p: dict):
-        return (-round(p["severity"], 9), p["step3_rank"] if p["step3_rank"] is not None else 10 ** 6, min(p["step1_ranks"], default=10 ** 6))
-
-    problems.sort(key=order)
-    rows = []
-    for i, p in enumerate(problems, 1):
-        rev = p["revenue_at_stake"]
-        rows.append({
-            "problem_id": f"P{i}", "rank": i, "type": p["type"], "title_en": problem_title(p["type"], "en"), "title_zh": problem_title(p["type"], "zh"),
-            "source": p["source"], "segment": ";".join(f"{k}={'|'.join(v)}" for k, v in p["segment"].items()) or "company",
-            "regions": "|".join(p["segment"].get("region", [])), "severity": float(p["severity"]), "revenue_at_stake": rev,
-            "revenue_share": rev / total if total and rev == rev else float("nan"),
-            "evidence_en": " | ".join(p["evidence"]["en"]), "evidence_zh": " | ".join(p["evidence"]["zh"]),
-            "step3_rank": p["step3_rank"], "step1_ranks": " ".join(str(r) for r in p["step1_ranks"]),
-        })
-    out = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
-    out["step3_rank"] = out["step3_rank"].astype("Int64")
-    return out
+    problems = _diagnosed(record, revenue, total, min_gap, churn_points, nps_points)
+    standalone = _merge_findings(problems, bottlenecks, dimension_problems, complaint_problems, dim_labels)
+    problems += [_found_by_step1(key, entry, revenue, total) for key, entry in standalone.items()]
+    problems.sort(key=_rank_key)
+    return _register_frame(problems, total)
 
 
 def register_count(register: pd.DataFrame | list | None) -> int:

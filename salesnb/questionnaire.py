@@ -30,15 +30,21 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
-from .config import WorkspaceConfig
+from . import __version__, ingest
+from .config import WorkspaceConfig, load_config
+from .errors import ConfigError, DataError, Problem
 from .i18n import check_lang, t
+from .io import load_workspace
+from .webfont import embed_cjk_font
 
 __all__ = [
     "PLATFORMS", "NA_CODE", "Choice", "Item", "Instrument", "item_code", "build_instrument", "item_table", "choice_table",
@@ -381,8 +387,6 @@ def questionnaire_html(instrument: Instrument, lang: str, guide: pd.DataFrame | 
     out.append("</body></html>")
     page = "\n".join(out)
     if embed_font:
-        from .webfont import embed_cjk_font
-
         page = embed_cjk_font(page)
     return page
 
@@ -534,8 +538,6 @@ def answer_mapping(instrument: Instrument, platform: str, lang: str = "zh", wave
 
 def mapping_yaml(mapping: dict, platform: str, lang: str) -> str:
     """The mapping as YAML text with a header comment saying what it reads (every value quoted: export values stay text)."""
-    import yaml
-
     head = {
         "qualtrics": "Qualtrics: Data & Analysis → Export data → CSV, 'Use numeric values' (choice numbers), all rows.",
         "wenjuanxing": f"问卷星: 下载答卷数据 → 按选项序号下载 (Excel or CSV); headers '1、…' of the {lang} questionnaire.",
@@ -610,11 +612,6 @@ class WaveImport:
 
 def _wave_mapping(path: Path, dimensions: tuple[str, ...]):
     """Parse and check a wave mapping (``surveys`` only; ``source``, ``set_aside``) with ``salesnb import``'s rules."""
-    import yaml
-
-    from . import ingest
-    from .errors import ConfigError, Problem
-
     if not path.is_file():
         raise ConfigError([Problem(path.name, None, None, str(path), "mapping file not found")])
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader) or {}
@@ -640,6 +637,67 @@ def _wave_mapping(path: Path, dimensions: tuple[str, ...]):
         raise ConfigError(problems, f"{len(problems)} problem(s) in {path.name}")
     return ingest.Mapping(workspace="workspace.yaml", tables=tables, set_aside=list(rules), source=dict(source),
                           folder=path.resolve().parent, file=path.name, dimensions=dimensions)
+
+
+def _apply_set_aside(d, rules: list, rows: pd.Index) -> tuple[pd.Index, dict[str, int], list[pd.DataFrame]]:
+    """The export lines left after the mapping's ``set_aside`` rules, in order; the count per reason; the lines each rule set aside."""
+    aside: dict[str, int] = {}
+    aside_parts = []
+    for rule in rules:
+        hit = d.condition(rule["when"], rows)
+        aside[rule["reason"]] = aside.get(rule["reason"], 0) + int(hit.sum())
+        if hit.any():
+            aside_parts.append(pd.DataFrame({"export_line": rows[hit.to_numpy()], "set_aside_reason": rule["reason"]}))
+        rows = rows[~hit.to_numpy()]
+    return rows, aside, aside_parts
+
+
+def _earlier_answers(workspace: Path, keep_earlier: bool) -> pd.DataFrame:
+    """``workspace``'s surveys as the reader returns them, dates written as ``YYYY-MM-DD`` (empty without them or ``keep_earlier``)."""
+    earlier = pd.DataFrame()
+    base = load_workspace(workspace) if keep_earlier else None
+    if base is not None and base.tables.get("surveys") is not None:
+        earlier = base.tables["surveys"]
+        earlier = earlier.copy()
+        for c in earlier.columns:
+            if pd.api.types.is_datetime64_any_dtype(earlier[c]):
+                earlier[c] = earlier[c].dt.strftime("%Y-%m-%d")
+    return earlier
+
+
+def _write_surveys(workspace: Path, staging: Path, combined: pd.DataFrame) -> None:
+    """``surveys_wave.csv`` into ``staging``, and its ``workspace.yaml`` reading it (``checks.scales`` left out, said in a comment)."""
+    data = yaml.safe_load((workspace / "workspace.yaml").read_text(encoding="utf-8"))
+    name = "surveys_wave.csv"
+    data.setdefault("tables", {})["surveys"] = {"file": name}
+    scales = (data.get("checks") or {}).pop("scales", None)  # surveys_wave.csv is on the contract's scales already
+    combined.to_csv(staging / name, index=False, encoding="utf-8")
+    (staging / "workspace.yaml").write_text(
+        "# written by salesnb questionnaire --answers: the workspace's files with the new wave's answers as surveys\n"
+        + (f"# checks.scales left out (surveys_wave.csv is on the contract's scales; it was: {json.dumps(scales, ensure_ascii=False, default=str)})\n"
+           if scales else "")
+        + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _write_import_folder(staging: Path, mapping: Path, frame: pd.DataFrame, origin: pd.Index, earlier: pd.DataFrame,
+                         combined: pd.DataFrame, aside_parts: list[pd.DataFrame]) -> Path:
+    """``import/`` in ``staging``: each written row's export line, a copy of the mapping, the lines set aside; returns the folder."""
+    meta = staging / "import"
+    meta.mkdir(exist_ok=True)
+    pd.DataFrame({"line": range(len(earlier) + 2, len(combined) + 2), "export_line": origin.to_numpy()}).to_csv(
+        meta / "surveys_lines.csv", index=False)
+    shutil.copyfile(mapping, meta / mapping.name)
+    if aside_parts:
+        listed = pd.concat(aside_parts, ignore_index=True)
+        listed.join(frame, on="export_line", suffixes=("", " (export)")).to_csv(meta / "set_aside.csv", index=False, encoding="utf-8")
+    return meta
+
+
+def _wave_info(export: Path, mapping: Path, workspace: Path, counts: dict, notes: tuple) -> dict:
+    """``import/wave.json``: the export's and the mapping's paths and sha256, the counts and the surveys' data-quality notes."""
+    return {"export": str(export.resolve()), "export_sha256": ingest._sha256(export), "mapping": str(mapping.resolve()),
+            "mapping_sha256": ingest._sha256(mapping), "workspace": str(workspace.resolve()),
+            "counts": counts, "notes": [n.as_row() for n in notes if n.table == "surveys"], "salesnb": __version__}
 
 
 def import_wave(export: str | Path, mapping: str | Path, workspace: str | Path, out: str | Path, keep_earlier: bool = True) -> WaveImport:
@@ -670,15 +728,6 @@ def import_wave(export: str | Path, mapping: str | Path, workspace: str | Path, 
         export's header); values a map does not list (line, column, value);
         rows the contract rejects.
     """
-    import os
-
-    import yaml
-
-    from . import ingest
-    from .config import load_config
-    from .errors import DataError, Problem
-    from .io import load_workspace
-
     workspace, out, export = Path(workspace), Path(out), Path(export)
     if out.exists():
         raise FileExistsError(f"{out} exists: the wave is imported into a new workspace (choose another folder)")
@@ -686,61 +735,26 @@ def import_wave(export: str | Path, mapping: str | Path, workspace: str | Path, 
     m = _wave_mapping(Path(mapping), tuple(d.key for d in cfg.survey.dimensions))
     frame, file, read_notes, _enc = ingest._read_export(export, m)
     d = ingest._Deriver(frame, file, m)
-    rows = frame.index
-    aside: dict[str, int] = {}
-    aside_parts = []
-    for rule in m.set_aside:
-        hit = d.condition(rule["when"], rows)
-        aside[rule["reason"]] = aside.get(rule["reason"], 0) + int(hit.sum())
-        if hit.any():
-            aside_parts.append(pd.DataFrame({"export_line": rows[hit.to_numpy()], "set_aside_reason": rule["reason"]}))
-        rows = rows[~hit.to_numpy()]
+    rows, aside, aside_parts = _apply_set_aside(d, m.set_aside, frame.index)
     d.rows = rows
     wave, origin = ingest._derive_table("surveys", m.tables["surveys"], d, rows, None, {})
     if d.problems:
         raise DataError(d.problems, f"{len(d.problems)} problem(s) deriving the surveys from {file}")
     if not len(wave):
         raise DataError([Problem(file, None, None, None, f"no answers left to import ({len(frame)} export lines; set aside: {aside or 'none'})")])
-    earlier = pd.DataFrame()
-    base = load_workspace(workspace) if keep_earlier else None
-    if base is not None and base.tables.get("surveys") is not None:
-        earlier = base.tables["surveys"]
-        earlier = earlier.copy()
-        for c in earlier.columns:
-            if pd.api.types.is_datetime64_any_dtype(earlier[c]):
-                earlier[c] = earlier[c].dt.strftime("%Y-%m-%d")
+    earlier = _earlier_answers(workspace, keep_earlier)
     wave = ingest._format_numbers(wave)
     combined = pd.concat([ingest._format_numbers(earlier), wave], ignore_index=True) if len(earlier) else wave
     staging = out.with_name(f".{out.name}.wave-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(workspace, staging)
     try:
-        data = yaml.safe_load((workspace / "workspace.yaml").read_text(encoding="utf-8"))
-        name = "surveys_wave.csv"
-        data.setdefault("tables", {})["surveys"] = {"file": name}
-        scales = (data.get("checks") or {}).pop("scales", None)  # surveys_wave.csv is on the contract's scales already
-        combined.to_csv(staging / name, index=False, encoding="utf-8")
-        (staging / "workspace.yaml").write_text(
-            "# written by salesnb questionnaire --answers: the workspace's files with the new wave's answers as surveys\n"
-            + (f"# checks.scales left out (surveys_wave.csv is on the contract's scales; it was: {json.dumps(scales, ensure_ascii=False, default=str)})\n"
-               if scales else "")
-            + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        meta = staging / "import"
-        meta.mkdir(exist_ok=True)
-        pd.DataFrame({"line": range(len(earlier) + 2, len(combined) + 2), "export_line": origin.to_numpy()}).to_csv(
-            meta / "surveys_lines.csv", index=False)
-        shutil.copyfile(Path(mapping), meta / Path(mapping).name)
-        if aside_parts:
-            listed = pd.concat(aside_parts, ignore_index=True)
-            listed.join(frame, on="export_line", suffixes=("", " (export)")).to_csv(meta / "set_aside.csv", index=False, encoding="utf-8")
+        _write_surveys(workspace, staging, combined)
+        meta = _write_import_folder(staging, Path(mapping), frame, origin, earlier, combined, aside_parts)
         ws = load_workspace(staging)
-        from . import __version__
-
         notes = tuple(read_notes) + tuple(ws.notes)
-        info = {"export": str(export.resolve()), "export_sha256": ingest._sha256(export), "mapping": str(Path(mapping).resolve()),
-                "mapping_sha256": ingest._sha256(Path(mapping)), "workspace": str(workspace.resolve()),
-                "counts": {"lines": int(len(frame)), "set_aside": aside, "surveys": int(len(wave)), "earlier": int(len(earlier))},
-                "notes": [n.as_row() for n in notes if n.table == "surveys"], "salesnb": __version__}
+        counts = {"lines": int(len(frame)), "set_aside": aside, "surveys": int(len(wave)), "earlier": int(len(earlier))}
+        info = _wave_info(export, Path(mapping), workspace, counts, notes)
         (meta / "wave.json").write_text(json.dumps(info, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         os.replace(staging, out)
     except BaseException:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .goals import FLOW_METRICS, LOWER_IS_BETTER, Tables, metric_value
+from .i18n import t
 from .periods import Period
 
 __all__ = ["AT_RISK_SHARE", "NO_BASELINE_SHARE", "OUTLOOKS", "Judgement", "judge", "goal_outlook", "goals_sentence", "Pacing", "revenue_pacing",
@@ -167,8 +168,6 @@ def goals_sentence(attainment: pd.DataFrame, lang: str) -> str:
     >>> goals_sentence(pd.DataFrame({"outlook": ["on_track", "off_track", None]}), "en")
     '3 goals, judged on where each is heading by its deadline: 1 on track, 0 at risk, 1 off track. 1 without a status (no target could be set).'
     """
-    from .i18n import t
-
     outlook = attainment["outlook"] if "outlook" in attainment else pd.Series([None] * len(attainment), dtype=object)
     counts = outlook.value_counts()
     text = t("sc_goals_line", lang, n=len(attainment), on=int(counts.get("on_track", 0)), risk=int(counts.get("at_risk", 0)),

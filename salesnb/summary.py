@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .i18n import money, number, pct, t
+from .i18n import LABELS, money, number, pct, show_values, t
+from .improve import format_kpi, kpi_label, read_register, segment_label, tracking_narrative
 from .present import absence_sentences
-from .screen import OUTLOOKS
+from .problems import top_problem_lines
+from .screen import OUTLOOKS, TREND_QUARTERS, goals_sentence, quarter_series, revenue_pacing, sparkline_svg
+from .survey import wilson_interval
 
 __all__ = ["executive_summary", "absent_from", "PRINT_CSS", "MAX_GOALS", "DATA_QUALITY_PAGE", "goal_status", "pacing_lines"]
 
@@ -112,8 +116,6 @@ def pacing_lines(pace, lang: str, unit: str) -> str:
 
 def _trend(frame: pd.DataFrame | None, column: str, period, kpi: str, fmt, lang: str) -> str:
     """The 8-quarter sparkline of ``column`` with its accessible title ("" with fewer than two quarters)."""
-    from .screen import TREND_QUARTERS, quarter_series, sparkline_svg
-
     series = quarter_series(frame, column, period, TREND_QUARTERS).dropna()
     if len(series) < 2:
         return ""
@@ -125,15 +127,12 @@ def _trend(frame: pd.DataFrame | None, column: str, period, kpi: str, fmt, lang:
 def _goals_block(attainment: pd.DataFrame, goals: pd.DataFrame | None, lang: str, unit: str) -> str:
     """The goals, worst outlook first, one line each: status word, ID, KPI and scope, target and deadline, and the SMART
     verdict when step 1 found the goal unsound."""
-    from .improve import format_kpi
-    from .screen import goals_sentence
-
     e = html.escape
     a = attainment
     outlook = a["outlook"] if "outlook" in a else pd.Series([None] * len(a), index=a.index)
     order = outlook.map({o: i for i, o in enumerate(reversed(OUTLOOKS))}).fillna(3)
     shown = a.assign(_o=order.to_numpy()).sort_values("_o", kind="stable")
-    labels = _labels()
+    labels = LABELS
 
     def name(r) -> str:
         key = "sm_metric_" + r.metric
@@ -191,80 +190,116 @@ def _target_of(goals: pd.DataFrame | None, metric: str, lang: str, fmt) -> str:
     return t("sm_target", lang, target=fmt(row["target"]), deadline=row["deadline"])
 
 
-def executive_summary(folder: Path, company: str, period, lang: str, unit: str) -> str:
-    """The HTML body of the one-pager (without ``<html>``/``<head>``), every value escaped (data values named in
-    ``lang`` when ``workspace.yaml`` has ``labels:``, see :func:`salesnb.i18n.use_value_labels`)."""
-    from .i18n import show_values
+def _esc(text) -> str:
+    """The page's escape: data values named in the page language (:func:`salesnb.i18n.show_values`), then HTML-escaped."""
+    return html.escape(show_values(text))
 
-    def e(text) -> str:
-        return html.escape(show_values(text))
-    art = Path(folder) / "artifacts"
+
+@dataclass(frozen=True)
+class _Artifacts:
+    """What the one-pager reads from a run's ``artifacts/`` folder (each ``None``, or ``{}`` for the metrics, when absent)."""
+
+    summary: dict
+    goals: pd.DataFrame | None
+    attainment: pd.DataFrame | None
+    tracking: pd.DataFrame | None
+    diagnosis: dict | None
+    register: pd.DataFrame | None
+    history: pd.DataFrame | None
+    scores: pd.DataFrame | None
+
+
+def _read_artifacts(art: Path, lang: str) -> _Artifacts:
     summary = json.loads((art / "summary.json").read_text(encoding="utf-8")).get("metrics", {}) if (art / "summary.json").is_file() else {}
     goals = _read_csv(art / "goals.csv")
     attainment = _read_csv(art / "goal_attainment.csv")
     tracking = _read_csv(art / "tracking.csv")
     diagnosis = json.loads((art / "diagnosis.json").read_text(encoding="utf-8")) if (art / "diagnosis.json").is_file() else None
-    from .improve import read_register
-
     register = read_register(art / "actions.xlsx", lang) if (art / "actions.xlsx").is_file() else None  # keys shown in lang
     history, scores = _read_csv(art / "history.csv"), _read_csv(art / "satisfaction_history.csv")
-    g = summary.get
+    return _Artifacts(summary, goals, attainment, tracking, diagnosis, register, history, scores)
 
-    def sign_cls(v, good_when_up=True):
-        if v is None:
-            return ""
-        return "good" if (v > 0) == good_when_up else "bad"
 
-    # tiles only for what was computed: a survey tile needs answers, a growth tile the year-ago period; the rest is said once below
-    missing = list((diagnosis or {}).get("missing_tables") or absent_from(summary))
-    surveyed = bool(g("nps_n") or g("satisfaction_n"))
-    nps_asked = "nps_n" in summary or "satisfaction_n" not in summary
-    tiles, not_shown = [], []
+def _sign_cls(v, good_when_up=True):
+    if v is None:
+        return ""
+    return "good" if (v > 0) == good_when_up else "bad"
 
-    def add(value, label: str, text: str, detail: str = "", cls: str = "", metric: str | None = None, spark: str = "", wide: bool = False) -> None:
+
+class _Tiles:
+    """The headline tiles being built: only for what was computed; the labels of the others are kept for one note."""
+
+    def __init__(self, attainment: pd.DataFrame | None, lang: str):
+        self.attainment, self.lang = attainment, lang
+        self.shown: list[str] = []
+        self.not_shown: list[str] = []
+
+    def add(self, value, label: str, text: str, detail: str = "", cls: str = "", metric: str | None = None, spark: str = "",
+            wide: bool = False) -> None:
         if value is None or value != value:
-            not_shown.append(label)
+            self.not_shown.append(label)
         else:
-            tiles.append(_tile(label, text, detail, cls, goal_status(attainment, metric) if metric else None, lang, spark, wide))
+            self.shown.append(_tile(label, text, detail, cls, goal_status(self.attainment, metric) if metric else None, self.lang, spark, wide))
 
-    from .screen import revenue_pacing
 
-    pace = revenue_pacing(attainment, history, period)
-    add(g("revenue"), t("revenue", lang), money(g("revenue"), unit, lang),
-        pacing_lines(pace, lang, unit) or _target_of(goals, "revenue", lang, lambda v: money(v, unit, lang)), metric="revenue",
-        spark=_trend(history, "revenue", period, t("revenue", lang), lambda v: money(v, unit, lang), lang), wide=True)
-    add(g("revenue_yoy"), t("sm_growth", lang), pct(g("revenue_yoy"), lang, signed=True), t("sm_vs_last_year", lang), sign_cls(g("revenue_yoy")))
+def _revenue_tiles(tiles: _Tiles, run: _Artifacts, period, lang: str, unit: str) -> None:
+    """Revenue (with its pacing or target and its trend) and growth against the year-ago period."""
+    g = run.summary.get
+    pace = revenue_pacing(run.attainment, run.history, period)
+    tiles.add(g("revenue"), t("revenue", lang), money(g("revenue"), unit, lang),
+              pacing_lines(pace, lang, unit) or _target_of(run.goals, "revenue", lang, lambda v: money(v, unit, lang)), metric="revenue",
+              spark=_trend(run.history, "revenue", period, t("revenue", lang), lambda v: money(v, unit, lang), lang), wide=True)
+    tiles.add(g("revenue_yoy"), t("sm_growth", lang), pct(g("revenue_yoy"), lang, signed=True), t("sm_vs_last_year", lang), _sign_cls(g("revenue_yoy")))
+
+
+def _survey_tiles(tiles: _Tiles, run: _Artifacts, period, lang: str, surveyed: bool, nps_asked: bool) -> None:
+    """NPS (or, without the recommend question, the top-2-box) and the satisfaction mean, when there are answers."""
+    g, goals = run.summary.get, run.goals
     if surveyed and nps_asked:
-        add(g("nps"), "NPS", number(g("nps"), lang, 1),
-            t("sm_nps_ci", lang, low=number(g("nps_ci_low"), lang, 1), high=number(g("nps_ci_high"), lang, 1), n=number(g("nps_n"), lang))
-            + " " + _target_of(goals, "nps", lang, lambda v: number(v, lang, 0)), metric="nps",
-            spark=_trend(scores, "nps", period, "NPS", lambda v: number(v, lang, 1), lang))
+        tiles.add(g("nps"), "NPS", number(g("nps"), lang, 1),
+                  t("sm_nps_ci", lang, low=number(g("nps_ci_low"), lang, 1), high=number(g("nps_ci_high"), lang, 1), n=number(g("nps_n"), lang))
+                  + " " + _target_of(goals, "nps", lang, lambda v: number(v, lang, 0)), metric="nps",
+                  spark=_trend(run.scores, "nps", period, "NPS", lambda v: number(v, lang, 1), lang))
     elif surveyed:  # surveys without the recommend question: the top-2-box takes the NPS tile
-        from .survey import wilson_interval
-
         top2, n = g("satisfaction_top2"), g("satisfaction_n") or 0
         low, high = wilson_interval(top2, n) if top2 is not None else (None, None)
-        add(top2, t("satisfaction_top2", lang), pct(top2, lang),
-            t("sm_nps_ci", lang, low=pct(low, lang), high=pct(high, lang), n=number(n, lang))
-            + " " + _target_of(goals, "satisfaction_top2", lang, lambda v: pct(v, lang)), metric="satisfaction_top2")
+        tiles.add(top2, t("satisfaction_top2", lang), pct(top2, lang),
+                  t("sm_nps_ci", lang, low=pct(low, lang), high=pct(high, lang), n=number(n, lang))
+                  + " " + _target_of(goals, "satisfaction_top2", lang, lambda v: pct(v, lang)), metric="satisfaction_top2")
     if surveyed:
-        add(g("satisfaction_mean"), t("satisfaction_mean", lang), number(g("satisfaction_mean"), lang, 2),
-            t("sm_top2", lang, top2=pct(g("satisfaction_top2"), lang)) + " " + _target_of(goals, "satisfaction_mean", lang, lambda v: number(v, lang, 2)),
-            metric="satisfaction_mean")
+        tiles.add(g("satisfaction_mean"), t("satisfaction_mean", lang), number(g("satisfaction_mean"), lang, 2),
+                  t("sm_top2", lang, top2=pct(g("satisfaction_top2"), lang)) + " " + _target_of(goals, "satisfaction_mean", lang, lambda v: number(v, lang, 2)),
+                  metric="satisfaction_mean")
+
+
+def _repurchase_tile(tiles: _Tiles, run: _Artifacts, lang: str) -> None:
+    """The repurchase rate, with the churn rate and the target."""
+    g = run.summary.get
     churn = g("churn_rate")
-    target = _target_of(goals, "repurchase_rate", lang, lambda v: pct(v, lang))
+    target = _target_of(run.goals, "repurchase_rate", lang, lambda v: pct(v, lang))
     churn_text = t("sm_churn", lang, churn=pct(churn, lang)) if churn is not None and churn == churn else ""
     # the churn part ends with a separator before the target; without a target it ends the line
-    add(g("repurchase_rate"), t("repurchase_rate", lang), pct(g("repurchase_rate"), lang),
-        (churn_text + " " + target) if target.strip() else churn_text.rstrip(";；"), metric="repurchase_rate")
+    tiles.add(g("repurchase_rate"), t("repurchase_rate", lang), pct(g("repurchase_rate"), lang),
+              (churn_text + " " + target) if target.strip() else churn_text.rstrip(";；"), metric="repurchase_rate")
+
+
+def _absence_notes(summary: dict, missing: list[str], surveyed: bool, nps_asked: bool, lang: str) -> list[str]:
+    """One sentence per absent table or question, each said once."""
+    g = summary.get
     notes = absence_sentences(missing, "summary", lang)
     if not surveyed and "surveys" not in missing:
         notes.append(t("sm_no_survey_data", lang) + ("。" if lang == "zh" else "."))
     if surveyed and not nps_asked:  # the one sentence on the missing recommend question (abs_summary has none for "nps")
         notes.append(t("csat_no_nps", lang))
+    if (g("complaints") is None or g("complaints") != g("complaints")) and "complaints" not in missing:
+        notes.append(t("sm_no_complaint_data", lang) + ("。" if lang == "zh" else "."))
+    return notes
+
+
+def _service_line(summary: dict, lang: str) -> str:
+    """The complaints and first responses of the period, then on-time delivery ("" with neither)."""
+    g = summary.get
     if g("complaints") is None or g("complaints") != g("complaints"):
-        if "complaints" not in missing:
-            notes.append(t("sm_no_complaint_data", lang) + ("。" if lang == "zh" else "."))
         service = ""
     elif not g("complaints"):
         service = t("sm_service_none", lang)
@@ -275,61 +310,86 @@ def executive_summary(folder: Path, company: str, period, lang: str, unit: str) 
     if "on_time_share" in summary:
         service += (" " if service else "") + t("sm_delivery", lang, share=pct(g("on_time_share"), lang), due=number(g("orders_due"), lang),
                                                 late=number(g("mean_days_late"), lang, 1), undelivered=pct(g("not_delivered_share"), lang))
-    if not_shown:
-        notes.append(t("sm_not_shown", lang, items=("、" if lang == "zh" else ", ").join(not_shown)))
-    notes = [f'<p class="note">{e(x)}</p>' for x in ([service] if service else []) + notes]
-    parts = [f'<h2>{e(t("headline", lang))}</h2><div class="tiles">{"".join(tiles)}</div>', *notes]
+    return service
 
-    # goals: each with its outlook, the ones that need attention first
-    if attainment is not None and len(attainment):
-        parts.append(_goals_block(attainment, goals, lang, unit))
 
-    # problems
-    if diagnosis and diagnosis.get("register"):  # the register's P1–P3, as step 3 lists them
-        from .problems import top_problem_lines
+def _headline_block(run: _Artifacts, period, lang: str, unit: str) -> str:
+    """The KPI tiles, then the notes: the service line, what is absent and which tiles are not shown."""
+    summary, g = run.summary, run.summary.get
+    # tiles only for what was computed: a survey tile needs answers, a growth tile the year-ago period; the rest is said once below
+    missing = list((run.diagnosis or {}).get("missing_tables") or absent_from(summary))
+    surveyed = bool(g("nps_n") or g("satisfaction_n"))
+    nps_asked = "nps_n" in summary or "satisfaction_n" not in summary
+    tiles = _Tiles(run.attainment, lang)
+    _revenue_tiles(tiles, run, period, lang, unit)
+    _survey_tiles(tiles, run, period, lang, surveyed, nps_asked)
+    _repurchase_tile(tiles, run, lang)
+    notes = _absence_notes(summary, missing, surveyed, nps_asked, lang)
+    service = _service_line(summary, lang)
+    if tiles.not_shown:
+        notes.append(t("sm_not_shown", lang, items=("、" if lang == "zh" else ", ").join(tiles.not_shown)))
+    notes = [f'<p class="note">{_esc(x)}</p>' for x in ([service] if service else []) + notes]
+    return "\n".join([f'<h2>{_esc(t("headline", lang))}</h2><div class="tiles">{"".join(tiles.shown)}</div>', *notes])
 
+
+def _problems_block(diagnosis: dict | None, lang: str) -> str:
+    """The register's P1–P3, as step 3 lists them ("" without a diagnosis)."""
+    e = _esc
+    if diagnosis and diagnosis.get("register"):
         items = "".join(f"<li>{e(line)}</li>" for line in top_problem_lines(diagnosis["register"], lang))
-        parts.append(f'<h2>{e(t("sm_problems", lang))}</h2><ol class="problems" style="list-style:none;margin-left:0">{items}</ol>')
-    elif diagnosis and diagnosis.get("problems"):  # a diagnosis.json written before the register
+        return f'<h2>{e(t("sm_problems", lang))}</h2><ol class="problems" style="list-style:none;margin-left:0">{items}</ol>'
+    if diagnosis and diagnosis.get("problems"):  # a diagnosis.json written before the register
         items = "".join(f"<li>{e((p.get('statement') or {}).get(lang) or p['type'])}</li>" for p in diagnosis["problems"][:3])
-        parts.append(f'<h2>{e(t("sm_problems", lang))}</h2><ol class="problems">{items}</ol>')
-
-    # actions due and overdue
-    if register is not None and len(register):
-        open_ = register[register["status"].isin(["planned", "in_progress"])].copy()
-        open_["due"] = pd.to_datetime(open_["due"])
-        horizon = period.end_exclusive + pd.DateOffset(months=3)
-        soon = open_[open_["due"] < horizon].sort_values("due")
-        rows = "".join(
-            f"<tr><td>{e(str(r.action_id))}</td><td>{e(str(r.measure))}</td><td>{e(str(r.owner))}</td>"
-            f"<td class=\"{'bad' if r.due < period.end_exclusive else ''}\">{e(str(r.due.date()))}{' · ' + e(t('im_overdue', lang)) if r.due < period.end_exclusive else ''}</td></tr>"
-            for r in soon.head(5).itertuples()
-        )
-        overdue = int((open_["due"] < period.end_exclusive).sum())
-        later = len(open_) - len(soon)
-        parts.append(f'<h2>{e(t("sm_actions", lang))}</h2><p>{e(t("sm_actions_line", lang, open=len(open_), overdue=overdue, soon=len(soon) - overdue, later=later))}</p>'
-                     + (f'<table><tr><th>ID</th><th>{e(t("im_col_measure", lang))}</th><th>{e(t("im_col_owner", lang))}</th><th>{e(t("im_col_due", lang))}</th></tr>{rows}</table>' if len(soon) else ""))
-
-    # last quarter's actions
-    if tracking is not None and len(tracking):
-        from .improve import format_kpi, kpi_label, segment_label, tracking_narrative
-
-        measures = register.set_index("action_id")["measure"] if register is not None and len(register) else pd.Series(dtype=str)
-        css = {"effective": "good", "ineffective": "bad", "not_yet": "warn"}
-        rows = "".join(
-            f"<tr><td>{e(str(r.action_id))}</td><td>{e(str(measures.get(r.action_id, '')))}</td>"
-            f"<td>{e(kpi_label(str(r.kpi), lang))} · {e(segment_label(str(r.segment), lang))}</td>"
-            f"<td>{e(format_kpi(str(r.kpi), r.baseline, lang, unit))} → {e(format_kpi(str(r.kpi), r.current, lang, unit))}</td>"
-            f"<td class=\"{css.get(r.verdict, '')}\">{e(t('im_verdict_' + str(r.verdict), lang))}</td></tr>"
-            for r in tracking.head(5).itertuples()
-        )
-        parts.append(f'<h2>{e(t("sm_tracking", lang))}</h2><p>{e(tracking_narrative(tracking, lang))}</p>'
-                     f'<table><tr><th>ID</th><th>{e(t("im_col_measure", lang))}</th><th>{e(t("im_col_kpi", lang))}</th>'
-                     f'<th>{e(t("sm_then_now", lang))}</th><th>{e(t("im_col_verdict", lang))}</th></tr>{rows}</table>')
-    return "\n".join(parts)
+        return f'<h2>{e(t("sm_problems", lang))}</h2><ol class="problems">{items}</ol>'
+    return ""
 
 
-def _labels():
-    from .i18n import LABELS
+def _actions_block(register: pd.DataFrame, period, lang: str) -> str:
+    """The open actions: counts, then the five due soonest before three months after the period (overdue ones marked)."""
+    e = _esc
+    open_ = register[register["status"].isin(["planned", "in_progress"])].copy()
+    open_["due"] = pd.to_datetime(open_["due"])
+    horizon = period.end_exclusive + pd.DateOffset(months=3)
+    soon = open_[open_["due"] < horizon].sort_values("due")
+    rows = "".join(
+        f"<tr><td>{e(str(r.action_id))}</td><td>{e(str(r.measure))}</td><td>{e(str(r.owner))}</td>"
+        f"<td class=\"{'bad' if r.due < period.end_exclusive else ''}\">{e(str(r.due.date()))}{' · ' + e(t('im_overdue', lang)) if r.due < period.end_exclusive else ''}</td></tr>"
+        for r in soon.head(5).itertuples()
+    )
+    overdue = int((open_["due"] < period.end_exclusive).sum())
+    later = len(open_) - len(soon)
+    return (f'<h2>{e(t("sm_actions", lang))}</h2><p>{e(t("sm_actions_line", lang, open=len(open_), overdue=overdue, soon=len(soon) - overdue, later=later))}</p>'
+            + (f'<table><tr><th>ID</th><th>{e(t("im_col_measure", lang))}</th><th>{e(t("im_col_owner", lang))}</th><th>{e(t("im_col_due", lang))}</th></tr>{rows}</table>' if len(soon) else ""))
 
-    return LABELS
+
+def _tracking_block(tracking: pd.DataFrame, register: pd.DataFrame | None, lang: str, unit: str) -> str:
+    """Last quarter's actions: the tracking sentence and the first five, baseline → now, with their verdicts."""
+    e = _esc
+    measures = register.set_index("action_id")["measure"] if register is not None and len(register) else pd.Series(dtype=str)
+    css = {"effective": "good", "ineffective": "bad", "not_yet": "warn"}
+    rows = "".join(
+        f"<tr><td>{e(str(r.action_id))}</td><td>{e(str(measures.get(r.action_id, '')))}</td>"
+        f"<td>{e(kpi_label(str(r.kpi), lang))} · {e(segment_label(str(r.segment), lang))}</td>"
+        f"<td>{e(format_kpi(str(r.kpi), r.baseline, lang, unit))} → {e(format_kpi(str(r.kpi), r.current, lang, unit))}</td>"
+        f"<td class=\"{css.get(r.verdict, '')}\">{e(t('im_verdict_' + str(r.verdict), lang))}</td></tr>"
+        for r in tracking.head(5).itertuples()
+    )
+    return (f'<h2>{e(t("sm_tracking", lang))}</h2><p>{e(tracking_narrative(tracking, lang))}</p>'
+            f'<table><tr><th>ID</th><th>{e(t("im_col_measure", lang))}</th><th>{e(t("im_col_kpi", lang))}</th>'
+            f'<th>{e(t("sm_then_now", lang))}</th><th>{e(t("im_col_verdict", lang))}</th></tr>{rows}</table>')
+
+
+def executive_summary(folder: Path, company: str, period, lang: str, unit: str) -> str:
+    """The HTML body of the one-pager (without ``<html>``/``<head>``), every value escaped (data values named in
+    ``lang`` when ``workspace.yaml`` has ``labels:``, see :func:`salesnb.i18n.use_value_labels`)."""
+    run = _read_artifacts(Path(folder) / "artifacts", lang)
+    parts = [_headline_block(run, period, lang, unit)]
+    # goals: each with its outlook, the ones that need attention first
+    if run.attainment is not None and len(run.attainment):
+        parts.append(_goals_block(run.attainment, run.goals, lang, unit))
+    parts.append(_problems_block(run.diagnosis, lang))
+    if run.register is not None and len(run.register):  # actions due and overdue
+        parts.append(_actions_block(run.register, period, lang))
+    if run.tracking is not None and len(run.tracking):  # last quarter's actions
+        parts.append(_tracking_block(run.tracking, run.register, lang, unit))
+    return "\n".join(part for part in parts if part)

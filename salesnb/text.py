@@ -277,6 +277,67 @@ def _phrase_part(tok: str, negations: frozenset[str]) -> bool:
     return bool(_CJK.search(tok)) or tok.lower() in negations or len(tok) >= 3
 
 
+_TERM_COLUMNS = ["term", "kind", "count", "texts", "share_of_texts", "lang"]
+
+
+def _token_reader(options: TextOptions):
+    """What each distinct raw token is, ``(token or None, word?, phrase part?)``: synonyms replaced, stop words and
+    tokens without letters dropped (None). Worked out once per raw token (tokens repeat far more than texts do)."""
+    stop = frozenset(STOPWORDS["zh"] | STOPWORDS["en"] | STOPWORDS["pt"] | {s.lower() for s in options.stopwords})
+    syn = _synonym_map(dict(options.synonyms))
+    neg = frozenset().union(*NEGATIONS.values())
+    info: dict[str, tuple[str | None, bool, bool]] = {}
+
+    def about(raw: str) -> tuple[str | None, bool, bool]:
+        tok = syn.get(raw.lower(), raw)
+        if tok.lower() in stop or not any(ch.isalpha() for ch in tok):
+            out = (None, False, False)
+        else:
+            out = (tok, _is_word(tok, options.min_length, neg), _phrase_part(tok, neg))
+        info[raw] = out
+        return out
+
+    def read(raw: str) -> tuple[str | None, bool, bool]:
+        return info.get(raw) or about(raw)
+
+    return read
+
+
+def _text_terms(text: str, cut, read, phrases: bool) -> list[tuple[str, str]]:
+    """The words and (with ``phrases``) the two-word phrases of one cleaned text, clause by clause, as ``(term, kind)``."""
+    items: list[tuple[str, str]] = []
+    for clause in _clauses(text):
+        toks: list[tuple[str, bool, bool]] = []
+        for part in _CJK_RUN.split(clause):
+            if not part:
+                continue
+            raws = [t for t in cut(part) if t.strip()] if _CJK.match(part) else [w.lower() for w in _LATIN_WORD.findall(part)]
+            for raw in raws:
+                tok, word, joinable = read(raw)
+                if tok is not None:
+                    toks.append((tok, word, joinable))
+        items.extend((tok, "word") for tok, word, _ in toks if word)
+        if phrases:
+            items.extend((_phrase(a, b), "phrase") for (a, wa, pa), (b, wb, pb) in zip(toks, toks[1:]) if (wa or wb) and pa and pb)
+    return items
+
+
+def _term_table(counts: Counter, lang_docs: Mapping[str, Counter], n: int, top: int) -> pd.DataFrame:
+    """The counted terms as :func:`frequent_terms`' table: texts and share per term, its main language, the top words and phrases."""
+    docs: Counter = Counter()
+    langs: dict[tuple[str, str], dict[str, int]] = {}
+    for lang, per in lang_docs.items():
+        docs.update(per)
+        for key, k in per.items():
+            langs.setdefault(key, {})[lang] = k
+    rows = [{"term": k[0], "kind": k[1], "count": counts[k], "texts": docs[k], "share_of_texts": docs[k] / n,
+             "lang": max(langs[k].items(), key=lambda kv: (kv[1], kv[0]))[0]} for k in counts]
+    out = pd.DataFrame(rows, columns=_TERM_COLUMNS)
+    out = out.sort_values(["texts", "count", "term"], ascending=[False, False, True], kind="mergesort")
+    out = pd.concat([out[out["kind"] == "word"].head(top), out[out["kind"] == "phrase"].head(top)], ignore_index=True)
+    return out.astype({"count": "int64", "texts": "int64"})
+
+
 def frequent_terms(texts: pd.Series | Sequence[str], options: TextOptions = TextOptions(), top: int = 20,
                    phrases: bool = True) -> pd.DataFrame:
     """The most frequent words and two-word phrases (投诉高频词) of ``texts``.
@@ -304,62 +365,21 @@ def frequent_terms(texts: pd.Series | Sequence[str], options: TextOptions = Text
     """
     series = pd.Series(list(texts) if not isinstance(texts, pd.Series) else texts, dtype="object")
     series = series[series.map(lambda x: isinstance(x, str) and bool(x.strip()))]
-    cols = ["term", "kind", "count", "texts", "share_of_texts", "lang"]
     if series.empty:
-        return pd.DataFrame(columns=cols)
-    stop = frozenset(STOPWORDS["zh"] | STOPWORDS["en"] | STOPWORDS["pt"] | {s.lower() for s in options.stopwords})
-    syn = _synonym_map(dict(options.synonyms))
-    neg = frozenset().union(*NEGATIONS.values())
+        return pd.DataFrame(columns=_TERM_COLUMNS)
+    read = _token_reader(options)
     counts: Counter = Counter()
     lang_docs: dict[str, Counter] = {}  # lang → key → texts
-    user_words = tuple(options.user_words)
-    cut = _han_cutter(_jieba(user_words))
-    # what each distinct raw token is, worked out once (tokens repeat far more than texts do)
-    info: dict[str, tuple[str | None, bool, bool]] = {}
-
-    def about(raw: str) -> tuple[str | None, bool, bool]:
-        tok = syn.get(raw.lower(), raw)
-        if tok.lower() in stop or not any(ch.isalpha() for ch in tok):
-            out = (None, False, False)
-        else:
-            out = (tok, _is_word(tok, options.min_length, neg), _phrase_part(tok, neg))
-        info[raw] = out
-        return out
-
+    cut = _han_cutter(_jieba(tuple(options.user_words)))
     for text in series:
         text = clean_text(text)
         lang = detect_lang(text)
-        items: list[tuple[str, str]] = []
-        for clause in _clauses(text):
-            toks: list[tuple[str, bool, bool]] = []
-            for part in _CJK_RUN.split(clause):
-                if not part:
-                    continue
-                raws = [t for t in cut(part) if t.strip()] if _CJK.match(part) else [w.lower() for w in _LATIN_WORD.findall(part)]
-                for raw in raws:
-                    tok, word, joinable = info.get(raw) or about(raw)
-                    if tok is not None:
-                        toks.append((tok, word, joinable))
-            items.extend((tok, "word") for tok, word, _ in toks if word)
-            if phrases:
-                items.extend((_phrase(a, b), "phrase") for (a, wa, pa), (b, wb, pb) in zip(toks, toks[1:]) if (wa or wb) and pa and pb)
+        items = _text_terms(text, cut, read, phrases)
         counts.update(items)
         if lang not in lang_docs:
             lang_docs[lang] = Counter()
         lang_docs[lang].update(set(items))
-    docs: Counter = Counter()
-    langs: dict[tuple[str, str], dict[str, int]] = {}
-    for lang, per in lang_docs.items():
-        docs.update(per)
-        for key, k in per.items():
-            langs.setdefault(key, {})[lang] = k
-    n = len(series)
-    rows = [{"term": k[0], "kind": k[1], "count": counts[k], "texts": docs[k], "share_of_texts": docs[k] / n,
-             "lang": max(langs[k].items(), key=lambda kv: (kv[1], kv[0]))[0]} for k in counts]
-    out = pd.DataFrame(rows, columns=cols)
-    out = out.sort_values(["texts", "count", "term"], ascending=[False, False, True], kind="mergesort")
-    out = pd.concat([out[out["kind"] == "word"].head(top), out[out["kind"] == "phrase"].head(top)], ignore_index=True)
-    return out.astype({"count": "int64", "texts": "int64"})
+    return _term_table(counts, lang_docs, len(series), top)
 
 
 def _keyword_pattern(keyword: str) -> str:
