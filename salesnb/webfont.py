@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import io
 import re
+from functools import lru_cache
+from pathlib import Path
 
 __all__ = ["embed_cjk_font", "FAMILY"]
 
@@ -38,13 +40,11 @@ def embed_cjk_font(html: str) -> str:
         return html
     from fontTools import subset
 
-    from .plots import cjk_font_path
-
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]
     options.notdef_outline = True
-    font = subset.load_font(str(cjk_font_path()), options)
+    font = subset.load_font(str(cjk_font_file()), options)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[ord(c) for c in chars])
     subsetter.subset(font)
@@ -54,3 +54,15 @@ def embed_cjk_font(html: str) -> str:
     style = (f'<style>@font-face{{font-family:"{FAMILY}";src:url(data:font/woff;base64,{data}) format("woff");}}'
              f'body,table,td,th,p,h1,h2,h3,li,div,span{{font-family:"{FAMILY}",-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;}}</style>')
     return html.replace("</head>", style + "</head>", 1)
+
+
+@lru_cache(maxsize=1)
+def cjk_font_file() -> Path:
+    """Path of the bundled Noto Sans CJK SC font (from the ``mplfonts`` package): the charts' font
+    (:func:`salesnb.plots.cjk_font_path` registers it with matplotlib) and the pages' embedded web font."""
+    import mplfonts
+
+    path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+    if not path.is_file():  # pragma: no cover - packaging problem
+        raise FileNotFoundError(f"CJK font not found at {path}; reinstall salesnb's dependencies (mplfonts)")
+    return path

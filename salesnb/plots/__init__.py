@@ -20,6 +20,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 
+from ..webfont import cjk_font_file
+
 __all__ = [
     "use_theme", "cjk_font_path", "figure_title", "CJK_FAMILY", "bar", "line", "interval_line", "heatmap", "finish",
     "revenue_trend", "revenue_heatmap", "nps_trend", "nps_by_group", "dimension_scores", "complaint_categories", "response_heatmap",
@@ -30,12 +32,8 @@ CJK_FAMILY = "Noto Sans CJK SC"
 
 @lru_cache(maxsize=1)
 def cjk_font_path() -> Path:
-    """Path of the bundled Noto Sans CJK SC font (from the ``mplfonts`` package), registered with matplotlib."""
-    import mplfonts
-
-    path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
-    if not path.is_file():  # pragma: no cover - packaging problem
-        raise FileNotFoundError(f"CJK font not found at {path}; reinstall salesnb's dependencies (mplfonts)")
+    """Path of the bundled Noto Sans CJK SC font (:func:`salesnb.webfont.cjk_font_file`), registered with matplotlib."""
+    path = cjk_font_file()
     font_manager.fontManager.addfont(str(path))
     return path
 
