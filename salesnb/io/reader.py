@@ -145,7 +145,14 @@ def read_table_file(
         notes += convert_scales(frame, contract, scales, file)
     if table.name == "sales":
         notes += returns_note(frame, file)
-    src = Source(
+    headers = {target: raw.headers[p] for p, target in mapping.items() if target in currencies}
+    return TableRead(frame, _source(table, file, path, fmt, raw, digest), notes, aside_frame(pieces),
+                     {t: (c, headers[t]) for t, c in currencies.items()})
+
+
+def _source(table: Table, file: str, path: Path, fmt: str, raw: RawTable, digest: str) -> Source:
+    """Where the table came from, as ``run.json`` records it."""
+    return Source(
         table=table.name,
         file=file,
         path=path.resolve(),
@@ -155,8 +162,6 @@ def read_table_file(
         rows=len(raw.lines),
         sha256=digest,
     )
-    headers = {target: raw.headers[p] for p, target in mapping.items() if target in currencies}
-    return TableRead(frame, src, notes, aside_frame(pieces), {t: (c, headers[t]) for t, c in currencies.items()})
 
 
 def _declared(table: Table, source: TableSource | None, unit: str, scales: Mapping[str, ScaleDeclaration]) -> Table:
