@@ -63,6 +63,7 @@ DATETIME_DTYPE = "datetime64[us]"
 
 
 def is_missing(value: Any) -> bool:
+    """Whether a cell is missing: ``None``, ``pd.NA``, ``NaT`` or a float NaN."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)

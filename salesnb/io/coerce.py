@@ -44,6 +44,7 @@ _SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 
 
 def coerce_text(raw: pd.Series) -> pd.Series:
+    """Any column → text (``str`` dtype): typed cells written as :func:`~salesnb.parse.cell_text` writes them."""
     if isinstance(raw.dtype, pd.StringDtype):
         return raw.astype("str")
     return raw.map(cell_text).astype("str")
@@ -162,6 +163,7 @@ def _parse_each(slow: pd.Series, values: pd.Series, bad: pd.Series) -> None:
 
 
 def coerce_datetime(raw: pd.Series, *, date_format: str | None, excel: bool) -> tuple[pd.Series, pd.Series]:
+    """Dates and datetimes → ``datetime64[us]``; returns ``(values, bad)`` (Excel day numbers only from XLSX)."""
     if pd.api.types.is_datetime64_any_dtype(raw):
         values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) is not None else raw
         return values.astype(DATETIME_DTYPE), pd.Series(False, index=raw.index)

@@ -237,6 +237,7 @@ def near_duplicate_notes(frame: pd.DataFrame, file: str) -> list[QualityNote]:
 
 
 def fill_regions(tables: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[QualityNote]:
+    """Blank regions of surveys and complaints taken from the customer (a repair note); a table without a region column gets one."""
     customers = tables["customers"]
     region_of = customers.dropna(subset=["customer_id"]).drop_duplicates("customer_id").set_index("customer_id")["region"]
     notes = []

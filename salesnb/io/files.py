@@ -72,6 +72,7 @@ def find_table_file(root: Path, table: str, config: WorkspaceConfig | None) -> P
 
 
 def format_of(path: Path, file: str) -> str:
+    """``csv``, ``xlsx`` or ``parquet`` from the file's suffix; a DataError for ``.xls`` and unknown suffixes."""
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise DataError([Problem(file, None, None, None, "old .xls workbooks are not read: open the file in Excel and save it as .xlsx (or as CSV UTF-8)")])

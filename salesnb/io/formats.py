@@ -243,6 +243,7 @@ def _western_misread(data: bytes, text: str) -> list[tuple[str, str]] | None:
 
 
 def read_csv(path: Path, data: bytes, file: str, table: Table, source: TableSource | None) -> RawTable:
+    """A CSV file as a :class:`RawTable`: decoded (a Windows-1252 file misread as GB18030 is read again), then parsed."""
     forced = source.encoding if source else None
     text, encoding = decode_csv(data, file, table.name, forced)
     misread = _western_misread(data, text) if encoding == "gb18030" and forced is None else None
@@ -369,6 +370,7 @@ _OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 
 
 def read_xlsx(path: Path, file: str, table: Table, source: TableSource | None) -> RawTable:
+    """A worksheet (``source.sheet``, default the first) as a :class:`RawTable`, line = Excel row."""
     from openpyxl import load_workbook
 
     with open(path, "rb") as fh:
@@ -449,6 +451,7 @@ def read_xlsx(path: Path, file: str, table: Table, source: TableSource | None) -
 
 
 def read_parquet(path: Path, file: str) -> RawTable:
+    """A Parquet file as a :class:`RawTable`, line = row number + 1; typed values kept."""
     import pyarrow.parquet as pq
 
     try:

@@ -138,6 +138,7 @@ def display_header(header: str, name: str) -> str:
 
 def map_columns(raw: RawTable, table: Table, source: TableSource | None, file: str,
                  currencies: dict[str, str] | None = None) -> tuple[dict[int, str], dict[str, str], list[Problem], list[QualityNote]]:
+    """``(mapping, header units, problems, notes)``: each header's contract column, and what is missing, doubled or extra."""
     units: dict[str, str] = {}
     mapping = resolve_headers(raw.headers, table, source, units, currencies)
     problems: list[Problem] = []

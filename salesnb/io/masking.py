@@ -18,6 +18,7 @@ from .model import QUARANTINE_REASON, Source
 
 
 def contact_list(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """The customers' contact columns, unmasked (``internal/contacts.csv`` of the run), or ``None``."""
     customers = tables.get("customers")
     if customers is None:
         return None

@@ -43,6 +43,7 @@ class RawTable:
 
 
 def clip(value: Any, width: int = 60) -> str | None:
+    """``value`` as text of at most ``width`` characters (``…`` when cut); ``None`` stays ``None``."""
     if value is None:
         return None
     text = str(value)
@@ -58,10 +59,12 @@ def visible(text: Any) -> str:
 
 
 def line_index(lines) -> pd.Index:
+    """Source lines as the ``source_line`` index of a table."""
     return pd.Index(np.asarray(lines, dtype="int64"), name="source_line")
 
 
 def line_examples(lines: pd.Index, values: pd.Series | None = None) -> tuple[str, ...]:
+    """Up to five ``line N`` examples for a note (``line N: value`` when ``values`` is given)."""
     out = []
     for line in list(lines)[:5]:
         out.append(f"line {line}" if values is None else f"line {line}: {values[line]}")
@@ -77,6 +80,7 @@ def drop_empty_unnamed(raw: RawTable) -> None:
 
 
 def blank_note(table: str, file: str, lines: list[int], label: str = "line") -> list[QualityNote]:
+    """The note for blank rows skipped (none when there are none)."""
     if not lines:
         return []
     return [
@@ -93,6 +97,7 @@ def _filled(cells: list[Any]) -> int:
 
 
 def header_found_notes(table: str, file: str, label: str, skipped: list[tuple[int, str]], at: int, rows: int) -> list[QualityNote]:
+    """The notes for a header below titles or notes, and for a header spanning two rows."""
     notes = []
     if skipped:
         where = f"{label} {at}" if rows == 1 else f"{label}s {at}–{at + 1}"
@@ -115,6 +120,7 @@ def header_found_notes(table: str, file: str, label: str, skipped: list[tuple[in
 
 
 def footer_notes(table: str, file: str, label: str, footers: list[tuple[int, str]]) -> list[QualityNote]:
+    """The note for footer rows set aside (none when there are none)."""
     if not footers:
         return []
     return [
@@ -127,6 +133,7 @@ def footer_notes(table: str, file: str, label: str, footers: list[tuple[int, str
 
 
 def header_text(value: Any) -> str:
+    """A header cell as text (``2025`` rather than ``2025.0``; blank as ``""``)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -153,6 +160,7 @@ def drop_repeated_headers(records: list[tuple[int, list[Any]]], header: list[str
 
 
 def repeated_header_note(table: str, file: str, label: str, lines: list[int]) -> list[QualityNote]:
+    """The note for repeated header rows skipped (none when there are none)."""
     if not lines:
         return []
     return [

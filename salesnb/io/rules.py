@@ -188,6 +188,7 @@ def row_rules(frame: pd.DataFrame, ctx: ReadContext, seen: set[tuple[int, str]])
 
 
 def returns_note(frame: pd.DataFrame, file: str) -> list[QualityNote]:
+    """The info note on sales lines with a negative amount (returns, kept and netted against revenue)."""
     if "amount" not in frame:
         return []
     negative = frame["amount"] < 0

@@ -55,6 +55,7 @@ def declared_contract(table: Table, scales: Mapping[str, ScaleDeclaration]) -> T
 
 
 def convert_scales(frame: pd.DataFrame, contract: Table, scales: Mapping[str, ScaleDeclaration], file: str) -> list[QualityNote]:
+    """Convert the declared survey scales to the contract's scale in place; one repair note per column."""
     notes = []
     for name, decl in scales.items():
         if name not in frame:

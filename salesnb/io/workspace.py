@@ -41,6 +41,7 @@ REQUIRED_TABLES: tuple[str, ...] = ("sales", "customers")
 
 
 def _ignored_files(root: Path, name: str, used: Path) -> list[QualityNote]:
+    """A warning when other files for the same table exist next to the one read."""
     others = [p.name for p in candidate_files(root, name) if p.resolve() != used.resolve()]
     if not others:
         return []

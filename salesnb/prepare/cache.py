@@ -74,6 +74,7 @@ def _memo_path(root: Path) -> Path:
 
 
 def load_memo(root: Path) -> dict[str, Any]:
+    """The sha256 memo of big files kept in the cache folder (empty when missing or unreadable)."""
     try:
         return json.loads(_memo_path(root).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -81,6 +82,7 @@ def load_memo(root: Path) -> dict[str, Any]:
 
 
 def save_memo(root: Path, memo: dict[str, Any]) -> None:
+    """Write the sha256 memo atomically."""
     root.mkdir(parents=True, exist_ok=True)
     tmp = _memo_path(root).with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(memo), encoding="utf-8")
@@ -92,6 +94,7 @@ DATA_SECTIONS = ("company", "calendar", "tables", "survey", "checks", "source")
 
 
 def input_files(root: Path, config: WorkspaceConfig) -> dict[str, Path]:
+    """The file of each table present in the workspace (as :func:`salesnb.io.find_table_file` finds it)."""
     files = {}
     for name in TABLE_NAMES:
         path = find_table_file(root, name, config)
@@ -159,6 +162,7 @@ def _grouping_inputs(config: WorkspaceConfig) -> dict[str, Any]:
 
 
 def workspace_dir(root: Path, cache: Path) -> Path:
+    """The cache folder of one workspace: its folder name and a digest of its path."""
     tag = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:12]
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in root.resolve().name)[:40]
     return cache / f"{safe}-{tag}"

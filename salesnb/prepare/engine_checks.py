@@ -68,7 +68,7 @@ def _group_long_tail_sql(raw: Any, config: WorkspaceConfig, view: str = "_sales"
 
 
 def _pad_customer_ids(raw: Any) -> None:
-    """``io._repair_zero_padding`` in SQL: sales ids that lost their leading zeros get them back (for the aggregates).
+    """:func:`salesnb.io.repair_zero_padding` in SQL: sales ids that lost their leading zeros get them back (for the aggregates).
 
     The workspace assembled from the typed Parquet repairs (and reports) the
     same ids again in :func:`salesnb.io.load_workspace`.

@@ -35,6 +35,8 @@ class EngineFallback(Exception):
 
 @dataclass
 class EngineTable:
+    """One table read by the engine: the typed Parquet, where its lines start, its duplicates and headers."""
+
     name: str
     file: str
     path: Path
@@ -279,6 +281,7 @@ def _duplicates(con: Any, mem: str, columns: list[str], offset: int) -> list[tup
 
 
 def engine_meta(t: EngineTable) -> dict:
+    """What ``manifest.json`` keeps of an engine-read table (enough to rebuild the contract reader's result)."""
     return {"table": t.name, "file": t.file, "format": t.fmt, "rows": t.rows, "offset": t.offset, "columns": t.columns,
             "kinds": {c.name: c.kind for c in table_contract(t.name).columns}, "duplicates": [list(d) for d in t.duplicates],
             "headers": t.headers, "extras": t.extras}
@@ -329,6 +332,7 @@ def engine_result(meta: dict, typed: Path, source: Source) -> TableRead:
 
 
 def use_engine(settings: SourceSettings, sales_path: Path | None) -> bool:
+    """Whether the engine reader reads the sales file (``source.reader``, else its estimated rows)."""
     if settings.reader == "contract" or sales_path is None:
         return False
     if settings.reader == "engine":

@@ -16,8 +16,10 @@ def run_sql(con: Any, sql: str, params: Any = None) -> list:
 
 
 def quote_name(name: str) -> str:
+    """A quoted SQL identifier."""
     return '"' + str(name).replace('"', '""') + '"'
 
 
 def sql_literal(text: str | Path) -> str:
+    """A quoted SQL string literal."""
     return "'" + str(text).replace("'", "''") + "'"

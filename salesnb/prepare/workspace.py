@@ -72,6 +72,7 @@ class Prepared:
 
 _WS_FILE = "workspace.pkl"
 BIG_TABLES = ("sales", "customers")
+"""Tables the engine reader may read, and whose files alone decide the aggregates."""
 
 
 def write_workspace(folder: Path, ws, name: str = _WS_FILE) -> None:
