@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import pandas as pd
+import pyarrow as pa
 
 from ..config import WorkspaceConfig
 from ..longtail import GROUPED_COLUMNS, long_tail, pinned_values
@@ -219,8 +220,6 @@ def write_aggregates(folder: Path, results: Mapping[str, Any]) -> dict[str, int]
 
 def frame_table(con: Any, frame: pd.DataFrame, name: str) -> Any:
     """A pandas table as an ibis table of ``con`` (contract columns only; index dropped)."""
-    import pyarrow as pa
-
     wanted = ["order_id", "order_date", "customer_id", "region", "product_line", "amount"] if name == "sales" else ["customer_id", "segment"]
     cols = [c for c in wanted if c in frame.columns]
     table = pa.Table.from_pandas(frame[cols].reset_index(drop=True), preserve_index=False)
