@@ -40,6 +40,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, DataError, Problem, QualityNote
+from .io import load_workspace
+from .io.files import format_of
+from .io.formats import decode_csv, parse_csv, read_csv, read_parquet, read_xlsx, sniff_delimiter
+from .io.raw import HEADER_SEARCH_ROWS
+from .parse import cell_text, parse_amount, parse_date_texts
 from .schemas import CONTRACT, Column, Table, table_contract
 
 __all__ = ["Mapping", "ImportResult", "load_mapping", "build_workspace", "MAPPING_FILE"]
@@ -452,7 +457,6 @@ def _export_contract(columns: set[str]) -> Table:
 
 def _read_export(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, str, list[QualityNote], str | None]:
     """The export as text columns indexed by line (Excel: row), its display name, reader notes and encoding."""
-    from . import io as sio
     from .config import TableSource
 
     file = path.name
@@ -470,7 +474,7 @@ def _read_export(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, str, list[
                            for e in exc.errors()]) from None
     name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
     delimiter = DELIMITERS.get(mapping.source.get("delimiter")) if mapping.source.get("delimiter") else None
-    fmt = "csv" if Path(name).suffix.lower() in TEXT_SUFFIXES else sio._format_of(Path(name), file)
+    fmt = "csv" if Path(name).suffix.lower() in TEXT_SUFFIXES else format_of(Path(name), file)
     if fmt == "csv":
         data = path.read_bytes()
         if path.name.lower().endswith(".gz"):
@@ -479,15 +483,15 @@ def _read_export(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, str, list[
             except (OSError, EOFError, ValueError) as exc:  # not gzip, truncated, corrupt
                 raise DataError([Problem(file, None, None, None, f"cannot be decompressed: {exc}")]) from None
         if delimiter:  # declared: split here, hand the reader the same lines with a delimiter it finds
-            text, enc = sio._decode(data, file, contract.name, source.encoding)
-            raw = sio._parse_csv(_resplit(text, delimiter, file), file, contract, source)
+            text, enc = decode_csv(data, file, contract.name, source.encoding)
+            raw = parse_csv(_resplit(text, delimiter, file), file, contract, source)
             raw.encoding = enc
         else:
-            raw = sio._read_csv(path, data, file, contract, source)
+            raw = read_csv(path, data, file, contract, source)
     elif fmt == "xlsx":
-        raw = sio._read_xlsx(path, file, contract, source)
+        raw = read_xlsx(path, file, contract, source)
     else:
-        raw = sio._read_parquet(path, file)
+        raw = read_parquet(path, file)
     problems = list(raw.problems)
     present = {h: i for i, h in enumerate(raw.headers)}
     missing = sorted(contract.required_names)
@@ -519,7 +523,7 @@ def _read_export(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, str, list[
     if fmt == "csv":  # already stripped text, blank = missing
         frame = pd.DataFrame({c: s.astype(object) for c, s in found.items()}, index=raw.lines)
     else:  # typed cells (Excel numbers and dates, Parquet types) → their text
-        frame = pd.DataFrame({c: s.map(sio._cell_text).astype(object) for c, s in found.items()}, index=raw.lines)
+        frame = pd.DataFrame({c: s.map(cell_text).astype(object) for c, s in found.items()}, index=raw.lines)
     frame.index.name = "line"
     return frame, file, list(raw.notes), raw.encoding
 
@@ -561,8 +565,6 @@ def _resplit(text: str, delimiter: str, file: str) -> str:
     import csv
     from io import StringIO
 
-    from . import io as sio
-
     records = _split_records(text, delimiter)
 
     def write(recs: list[list[str]], sep: str) -> str:
@@ -572,9 +574,9 @@ def _resplit(text: str, delimiter: str, file: str) -> str:
             w.writerow(r)
         return buf.getvalue()
 
-    head = records[: sio.HEADER_SEARCH_ROWS + 1]
+    head = records[: HEADER_SEARCH_ROWS + 1]
     for sep in (",", "\t", ";", "|"):
-        if sio._sniff_delimiter(write(head, sep)) == sep:
+        if sniff_delimiter(write(head, sep)) == sep:
             return write(records, sep)
     raise DataError([Problem(file, None, None, None, "cannot be rewritten for the reader: the first lines mix , tab ; and | inside "
                              "their values; save the export as CSV")])
@@ -603,15 +605,13 @@ class _Deriver:
 
     def _parse(self, values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         """Text → (numbers, bad mask, currency per value); each distinct text parsed once."""
-        from .io import _parse_amount
-
         codes, uniques = pd.factorize(values)
         parsed = np.full(len(uniques), np.nan)
         bad = np.zeros(len(uniques), dtype=bool)
         currency = np.full(len(uniques), None, dtype=object)
         for i, u in enumerate(uniques):
             try:
-                n, cur, unit = _parse_amount(u)
+                n, cur, unit = parse_amount(u)
                 if unit not in (None, "元"):
                     raise ValueError(u)
                 parsed[i] = np.nan if n is None else n
@@ -768,13 +768,11 @@ class _Deriver:
             filled = out.where(out.notna(), str(spec["default"]) if not pd.api.types.is_numeric_dtype(out) else float(spec["default"]))
             out = filled if cleared is None else filled.mask(cleared)  # the default never overrides a blank the map asks for
         if "date_format" in spec:
-            from .io import _parse_date_texts
-
             texts = out
             parsed = pd.to_datetime(texts, format=spec["date_format"], errors="coerce")
             other = texts.notna() & parsed.isna()
             if other.any():  # year-first dates (an Excel date cell, 2025-03-05) are never ambiguous: taken as they are
-                parsed[other] = _parse_date_texts(texts[other].astype(str), None)
+                parsed[other] = parse_date_texts(texts[other].astype(str), None)
             bad = texts.notna() & parsed.isna()
             for line, value in texts[bad].head(20).items():
                 self._add(Problem(self.file, int(line), spec.get("column", key), str(value)[:60],
@@ -926,10 +924,8 @@ def _typed_for_agg(d: "_Deriver", values: pd.Series, agg: str | None, column: Co
     if column.kind in ("number", "score"):
         return d.as_number(values, lines, name)
     if column.kind in ("date", "datetime"):
-        from .io import _parse_date_texts
-
         text = values.dropna().astype(str)
-        parsed = _parse_date_texts(text, None)
+        parsed = parse_date_texts(text, None)
         for line in parsed.index[parsed.isna()][:20]:
             d._add(Problem(d.file, int(line), name, str(values[line])[:60], "must be a date (YYYY-MM-DD) to take its min or max"))
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
@@ -940,10 +936,8 @@ def _typed_for_agg(d: "_Deriver", values: pd.Series, agg: str | None, column: Co
 
 def _iso_dates(values: pd.Series) -> pd.Series:
     """Dates the workspace reader accepts, written ``YYYY-MM-DD``; anything else is left as written for the reader to report."""
-    from .io import _parse_date_texts
-
     text = values.dropna().astype(str)
-    parsed = _parse_date_texts(text, None)
+    parsed = parse_date_texts(text, None)
     out = values.copy()
     ok = parsed.notna()
     out.loc[ok[ok].index] = parsed[ok].dt.strftime("%Y-%m-%d")
@@ -1094,8 +1088,6 @@ def build_workspace(export: str | Path, mapping: str | Path | Mapping, out: str 
                     copied[Path(cspec["map_file"]).name] = m.folder / cspec["map_file"]
         for target, source_path in copied.items():
             shutil.copyfile(source_path, meta / target)
-        from .io import load_workspace
-
         try:
             ws = load_workspace(staging)
         except DataError as err:

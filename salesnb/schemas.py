@@ -18,6 +18,7 @@ Kinds
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
@@ -83,8 +84,6 @@ def normalise_header(text: str) -> str:
     >>> normalise_header("客户ＩＤ")
     '客户id'
     """
-    import unicodedata
-
     folded = unicodedata.normalize("NFKC", str(text)).strip().lower()
     for ch in " \t\u3000_-.()（）[]【】:：/\\'\"":
         folded = folded.replace(ch, "")

@@ -1,0 +1,355 @@
+"""The engine reader: DuckDB maps, types and checks a large clean CSV or Parquet table with SQL.
+
+The contract's row-level rules (required values, parseable dates and
+numbers, odd ids, a return's sign, delivery before order) are counted in
+SQL; the first violations are named by file, line, column and value. A file
+the engine cannot read cleanly raises :class:`EngineFallback` and the contract
+reader (:mod:`salesnb.io`) reads it instead. The typed table is written once
+as Parquet and turned back into the contract reader's result by
+:func:`engine_result`. Checks across tables on this path are
+:mod:`salesnb.prepare.engine_checks`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import SourceSettings, TableSource, WorkspaceConfig
+from ..errors import DataError, Problem, QualityNote
+from ..io import EXCEL_ERRORS, FORMATS, QUARANTINE_REASON, UNIT_FACTORS, Source, TableRead, resolve_headers, returns_note
+from ..schemas import Table, table_contract
+from .sql import quote_name, run_sql, sql_literal
+
+
+_DECIMAL_COMMA_SQL = r",(\d{0,2}|\d{4,})(\D|$)|\.\d*,"
+"""A comma not followed by exactly three digits, or after a decimal point: not a thousands separator."""
+
+
+class EngineFallback(Exception):
+    """The engine cannot read this file cleanly; use the contract reader."""
+
+
+@dataclass
+class EngineTable:
+    """One table read by the engine: the typed Parquet, where its lines start, its duplicates and headers."""
+
+    name: str
+    file: str
+    path: Path
+    fmt: str
+    typed: Path  # Parquet, contract columns in file order (+ extras)
+    offset: int  # source line of the first data row
+    rows: int
+    columns: list[str]
+    duplicates: list[tuple[int, int]] = field(default_factory=list)  # (line, first line)
+    headers: dict[str, str] = field(default_factory=dict)  # contract name -> header in the file
+    extras: list[str] = field(default_factory=list)
+
+
+def _relation(path: Path, fmt: str) -> str:
+    if fmt == "parquet":
+        return f"read_parquet({sql_literal(path)})"
+    return f"read_csv({sql_literal(path)}, header = true, all_varchar = true, auto_detect = true)"
+
+
+def _check_csv_text(path: Path, file: str) -> None:
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise EngineFallback(f"{file} is UTF-16")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the block
+            raise EngineFallback(f"{file} is not UTF-8") from None
+
+
+_ODD_ID = "[\\x{FF01}-\\x{FF5E}\\x{3000}\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}\\x{00AD}]|^[+-]?[0-9]+([.][0-9]+)?[eE][+][0-9]{1,3}$"
+"""Id values the engine does not repair: full-width or invisible characters, Excel's scientific notation."""
+
+
+def engine_table(con: Any, name: str, path: Path, file: str, config: WorkspaceConfig, work: Path) -> EngineTable:
+    """Map, type and check one table in DuckDB; writes ``work/<name>.parquet``."""
+    source = config.tables.get(name)
+    fmt = _engine_format(path, file, source)
+    contract = table_contract(name)
+    rel = _relation(path, fmt)
+    headers, types = _described(con, rel, file)
+    mapping = _engine_mapping(headers, contract, source, file)
+    date_format = source.date_format if source is not None else None
+    select, checks, by_name = _typed_columns(headers, types, mapping, contract, file, UNIT_FACTORS[config.company.unit], date_format)
+    checks += _id_checks(contract, by_name)
+    checks += _row_checks(name, select, by_name)
+    extras = [h for i, h in enumerate(headers) if i not in mapping]
+    select += [f"NULLIF(CAST({quote_name(h)} AS VARCHAR), '') AS {quote_name(h)}" for h in extras]
+    flags = " + ".join(f"(CASE WHEN {cond} THEN {1 << i} ELSE 0 END)" for i, (_, cond, _) in enumerate(checks)) or "0"
+    typed = work / f"{name}.parquet"
+    mem = f"_t_{name}"  # the typed rows, once, in DuckDB (it spills past memory_limit); rowid = position in the file
+    run_sql(con, f"CREATE OR REPLACE TEMP TABLE {mem} AS SELECT {', '.join(select)}, CAST({flags} AS BIGINT) AS _bad FROM {rel}")
+    offset = 2 if fmt == "csv" else 1
+    rows, problems = _rule_problems(con, mem, rel, checks, by_name, file, offset)
+    if problems:
+        if rows <= config.source.contract_max_rows:  # small enough: the contract reader repairs it or reports it its way
+            raise EngineFallback(f"{file}: {len(problems)} value(s) break the engine's rules")
+        raise DataError(problems, f"{len(problems)} problem(s) in {file}")
+    columns = [t for _, t in sorted(mapping.items())] + extras
+    run_sql(con, f"COPY (SELECT * EXCLUDE (_bad) FROM {mem}) TO {sql_literal(typed)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 500000)")
+    result = EngineTable(name, file, path, fmt, typed, offset, rows, columns, headers=by_name, extras=extras)
+    result.duplicates = _duplicates(con, mem, columns, offset)
+    return result
+
+
+_Check = tuple[str, str, str]
+"""One engine rule: (contract column, SQL condition of a broken row, rule as reported)."""
+
+
+def _engine_format(path: Path, file: str, source: TableSource | None) -> str:
+    """``csv`` or ``parquet`` when the engine can read the file; :class:`EngineFallback` otherwise."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt not in ("csv", "parquet"):
+        raise EngineFallback(f"{file}: {path.suffix} files are read by the contract reader")
+    if source is not None and source.decimal != ".":
+        raise EngineFallback(f"{file}: numbers with a decimal comma are read by the contract reader")
+    if fmt == "csv":
+        if source is not None and source.encoding not in (None, "utf-8", "utf-8-sig"):
+            raise EngineFallback(f"{file} is {source.encoding}")
+        _check_csv_text(path, file)
+    return fmt
+
+
+def _described(con: Any, rel: str, file: str) -> tuple[list[str], dict[str, str]]:
+    """The file's headers and DuckDB's type of each, as its sniffer reads them."""
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()
+    except Exception as exc:  # noqa: BLE001 - DuckDB's sniffer could not read it: the contract reader explains
+        raise EngineFallback(f"{file}: {exc}") from None
+    return [row[0] for row in described], {row[0]: row[1] for row in described}
+
+
+def _engine_mapping(headers: list[str], contract: Table, source: TableSource | None, file: str) -> dict[int, str]:
+    """Header position → contract column, as the contract reader maps them; headers with a unit or currency,
+    two headers for one column or a required column missing are left to the contract reader."""
+    units: dict[str, str] = {}
+    currencies: dict[str, str] = {}
+    mapping = resolve_headers(headers, contract, source, units, currencies)
+    targets = list(mapping.values())
+    if units or currencies or len(set(targets)) != len(targets) or not set(contract.required_names) <= set(targets):
+        raise EngineFallback(f"{file}: headers need the contract reader ({', '.join(headers)})")
+    return mapping
+
+
+def _typed_columns(headers: list[str], types: dict[str, str], mapping: dict[int, str], contract: Table, file: str, factor: float,
+                   date_format: str | None) -> tuple[list[str], list[_Check], dict[str, str]]:
+    """``(select, checks, by_name)``: the SQL casting each mapped column to its kind, the rules of the values
+    (parseable, required), and the file's header of each contract column."""
+    select: list[str] = []
+    checks: list[_Check] = []
+    by_name: dict[str, str] = {}
+    for position, target in sorted(mapping.items()):
+        header = headers[position]
+        column = contract.column(target)
+        expr, bad = _typed_column(quote_name(header), types[header].upper(), column.kind, target, file, factor, date_format)
+        select.append(f"{expr} AS {quote_name(target)}")
+        by_name[target] = header
+        if bad != "false":
+            checks.append((target, bad, f"not a valid {column.kind}" + (f" (format {date_format})" if date_format and column.kind == "date" else "")))
+        if column.required and not column.nullable:
+            checks.append((target, f"({expr} IS NULL)", "required value is missing"))
+    return select, checks, by_name
+
+
+def _typed_column(raw: str, typ: str, kind: str, target: str, file: str, factor: float, date_format: str | None) -> tuple[str, str]:
+    """``(expression, bad)``: the SQL of one column cast to its kind, and the condition of a value that cannot be read
+    (``"false"`` when every value can)."""
+    text = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
+    if kind in ("id", "text"):
+        expr = text if kind == "id" else f"NULLIF(CAST({raw} AS VARCHAR), '')"
+        bad = "false"
+    elif kind == "date":
+        if typ.startswith(("DATE", "TIMESTAMP")):
+            expr, bad = f"CAST({raw} AS DATE)", "false"
+        else:
+            parsed = [f"TRY_CAST({text} AS DATE)"]
+            if date_format:
+                parsed.insert(0, f"CAST(TRY_STRPTIME({text}, {sql_literal(date_format)}) AS DATE)")
+            expr = f"COALESCE({', '.join(parsed)})"
+            bad = f"({text} IS NOT NULL AND {expr} IS NULL)"
+    elif kind == "datetime":
+        expr = f"TRY_CAST({text} AS TIMESTAMP)" if typ == "VARCHAR" else f"CAST({raw} AS TIMESTAMP)"
+        bad = f"({text} IS NOT NULL AND {expr} IS NULL)"
+    elif kind == "number":
+        scale = factor if target == "amount" else 1.0
+        base = f"TRY_CAST(replace({text}, ',', '') AS DOUBLE)" if typ == "VARCHAR" else f"CAST({raw} AS DOUBLE)"
+        expr = f"({base} * {scale!r})" if scale != 1.0 else base
+        # a comma is a thousands separator only before three digits: 18.972,00 or 1,23 is a decimal comma, never 18.972 or 123
+        comma = f"regexp_matches({text}, {sql_literal(_DECIMAL_COMMA_SQL)})"
+        bad = f"({text} IS NOT NULL AND ({base} IS NULL OR {comma}))" if typ == "VARCHAR" else "false"
+    else:
+        raise EngineFallback(f"{file}: column kind {kind} is read by the contract reader")
+    return expr, bad
+
+
+def _id_checks(contract: Table, by_name: dict[str, str]) -> list[_Check]:
+    """Id values only the contract reader repairs or explains: full-width, invisible, scientific notation, Excel errors."""
+    checks = []
+    for target, header in list(by_name.items()):
+        if contract.column(target).kind == "id":  # what only the contract reader repairs or explains
+            raw_text = f"trim(CAST({quote_name(header)} AS VARCHAR))"
+            errors = ", ".join(sql_literal(e) for e in sorted(EXCEL_ERRORS))
+            checks.append((target, f"(regexp_matches({raw_text}, {sql_literal(_ODD_ID)}) OR {raw_text} IN ({errors}))",
+                           "full-width, invisible, scientific-notation or Excel-error value (the contract reader explains or repairs it)"))
+    return checks
+
+
+def _row_checks(name: str, select: list[str], by_name: dict[str, str]) -> list[_Check]:
+    """The contract reader's rules between the columns of a sales row: a return's sign, deliveries before the order."""
+    checks = []
+    if name == "sales" and {"quantity", "amount"} <= set(by_name):
+        q, a = (next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {quote_name(c)}")) for c in ("quantity", "amount"))
+        checks.append(("amount", f"(({q}) * ({a}) < 0)", "sign differs from the quantity: a return has a negative quantity and a negative amount"))
+    if name == "sales" and "order_date" in by_name:
+        ordered = next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {quote_name('order_date')}"))
+        for column, what in (("promised_date", "promised delivery day"), ("delivered_date", "delivery")):
+            if column in by_name:
+                day = next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {quote_name(column)}"))
+                checks.append((column, f"(({day}) < ({ordered}))", f"the {what} is before the order date"))
+    return checks
+
+
+def _rule_problems(con: Any, mem: str, rel: str, checks: list[_Check], by_name: dict[str, str], file: str,
+                   offset: int) -> tuple[int, list[Problem]]:
+    """``(rows, problems)``: the rows of the typed table, and the first ten rows breaking each rule (with the count of all)."""
+    counts = con.execute(
+        f"SELECT count(*), {', '.join(f'count(*) FILTER (WHERE _bad & {1 << i} <> 0)' for i in range(len(checks))) or '0'} FROM {mem}"
+    ).fetchall()[0]
+    rows = int(counts[0])
+    if rows == 0:
+        raise EngineFallback(f"{file} has no data rows")
+    problems: list[Problem] = []
+    for i, (target, _, rule) in enumerate(checks):
+        n = int(counts[i + 1])
+        if not n:
+            continue
+        bad_rows = con.execute(f"SELECT rowid FROM {mem} WHERE _bad & {1 << i} <> 0 ORDER BY 1 LIMIT 10").fetchall()
+        positions = [int(r[0]) for r in bad_rows]
+        values = _raw_values(con, rel, by_name[target], positions)
+        for pos in positions:
+            problems.append(Problem(file, pos + offset, f"{by_name[target]} ({target})" if by_name[target] != target else target,
+                                    values.get(pos), f"{rule} ({n} row(s) in all)"))
+    return rows, problems
+
+
+def _raw_values(con: Any, rel: str, header: str, positions: list[int]) -> dict[int, str | None]:
+    """The values as written in the file at 0-based data-row ``positions`` (slow path: errors only)."""
+    if not positions:
+        return {}
+    wanted = ", ".join(str(p) for p in positions)
+    rows = con.execute(
+        f"SELECT n, CAST(v AS VARCHAR) FROM (SELECT row_number() OVER () - 1 AS n, {quote_name(header)} AS v FROM {rel}) WHERE n IN ({wanted})"
+    ).fetchall()
+    return {int(n): (None if v is None else str(v)[:60]) for n, v in rows}
+
+
+def _duplicates(con: Any, mem: str, columns: list[str], offset: int) -> list[tuple[int, int]]:
+    """Rows identical in every column to an earlier row: (line, line of the first).
+
+    A cheap pass first counts hash collisions; only when there are any are
+    the candidate rows compared column by column.
+    """
+    cols = ", ".join(quote_name(c) for c in columns)
+    candidates = con.execute(
+        f"SELECT count(*) FROM (SELECT hash({cols}) AS h FROM {mem} GROUP BY h HAVING count(*) > 1)"
+    ).fetchall()[0][0]
+    if not candidates:
+        return []
+    rows = con.execute(
+        f"""
+        WITH hashed AS (SELECT rowid AS pos, hash({cols}) AS h, * EXCLUDE (_bad) FROM {mem}),
+             twice AS (SELECT h FROM hashed GROUP BY h HAVING count(*) > 1),
+             ranked AS (
+               SELECT pos, row_number() OVER w AS rn, first_value(pos) OVER w AS first
+               FROM hashed WHERE h IN (SELECT h FROM twice)
+               WINDOW w AS (PARTITION BY {cols} ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+        SELECT pos, first FROM ranked WHERE rn > 1 ORDER BY pos
+        """
+    ).fetchall()
+    return [(int(p) + offset, int(f) + offset) for p, f in rows]
+
+
+def engine_meta(t: EngineTable) -> dict:
+    """What ``manifest.json`` keeps of an engine-read table (enough to rebuild the contract reader's result)."""
+    return {"table": t.name, "file": t.file, "format": t.fmt, "rows": t.rows, "offset": t.offset, "columns": t.columns,
+            "kinds": {c.name: c.kind for c in table_contract(t.name).columns}, "duplicates": [list(d) for d in t.duplicates],
+            "headers": t.headers, "extras": t.extras}
+
+
+def _engine_frame(meta: dict, typed: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The typed table as the contract reader returns it: (rows kept, duplicates set aside)."""
+    frame = pd.read_parquet(typed, columns=meta["columns"])
+    frame.index = pd.Index(np.arange(len(frame), dtype="int64") + meta["offset"], name="source_line")
+    for column in frame.columns:
+        kind = meta["kinds"].get(column, "extra")
+        if kind in ("date", "datetime"):
+            frame[column] = frame[column].astype("datetime64[us]")
+        elif kind == "number":
+            frame[column] = frame[column].astype("float64")
+        else:
+            frame[column] = frame[column].astype("str")
+    dup = meta.get("duplicates") or []
+    empty_aside = frame.iloc[:0].copy()
+    empty_aside.insert(0, QUARANTINE_REASON, pd.Series(dtype="str"))
+    if not dup:
+        return frame, empty_aside
+    lines = [d[0] for d in dup]
+    aside = frame.loc[lines].copy()
+    aside.insert(0, QUARANTINE_REASON, [f"exact duplicate of line {first}" for _, first in dup])
+    keep = np.ones(len(frame), dtype=bool)
+    keep[np.asarray(lines, dtype="int64") - meta["offset"]] = False  # positions (the index is offset + position)
+    return frame.iloc[keep], aside
+
+
+def engine_result(meta: dict, typed: Path, source: Source) -> TableRead:
+    """A :class:`salesnb.io.TableRead` built from an engine-read table (notes as the contract reader writes them)."""
+    frame, aside = _engine_frame(meta, typed)
+    notes = []
+    dup = meta.get("duplicates") or []
+    if dup:
+        notes.append(QualityNote(meta["table"], meta["file"], "duplicate_rows_removed", len(dup),
+                                 f"{len(dup)} row(s) identical in every column to an earlier row (overlapping exports) were removed",
+                                 "repair", tuple(f"line {a} = line {b}" for a, b in dup[:5])))
+    if meta["extras"]:
+        extras = meta["extras"]
+        notes.append(QualityNote(meta["table"], meta["file"], "extra_columns_kept", len(extras),
+                                 f"{len(extras)} column(s) not in the data contract kept under their own header: {', '.join(extras)}",
+                                 "warning", tuple(extras[:5])))
+    if meta["table"] == "sales":
+        notes.extend(returns_note(frame, meta["file"]))
+    return TableRead(frame, source, notes, aside)
+
+
+def use_engine(settings: SourceSettings, sales_path: Path | None) -> bool:
+    """Whether the engine reader reads the sales file (``source.reader``, else its estimated rows)."""
+    if settings.reader == "contract" or sales_path is None:
+        return False
+    if settings.reader == "engine":
+        return True
+    return _estimated_rows(sales_path) >= settings.engine_min_rows
+
+
+def _estimated_rows(path: Path) -> int:
+    """Rows of a Parquet file (metadata), or of a CSV estimated from its size (80 bytes a line); XLSX: 0."""
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except Exception:  # noqa: BLE001 - unreadable: the contract reader reports it
+            return 0
+    if suffix in (".csv", ".txt", ".tsv"):
+        return path.stat().st_size // 80
+    return 0
