@@ -14,7 +14,7 @@ paths and timings are those of each run. Nothing else may differ.
 
 Needs pyspark and Java 17, so it is not part of ``make test``: run
 ``make test-spark``. The Spark session (one JVM start) is shared by the whole
-module; the two runs take 4–6 minutes on two cores.
+module; the two runs take 3.5–4.5 minutes on two cores.
 """
 from __future__ import annotations
 
