@@ -39,10 +39,11 @@ SHAPES_LANGS ?= pairwise
 test-shapes: $(STAMP)
 	SHAPES_LANGS=$(SHAPES_LANGS) $(BIN)/python -m pytest -m shape_matrix tests/shapes
 
-# The Spark engine (local mode, needs Java 17): installs pyspark, compares Spark's aggregates with DuckDB's.
+# The Spark engine (local mode, needs Java 17): installs pyspark, compares Spark's aggregates with DuckDB's
+# (test_prepare_spark.py) and the sample's full 2025Q4 run on a Spark source with the DuckDB run (test_run_spark.py).
 test-spark: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,spark]"
-	$(BIN)/python -m pytest -m spark tests/test_prepare_spark.py
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test,spark]"
+	$(BIN)/python -m pytest -m spark tests/test_prepare_spark.py tests/test_run_spark.py
 
 # Benchmarks (benchmarks/README.md): scaled workspaces under BENCH_DIR, then prepare / floor / pandas / full runs.
 BENCH_DIR ?= /tmp/salesnb-bench
