@@ -7,9 +7,8 @@ in ``notebooks/`` call it and papermill runs them each quarter
 from __future__ import annotations
 
 from .errors import ConfigError, DataError, Problem, QualityNote, RunRefused
+from ._version import __version__
 from .periods import Period
-
-__version__ = "0.1.0"
 
 __all__ = ["DataError", "ConfigError", "Problem", "QualityNote", "RunRefused", "Period", "load_workspace", "open_step", "__version__"]
 

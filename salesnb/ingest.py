@@ -1099,7 +1099,7 @@ def build_workspace(export: str | Path, mapping: str | Path | Mapping, out: str 
             "files_sha256": {name: _sha256(meta / name) for name in copied},
             "notes": [n.as_row() for n in notes],
         }
-        from . import __version__
+        from ._version import __version__
 
         info["salesnb"] = __version__
         (meta / "import.json").write_text(json.dumps(info, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

@@ -39,7 +39,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import __version__, ingest
+from . import ingest
+from ._version import __version__
 from .config import WorkspaceConfig, load_config
 from .errors import ConfigError, DataError, Problem
 from .i18n import check_lang, t

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ..config import WorkspaceConfig
 from ..io import find_table_file, sha256_file
 from ..longtail import GROUPED_COLUMNS, pinned_values

@@ -20,7 +20,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ..config import CONFIG_FILE, ScaleDeclaration, TableSource, WorkspaceConfig, load_config
 from ..io import Source, TableRead, Workspace, load_workspace, read_table_file
 from ..schemas import Table
