@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 
+# -- the Pareto
+
 def pareto(counts: pd.Series, threshold: float = 0.8) -> pd.DataFrame:
     """Pareto table of ``counts`` (cause → count): largest first, share, cumulative share and the vital few.
 
@@ -84,6 +86,8 @@ def pareto_effect(pareto_table: pd.DataFrame | None) -> bool:
         return False
     return int(pareto_table["vital_few"].sum()) * 2 <= len(pareto_table)
 
+
+# -- the period's tickets
 
 def complaint_response(complaints: pd.DataFrame, period: Period, promise_hours: float, by: str | list[str]) -> pd.DataFrame:
     """Tickets opened in ``period`` per group: count, median first-response hours and share over the promise.

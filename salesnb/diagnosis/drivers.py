@@ -22,6 +22,7 @@ __all__ = [
 SCORE_FREE_DRIVERS = ("on_time",)
 """Drivers that are not 1–5 scores (``on_time``: 1 when the respondent's order arrived on or before the
 promised day, 0 when late or overdue): they take part in the relative weights, not in the importance–performance quadrants."""
+
 QUADRANTS = ("fix_first", "keep_up", "low_priority", "possible_overkill")
 """Importance–performance quadrants: high importance & low score = fix first; high & high = keep up;
 low & low = low priority; low importance & high score = possible overkill."""

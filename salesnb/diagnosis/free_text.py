@@ -23,6 +23,8 @@ __all__ = [
 ]
 
 
+# -- the sources
+
 TEXT_SOURCES = ("complaints", "comments", "interviews")
 """The free-text sources: complaint descriptions, survey comments, interview notes (labels ``dg_src_<source>``)."""
 
@@ -118,6 +120,8 @@ def top_phrases(terms: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     """
     return terms.loc[terms["kind"] == "phrase"].head(top)
 
+
+# -- themes
 
 def theme_keywords(text_cfg) -> dict[str, list[str]]:
     """The keyword rules of the text themes (``text.themes``): theme key → keywords, for :func:`salesnb.text.code_themes`.

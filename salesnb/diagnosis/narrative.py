@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 
+# -- helpers and section headings
+
 def _join(items, lang: str) -> str:
     """``items`` joined as a list in running text (``、`` in Chinese, ``, `` otherwise)."""
     return ("、" if lang == "zh" else ", ").join(items)
@@ -66,6 +68,8 @@ def missing_text(workspace, table: str, period: Period, lang: str) -> str:
         return t("no_surveys" if table == "surveys" else "no_complaints", lang, period=period)
     return t(f"no_{table}_table", lang)
 
+
+# -- survey design and coverage
 
 def narrative_frame(design: survey.SurveyPlan, period: Period, lang: str) -> str:
     """The sampling frame in one sentence: its size and its buying customers, prospects and lost customers.
@@ -153,6 +157,8 @@ def narrative_weights(wave: SurveyWave, lang: str) -> str:
     return t("dg_narr_weights", lang, which=t("dg_weighted", lang), wmin=number(weights.min(), lang, 2), wmax=number(weights.max(), lang, 2),
              w_nps=number(w_nps.nps, lang, 1), u_nps=number(u_nps.nps, lang, 1))
 
+
+# -- scores, segments, change, drivers
 
 def narrative_missing_dimensions(keys: list[str], asked: list[str], labels: dict[str, str], lang: str) -> str | None:
     """The sentence naming configured dimensions this wave has no answers for (None when every one, or none, was asked:
@@ -269,6 +275,8 @@ def narrative_drivers(drivers: pd.DataFrame, labels: dict[str, str], lang: str) 
              share=pct(top["importance"], lang, 0), fix=fix)
 
 
+# -- deliveries
+
 def narrative_delivery_effect(effect: DeliveryEffect, lang: str) -> str:
     """Late against on-time orders in one sentence: mean scores, Welch's p, the late share and the points lost.
 
@@ -287,6 +295,8 @@ def narrative_delivery_effect(effect: DeliveryEffect, lang: str) -> str:
              n_on_time=e.n_on_time, p=_p_text(e.test.p_value), share=pct(e.late_share, lang), n=e.n_due,
              gap=number(e.gap, lang, 2)) + (" " + t("dl_narr_effect_sig" if sig else "dl_narr_effect_nosig", lang))
 
+
+# -- complaints
 
 def narrative_pareto(pareto_table: pd.DataFrame, lang: str) -> str:
     """How many categories are the vital few, the tickets they cover and their names; or, without a
@@ -342,6 +352,8 @@ def narrative_rates(rates: pd.DataFrame, min_customers: int, lang: str) -> str:
              n=rates["active_customers"].iloc[0], min_n=min_customers)
 
 
+# -- free text
+
 def narrative_terms(terms: pd.DataFrame, n_texts: int, source: str, lang: str) -> str:
     """The most widespread word and phrase of :func:`salesnb.text.frequent_terms` output over ``n_texts`` texts of ``source``.
 
@@ -391,6 +403,8 @@ def narrative_suggestions(suggested: pd.DataFrame, n_interviews: int, lang: str)
     """
     return t("dg_narr_suggestions", lang, top=suggested["suggestion"].iloc[0], k=suggested["texts"].iloc[0], n=n_interviews)
 
+
+# -- the ranked problems: evidence, statements, the conclusion
 
 def _scope_text(p: Problem, lang: str) -> str:
     return "、".join(p.regions) if (p.regions and lang == "zh") else (", ".join(p.regions) if p.regions else t("dg_whole_company", lang))

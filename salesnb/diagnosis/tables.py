@@ -26,6 +26,8 @@ __all__ = [
 ]
 
 
+# -- formatting
+
 def _fmt(kind: str, value, lang: str) -> str:
     if kind == "text":
         return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
@@ -73,6 +75,8 @@ def report_table(df: pd.DataFrame, spec: list[tuple[str, str, str]], lang: str, 
     return pd.DataFrame(out)
 
 
+# -- the specs: (column, label key, format)
+
 PLAN_TABLE = [("region", "region", "text"), ("status", "dg_col_stratum_status", "status"), ("population", "dg_col_population", "int"),
               ("sample", "dg_col_sample", "int"), ("minimum_applied", "dg_col_minimum", "minimum")]
 MARGINS_TABLE = [("group", "dg_col_group", "text"), ("population", "dg_col_population", "int"), ("sample", "dg_col_sample", "int"),
@@ -104,6 +108,7 @@ DELIVERY_TABLE = [("status_label", "dl_col_status", "text"), ("answers", "dg_col
 DELIVERY_TABLE_NPS = [("status_label", "dl_col_status", "text"), ("answers", "dg_col_answers", "int"), ("mean", "mean", "float2"),
                       ("mean_ci", "dg_col_mean_ci", "text"), ("top2", "promoters", "pct0"), ("bottom", "detractors", "pct0")]
 SUGGESTION_TABLE = [("suggestion", "dg_col_suggestion", "text"), ("texts", "dg_col_texts", "int"), ("share", "dg_col_share_texts", "pct0")]
+
 DRIVER_COLUMNS = ["dimension", "importance", "ci_low", "ci_high", "performance", "quadrant", "raw_weight", "n"]
 """The columns of ``drivers.csv``, in order."""
 
@@ -122,6 +127,8 @@ def delivery_spec(effect: DeliveryEffect) -> list[tuple[str, str, str]]:
     """The columns of the delivery table: top-2 / bottom-2 shares of satisfaction, or promoters / detractors of NPS."""
     return DELIVERY_TABLE_NPS if effect.score == "nps" else DELIVERY_TABLE
 
+
+# -- display columns
 
 def with_intervals(dims: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``survey.dimension_table`` output with ``mean_ci`` and ``top2_ci`` as text ("3.97 … 4.15", "71% … 81%")."""
