@@ -6,7 +6,7 @@ each has a ``type`` from :data:`salesnb.config.PROBLEM_TYPES`, the affected
 segment, the evidence numbers, its driver weight, gap and revenue affected,
 and a one-line statement in English and Chinese.
 
-The package, computation first, then what the report shows (every name is importable from here):
+The package, computation first, then what the report shows (every public name is importable from here):
 
 * :mod:`.drivers` — relative weights, key drivers, importance–performance quadrants;
 * :mod:`.regions` — a row's region, score gaps and churn per region against the rest;

@@ -12,6 +12,7 @@ evidence (:func:`.narrative.evidence_text`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -57,6 +58,7 @@ class Problem:
 
 
 def _ev(kind: str, value: float, ref: float | None = None, **fields) -> dict:
+    """One evidence item: its ``kind``, ``value``, ``reference`` (the comparison, or None) and the kind's own fields."""
     return {"kind": kind, "value": value, "reference": ref, **fields}
 
 
@@ -84,7 +86,7 @@ class ProblemInputs:
     sales: pd.DataFrame
     period: Period
     tickets: pd.DataFrame | None
-    settings: object
+    settings: Any
     promise_hours: float
     theme_problem: dict[str, str]
     comment_flags: pd.DataFrame | None = None
