@@ -523,7 +523,7 @@ def narrative_no_problems(pareto_table: pd.DataFrame | None, drivers: pd.DataFra
     >>> narrative_no_problems(par, d, {"staff": "Staff"}, "en")
     'No problem type could be ranked in this period. Complaints: 3 of 5 categories are needed to cover 82% of tickets, so no category dominates. Staff sit in the fix-first quadrant of the driver table, but no problem type is mapped to them yet (the analyst can map them in the diagnosis settings).'
     >>> narrative_no_problems(pareto(pd.Series({"Rude staff": 60, "Parking": 25, "Noise": 10, "Queue": 5})), None, {}, "en").split(". ")[1]
-    'The complaint Pareto is led by Rude staff (60% of tickets), a category no problem type is mapped to (diagnosis.complaint_problems).'
+    'The complaint Pareto is led by Rude staff (60% of tickets), a category no problem type is mapped to yet (the analyst can map it in the diagnosis settings).'
     """
     parts = [t("dg_none_ranked", lang)]
     if pareto_table is not None and len(pareto_table):
