@@ -59,49 +59,43 @@ def largest_remainder(values: Sequence[float] | np.ndarray, total: int) -> np.nd
     return base
 
 
-def _flow_round(x: np.ndarray, rows: np.ndarray, col_lo: np.ndarray, col_hi: np.ndarray, slack: int = 0) -> np.ndarray | None:
-    """Integer matrix near ``x`` with exact row sums and column sums within bounds.
+class _Flow:
+    """The state of one :func:`_flow_round`: the units each arc (row → column), row and column carries so far.
 
-    Each entry is ⌊x⌋ or ⌈x⌉ (widened by ``slack`` units either way, never
-    below zero, when ``slack`` > 0); entries where ``x`` is zero stay zero.
-    Solved as a bipartite flow (rows → columns, one arc per entry): a greedy
-    pass in order of fractional part (largest first) and then augmenting paths,
-    first up to the columns' lower bounds and then up to their upper bounds.
-    Returns None when no such matrix exists.
+    ``need`` is each row's units to place, ``cap`` each arc's room; arcs are taken in order of fractional
+    part ``frac`` (largest first, then by row and column).
     """
-    x = np.asarray(x, dtype=float)
-    n_r, n_c = x.shape
-    support = x > _EPS
-    low = np.floor(x + _EPS)
-    high = np.ceil(x - _EPS)
-    base = np.where(support, np.maximum(low - slack, 0), 0).astype(np.int64)
-    cap = np.where(support, (high + slack) - base, 0).astype(np.int64)
-    need = rows.astype(np.int64) - base.sum(axis=1)
-    lo = np.maximum(col_lo.astype(np.int64) - base.sum(axis=0), 0)
-    hi = col_hi.astype(np.int64) - base.sum(axis=0)
-    if (need < 0).any() or (need > cap.sum(axis=1)).any() or (hi < 0).any() or (lo > hi).any():
-        return None
-    frac = np.where(cap > 0, x - base, -np.inf)
-    used = np.zeros((n_r, n_c), dtype=np.int64)
-    row_used = np.zeros(n_r, dtype=np.int64)
-    col_used = np.zeros(n_c, dtype=np.int64)
-    arcs = [(r, c) for r, c in zip(*np.nonzero(cap > 0))]
-    arcs.sort(key=lambda rc: (-frac[rc], rc[0], rc[1]))
-    # each row's arcs, largest fractional part first (augmenting paths prefer them)
-    row_arcs: list[list[int]] = [[] for _ in range(n_r)]
-    for r, c in arcs:
-        row_arcs[r].append(c)
 
-    def greedy(limit: np.ndarray) -> None:
+    def __init__(self, need: np.ndarray, cap: np.ndarray, frac: np.ndarray):
+        n_r, n_c = cap.shape
+        self.n_r = n_r
+        self.need, self.cap = need, cap
+        self.used = np.zeros((n_r, n_c), dtype=np.int64)
+        self.row_used = np.zeros(n_r, dtype=np.int64)
+        self.col_used = np.zeros(n_c, dtype=np.int64)
+        arcs = [(r, c) for r, c in zip(*np.nonzero(cap > 0))]
+        arcs.sort(key=lambda rc: (-frac[rc], rc[0], rc[1]))
+        self.arcs = arcs
+        # each row's arcs, largest fractional part first (augmenting paths prefer them)
+        row_arcs: list[list[int]] = [[] for _ in range(n_r)]
         for r, c in arcs:
+            row_arcs[r].append(c)
+        self.row_arcs = row_arcs
+
+    def greedy(self, limit: np.ndarray) -> None:
+        """Fill the arcs in order, each as far as its row's need, its column's ``limit`` and its room allow."""
+        need, cap, used, row_used, col_used = self.need, self.cap, self.used, self.row_used, self.col_used
+        for r, c in self.arcs:
             room = min(need[r] - row_used[r], limit[c] - col_used[c], cap[r, c] - used[r, c])
             if room > 0:
                 used[r, c] += room
                 row_used[r] += room
                 col_used[c] += room
 
-    def augment(limit: np.ndarray) -> bool:
+    def augment(self, limit: np.ndarray) -> bool:
         """One unit along a shortest path from a row short of its need to a column with room."""
+        n_r, need, cap, used, row_used, col_used = self.n_r, self.need, self.cap, self.used, self.row_used, self.col_used
+        row_arcs = self.row_arcs
         prev_col = {}  # column → row it was reached from
         prev_row = {}  # row → column it was reached from (None for a start row)
         queue = deque()
@@ -133,17 +127,40 @@ def _flow_round(x: np.ndarray, rows: np.ndarray, col_lo: np.ndarray, col_hi: np.
                         queue.append(r2)
         return False
 
-    greedy(lo)
-    while col_used.sum() < lo.sum() and augment(lo):
-        pass
-    if (col_used < lo).any():
+
+def _flow_round(x: np.ndarray, rows: np.ndarray, col_lo: np.ndarray, col_hi: np.ndarray, slack: int = 0) -> np.ndarray | None:
+    """Integer matrix near ``x`` with exact row sums and column sums within bounds.
+
+    Each entry is ⌊x⌋ or ⌈x⌉ (widened by ``slack`` units either way, never
+    below zero, when ``slack`` > 0); entries where ``x`` is zero stay zero.
+    Solved as a bipartite flow (rows → columns, one arc per entry): a greedy
+    pass in order of fractional part (largest first) and then augmenting paths,
+    first up to the columns' lower bounds and then up to their upper bounds
+    (:class:`_Flow`). Returns None when no such matrix exists.
+    """
+    x = np.asarray(x, dtype=float)
+    support = x > _EPS
+    low = np.floor(x + _EPS)
+    high = np.ceil(x - _EPS)
+    base = np.where(support, np.maximum(low - slack, 0), 0).astype(np.int64)
+    cap = np.where(support, (high + slack) - base, 0).astype(np.int64)
+    need = rows.astype(np.int64) - base.sum(axis=1)
+    lo = np.maximum(col_lo.astype(np.int64) - base.sum(axis=0), 0)
+    hi = col_hi.astype(np.int64) - base.sum(axis=0)
+    if (need < 0).any() or (need > cap.sum(axis=1)).any() or (hi < 0).any() or (lo > hi).any():
         return None
-    greedy(hi)
-    while (row_used < need).any() and augment(hi):
+    flow = _Flow(need, cap, np.where(cap > 0, x - base, -np.inf))
+    flow.greedy(lo)
+    while flow.col_used.sum() < lo.sum() and flow.augment(lo):
         pass
-    if (row_used < need).any():
+    if (flow.col_used < lo).any():
         return None
-    return base + used
+    flow.greedy(hi)
+    while (flow.row_used < need).any() and flow.augment(hi):
+        pass
+    if (flow.row_used < need).any():
+        return None
+    return base + flow.used
 
 
 def _rake_matrix(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, fixed_cols: np.ndarray,
@@ -281,6 +298,16 @@ def rake(seed: pd.Series, targets: Mapping[str, Mapping[object, float]], total: 
     arr = x.to_numpy(dtype=float, copy=True)
     if not targets:
         return pd.Series(arr, index=x.index, name=seed.name)
+    specs, full = _rake_specs(x, arr, targets, total)
+    tol = max(1e-7, 1e-11 * abs(full))
+    _check_fixed_sums(specs, full, tol)
+    _fit(arr, specs, full, tol, max_iter)
+    return pd.Series(arr, index=x.index, name=seed.name)
+
+
+def _rake_specs(x: pd.Series, arr: np.ndarray, targets: Mapping[str, Mapping[object, float]], total: float | None) -> tuple[list, float]:
+    """Per dimension of ``targets`` (:func:`rake`): ``(dimension, each cell's node code, which nodes are
+    fixed, their targets, the number of nodes, the nodes)``; and the total the table is fitted to."""
     full = sum(float(v) for v in next(iter(targets.values())).values()) if total is None else float(total)
     specs = []
     for d, nodes in targets.items():
@@ -295,37 +322,54 @@ def rake(seed: pd.Series, targets: Mapping[str, Mapping[object, float]], total: 
         if total is None and not fixed.all():
             full = float(arr.sum())
         specs.append((d, codes, fixed, tgt, len(values), values))
-    tol = max(1e-7, 1e-11 * abs(full))
+    return specs, full
+
+
+def _check_fixed_sums(specs: list, full: float, tol: float) -> None:
+    """Raise when a dimension's fixed targets exceed the total, or fix every node and miss it."""
     for d, _codes, fixed, tgt, _k, _ in specs:
         rest = full - tgt[fixed].sum()
         if rest < -tol:
             raise PlanError(f"the fixed amounts on {d} add up to {tgt[fixed].sum():,.0f}, more than the total {full:,.0f}")
         if fixed.all() and abs(rest) > tol:
             raise PlanError(f"every {d} node is fixed but they add up to {tgt.sum():,.0f}, not the total {full:,.0f}")
+
+
+def _rake_dimension(arr: np.ndarray, spec: tuple, full: float, tol: float, worst: float) -> float:
+    """One step of :func:`rake`: scale ``arr`` in place so that one dimension's fixed nodes meet their targets
+    and the free ones share the rest; returns ``worst`` raised to this dimension's gaps before the step."""
+    d, codes, fixed, tgt, k, names = spec
+    sums = np.bincount(codes, weights=arr, minlength=k)
+    factor = np.ones(k)
+    empty = fixed & (sums <= _EPS) & (tgt > tol)
+    if empty.any():
+        which = [str(v) for v, e in zip(names, empty) if e]
+        raise PlanError(f"{d} {', '.join(which)} should get an amount but has no weight to carry it (no history under this method)")
+    ok = fixed & (sums > _EPS)
+    factor[ok] = tgt[ok] / sums[ok]
+    worst = max(worst, float(np.abs(sums[fixed] - tgt[fixed]).max(initial=0.0)))
+    free = ~fixed
+    if free.any():
+        rest = full - tgt[fixed].sum()
+        free_sum = sums[free].sum()
+        if free_sum <= _EPS:
+            if rest > tol:
+                raise PlanError(f"{rest:,.0f} is left for the other {d} nodes, but they have no weight under this method")
+        else:
+            factor[free] = max(rest, 0.0) / free_sum
+            worst = max(worst, abs(free_sum - rest))
+    arr *= factor[codes]
+    return worst
+
+
+def _fit(arr: np.ndarray, specs: list, full: float, tol: float, max_iter: int) -> None:
+    """Repeat :func:`_rake_dimension` over the dimensions until every target holds (``arr`` scaled in place);
+    raise when the targets contradict each other (no longer improving, or ``max_iter`` rounds)."""
     last_check = math.inf
     for it in range(max_iter):
         worst = 0.0
-        for d, codes, fixed, tgt, k, names in specs:
-            sums = np.bincount(codes, weights=arr, minlength=k)
-            factor = np.ones(k)
-            empty = fixed & (sums <= _EPS) & (tgt > tol)
-            if empty.any():
-                which = [str(v) for v, e in zip(names, empty) if e]
-                raise PlanError(f"{d} {', '.join(which)} should get an amount but has no weight to carry it (no history under this method)")
-            ok = fixed & (sums > _EPS)
-            factor[ok] = tgt[ok] / sums[ok]
-            worst = max(worst, float(np.abs(sums[fixed] - tgt[fixed]).max(initial=0.0)))
-            free = ~fixed
-            if free.any():
-                rest = full - tgt[fixed].sum()
-                free_sum = sums[free].sum()
-                if free_sum <= _EPS:
-                    if rest > tol:
-                        raise PlanError(f"{rest:,.0f} is left for the other {d} nodes, but they have no weight under this method")
-                else:
-                    factor[free] = max(rest, 0.0) / free_sum
-                    worst = max(worst, abs(free_sum - rest))
-            arr *= factor[codes]
+        for spec in specs:
+            worst = _rake_dimension(arr, spec, full, tol, worst)
         if worst < tol:
             break
         if it % 500 == 499:  # no longer improving: the targets contradict each other
@@ -338,7 +382,6 @@ def rake(seed: pd.Series, targets: Mapping[str, Mapping[object, float]], total: 
         raise PlanError(f"the fixed amounts cannot be met together ({named}): the overrides of different dimensions contradict "
                         "each other given where the weights lie (e.g. a region fixed high whose cells sit mostly in a product "
                         "line fixed low); relax one of them")
-    return pd.Series(arr, index=x.index, name=seed.name)
 
 
 def _levels(index: pd.Index) -> list[str]:
@@ -395,6 +438,32 @@ def allocate(total: float, weights: pd.Series, overrides: Mapping[str, Mapping[o
     >>> allocate(100, w, {"region": {"A": 60}}).tolist()
     [45.0, 15.0, 20.0, 20.0]
     """
+    w = _checked_weights(weights, unit)
+    units = int(round(total / unit))
+    if units < 0:
+        raise PlanError(f"the total {total:,.0f} is negative")
+    dims = _levels(w.index)
+    fixed = _fixed_units(overrides, w, dims, units, unit)
+    if w.sum() <= 0 and units > 0 and not fixed:
+        raise PlanError("all weights are zero: there is nothing to split the total by")
+    seed = _seed(w, fixed, dims, units, unit)
+    targets = {dim: {n: float(v) for n, v in nodes.items()} for dim, nodes in fixed.items()}
+    x = seed
+    if targets:
+        # first choice: in each dimension with overrides, the other nodes share the remainder exactly in
+        # proportion to their weight; when the dimensions cannot all hold that way, only the overrides are
+        # held and the other nodes share what is left as the other dimensions allow
+        proportional = _proportional(seed, targets, units)
+        try:
+            x = rake(seed, proportional, total=units)
+        except PlanError:
+            x = rake(seed, targets, total=units)
+    y = round_table(x, units, fixed)
+    return (y.astype(float) * unit).rename(weights.name or "target")
+
+
+def _checked_weights(weights: pd.Series, unit: float) -> pd.Series:
+    """:func:`allocate`'s weights as floats in index order, after checking them and the rounding unit."""
     if not isinstance(weights, pd.Series):
         raise TypeError("weights must be a pandas Series")
     if weights.isna().any():
@@ -406,10 +475,13 @@ def allocate(total: float, weights: pd.Series, overrides: Mapping[str, Mapping[o
     w = weights.astype(float).sort_index()
     if w.index.has_duplicates:
         raise PlanError("each cell must appear once in the weights")
-    units = int(round(total / unit))
-    if units < 0:
-        raise PlanError(f"the total {total:,.0f} is negative")
-    dims = _levels(w.index)
+    return w
+
+
+def _fixed_units(overrides: Mapping[str, Mapping[object, float]] | None, w: pd.Series, dims: list[str], units: int,
+                 unit: float) -> dict[str, dict[object, int]]:
+    """:func:`allocate`'s overrides in whole units, ``{dimension: {node: units}}``, after checking that each
+    names a node of the plan, is a non-negative amount and fits the total."""
     fixed: dict[str, dict[object, int]] = {}
     for dim, nodes in (overrides or {}).items():
         if not nodes:
@@ -431,8 +503,12 @@ def allocate(total: float, weights: pd.Series, overrides: Mapping[str, Mapping[o
                             f"lower them or raise the total")
         if len(fixed[dim]) == len(known) and used != units:
             raise PlanError(f"every {dim} has an override, but they add up to {used * unit:,.0f}, not the total {units * unit:,.0f}")
-    if w.sum() <= 0 and units > 0 and not fixed:
-        raise PlanError("all weights are zero: there is nothing to split the total by")
+    return fixed
+
+
+def _seed(w: pd.Series, fixed: dict[str, dict[object, int]], dims: list[str], units: int, unit: float) -> pd.Series:
+    """The weights scaled to ``units``, a fixed node without weight spread evenly over its cells; raises when
+    what the overrides leave has no weight to go to."""
     seed = w.copy()
     level_of = {d: (seed.index.get_level_values(d) if isinstance(seed.index, pd.MultiIndex) else seed.index) for d in dims}
     # a fixed node with no weight at all is spread evenly over its cells
@@ -451,24 +527,18 @@ def allocate(total: float, weights: pd.Series, overrides: Mapping[str, Mapping[o
             others = ", ".join(map(str, free)) if free else "none"
             raise PlanError(f"after the overrides on {dim}, {rest * unit:,.0f} is left for the other {dim} nodes ({others}), "
                             f"but they have no weight under this method: override them too, or change the method")
-    targets = {dim: {n: float(v) for n, v in nodes.items()} for dim, nodes in fixed.items()}
-    # first choice: in each dimension with overrides, the other nodes share the remainder exactly in
-    # proportion to their weight; when the dimensions cannot all hold that way, only the overrides are
-    # held and the other nodes share what is left as the other dimensions allow
+    return seed
+
+
+def _proportional(seed: pd.Series, targets: dict[str, dict[object, float]], units: int) -> dict[str, dict[object, float]]:
+    """``targets`` with, in each dimension, the other nodes' share of the remainder in proportion to their weight."""
     proportional = {}
     for dim, nodes in targets.items():
         marg = seed.groupby(level=dim).sum() if isinstance(seed.index, pd.MultiIndex) else seed.groupby(level=0).sum()
         free = marg.drop(list(nodes))
         rest = units - sum(nodes.values())
         proportional[dim] = {**nodes, **({n: float(v) * rest / free.sum() for n, v in free.items()} if free.sum() > 0 else {})}
-    x = seed
-    if targets:
-        try:
-            x = rake(seed, proportional, total=units)
-        except PlanError:
-            x = rake(seed, targets, total=units)
-    y = round_table(x, units, fixed)
-    return (y.astype(float) * unit).rename(weights.name or "target")
+    return proportional
 
 
 def margins(cells: pd.DataFrame, by: str | Sequence[str], value: str = "target") -> pd.Series:

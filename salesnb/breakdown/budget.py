@@ -158,34 +158,54 @@ def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, sca
         warnings.warn(note, BudgetFloorWarning, stacklevel=2)
         settings = settings.model_copy(update={"min_share": floor})
     if limit_dims and n:
-        dim = next(iter(limit_dims))
-        if dim not in by:
-            raise PlanError(f"budget.limits: {dim!r} is not one of budget.allocate_by ({', '.join(by)})")
-        node_of = scores[dim].astype(str).to_numpy()
-        nodes = sorted(set(node_of))
-        count = np.array([(node_of == k).sum() for k in nodes])
-        lo = count * settings.min_share
-        hi = np.ones(len(nodes))
-        for lim in settings.limits:
-            node = str(next(iter(lim.scope.values())))
-            if node not in nodes:
-                raise PlanError(f"budget.limits: {node!r} is not a {dim} of the plan ({', '.join(nodes)})")
-            i = nodes.index(node)
-            if lim.min_share is not None:
-                lo[i] = max(lo[i], lim.min_share)
-            if lim.max_share is not None:
-                hi[i] = lim.max_share
-        node_score = np.array([score[node_of == k].sum() for k in nodes])
-        node_share = _bounded_shares(node_score, lo, hi)
-        shares = np.zeros(n)
-        for i, k in enumerate(nodes):
-            mask = node_of == k
-            if node_share[i] <= 0:
-                continue
-            rel_lo = np.full(mask.sum(), min(settings.min_share / node_share[i], 1 / mask.sum()))
-            shares[mask] = _bounded_shares(score[mask], rel_lo, np.ones(mask.sum())) * node_share[i]
+        shares = _limited_shares(settings, scores, score, next(iter(limit_dims)), by)
     else:
         shares = _bounded_shares(score, np.full(n, settings.min_share), np.ones(n)) if n else np.zeros(0)
+    rows = _budget_rows(settings, scores, by, shares, unit, scale)
+    out = pd.DataFrame(rows, columns=["category", *by, "amount", "share"])
+    out.attrs["min_share"] = settings.min_share
+    if note is not None:
+        out.attrs["note"] = note
+        out.attrs["floor"] = {"asked": asked, "n": n, "used": floor}
+    return out
+
+
+def _limited_shares(settings: Budget, scores: pd.DataFrame, score: np.ndarray, dim: str, by: list[str]) -> np.ndarray:
+    """Each cell's share of a category under ``settings.limits`` on ``dim``: the nodes' shares water-filled within
+    their bounds, then each node's cells within it (every cell at least ``min_share`` where the node allows)."""
+    n = len(scores)
+    if dim not in by:
+        raise PlanError(f"budget.limits: {dim!r} is not one of budget.allocate_by ({', '.join(by)})")
+    node_of = scores[dim].astype(str).to_numpy()
+    nodes = sorted(set(node_of))
+    count = np.array([(node_of == k).sum() for k in nodes])
+    lo = count * settings.min_share
+    hi = np.ones(len(nodes))
+    for lim in settings.limits:
+        node = str(next(iter(lim.scope.values())))
+        if node not in nodes:
+            raise PlanError(f"budget.limits: {node!r} is not a {dim} of the plan ({', '.join(nodes)})")
+        i = nodes.index(node)
+        if lim.min_share is not None:
+            lo[i] = max(lo[i], lim.min_share)
+        if lim.max_share is not None:
+            hi[i] = lim.max_share
+    node_score = np.array([score[node_of == k].sum() for k in nodes])
+    node_share = _bounded_shares(node_score, lo, hi)
+    shares = np.zeros(n)
+    for i, k in enumerate(nodes):
+        mask = node_of == k
+        if node_share[i] <= 0:
+            continue
+        rel_lo = np.full(mask.sum(), min(settings.min_share / node_share[i], 1 / mask.sum()))
+        shares[mask] = _bounded_shares(score[mask], rel_lo, np.ones(mask.sum())) * node_share[i]
+    return shares
+
+
+def _budget_rows(settings: Budget, scores: pd.DataFrame, by: list[str], shares: np.ndarray, unit: float, scale: float) -> list[dict]:
+    """The rows of :func:`allocate_budget`: each category spread over the cells by ``shares`` (whole ``unit`` s,
+    largest remainder), or one central row when it is not allocated (or there are no cells)."""
+    n = len(scores)
     rows = []
     for cat in settings.categories:
         amount = int(round(cat.total * scale / unit))
@@ -195,12 +215,7 @@ def allocate_budget(settings: Budget, scores: pd.DataFrame, unit: float = 1, sca
         parts = largest_remainder(shares, amount) if amount > 0 else np.zeros(n, dtype=np.int64)
         for (_, node), part, sh in zip(scores[by].iterrows(), parts, shares):
             rows.append({"category": cat.key, **{d: node[d] for d in by}, "amount": float(part) * unit, "share": float(sh)})
-    out = pd.DataFrame(rows, columns=["category", *by, "amount", "share"])
-    out.attrs["min_share"] = settings.min_share
-    if note is not None:
-        out.attrs["note"] = note
-        out.attrs["floor"] = {"asked": asked, "n": n, "used": floor}
-    return out
+    return rows
 
 
 def budget_floor_note(budget: pd.DataFrame, lang: str) -> str | None:

@@ -49,53 +49,71 @@ def growth_checks(cells: pd.DataFrame, history: pd.DataFrame, levels: Sequence[S
     rows = []
     for level in levels:
         level = list(level)
-        keyed = level or ["_all"]
-        c = cells if level else cells.assign(_all="total")
-        h = history if level else history.assign(_all="total")
-        tgt = c.groupby(keyed, sort=True)["target"].sum()
-        hist = h.pivot_table(index=keyed, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
-        hist = hist.reindex(tgt.index, fill_value=0.0)
-        recent = None
-        if trend is not None and set(level) <= set(trend.columns):
-            tr = trend if level else trend.assign(_all="total")
-            recent = tr.pivot_table(index=keyed, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
+        tgt, hist, recent = _level_tables(cells, history, trend, level)
         for node, target in tgt.items():
-            series = hist.loc[node] if node in hist.index else pd.Series(dtype=float)
-            base = float(series.get(0, 0.0))
-            growths = [series.get(k) / series.get(k + 1) - 1 for k in range(len(series) - 1)
-                       if series.get(k + 1, 0) > 0 and series.get(k) is not None]
-            implied = target / base - 1 if base > 0 else float("nan")
-            best = max(growths) if growths else float("nan")
-            worst = min(growths) if growths else float("nan")
-            latest = series.get(0) / series.get(1) - 1 if series.get(1, 0) > 0 else float("nan")
-            if latest != latest and recent is not None and node in recent.index and recent.loc[node].get(1, 0) > 0:
-                latest = float(recent.loc[node].get(0, 0.0) / recent.loc[node][1] - 1)
-            share = target / total if total else float("nan")
-            if target < 0:
-                flag = "negative"
-            elif base <= 0:
-                flag = "no_history" if target > 0 else "ok"
-            elif share < settings.min_share:
-                flag = "ok" if growths else "no_history"  # small parts are listed, not checked, but never "ok" without a history
-            elif best == best and implied > best + settings.beyond_history_points:
-                flag = "beyond_history"
-            elif latest == latest and latest < 0 and implied - latest >= settings.against_trend_points:
-                flag = "against_trend"
-            elif not growths:
-                flag = "no_history"
-            elif implied < settings.shrink_below:
-                flag = "shrinking"
-            else:
-                flag = "ok"
-            node_t = node if isinstance(node, tuple) else (node,)
-            rows.append({"level": " × ".join(level) or "total", "node": " · ".join(map(str, node_t)),
-                         **dict(zip(level, node_t)), "base": base, "target": float(target), "implied_growth": implied,
-                         "best_growth": best, "worst_growth": worst, "latest_growth": latest, "years": len(growths),
-                         "share": share, "flag": flag})
+            rows.append(_check_row(level, node, target, hist, recent, total, settings))
     cols = CHECK_COLUMNS
     out = pd.DataFrame(rows)
     extra = [c for c in out.columns if c not in cols]
     return out[cols + extra] if len(out) else pd.DataFrame(columns=cols)
+
+
+def _level_tables(cells: pd.DataFrame, history: pd.DataFrame, trend: pd.DataFrame | None, level: list[str]) -> tuple:
+    """For one level of :func:`growth_checks`: the target per node, its revenue per history window and (when
+    ``trend`` covers the level) the latest trend's revenue per window (else None)."""
+    keyed = level or ["_all"]
+    c = cells if level else cells.assign(_all="total")
+    h = history if level else history.assign(_all="total")
+    tgt = c.groupby(keyed, sort=True)["target"].sum()
+    hist = h.pivot_table(index=keyed, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
+    hist = hist.reindex(tgt.index, fill_value=0.0)
+    recent = None
+    if trend is not None and set(level) <= set(trend.columns):
+        tr = trend if level else trend.assign(_all="total")
+        recent = tr.pivot_table(index=keyed, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
+    return tgt, hist, recent
+
+
+def _check_row(level: list[str], node, target: float, hist: pd.DataFrame, recent: pd.DataFrame | None, total: float,
+               settings) -> dict:
+    """One row of :func:`growth_checks`: a node's base, target, implied, best, worst and latest growth and its flag."""
+    series = hist.loc[node] if node in hist.index else pd.Series(dtype=float)
+    base = float(series.get(0, 0.0))
+    growths = [series.get(k) / series.get(k + 1) - 1 for k in range(len(series) - 1)
+               if series.get(k + 1, 0) > 0 and series.get(k) is not None]
+    implied = target / base - 1 if base > 0 else float("nan")
+    best = max(growths) if growths else float("nan")
+    worst = min(growths) if growths else float("nan")
+    latest = series.get(0) / series.get(1) - 1 if series.get(1, 0) > 0 else float("nan")
+    if latest != latest and recent is not None and node in recent.index and recent.loc[node].get(1, 0) > 0:
+        latest = float(recent.loc[node].get(0, 0.0) / recent.loc[node][1] - 1)
+    share = target / total if total else float("nan")
+    flag = _growth_flag(target, base, share, growths, best, implied, latest, settings)
+    node_t = node if isinstance(node, tuple) else (node,)
+    return {"level": " × ".join(level) or "total", "node": " · ".join(map(str, node_t)),
+            **dict(zip(level, node_t)), "base": base, "target": float(target), "implied_growth": implied,
+            "best_growth": best, "worst_growth": worst, "latest_growth": latest, "years": len(growths),
+            "share": share, "flag": flag}
+
+
+def _growth_flag(target: float, base: float, share: float, growths: list, best: float, implied: float, latest: float,
+                 settings) -> str:
+    """The first flag of :func:`growth_checks` that holds for a part."""
+    if target < 0:
+        return "negative"
+    if base <= 0:
+        return "no_history" if target > 0 else "ok"
+    if share < settings.min_share:
+        return "ok" if growths else "no_history"  # small parts are listed, not checked, but never "ok" without a history
+    if best == best and implied > best + settings.beyond_history_points:
+        return "beyond_history"
+    if latest == latest and latest < 0 and implied - latest >= settings.against_trend_points:
+        return "against_trend"
+    if not growths:
+        return "no_history"
+    if implied < settings.shrink_below:
+        return "shrinking"
+    return "ok"
 
 
 def margin_checks(cells: pd.DataFrame, total: float, dims: Sequence[str], phased: pd.DataFrame | None = None) -> pd.DataFrame:

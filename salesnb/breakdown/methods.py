@@ -67,14 +67,29 @@ def method_weights(history: pd.DataFrame, dims: Sequence[str], *, lookback: int 
     index = pd.MultiIndex.from_product(nodes, names=dims) if len(dims) > 1 else pd.Index(nodes[0], name=dims[0])
     by_window = history.pivot_table(index=dims, columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
     by_window = by_window.reindex(index, fill_value=0.0).clip(lower=0)
-
-    def norm(s: pd.Series) -> pd.Series:
-        tot = s.sum()
-        return s / tot if tot > 0 else s * 0.0
-
     out = pd.DataFrame(index=index)
     out["even"] = 1.0 / len(index)
-    out["history"] = norm(by_window[[c for c in use if c in by_window.columns]].sum(axis=1))
+    out["history"] = _norm(by_window[[c for c in use if c in by_window.columns]].sum(axis=1))
+    out["momentum"] = _momentum(by_window, index, available, lookback, momentum_cap, trend)
+    if potential:
+        seed = out["history"].where(out["history"] > 0, 0.0)
+        if seed.sum() <= 0:
+            seed = out["even"]
+        out["potential"] = _norm(rake(seed, _potential_targets(potential, dims, index)))
+    out["weight"] = _chosen_weight(out, method, blend)
+    return out
+
+
+def _norm(s: pd.Series) -> pd.Series:
+    """``s`` as shares of its sum (zeros when the sum is not positive)."""
+    tot = s.sum()
+    return s / tot if tot > 0 else s * 0.0
+
+
+def _momentum(by_window: pd.DataFrame, index: pd.Index, available: list, lookback: int, momentum_cap: float,
+              trend: bool) -> pd.Series:
+    """The ``momentum`` shares of :func:`method_weights`: the latest window's revenue × each cell's capped yearly
+    growth factor over the lookback (none without ``trend`` or with a single window)."""
     latest = by_window[0] if 0 in by_window.columns else pd.Series(0.0, index=index)
     span = max(c for c in available if c < max(lookback, 2)) if len(available) > 1 and trend else 0
     if span > 0:
@@ -82,27 +97,30 @@ def method_weights(history: pd.DataFrame, dims: Sequence[str], *, lookback: int 
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(first > 0, (latest / first.where(first > 0)) ** (1.0 / span), np.where(latest > 0, 1 + momentum_cap, 1.0))
         factor = np.clip(np.nan_to_num(factor, nan=1.0), 1 - momentum_cap, 1 + momentum_cap)
-        out["momentum"] = norm(latest * factor)
-    else:
-        out["momentum"] = norm(latest)
-    if potential:
-        targets = {}
-        for dim, drivers in potential.items():
-            if dim not in dims:
-                raise PlanError(f"potential driver on {dim!r}: not one of the plan's dimensions ({', '.join(dims)})")
-            known = _nodes(index, dim)
-            missing = [n for n in known if n not in drivers]
-            if missing:
-                raise PlanError(f"potential driver on {dim}: no value for {', '.join(map(str, missing))}")
-            vals = {n: float(drivers[n]) for n in known}
-            tot = sum(vals.values())
-            if tot <= 0 or any(v < 0 for v in vals.values()):
-                raise PlanError(f"potential driver on {dim}: values must be non-negative with a positive total")
-            targets[dim] = {n: v / tot for n, v in vals.items()}
-        seed = out["history"].where(out["history"] > 0, 0.0)
-        if seed.sum() <= 0:
-            seed = out["even"]
-        out["potential"] = norm(rake(seed, targets))
+        return _norm(latest * factor)
+    return _norm(latest)
+
+
+def _potential_targets(potential: Mapping[str, Mapping[str, float]], dims: list[str], index: pd.Index) -> dict:
+    """Each dimension's shares by its potential driver, ``{dimension: {node: share}}``, after checking the drivers."""
+    targets = {}
+    for dim, drivers in potential.items():
+        if dim not in dims:
+            raise PlanError(f"potential driver on {dim!r}: not one of the plan's dimensions ({', '.join(dims)})")
+        known = _nodes(index, dim)
+        missing = [n for n in known if n not in drivers]
+        if missing:
+            raise PlanError(f"potential driver on {dim}: no value for {', '.join(map(str, missing))}")
+        vals = {n: float(drivers[n]) for n in known}
+        tot = sum(vals.values())
+        if tot <= 0 or any(v < 0 for v in vals.values()):
+            raise PlanError(f"potential driver on {dim}: values must be non-negative with a positive total")
+        targets[dim] = {n: v / tot for n, v in vals.items()}
+    return targets
+
+
+def _chosen_weight(out: pd.DataFrame, method: str, blend: Mapping[str, float] | None) -> pd.Series:
+    """The ``weight`` column of :func:`method_weights`: the chosen method's shares, or the blend of several."""
     if method == "blend":
         blend = dict(blend or {"history": 0.5, "momentum": 0.5})
         unknown = [m for m in blend if m not in ("even", "history", "momentum", "potential")]
@@ -113,9 +131,7 @@ def method_weights(history: pd.DataFrame, dims: Sequence[str], *, lookback: int 
         tot = sum(v for v in blend.values() if v > 0)
         if tot <= 0:
             raise PlanError("blend weights must have a positive sum")
-        out["weight"] = sum(out[m] * (v / tot) for m, v in blend.items() if v > 0)
-    else:
-        if method not in out:
-            raise PlanError("method 'potential' needs drivers in breakdown.potential (e.g. market size per region)")
-        out["weight"] = out[method]
-    return out
+        return sum(out[m] * (v / tot) for m, v in blend.items() if v > 0)
+    if method not in out:
+        raise PlanError("method 'potential' needs drivers in breakdown.potential (e.g. market size per region)")
+    return out[method]

@@ -71,6 +71,16 @@ def customer_tiers(sales: pd.DataFrame, end: pd.Timestamp | Period, settings: Ti
     last = pd.Series(per_customer(buy, dates.to_numpy(), "max"), index=ids)
     out["last_order"] = last
     out["recency_days"] = ((end - pd.Timedelta(days=1)).normalize() - last.dt.normalize()).dt.days.astype(int)
+    _add_region(out, sales, customers, codes, known, buy, amount, ids)
+    _add_scores(out, ids, settings.risk)
+    out["tier"] = _tier_of(out, ids, settings.rules).astype(str)
+    return out.reset_index()
+
+
+def _add_region(out: pd.DataFrame, sales: pd.DataFrame, customers: pd.DataFrame | None, codes: np.ndarray, known: np.ndarray,
+                buy: np.ndarray, amount: np.ndarray, ids: pd.Index) -> None:
+    """Insert each customer's ``region`` (from the customer master, else the one it bought most from in the window)
+    and ``segment`` (from the master) as the first columns of :func:`customer_tiers`' table."""
     region = None
     if "region" in sales:  # the region a customer bought most from in the window (ties: the first by name)
         lines = pd.DataFrame({"code": codes[buy], "region": sales["region"].array[buy], "amount": amount[buy]})
@@ -85,6 +95,10 @@ def customer_tiers(sales: pd.DataFrame, end: pd.Timestamp | Period, settings: Ti
             out.insert(1, "segment", master["segment"].reindex(ids))
     elif region is not None:
         out.insert(0, "region", region.drop_duplicates("customer_id").set_index("customer_id")["region"].reindex(ids))
+
+
+def _add_scores(out: pd.DataFrame, ids: pd.Index, risk) -> None:
+    """Add the revenue rank share (``top_share``), the R/F/M quintile scores and their sum, and the risk signal."""
     n = len(out)
     order = out.assign(_id=out.index).sort_values(["revenue", "_id"], ascending=[False, True]).index
     out["top_share"] = pd.Series(np.arange(1, n + 1) / max(n, 1), index=order).reindex(ids)
@@ -92,11 +106,14 @@ def customer_tiers(sales: pd.DataFrame, end: pd.Timestamp | Period, settings: Ti
     out["f"] = _quintile_score(out["orders"].astype(float))
     out["m"] = _quintile_score(out["revenue"])
     out["rfm"] = out["r"] + out["f"] + out["m"]
-    risk = settings.risk
     out["at_risk"] = (out["recency_days"] >= risk.recency_days) | (
         (out["prev_revenue"] > 0) & (out["revenue"] <= (1 - risk.spend_drop) * out["prev_revenue"]))
+
+
+def _tier_of(out: pd.DataFrame, ids: pd.Index, rules) -> pd.Series:
+    """Each customer's tier: the first rule whose conditions all hold (NA when none does)."""
     tier = pd.Series(pd.NA, index=ids, dtype="object")
-    for rule in settings.rules:
+    for rule in rules:
         ok = tier.isna()
         if rule.top_share is not None:
             ok &= out["top_share"] <= rule.top_share + _EPS
@@ -109,8 +126,7 @@ def customer_tiers(sales: pd.DataFrame, end: pd.Timestamp | Period, settings: Ti
         if rule.at_risk is not None:
             ok &= out["at_risk"] == rule.at_risk
         tier[ok] = rule.key
-    out["tier"] = tier.astype(str)
-    return out.reset_index()
+    return tier
 
 
 def tier_summary(tiers: pd.DataFrame, settings: Tiers | None = None, lang: str = "en") -> pd.DataFrame:

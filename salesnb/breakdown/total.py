@@ -271,39 +271,11 @@ def customer_split(total: float, base_customers: int, facts: Sequence[RetentionF
     latest = facts[0] if facts else RetentionFacts(0, 0, 0.0)
     rate_hist = latest.rate
     spend = latest.spend
-    trend = 1.0
-    if len(facts) > 1 and facts[1].spend == facts[1].spend and facts[1].spend > 0 and spend == spend:
-        cap = settings.spend_trend_cap
-        trend = float(np.clip(spend / facts[1].spend, 1 - cap, 1 + cap))
-
-    def pick(metric: str, goal_id: str | None):
-        rows = goals.loc[(goals["metric"] == metric).to_numpy() & _company_wide(goals)] if len(goals) else goals
-        if goal_id is not None:
-            rows = goals.loc[goals["goal_id"] == goal_id] if len(goals) else goals
-            if rows.empty:
-                raise PlanError(f"breakdown.customer_split: goal {goal_id!r} is not a {metric} goal of workspace.yaml")
-        rows = rows.loc[[v == v for v in rows["target"]]] if len(rows) else rows
-        return rows.iloc[0] if len(rows) else None
-
-    source = settings.source
-    new_goal = pick("new_customer_revenue_share", settings.new_share_goal) if source in ("auto", "new_share_goal") else None
-    rep_goal = pick("repurchase_rate", settings.repurchase_goal) if source in ("auto", "repurchase_goal") and plan_is_year else None
-    if source == "new_share_goal" and new_goal is None:
-        raise PlanError("breakdown.customer_split.source is new_share_goal but workspace.yaml has no new_customer_revenue_share goal")
-    if source == "repurchase_goal" and rep_goal is None:
-        raise PlanError("breakdown.customer_split.source is repurchase_goal but there is no repurchase_rate goal (or the plan is a quarter)")
+    trend = _spend_trend(facts, spend, settings)
+    new_goal, rep_goal = _split_goals(settings, goals, plan_is_year)
     if new_goal is None and (not new_seen or not (rate_hist == rate_hist)):
         mix = 0.0 if not new_seen else (observed_new_share if observed_new_share is not None else new_share_history)
-        mix = float(mix) if mix == mix else 0.0
-        units = round(total / unit)
-        new_units = min(max(round(units * mix), 0), units)
-        per = spend if spend == spend else 0.0
-        known = rate_hist == rate_hist
-        estimate = base_customers * rate_hist * per * trend + latest.returning_revenue * trend if known else float("nan")
-        return CustomerSplit(total, float((units - new_units) * unit), float(new_units * unit), "observed_mix", base_customers,
-                             rate_hist, rate_hist, per, trend, estimate, new_share_history,
-                             fallback="no_rate" if not known else "no_new", mix_label=mix_label,
-                             returning_revenue=latest.returning_revenue * trend if known else 0.0)
+        return _observed_mix_split(total, mix, base_customers, latest, spend, trend, new_share_history, unit, mix_label)
     rate = float(rep_goal["target"]) if (rep_goal is not None and new_goal is None) else rate_hist
     per = spend if spend == spend else 0.0
     # customers who come back after a year or more without buying are existing
@@ -322,6 +294,57 @@ def customer_split(total: float, base_customers: int, facts: Sequence[RetentionF
                          "repurchase_goal" if rep_goal is not None else "estimate", base_customers, rate, rate_hist, per, trend,
                          estimate, new_share_history, goal_id=str(rep_goal["goal_id"]) if rep_goal is not None else None,
                          capped=estimate >= total, returning_revenue=back)
+
+
+def _spend_trend(facts: Sequence[RetentionFacts], spend: float, settings) -> float:
+    """The latest window's spend per retained customer against the window before's, capped at ± ``spend_trend_cap``
+    (1 without an earlier window to compare with)."""
+    trend = 1.0
+    if len(facts) > 1 and facts[1].spend == facts[1].spend and facts[1].spend > 0 and spend == spend:
+        cap = settings.spend_trend_cap
+        trend = float(np.clip(spend / facts[1].spend, 1 - cap, 1 + cap))
+    return trend
+
+
+def _split_goal(goals: pd.DataFrame, metric: str, goal_id: str | None):
+    """The company-wide goal on ``metric`` with a target (or the goal ``goal_id`` when named); None without one."""
+    rows = goals.loc[(goals["metric"] == metric).to_numpy() & _company_wide(goals)] if len(goals) else goals
+    if goal_id is not None:
+        rows = goals.loc[goals["goal_id"] == goal_id] if len(goals) else goals
+        if rows.empty:
+            raise PlanError(f"breakdown.customer_split: goal {goal_id!r} is not a {metric} goal of workspace.yaml")
+    rows = rows.loc[[v == v for v in rows["target"]]] if len(rows) else rows
+    return rows.iloc[0] if len(rows) else None
+
+
+def _split_goals(settings, goals: pd.DataFrame, plan_is_year: bool) -> tuple:
+    """The new-customer share goal and the repurchase goal the split may use under ``settings.source`` (None when
+    not used); raises when the source names a goal that is not there."""
+    source = settings.source
+    new_goal = _split_goal(goals, "new_customer_revenue_share", settings.new_share_goal) if source in ("auto", "new_share_goal") else None
+    rep_goal = _split_goal(goals, "repurchase_rate", settings.repurchase_goal) if source in ("auto", "repurchase_goal") and plan_is_year else None
+    if source == "new_share_goal" and new_goal is None:
+        raise PlanError("breakdown.customer_split.source is new_share_goal but workspace.yaml has no new_customer_revenue_share goal")
+    if source == "repurchase_goal" and rep_goal is None:
+        raise PlanError("breakdown.customer_split.source is repurchase_goal but there is no repurchase_rate goal (or the plan is a quarter)")
+    return new_goal, rep_goal
+
+
+def _observed_mix_split(total: float, mix: float, base_customers: int, latest: RetentionFacts, spend: float, trend: float,
+                        new_share_history: float, unit: float, mix_label: str) -> CustomerSplit:
+    """The split that follows the observed new/existing mix ``mix`` (:func:`customer_split` without a rate or
+    without new customers): ``fallback`` says which."""
+    rate_hist = latest.rate
+    mix = float(mix) if mix == mix else 0.0
+    units = round(total / unit)
+    new_units = min(max(round(units * mix), 0), units)
+    per = spend if spend == spend else 0.0
+    known = rate_hist == rate_hist
+    estimate = base_customers * rate_hist * per * trend + latest.returning_revenue * trend if known else float("nan")
+    return CustomerSplit(total, float((units - new_units) * unit), float(new_units * unit), "observed_mix", base_customers,
+                         rate_hist, rate_hist, per, trend, estimate, new_share_history,
+                         fallback="no_rate" if not known else "no_new", mix_label=mix_label,
+                         returning_revenue=latest.returning_revenue * trend if known else 0.0)
 
 
 def split_options(split: CustomerSplit, goals: pd.DataFrame, unit: float = 1) -> pd.DataFrame:

@@ -119,11 +119,23 @@ def workbook_sheets(plan: Plan, lang: str, company: str, tiers: pd.DataFrame | N
                     budget_lines_table: pd.DataFrame | None = None, efficiency: pd.DataFrame | None = None,
                     budget_settings: Budget | None = None, generated: str | None = None, currency: str = "CNY") -> list[Sheet]:
     """The sheets of ``targets.xlsx`` in ``lang``, amounts in whole currency units (numbers, not text)."""
-    pl, base = str(plan.periods.plan), plan.periods.base.label
     cny = currency.upper() in ("CNY", "RMB")
     y = ("元" if lang == "zh" else "CNY") if cny else currency
     sheets: list[Sheet] = []
-    sheets_start = len(sheets)
+    sheets.append(_about_sheet(plan, lang, company, y, generated))
+    sheets.append(_matrix_sheet(plan, lang, company, y))
+    sheets.extend(_dimension_sheet(plan, dim, lang, y) for dim in plan.dims)  # one sheet per dimension
+    sheets.append(_month_sheet(plan, lang, y))
+    sheets.append(_detail_sheet(plan, lang, y))
+    sheets.extend(_view_sheets(plan, lang, y, tiers, actions, budget_lines_table, efficiency, budget_settings))
+    # the views above label amounts in 元; name the workspace's own currency instead
+    _name_currency(sheets, lang, y)
+    return sheets
+
+
+def _about_sheet(plan: Plan, lang: str, company: str, y: str, generated: str | None) -> Sheet:
+    """The first sheet: the company, the plan's total, base, growth, source, method, dimensions and unit."""
+    pl, base = str(plan.periods.plan), plan.periods.base.label
     about = [(t("bd_row_company", lang), company), (t("bd_row_total", lang, plan=pl), plan.total.value),
              (t("bd_row_base", lang, base=base), plan.total.base),
              (t("bd_row_growth", lang, base=base), plan.total.growth),
@@ -134,34 +146,45 @@ def workbook_sheets(plan: Plan, lang: str, company: str, tiers: pd.DataFrame | N
     if generated:
         about.append((t("bd_row_generated", lang), generated))
     about_df = pd.DataFrame(about, columns=[t("bd_col_metric", lang), t("bd_col_value", lang)]).astype({t("bd_col_value", lang): object})
-    sheets.append(Sheet(t("bd_sheet_about", lang), t("bd_title_matrix", lang, company=company, plan=pl, currency=y), about_df,
-                        money=[about_df.columns[1]], freeze_cols=1, row_formats={3: "+0.0%;-0.0%"}))
-    # the matrix
+    return Sheet(t("bd_sheet_about", lang), t("bd_title_matrix", lang, company=company, plan=pl, currency=y), about_df,
+                 money=[about_df.columns[1]], freeze_cols=1, row_formats={3: "+0.0%;-0.0%"})
+
+
+def _matrix_sheet(plan: Plan, lang: str, company: str, y: str) -> Sheet:
+    """The target matrix (rows × columns of the matrix dimensions, with totals)."""
+    pl = str(plan.periods.plan)
     m = plan.matrix()
     rows = m.index.name
     cols_dim = plan.matrix_dims[1] if len(plan.matrix_dims) > 1 else "customer_type"
     mt = m.reset_index()
     mt[rows] = [t("bd_total", lang) if v == "total" else node_label(rows, v, lang) for v in mt[rows]]
     mt.columns = [dim_label(rows, lang)] + [t("bd_total", lang) if c == "total" else node_label(cols_dim, c, lang) for c in m.columns]
-    sheets.append(Sheet(t("bd_sheet_matrix", lang), t("bd_title_matrix", lang, company=company, plan=pl, currency=y), mt,
-                        money=list(mt.columns[1:]), total_row=True))
-    # one sheet per dimension
-    for dim in plan.dims:
-        g = plan.margin(dim)
-        tot = {c: g[c].sum() for c in g.columns}
-        tot["growth"] = tot["target"] / tot["base"] - 1 if tot["base"] > 0 else float("nan")
-        tot["share"] = 1.0
-        g = pd.concat([g, pd.DataFrame([tot], index=["total"])])
-        names = {"base": t("bd_col_base", lang, base=base, unit=y), "target": t("bd_col_target", lang, plan=pl, unit=y),
-                 "growth": t("bd_col_growth", lang), "share": t("bd_col_share", lang),
-                 "existing": t("bd_col_existing", lang, unit=y), "new": t("bd_col_new", lang, unit=y)}
-        df = g.rename(columns=names)
-        df.insert(0, dim_label(dim, lang), [t("bd_total", lang) if v == "total" else node_label(dim, v, lang) for v in g.index])
-        inline = dim_label(dim, lang).lower() if lang == "en" else dim_label(dim, lang)
-        sheets.append(Sheet(t("bd_sheet_dim", lang, dim=inline), t("bd_title_dim", lang, plan=pl, dim=inline, currency=y),
-                            df, money=[names[c] for c in ("base", "target", "existing", "new") if c in g.columns],
-                            percent=[names["growth"], names["share"]], total_row=True))
-    # months by the first matrix dimension
+    return Sheet(t("bd_sheet_matrix", lang), t("bd_title_matrix", lang, company=company, plan=pl, currency=y), mt,
+                 money=list(mt.columns[1:]), total_row=True)
+
+
+def _dimension_sheet(plan: Plan, dim: str, lang: str, y: str) -> Sheet:
+    """Per node of ``dim``: base, target, growth, share (and existing/new), with a total row."""
+    pl, base = str(plan.periods.plan), plan.periods.base.label
+    g = plan.margin(dim)
+    tot = {c: g[c].sum() for c in g.columns}
+    tot["growth"] = tot["target"] / tot["base"] - 1 if tot["base"] > 0 else float("nan")
+    tot["share"] = 1.0
+    g = pd.concat([g, pd.DataFrame([tot], index=["total"])])
+    names = {"base": t("bd_col_base", lang, base=base, unit=y), "target": t("bd_col_target", lang, plan=pl, unit=y),
+             "growth": t("bd_col_growth", lang), "share": t("bd_col_share", lang),
+             "existing": t("bd_col_existing", lang, unit=y), "new": t("bd_col_new", lang, unit=y)}
+    df = g.rename(columns=names)
+    df.insert(0, dim_label(dim, lang), [t("bd_total", lang) if v == "total" else node_label(dim, v, lang) for v in g.index])
+    inline = dim_label(dim, lang).lower() if lang == "en" else dim_label(dim, lang)
+    return Sheet(t("bd_sheet_dim", lang, dim=inline), t("bd_title_dim", lang, plan=pl, dim=inline, currency=y),
+                 df, money=[names[c] for c in ("base", "target", "existing", "new") if c in g.columns],
+                 percent=[names["growth"], names["share"]], total_row=True)
+
+
+def _month_sheet(plan: Plan, lang: str, y: str) -> Sheet:
+    """Targets per month by the first matrix dimension, with totals."""
+    pl = str(plan.periods.plan)
     first = plan.matrix_dims[0]
     bp = plan.by_period(first)
     bp.loc["total"] = bp.sum(axis=0)
@@ -169,14 +192,27 @@ def workbook_sheets(plan: Plan, lang: str, company: str, tiers: pd.DataFrame | N
     bpd[first] = [t("bd_total", lang) if v == "total" else node_label(first, v, lang) for v in bpd[first]]
     bpd = bpd.rename(columns={first: dim_label(first, lang), "total": t("bd_total", lang)})
     first_inline = dim_label(first, lang).lower() if lang == "en" else dim_label(first, lang)
-    sheets.append(Sheet(t("bd_sheet_month", lang), t("bd_title_month", lang, plan=pl, dim=first_inline, currency=y), bpd,
-                        money=list(bpd.columns[1:]), total_row=True))
-    # detail
+    return Sheet(t("bd_sheet_month", lang), t("bd_title_month", lang, plan=pl, dim=first_inline, currency=y), bpd,
+                 money=list(bpd.columns[1:]), total_row=True)
+
+
+def _detail_sheet(plan: Plan, lang: str, y: str) -> Sheet:
+    """One row per month and cell (``targets.csv`` in the report language)."""
+    pl = str(plan.periods.plan)
     long = plan.long()
     det = pd.DataFrame({t("bd_col_month", lang): long["period"],
                         **{dim_label(d, lang): [node_label(d, v, lang) for v in long[d]] for d in plan.dims},
                         t("bd_col_target_plain", lang, unit=y): long["target"]})
-    sheets.append(Sheet(t("bd_sheet_detail", lang), t("bd_title_detail", lang, plan=pl, currency=y), det, money=[det.columns[-1]], freeze_cols=1))
+    return Sheet(t("bd_sheet_detail", lang), t("bd_title_detail", lang, plan=pl, currency=y), det, money=[det.columns[-1]], freeze_cols=1)
+
+
+def _view_sheets(plan: Plan, lang: str, y: str, tiers: pd.DataFrame | None, actions: pd.DataFrame | None,
+                 budget_lines_table: pd.DataFrame | None, efficiency: pd.DataFrame | None,
+                 budget_settings: Budget | None) -> list[Sheet]:
+    """The sheets made of the notebook's views (amounts in 元): the checks of every part, and — when given —
+    the tiers, the actions, the budget lines and the budget per part."""
+    pl = str(plan.periods.plan)
+    sheets = []
     # checks (every part)
     cv = checks_view(plan, lang, "元", flagged_only=False)
     if cv is not None:
@@ -198,12 +234,16 @@ def workbook_sheets(plan: Plan, lang: str, company: str, tiers: pd.DataFrame | N
         ev = budget_view(efficiency, budget_settings.allocate_by, lang, "元").frame
         sheets.append(Sheet(t("bd_sheet_budget_parts", lang), t("bd_title_budget_parts", lang, plan=pl, currency=y), ev,
                             money=[ev.columns[4], ev.columns[5]], percent=[ev.columns[3], ev.columns[6]], freeze_cols=2))
-    # the views above label amounts in 元; name the workspace's own currency instead
+    return sheets
+
+
+def _name_currency(sheets: Sequence[Sheet], lang: str, y: str) -> None:
+    """Rename the amount columns labelled in 元 (as the views label them) to the workspace's currency ``y``
+    (the sheets are changed in place)."""
     shown = _unit("元", lang)[1]
     if shown != y:
-        for sh in sheets[sheets_start:]:
+        for sh in sheets:
             names = {c: str(c).replace(f"({shown})", f"({y})").replace(f"（{shown}）", f"（{y}）") for c in sh.table.columns}
             sh.table = sh.table.rename(columns=names)
             sh.money = [names.get(c, c) for c in sh.money]
             sh.percent = [names.get(c, c) for c in sh.percent]
-    return sheets
