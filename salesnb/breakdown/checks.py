@@ -11,6 +11,7 @@ import pandas as pd
 from ..config import GrowthCheckSettings
 
 
+#: Columns of :func:`growth_checks` (``target_checks.csv``, also when there is no plan).
 CHECK_COLUMNS = ["level", "node", "base", "target", "implied_growth", "best_growth", "worst_growth", "latest_growth", "years", "share", "flag"]
 
 

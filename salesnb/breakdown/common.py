@@ -4,10 +4,8 @@ Nothing here computes anything; the pieces live in the sibling modules (see :mod
 """
 from __future__ import annotations
 
-
 CUSTOMER_TYPES = ("existing", "new")
 """Nodes of the derived ``customer_type`` dimension."""
-
 
 _EPS = 1e-9
 

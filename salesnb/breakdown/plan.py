@@ -190,7 +190,8 @@ class NoPlan:
     detail: str = ""
 
 
-#: Columns of ``targets.csv`` and ``target_checks.csv`` when there is no plan (empty, with their columns).
+#: Columns of ``targets.csv`` when there is no plan (empty, with its columns; ``target_checks.csv``'s are
+#: :data:`.checks.CHECK_COLUMNS`).
 TARGET_COLUMNS = ["plan", "period", "target", "method"]
 
 
