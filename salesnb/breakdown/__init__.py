@@ -52,7 +52,7 @@ Everything is imported from here: ``from salesnb import breakdown as bd; bd.buil
 from __future__ import annotations
 
 from .actions import action_plan, plan_nodes
-from .allocation import largest_remainder, margins, rake, round_table, allocate
+from .allocation import allocate, largest_remainder, margins, rake, round_table
 from .budget import _bounded_shares as _bounded_shares  # the water-filling, tested on its own
 from .budget import (CENTRAL, MIN_SHARE_FLOORS, BudgetFloorWarning, allocate_budget, budget_efficiency,
                      budget_floor_note, budget_lines, budget_table, effective_min_share, priority_scores, summary_metrics)
