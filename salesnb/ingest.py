@@ -596,7 +596,7 @@ class _Deriver:
         self.rows = frame.index  # the export rows not set aside (build_workspace narrows it)
         self._numbers: dict[str, tuple[pd.Series, pd.Series, pd.Series]] = {}
         self._maps: dict[str, dict[str, str]] = {}
-        self._groups: dict = {}
+        self._groups: list[tuple[tuple[str, ...], pd.Index, pd.Series]] = []
         self._seen: set[Problem] = set()
 
     # --- values -----------------------------------------------------------------
@@ -663,11 +663,13 @@ class _Deriver:
         return numbers
 
     def groups(self, cols: list[str], rows: pd.Index) -> pd.Series:
-        """Group labels of ``rows`` by ``cols`` (cached: mappings group by the same key many times)."""
-        key = (tuple(cols), id(rows), len(rows))
-        if key not in self._groups:
-            self._groups[key] = _group_labels(self.frame, cols, rows)
-        return self._groups[key]
+        """Group labels of ``rows`` by ``cols`` (kept: mappings group the same rows by the same key many times)."""
+        for kept_cols, kept_rows, labels in self._groups:
+            if kept_cols == tuple(cols) and (kept_rows is rows or kept_rows.equals(rows)):
+                return labels
+        labels = _group_labels(self.frame, cols, rows)
+        self._groups.append((tuple(cols), rows, labels))
+        return labels
 
     # --- conditions ---------------------------------------------------------------
     def condition(self, cond: dict, rows: pd.Index) -> pd.Series:

@@ -16,6 +16,8 @@ import pandas as pd
 
 from ..artifacts import neutralise_formula as _safe_text  # one formula-injection rule for every export
 from ..errors import DataError, Problem
+from ..io.rules import register_problems
+from ..io.rules import typed as _typed
 from ..periods import Period
 from .measures import measure_library
 
@@ -44,19 +46,6 @@ def register_status(actions: pd.DataFrame, period: Period) -> dict[str, int]:
     return {"n": int(len(actions)), "done": int((actions["status"] == "done").sum()), "open": int(open_.sum()), "overdue": int(late.sum())}
 
 
-def register_problems(actions: pd.DataFrame, file: str = "actions.xlsx") -> list[Problem]:
-    """Rows of the register without an owner (neither ``owner_key`` nor ``owner_text``) or without a
-    measure (neither ``measure_key`` nor ``measure_text``). :func:`salesnb.io.load_workspace` reports them
-    with the other input problems, so ``salesnb validate`` names them."""
-    problems = []
-    for line, row in actions.iterrows():
-        if not any(_typed(row.get(c)) for c in ("owner_key", "owner_text", "owner")):
-            problems.append(Problem(file, int(line), "owner_text", None, "must not be blank: every action needs an owner (owner_key or owner_text)"))
-        if not any(_typed(row.get(c)) for c in ("measure_key", "measure_text", "measure")):
-            problems.append(Problem(file, int(line), "measure_text", None, "must not be blank: every action needs a measure (measure_key or measure_text)"))
-    return problems
-
-
 def validate_register(actions: pd.DataFrame, file: str = "actions.xlsx") -> None:
     """Rules the data contract cannot express: a due date before the start, a blank owner or measure.
 
@@ -69,11 +58,6 @@ def validate_register(actions: pd.DataFrame, file: str = "actions.xlsx") -> None
     problems += register_problems(actions, file)
     if problems:
         raise DataError(problems, f"{len(problems)} problem(s) in the action register {file}; it was left untouched")
-
-
-def _typed(value) -> bool:
-    """True for a cell holding text (not blank, not NaN/NA)."""
-    return value is not None and not (isinstance(value, float) and value != value) and value is not pd.NA and bool(str(value).strip())
 
 
 def owner_key(owner_en: str | None, measure_key: str = "") -> str:

@@ -53,7 +53,7 @@ from .headers import CURRENCY_WORDS, EXTRA, resolve_headers  # noqa: F401
 from .model import QUALITY_COLUMNS, QUARANTINE_REASON, Source, Workspace
 from .raw import HEADER_SEARCH_ROWS, RawTable  # noqa: F401
 from .reader import MAY_BE_EMPTY, TableFileReader, TableRead, read_table, read_table_file  # noqa: F401
-from .rules import TOTAL_WORDS, returns_note  # noqa: F401
+from .rules import TOTAL_WORDS, register_problems, returns_note, typed  # noqa: F401
 from .workspace import REQUIRED_TABLES, load_workspace
 
 __all__ = [
@@ -72,7 +72,7 @@ __all__ = [
     "TableFileReader",
     "read_table_file",
     "resolve_headers",
-    "returns_note",
+    "returns_note", "register_problems", "typed",
     "repair_zero_padding",
     "format_of",
     "RawTable",

@@ -204,3 +204,24 @@ def returns_note(frame: pd.DataFrame, file: str) -> list[QualityNote]:
             "info", line_examples(frame.index[negative]),
         )
     ]
+
+
+# ---- the action register -------------------------------------------------------------------------------------
+
+def typed(value) -> bool:
+    """True for a cell holding text (not blank, not NaN/NA)."""
+    return value is not None and not (isinstance(value, float) and value != value) and value is not pd.NA and bool(str(value).strip())
+
+
+def register_problems(actions: pd.DataFrame, file: str = "actions.xlsx") -> list[Problem]:
+    """Rows of the action register without an owner (neither ``owner_key`` nor ``owner_text``) or without a
+    measure (neither ``measure_key`` nor ``measure_text``): a rule the contract cannot say ("one of two columns").
+    :func:`salesnb.io.load_workspace` reports them with the other input problems, so ``salesnb validate`` names
+    them; :func:`salesnb.improve.validate_register` checks a register before it is written back."""
+    problems = []
+    for line, row in actions.iterrows():
+        if not any(typed(row.get(c)) for c in ("owner_key", "owner_text", "owner")):
+            problems.append(Problem(file, int(line), "owner_text", None, "must not be blank: every action needs an owner (owner_key or owner_text)"))
+        if not any(typed(row.get(c)) for c in ("measure_key", "measure_text", "measure")):
+            problems.append(Problem(file, int(line), "measure_text", None, "must not be blank: every action needs a measure (measure_key or measure_text)"))
+    return problems

@@ -32,6 +32,7 @@ from .files import candidate_files, find_table_file
 from .headers import source_column_problems
 from .masking import contact_list, mask_note, mask_personal_data
 from .model import Source, Workspace
+from .rules import register_problems
 from .reader import TableFileReader, TableRead, aside_frame, read_table_file
 from .scales import scale_config_problems
 
@@ -214,8 +215,6 @@ def _checked_across_tables(root: Path, tables: dict[str, pd.DataFrame], sources:
     reference_notes, reference_problems = check_unknown_customers(tables, sources, checks)
     problems += reference_problems
     if "actions" in tables:  # the register's owner/measure: a key or typed text (the contract cannot say "one of two")
-        from ..improve import register_problems  # a step module above io: imported only when there is a register
-
         problems += register_problems(tables["actions"], sources["actions"].file)
     if problems:
         raise DataError(problems, f"{len(problems)} problem(s) in workspace {root.name!r}")
