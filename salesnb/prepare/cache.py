@@ -103,8 +103,9 @@ def input_files(root: Path, config: WorkspaceConfig) -> dict[str, Path]:
     return files
 
 
-FINGERPRINTED = ("io", "parse.py", "schemas.py", "privacy.py", "config.py", "prepare", "engines.py", "periods.py", "longtail.py")
-"""The data layer's modules and packages (every ``*.py`` of a package) whose source is part of every cache key."""
+FINGERPRINTED = ("io", "parse", "schemas", "privacy", "config", "prepare", "engines", "periods", "longtail")
+"""The data layer's modules and packages (a module ``x.py``, or every ``*.py`` of a package ``x/``) whose source is
+part of every cache key."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -117,10 +118,11 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent.parent
     for name in FINGERPRINTED:
-        path = package / name
-        for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
-            if file.is_file():
-                digest.update(file.relative_to(package).as_posix().encode() + b"\0" + file.read_bytes())
+        folder, module = package / name, package / f"{name}.py"
+        if not folder.is_dir() and not module.is_file():
+            raise FileNotFoundError(f"salesnb.{name} is neither a module nor a package: update prepare.cache.FINGERPRINTED")
+        for file in sorted(folder.rglob("*.py")) if folder.is_dir() else [module]:
+            digest.update(file.relative_to(package).as_posix().encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()
 
 
