@@ -339,13 +339,14 @@ def code_fingerprint() -> str:
 
     Part of every cache key, so a changed rule (a new check, new masking)
     never serves data prepared by the old code, even within one version.
+    A module that is a package (``config/``) counts with every ``.py`` file in it.
     """
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for name in ("io.py", "schemas.py", "privacy.py", "config.py", "prepare.py", "engines.py", "periods.py", "longtail.py"):
-        path = here / name
-        if path.is_file():
-            digest.update(name.encode() + b"\0" + path.read_bytes())
+        path, package = here / name, here / name.removesuffix(".py")
+        for part in [path] if path.is_file() else sorted(package.rglob("*.py")) if package.is_dir() else []:
+            digest.update(part.relative_to(here).as_posix().encode() + b"\0" + part.read_bytes())
     return digest.hexdigest()
 
 
