@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+
 def require_unique(keys: list[str], what: str) -> None:
     """Raise ``ValueError`` naming the repeated ``keys`` (``what``: e.g. "theme keys").
 

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from .base import _Model
 
+
 class UnknownCustomers(_Model):
     """Rows naming a ``customer_id`` that is not in customers, as a share of each
     table's rows with a customer id: above ``warn_above`` a warning, above

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from .base import _Model
 
+
 class Company(_Model):
     name: str
     currency: str = "CNY"

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from ..periods import PERIOD_PATTERN
 from .base import _Model
 
+
 class Retention(_Model):
     window_months: int = Field(12, ge=1, le=36)
 

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from .base import _Model
 
+
 class ValueLabels(_Model):
     """How one report language names the values of the data: ``{value as in the data: label}``."""
 

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 from .base import _Model, require_unique
 from .diagnosis import ProblemType
 
+
 class Dimension(_Model):
     """A satisfaction dimension asked on a 1–5 scale."""
 

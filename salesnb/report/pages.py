@@ -86,10 +86,8 @@ main, .jp-Cell, .jp-OutputArea, .jp-OutputArea-child { max-width: 100%; min-widt
 most the page width, visible links, the navigation bar."""
 
 
-
 def _html_lang(lang: str) -> str:
     return "zh-CN" if lang == "zh" else "en"
-
 
 
 def _page_label(name: str, lang: str) -> str:
@@ -124,7 +122,6 @@ def _footer_nav(nav: str) -> str:
     """The previous/next links of ``nav`` again at the end of the page (nothing when it has none)."""
     m = re.search(r'<div class="snb-prevnext">(.*?)</div>', nav)
     return f'<div class="snb-prevnext snb-prevnext-bottom">{m.group(1)}</div>' if m else ""
-
 
 
 def write_index(folder: Path, ws: Workspace, period: Period, lang: str, complete: bool, quality: "pd.DataFrame") -> Path:
@@ -211,7 +208,6 @@ def write_quality_page(folder: Path, ws: Workspace, period: Period, lang: str, q
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(embed_cjk_font(page), encoding="utf-8")
     return target
-
 
 
 _APPENDIX_CSS = """

@@ -13,6 +13,7 @@ from .knobs import (_ACQ_2025, _BRANDS, _CHANNEL_BY_SEG, _CITIES, _FIRST_DAY, _F
                     _INDUSTRY_WORD, _MOBILE_PREFIX, _MONTH_FACTOR, _REGION_PARAMS, _SALES_CHANNELS, _SEG, _SEGMENTS, _SUFFIXES,
                     _SURNAMES, _YEARS, REGIONS, _month_start, _pick)
 
+
 def _make_names(rng: np.random.Generator, n: int) -> tuple[list[str], list[str]]:
     sw = np.array([s[2] for s in _SURNAMES])
     si = _pick(rng, _SURNAMES, n, sw)

@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 
 from .knobs import _FIXED_TIMESTAMP, _INDUSTRIES, _SEGMENTS, COMPANY_NAME, REGIONS
 
+
 def _fmt_amount(x: float) -> str:
     s = f"{x:.2f}"
     return "0.00" if s == "-0.00" else s

@@ -14,6 +14,7 @@ from .knobs import (_FIRST_DAY, _LINE_PRICE_TREND, _LINE_TREND, _LINE_WEIGHTS, _
                     PRODUCT_LINES, REGIONS, _pick)
 from .simulate import _sample_days
 
+
 def _order_lines(rng: np.random.Generator, cust: dict, oc: np.ndarray, seg: np.ndarray, day: np.ndarray,
                  n_lines: np.ndarray) -> tuple[np.ndarray, ...]:
     """The lines of the orders (customers ``oc``, segments ``seg``, days ``day``, ``n_lines`` lines each):

@@ -12,6 +12,7 @@ import numpy as np
 from .knobs import (_CADENCE_SHAPE, _CATEGORIES, _CATEGORY_RESP, _CATEGORY_WEIGHTS, _FIRST_DAY, _MONTH_FACTOR, _N_MONTHS,
                     _PROMISE_HOURS, _REGION_PARAMS, _SEG, _STORY, REGIONS, _month_start)
 
+
 def _quarter_of_month(m: int) -> int:
     return m // 3  # 0 … 11
 
