@@ -314,7 +314,7 @@ def test_a_large_workspace_is_prepared_in_a_child_process_and_the_run_reads_the_
     ws = tmp_path / "ws"
     shutil.copytree(SAMPLE, ws)
     monkeypatch.setenv("SALESNB_CACHE", str(cache))
-    monkeypatch.setattr(report, "_PREPARE_APART_BYTES", 0)  # the sample counts as large
+    monkeypatch.setattr(report.run, "_PREPARE_APART_BYTES", 0)  # the sample counts as large
     report._prepare_apart(ws, lambda m: None)
     again = prepare(ws, cache_dir=cache)
     assert again.hit  # the child filled the cache: nothing is read again
@@ -329,7 +329,7 @@ def test_a_failing_child_prepare_leaves_the_error_to_the_run(tmp_path, cache, mo
     shutil.copytree(SAMPLE, ws)
     (ws / "sales.csv").write_text("not,a,sales,table\n1,2,3,4\n", encoding="utf-8")
     monkeypatch.setenv("SALESNB_CACHE", str(cache))
-    monkeypatch.setattr(report, "_PREPARE_APART_BYTES", 0)
+    monkeypatch.setattr(report.run, "_PREPARE_APART_BYTES", 0)
     report._prepare_apart(ws, lambda m: None)  # no exception here: the in-process prepare raises it with its detail
     with pytest.raises(DataError):
         prepare(ws, cache_dir=cache)

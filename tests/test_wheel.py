@@ -43,6 +43,7 @@ def test_the_wheel_carries_the_notebooks_and_the_lock_byte_for_byte(wheel):
             assert z.read(f"salesnb/notebooks/{name}.ipynb") == (ROOT / "notebooks" / f"{name}.ipynb").read_bytes(), name
         assert z.read("salesnb/requirements.lock") == (ROOT / "requirements.lock").read_bytes()
         assert "salesnb/locales/goals.yaml" in z.namelist()
+        assert z.read("salesnb/sample/workspace.yaml.tmpl") == (ROOT / "salesnb" / "sample" / "workspace.yaml.tmpl").read_bytes()
 
 
 def _venv(base: Path, wheel: Path) -> tuple[Path, dict]:

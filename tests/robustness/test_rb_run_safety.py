@@ -25,11 +25,13 @@ import pandas as pd
 import pytest
 
 from rb_helpers import workspace
-from salesnb import improve, report
+from salesnb import improve
 from salesnb.cli import main
 from salesnb.errors import RunRefused
 from salesnb.io import load_workspace
 from salesnb.report import NOTEBOOKS, NotebookFailed, run_period
+from salesnb.report import checks as report_checks
+from salesnb.report import run as report_run
 from salesnb.runlock import LOCK_FILE, RunLock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -294,20 +296,20 @@ def test_a_failed_register_replace_rolls_the_report_back(tmp_path, nbs, monkeypa
         raise PermissionError(13, "Permission denied", str(self.target))
 
     # actions.xlsx opened in Excel while the notebooks ran: refused before anything moves
-    schedule = report._schedule
+    schedule = report_run._schedule
 
     def open_in_excel_meanwhile(*args, **kwargs):
         done = schedule(*args, **kwargs)
         (ws / "~$actions.xlsx").write_bytes(b"\x00owner")
         return done
 
-    monkeypatch.setattr(report, "_schedule", open_in_excel_meanwhile)
+    monkeypatch.setattr(report_run, "_schedule", open_in_excel_meanwhile)
     with pytest.raises(RunRefused, match=r"actions.xlsx is open in Excel .*close actions.xlsx in Excel and run again"):
         run_period(ws, PERIOD, "en", out, force=True, **QUIET)
     assert (earlier / "run.json").read_bytes() == earlier_run and sorted(p.name for p in (out / "ws").iterdir()) == [PERIOD]
     assert register.read_bytes() == before and _files(ws / "actions.history") == history
     (ws / "~$actions.xlsx").unlink()
-    monkeypatch.setattr(report, "_schedule", schedule)
+    monkeypatch.setattr(report_run, "_schedule", schedule)
 
     # the final replace of the register fails: the report goes back out
     monkeypatch.setattr(improve.StagedRegister, "commit", refuse)
@@ -355,7 +357,7 @@ def test_a_full_output_file_system_ends_with_a_clear_message_and_the_earlier_per
 
     # the disk fills up while the run writes: the same clear message, nothing half-published
     monkeypatch.setenv("SALESNB_MIN_FREE_MB", "0")
-    monkeypatch.setattr(report, "_FREE_FACTOR", 0)  # let the run start, so that it meets the full disk while writing
+    monkeypatch.setattr(report_checks, "_FREE_FACTOR", 0)  # let the run start, so that it meets the full disk while writing
     (tiny_fs / "filler").unlink()
     _fill(tiny_fs, 20_000)
     assert main(["run", str(ws), "--period", PERIOD, "--out", str(tiny_fs), "--force"]) == 2

@@ -15,6 +15,8 @@ import pytest
 from rb_helpers import SALES_HEADER, csv, load, note, workspace
 
 from salesnb import report
+from salesnb.report import run as report_run
+from salesnb.report import schedule as report_schedule
 from salesnb.artifacts import atomic_write_bytes, write_csv, write_xlsx
 from salesnb.cli import main
 from salesnb.errors import RunRefused
@@ -59,7 +61,7 @@ def test_notes_are_what_the_report_data_quality_section_shows(tmp_path, monkeypa
 
 
 def test_cli_run_prints_the_problem_table_and_exits_2_before_any_notebook(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(report, "_execute", lambda *a, **k: pytest.fail("a notebook was started"))
+    monkeypatch.setattr(report_schedule, "_execute", lambda *a, **k: pytest.fail("a notebook was started"))
     folder = workspace(tmp_path / "acme", {"sales.csv": csv(SALES_HEADER, "O1,2025-01-05,C1,华东,A,12abc")})
     assert main(["run", str(folder), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
@@ -73,7 +75,7 @@ def test_cli_run_prints_the_problem_table_and_exits_2_before_any_notebook(tmp_pa
 @pytest.mark.parametrize(("period", "lang"), [("../2024Q1", "en"), ("2025Q4/../../x", "en"), ("2025Q4", "../zh"), ("2025Q4\x00", "en")])
 def test_period_and_lang_are_refused_before_the_workspace_is_read(tmp_path, monkeypatch, period, lang):
     for reader in ("load_workspace", "prepare"):  # however the run reads the workspace
-        monkeypatch.setattr(report, reader, lambda *a, **k: pytest.fail("the workspace was read"), raising=False)
+        monkeypatch.setattr(report_run, reader, lambda *a, **k: pytest.fail("the workspace was read"), raising=False)
     with pytest.raises(RunRefused):
         report.run_period(tmp_path, period, lang, tmp_path / "out", progress=lambda m: None)
     assert not (tmp_path / "out").exists()

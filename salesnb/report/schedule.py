@@ -1,0 +1,195 @@
+"""Running the four notebooks: which waits for which, one notebook in a worker process, failures.
+
+Here: the dependencies between the steps (:data:`NEEDS`, :data:`AFTER`), the scheduler that runs them two at
+a time (:func:`_schedule`), one notebook's papermill run and HTML export in a worker (:func:`_execute`), and
+how a failed step is reported (:class:`NotebookFailed`, :func:`_notebook_failed`). Not here: what the run
+does before and after the notebooks (:mod:`salesnb.report.run`) and the HTML export itself
+(:mod:`salesnb.report.export`).
+"""
+from __future__ import annotations
+
+import errno
+import multiprocessing
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+from jupyter_client.manager import KernelManager
+
+from ..i18n import t
+from ..notebook_zh import localise_markdown
+from ..periods import Period
+from .export import export_html
+from .pages import NOTEBOOKS
+
+NEEDS = {"01_goals": (), "03_diagnosis": (), "02_breakdown": ("01_goals",), "04_improvement": ("01_goals", "03_diagnosis")}
+"""What each notebook reads from the others (step 1's goals.csv and bottlenecks.csv, step 3's diagnosis.json):
+a notebook starts as soon as those have finished, two at a time."""
+AFTER = {"03_diagnosis": ("01_goals",)}
+"""Soft order: step 3 starts once step 1 has finished (it merges step 1's bottlenecks.csv into its problem
+register), but still runs when step 1 failed (its register then holds step 3's problems only)."""
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised; ``failed_dir`` keeps every executed notebook of the run.
+
+    ``notebook`` and ``error`` are the first failed step and its exception's
+    own message (``PlanError: …``, no traceback); ``failures`` maps every
+    failed step to its message, ``ran`` lists the steps that finished and
+    ``skipped`` the steps not started because they need a failed one.
+    """
+
+    def __init__(self, notebook: str, error: str, failed_dir: Path, failures: dict[str, str] | None = None,
+                 ran: tuple[str, ...] = (), skipped: tuple[str, ...] = ()):
+        self.notebook, self.error, self.failed_dir = notebook, error, failed_dir
+        self.failures = dict(failures or {notebook: error})
+        self.ran, self.skipped = tuple(ran), tuple(skipped)
+        lines = [f"{_step_label(name)} ({name}) failed: {text}" for name, text in self.failures.items()]
+        if self.ran:
+            lines.append(f"Steps that finished: {', '.join(self.ran)}.")
+        if self.skipped:
+            lines.append(f"Not run because they need a failed step: {', '.join(self.skipped)}.")
+        lines.append(f"Executed notebooks (and the finished steps' HTML pages) kept in {failed_dir}; "
+                     "nothing was published and the action register was not touched.")
+        super().__init__("\n".join(lines))
+
+
+def _step_label(name: str) -> str:
+    try:
+        return t(f"step_{name}", "en")
+    except KeyError:
+        return name
+
+
+def _kernel_manager_class():
+    """A kernel manager that turns on CurveZMQ transport encryption where the
+    installed jupyter_client supports it (ipykernel ≥ 7.4 warns otherwise)."""
+    if "transport_encryption" not in KernelManager.class_trait_names():
+        return KernelManager
+    try:
+        KernelManager(transport_encryption="auto")
+    except Exception:  # noqa: BLE001 - no CurveZMQ in this libzmq
+        return KernelManager
+
+    class EncryptedKernelManager(KernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport_encryption", "auto")
+            super().__init__(**kwargs)
+
+    return EncryptedKernelManager
+
+
+def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[str, str] | None = None) -> tuple[float, str | None]:
+    """Execute one notebook into ``staging`` and, when it succeeds and ``html`` (title, nav) is given,
+    export its HTML page to ``staging/report``; returns (seconds, error text or None).
+
+    Runs in a worker process: papermill changes the process's working
+    directory to ``staging`` for the kernel, which is not safe in threads.
+    Exporting here lets one notebook's export overlap the next one's run.
+    """
+    # the kernel inherits this process's environment: an MPLBACKEND=Agg set for scripts would turn every chart
+    # into the text "<Figure size …>"; the report's charts are always drawn inline
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    start = time.perf_counter()
+    try:
+        for attempt in range(2):
+            try:
+                pm.execute_notebook(
+                    str(nb_dir / f"{name}.ipynb"),
+                    str(staging / f"{name}.ipynb"),
+                    parameters=params,
+                    cwd=str(staging),
+                    progress_bar=False,
+                    log_output=False,
+                    kernel_name="python3",
+                    kernel_manager_class=_kernel_manager_class(),
+                    start_timeout=300,  # papermill's 60 s is too short for a kernel start on a busy two-core machine
+                )
+                break
+            except RuntimeError as exc:
+                # two kernels starting at once can draw the same free port (ZMQ "Address already in use"):
+                # the kernel dies before running any cell, so starting it once more is safe
+                if attempt or _KERNEL_START_FAILED not in str(exc):
+                    raise
+        localise_markdown(staging / f"{name}.ipynb", str(params.get("lang", "en")))  # the analyst notes in the run's language
+        if html is not None:
+            export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html", html[0], nav=html[1], lang=params.get("lang"))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as text (papermill errors do not pickle)
+        return time.perf_counter() - start, _error_text(exc)
+    return time.perf_counter() - start, None
+
+
+_KERNEL_START_FAILED = "Kernel died before replying to kernel_info"
+
+
+def _error_text(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    count = getattr(exc, "exec_count", None)
+    where = f"cell [{count}] " if count is not None else ""
+    return f"{where}{ename}: {evalue}"
+
+
+def _schedule(names, nb_dir, staging, params, pages, parallel, progress, t0, timings) -> tuple[dict, list[str]]:
+    """Run the notebooks, each as soon as the ones it needs have finished; a
+    notebook that needs a failed (or skipped) one is skipped, every other still runs."""
+    results: dict[str, tuple[float, str | None]] = {}
+    skipped: list[str] = []
+    with ProcessPoolExecutor(max_workers=2 if parallel else 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        running: dict = {}
+        waiting = list(names)
+        while waiting or running:
+            for name in list(waiting):
+                blocked = [d for d in NEEDS[name] if d in skipped or (d in results and results[d][1])]
+                if blocked:
+                    waiting.remove(name)
+                    skipped.append(name)
+                    progress(f"{name} skipped: it needs {', '.join(blocked)}, which did not finish")
+                elif all(d in results for d in NEEDS[name]) and all(d in results or d in skipped for d in AFTER.get(name, ())):
+                    progress(f"running {name} …")
+                    running[pool.submit(_execute, name, nb_dir, staging, params, pages[name])] = name
+                    waiting.remove(name)
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                name = running.pop(fut)
+                results[name] = fut.result()
+                timings[name] = round(results[name][0], 2)
+                progress(f"{name} {'failed' if results[name][1] else 'done'} in {timings[name]:.1f} s (elapsed {time.perf_counter() - t0:.1f} s)")
+    return results, skipped
+
+
+def _notebook_error(path: Path) -> tuple[int | None, str] | None:
+    """The error a cell of the executed notebook ``path`` raised: (its execution count, ``Name: message``)."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - not written (the kernel never started)
+        return None
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "error":
+                return cell.get("execution_count"), f"{output.get('ename')}: {output.get('evalue')}"
+    return None
+
+
+def _notebook_failed(staging: Path, base: Path, p: Period, results: dict, skipped: list[str], failures: dict[str, str]) -> NotebookFailed:
+    """The :class:`NotebookFailed` of a run whose ``failures`` (step → error text) are not empty, once ``staging``
+    has moved to ``<base>/failed/``; each message is the failed cell's own error when the notebook holds one.
+    A full disk among the failures raises ``OSError(ENOSPC)`` instead (nothing is moved)."""
+    if any("No space left on device" in err or "[Errno 28]" in err for err in failures.values()):
+        raise OSError(errno.ENOSPC, "No space left on device", str(staging))
+    for name in failures:
+        found = _notebook_error(staging / f"{name}.ipynb")
+        if found is not None:
+            failures[name] = (f"cell [{found[0]}] " if found[0] is not None else "") + found[1]
+    failed = base / "failed" / f"{p}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staging, failed)
+    ran = tuple(n for n in NOTEBOOKS if n in results and n not in failures)
+    first = next(iter(failures))
+    return NotebookFailed(first, failures[first], failed, failures, ran, tuple(skipped))
