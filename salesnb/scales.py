@@ -13,11 +13,13 @@ Examples
 (2, 2, '9–10', '7–8')
 >>> outcome_scale(["satisfaction"]).key
 'satisfaction'
+>>> [(s.kpi, s.statistic, s.decimals) for s in (NPS_SCALE, SATISFACTION_SCALE)]
+[('nps', 'nps', 1), ('satisfaction_mean', 'mean', 2)]
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,6 +41,19 @@ class Scale:
         Answers at or above it are the top of the scale (NPS promoters, satisfaction's top-2 box).
     bottom_max : int
         Answers at or below it are the bottom (NPS detractors, dissatisfied answers).
+    kpi : str
+        The KPI of :mod:`salesnb.kpis` that is the score's headline figure (``"nps"`` / ``"satisfaction_mean"``).
+    statistic : str
+        The name of that figure in the summaries and segment tables: ``"nps"`` (``metrics.NPSResult.nps``, −100…100)
+        or ``"mean"`` (``metrics.CSATResult.mean``, 1–5); :func:`salesnb.metrics.score_value` computes it.
+    decimals : int
+        The decimals of the headline figure and of its changes (NPS 1, the 1–5 mean 2).
+    target_decimals : int
+        The decimals a suggested benchmark target is rounded to (NPS whole points, the 1–5 mean 2).
+    bottom_label, axis_label, section_label, outcome_label, statement_core, drivers_chart, delivery_effect_label : str
+        i18n keys: the bottom answers' name (detractors / dissatisfied), the answer axis, the heading of the score
+        distribution section, the outcome a driver model explains, the core-problem statement of step 3, the title of
+        the key-driver chart and the evidence sentence of late deliveries' effect on the score.
     """
 
     key: str
@@ -46,6 +61,18 @@ class Scale:
     high: int
     top_min: int
     bottom_max: int
+    _: KW_ONLY
+    kpi: str
+    statistic: str
+    decimals: int
+    target_decimals: int
+    bottom_label: str
+    axis_label: str
+    section_label: str
+    outcome_label: str
+    statement_core: str
+    drivers_chart: str
+    delivery_effect_label: str
 
     def top(self, scores: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
         """Boolean mask: the answers at the top of the scale (promoters / top-2 box)."""
@@ -72,9 +99,16 @@ class Scale:
 
 
 #: The Net Promoter Score's 0–10 "would you recommend" scale: promoters 9–10, detractors 0–6.
-NPS_SCALE = Scale("nps", 0, 10, top_min=9, bottom_max=6)
+NPS_SCALE = Scale("nps", 0, 10, top_min=9, bottom_max=6, kpi="nps", statistic="nps", decimals=1, target_decimals=0,
+                  bottom_label="detractors", axis_label="dg_axis_score_0_10", section_label="dg_sec_nps",
+                  outcome_label="dg_outcome_nps", statement_core="dg_statement_core", drivers_chart="dg_chart_drivers",
+                  delivery_effect_label="dl_ev_effect_nps")
 #: The 1–5 satisfaction score: top-2 box 4–5, dissatisfied 1–2.
-SATISFACTION_SCALE = Scale("satisfaction", 1, 5, top_min=4, bottom_max=2)
+SATISFACTION_SCALE = Scale("satisfaction", 1, 5, top_min=4, bottom_max=2, kpi="satisfaction_mean", statistic="mean", decimals=2,
+                           target_decimals=2, bottom_label="csat_low", axis_label="score_1_5",
+                           section_label="csat_sec_dist", outcome_label="csat_outcome",
+                           statement_core="csat_statement_core", drivers_chart="csat_chart_drivers",
+                           delivery_effect_label="dl_ev_effect")
 
 
 def outcome_scale(columns: Iterable[str] | str) -> Scale:

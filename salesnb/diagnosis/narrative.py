@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import metrics, survey
 from ..i18n import number, pct, t
+from ..scales import outcome_scale
 from ..periods import Period
 from .complaints import ResponseHighlights, pareto_effect
 from .delivery import DeliveryEffect
@@ -47,7 +48,7 @@ def _p_text(value: float | None) -> str:
 
 def score_heading(answers: pd.DataFrame, lang: str) -> str:
     """The heading of the score distribution section: NPS, or satisfaction when the recommend question is not asked."""
-    return t("dg_sec_nps" if metrics.has_nps(answers) else "csat_sec_dist", lang)
+    return t(outcome_scale(answers.columns).section_label, lang)
 
 
 def missing_text(workspace, table: str, period: Period, lang: str) -> str:
@@ -213,7 +214,7 @@ def narrative_segments(segments: pd.DataFrame, lang: str) -> str | None:
     >>> narrative_segments(segs, "en")
     'The lowest weighted NPS among segments with enough answers is Respondent type · lost customers (-10.0, 40 answers); company NPS (weighted) is 20.0.'
     """
-    value = "nps" if "nps" in segments else "mean"  # satisfaction segments (survey.csat_segments) without NPS
+    value = outcome_scale(segments.columns).statistic  # "mean": satisfaction segments (survey.csat_segments) without NPS
     worst = segments.loc[(segments["segment_type"] != "all") & segments["reliable"]].nsmallest(1, value)
     if not len(worst):
         return None
@@ -262,7 +263,7 @@ def narrative_drivers(drivers: pd.DataFrame, labels: dict[str, str], lang: str) 
     top = drivers.nlargest(1, "importance").iloc[0]
     fix = _join((labels[d] for d in drivers.loc[drivers["quadrant"] == "fix_first", "dimension"]), lang) or t("dg_none", lang)
     if drivers.attrs.get("outcome", "nps") != "nps" or drivers["dimension"].isin(SCORE_FREE_DRIVERS).any():
-        outcome = t("csat_outcome" if drivers.attrs.get("outcome") == "satisfaction" else "dg_outcome_nps", lang)
+        outcome = t(outcome_scale(drivers.attrs.get("outcome") or "nps").outcome_label, lang)
         if len(drivers) == 1:
             return t("dl_narr_driver_one", lang, top=labels.get(top["dimension"], top["dimension"]), r2=pct(drivers.attrs["r2"], lang, 0),
                      outcome=outcome, n=drivers.attrs["n"])
@@ -420,8 +421,9 @@ def evidence_text(ev: dict, lang: str, dim_labels: dict[str, str], theme_labels:
             return t("csat_ev_driver", lang, dims=dims, share=pct(ev["value"], lang, 0), r2=pct(ev.get("r2"), lang, 0))
         return t("dg_ev_driver", lang, dims=dims, share=pct(ev["value"], lang, 0))
     if kind == "delivery_effect":
-        digits = 2 if ev.get("score") == "satisfaction" else 1
-        return t("dl_ev_effect" if ev.get("score") == "satisfaction" else "dl_ev_effect_nps", lang, late=number(ev["value"], lang, digits),
+        scale = outcome_scale(ev.get("score") or "nps")
+        digits = scale.decimals
+        return t(scale.delivery_effect_label, lang, late=number(ev["value"], lang, digits),
                  on_time=number(ref, lang, digits), p=_p_text(ev.get("p_value")), n_late=ev["late"], n_on_time=ev["on_time"])
     if kind == "late_share":
         return t("dl_ev_late_share", lang, share=pct(ev["value"], lang, 0), k=ev["count"], n=ev["total"])
@@ -464,8 +466,8 @@ def statement(p: Problem, rank: int, lang: str, dim_labels: dict[str, str], them
            else "dg_statement_top_untyped" if p.surveyed else "dg_statement_top_nosurvey") if rank == 1 else "dg_statement"
     if key == "dg_statement_top_unmeasured" and p.basis == "survey" and p.gap > 0:  # a score gap without a driver weight to size it
         key = "dg_statement_top_unweighted"
-    if key == "dg_statement_core" and p.outcome == "satisfaction":
-        key = "csat_statement_core"
+    if key == "dg_statement_core":
+        key = outcome_scale(p.outcome).statement_core
     head = t(key, lang, problem=problem_label(p.type, lang), scope=_scope_text(p, lang), rank=rank)
     picks = [e for e in p.evidence if e["kind"] != "driver_weight"][:2]
     if p.basis == "delivery" and p.driver_weight > 0:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import survey
 from ..i18n import number, pct, t
+from ..scales import outcome_scale
 from .delivery import DeliveryEffect
 from .labels import source_label
 
@@ -138,7 +139,7 @@ def with_intervals(dims: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def with_change_text(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``survey.period_changes`` output with current / previous / change as text (NPS to 1 decimal, 1–5 scores to 2)."""
-    digits = [1 if m == "nps" else 2 for m in changes["metric"]]
+    digits = [outcome_scale(m).decimals for m in changes["metric"]]  # dimensions are 1–5 answers too
     return changes.assign(current_s=[number(v, lang, d) for v, d in zip(changes["current"], digits)],
                           previous_s=[number(v, lang, d) for v, d in zip(changes["previous"], digits)],
                           change_s=[number(v, lang, d, signed=True) for v, d in zip(changes["change"], digits)],

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .. import metrics as m
 from ..config import Goal, GoalTarget, WorkspaceConfig
+from ..kpis import KPIS
 from ..periods import Period
 from .tables import Tables, _between, _ttm
 from .values import retention_at
@@ -38,18 +39,18 @@ def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConf
     for metric, b in (("nps", bench.nps), ("satisfaction_mean", bench.satisfaction), ("repurchase_rate", bench.repurchase_rate)):
         if metric == "nps" and tables.surveys is not None and not m.has_nps(tables.surveys):
             continue  # the recommend question is not asked: no NPS baseline (satisfaction stands in)
+        scale = KPIS[metric].scale  # None for the repurchase rate
         if metric == "repurchase_rate":
             cur = retention_at(tables, end).repurchase_rate  # as the headline: n/a without a whole base window
             prev = retention_at(tables, cur_lo).repurchase_rate
         elif tables.surveys is None:
             cur = prev = float("nan")
         else:
-            col = "nps" if metric == "nps" else "satisfaction"
+            col = scale.key
             sv = tables.surveys
             now = _between(sv, "survey_date", cur_lo, end)[col] if col in sv else pd.Series(dtype=float)
             before = _between(sv, "survey_date", prev_lo, cur_lo)[col] if col in sv else pd.Series(dtype=float)
-            cur = m.nps(now).nps if metric == "nps" else m.csat(now).mean
-            prev = m.nps(before).nps if metric == "nps" else m.csat(before).mean
+            cur, prev = m.score_value(now, scale), m.score_value(before, scale)
         ref = b.leader if b.leader is not None else b.industry
         gap = ref - cur if ref is not None and cur == cur else float("nan")
         suggested = min(cur + share * gap, ref) if gap == gap and gap > 0 else (cur if cur == cur else float("nan"))
@@ -57,7 +58,7 @@ def satisfaction_baselines(tables: Tables, report: Period, config: WorkspaceConf
                      "industry": b.industry, "leader": b.leader, "gap": gap, "suggested_target": suggested, "deadline": str(next_year),
                      "source": b.source})
         if gap == gap and gap > 0:
-            digits = 0 if metric == "nps" else 2
+            digits = scale.target_decimals if scale else 2  # NPS whole points; the 1–5 mean and the repurchase rate 2
             goals.append(Goal(id=BENCHMARK_GOAL_IDS.get(metric, f"B-{metric}"), metric=metric, target=GoalTarget(value=round(suggested, digits)), deadline=str(next_year),
                               theme=theme_of[metric] if theme_of[metric] in themes else None))
     return pd.DataFrame(rows, columns=BASELINE_COLUMNS), goals

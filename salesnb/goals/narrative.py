@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import metrics as m
 from ..i18n import LABELS, money, number, pct, t
+from ..kpis import KPIS
 from ..periods import Period
 from ..survey import wilson_interval
 from .bottlenecks import scope_summary
@@ -69,7 +70,7 @@ def format_change(metric: str, value: float, lang: str) -> str:
     if metric in FLOW_METRICS:
         return pct(value, lang, signed=True)
     if metric in ("nps", "satisfaction_mean"):
-        return number(value, lang, 1 if metric == "nps" else 2, signed=True) + (" " + t("gl_points", lang))
+        return number(value, lang, KPIS[metric].scale.decimals, signed=True) + (" " + t("gl_points", lang))
     if metric == "mean_delay_days":
         return t("dl_days", lang, days=number(value, lang, 1, signed=True))
     return number(100 * value, lang, 1, signed=True) + " " + t("gl_pp", lang)

@@ -12,6 +12,7 @@ import pandas as pd  # noqa: F401 - the doctest of kpi_available uses it
 
 from .. import metrics as m
 from ..goals import DELIVERY_METRICS, FLOW_METRICS, METRICS, Tables, metric_value
+from ..kpis import KPIS
 from ..periods import Period
 
 _POINTS = {"nps", "satisfaction_mean"}  # KPIs whose effect is in points, like every dim:<key>
@@ -77,10 +78,9 @@ def kpi_available(kpi: str, tables: Tables) -> bool:
     surveys, complaints = tables.surveys, tables.complaints
     if kpi.startswith("dim:"):
         return surveys is not None and kpi[4:] in surveys
-    if kpi == "nps":
-        return m.has_nps(surveys)
-    if kpi in ("satisfaction_mean", "satisfaction_top2"):
-        return surveys is not None and "satisfaction" in surveys
+    scale = KPIS[kpi].scale if kpi in KPIS else None
+    if scale is not None:  # a survey score: NPS needs the recommend question, the 1–5 KPIs the satisfaction answers
+        return surveys is not None and scale.key in surveys
     if kpi in ("response_over_promise_share", "median_first_response_hours"):
         return m.has_response_times(complaints)
     if kpi == "complaints":

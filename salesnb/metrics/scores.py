@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from ..scales import NPS_SCALE, SATISFACTION_SCALE
+from ..scales import NPS_SCALE, SATISFACTION_SCALE, Scale
 from ..periods import period_labels
 
 
@@ -120,6 +120,21 @@ def csat(scores: pd.Series | list) -> CSATResult:
     if s.empty:
         return CSATResult(float("nan"), float("nan"), 0)
     return CSATResult(float(s.mean()), float(SATISFACTION_SCALE.top(s).mean()), int(s.size))
+
+
+def score_value(scores: pd.Series | list, scale: Scale) -> float:
+    """The headline figure of ``scale`` over ``scores`` (its :attr:`~salesnb.scales.Scale.statistic`): NPS (−100…100)
+    of 0–10 answers, the mean of 1–5 answers; blanks excluded.
+
+    Examples
+    --------
+    >>> score_value([10, 9, 0, None], NPS_SCALE), score_value([5, 4, 3, None], SATISFACTION_SCALE)
+    (33.33333333333333, 4.0)
+    """
+    return getattr(_SUMMARY[scale.key](scores), scale.statistic)
+
+
+_SUMMARY = {NPS_SCALE.key: nps, SATISFACTION_SCALE.key: csat}
 
 
 def csat_table(surveys: pd.DataFrame, columns: list[str], by: str | list[str] | None = None, min_n: int = 30) -> pd.DataFrame:

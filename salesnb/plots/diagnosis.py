@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..i18n import t
+from ..scales import outcome_scale
 from . import finish
 
 __all__ = ["sample_plan", "dimension_intervals", "nps_distribution", "nps_segments", "drivers", "ipa_matrix", "pareto",
@@ -122,7 +123,7 @@ def drivers(table: pd.DataFrame, labels: dict[str, str], lang: str):
         ax.text(v + 0.5, y + 0.25, f"{v:.0f}%", fontsize=9)
     ax.set_yticks(ys, data["label"])
     r2 = table.attrs.get("r2", float("nan"))
-    key = "csat_chart_drivers" if table.attrs.get("outcome") == "satisfaction" else "dg_chart_drivers"
+    key = outcome_scale(table.attrs.get("outcome") or "nps").drivers_chart
     return finish(ax, t(key, lang, r2=f"{r2:.2f}", n=table.attrs.get("n", 0)), t("dg_axis_importance", lang), t("dimension", lang))
 
 
@@ -314,9 +315,8 @@ def delivery_scores(table: pd.DataFrame, lang: str, period, score: str = "satisf
     colors = {"on_time": _GREEN, "late": _RED, "overdue": _RED, "open": _GREY}
     err = [(data["mean"] - data["mean_low"]).clip(lower=0).fillna(0), (data["mean_high"] - data["mean"]).clip(lower=0).fillna(0)]
     ax.barh(ys, data["mean"], xerr=err, capsize=3, color=[colors[s] for s in data["status"]])
-    low = t("detractors", lang) if score == "nps" else t("csat_low", lang)
-    lo_x = 0 if score == "nps" else 1
-    hi_x = 10 if score == "nps" else 5
+    scale = outcome_scale(score)
+    low, lo_x, hi_x = t(scale.bottom_label, lang), scale.low, scale.high
     for y, (m, top, b, n) in zip(ys, zip(data["mean"], data["mean_high"], data["bottom"], data["answers"])):
         label = f"{m:.2f} · {low} {b * 100:.0f}% · n={n}"
         if m - lo_x > (hi_x - lo_x) / 2:  # a long bar holds its label; a short one has it after its interval
@@ -325,5 +325,5 @@ def delivery_scores(table: pd.DataFrame, lang: str, period, score: str = "satisf
             ax.text((top if top == top else m) + 0.03 * (hi_x - lo_x), y, label, va="center", fontsize=9, color="#222")
     ax.set_yticks(ys, [t(f"dl_status_{s}", lang) for s in data["status"]])
     ax.set_xlim(lo_x, hi_x)
-    axis = t("dg_axis_score_0_10", lang) if score == "nps" else t("score_1_5", lang)
-    return finish(ax, t("dl_chart_scores", lang, period=str(period), n=int(data["answers"].sum())), axis, t("dl_col_status", lang))
+    return finish(ax, t("dl_chart_scores", lang, period=str(period), n=int(data["answers"].sum())), t(scale.axis_label, lang),
+                  t("dl_col_status", lang))
