@@ -25,6 +25,8 @@ Examples
 ('21.5', '12.3%')
 >>> label("churn_rate", "en"), label("churn_rate", "zh")
 ('Churn rate', '客户流失率')
+>>> [KPIS[s.kpi].scale is s for s in (NPS_SCALE, SATISFACTION_SCALE)]  # each score's headline KPI
+[True, True]
 """
 from __future__ import annotations
 
