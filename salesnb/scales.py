@@ -50,9 +50,9 @@ class Scale:
         The decimals of the headline figure and of its changes (NPS 1, the 1–5 mean 2).
     target_decimals : int
         The decimals a suggested benchmark target is rounded to (NPS whole points, the 1–5 mean 2).
-    bottom_label, axis_label, section_label, outcome_label, statement_core, drivers_chart, delivery_effect_label : str
-        i18n keys: the bottom answers' name (detractors / dissatisfied), the answer axis, the heading of the score
-        distribution section, the outcome a driver model explains, the core-problem statement of step 3, the title of
+    bottom_label, axis_label, value_axis, section_label, outcome_label, statement_core, drivers_chart, delivery_effect_label : str
+        i18n keys: the bottom answers' name (detractors / dissatisfied), the answer axis, the axis of the headline
+        figure (NPS −100…100, the 1–5 mean), the heading of the score distribution section, the outcome a driver model explains, the core-problem statement of step 3, the title of
         the key-driver chart and the evidence sentence of late deliveries' effect on the score.
     """
 
@@ -68,6 +68,7 @@ class Scale:
     target_decimals: int
     bottom_label: str
     axis_label: str
+    value_axis: str
     section_label: str
     outcome_label: str
     statement_core: str
@@ -100,12 +101,12 @@ class Scale:
 
 #: The Net Promoter Score's 0–10 "would you recommend" scale: promoters 9–10, detractors 0–6.
 NPS_SCALE = Scale("nps", 0, 10, top_min=9, bottom_max=6, kpi="nps", statistic="nps", decimals=1, target_decimals=0,
-                  bottom_label="detractors", axis_label="dg_axis_score_0_10", section_label="dg_sec_nps",
+                  bottom_label="detractors", axis_label="dg_axis_score_0_10", value_axis="nps_axis", section_label="dg_sec_nps",
                   outcome_label="dg_outcome_nps", statement_core="dg_statement_core", drivers_chart="dg_chart_drivers",
                   delivery_effect_label="dl_ev_effect_nps")
 #: The 1–5 satisfaction score: top-2 box 4–5, dissatisfied 1–2.
 SATISFACTION_SCALE = Scale("satisfaction", 1, 5, top_min=4, bottom_max=2, kpi="satisfaction_mean", statistic="mean", decimals=2,
-                           target_decimals=2, bottom_label="csat_low", axis_label="score_1_5",
+                           target_decimals=2, bottom_label="csat_low", axis_label="score_1_5", value_axis="score_1_5",
                            section_label="csat_sec_dist", outcome_label="csat_outcome",
                            statement_core="csat_statement_core", drivers_chart="csat_chart_drivers",
                            delivery_effect_label="dl_ev_effect")

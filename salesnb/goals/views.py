@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import metrics as m
 from ..i18n import money, number, pct, t
+from ..kpis import KPIS
 from ..periods import Period
 from .kpi_list import _HEADLINE_FORMATS, FLOW_METRICS
 from .narrative import describe_bottlenecks, goal_label, goal_reasons
@@ -113,10 +114,8 @@ def goal_table(checked: pd.DataFrame, lang: str, unit: str = "万元") -> pd.Dat
             return money(v, unit, lang)
         if metric in FLOW_METRICS or metric == "new_customers":
             return number(v, lang)
-        if metric in ("nps",):
-            return number(v, lang, 1)
-        if metric == "satisfaction_mean":
-            return number(v, lang, 2)
+        if metric in ("nps", "satisfaction_mean"):
+            return number(v, lang, KPIS[metric].scale.decimals)
         if metric == "mean_delay_days":
             return t("dl_days", lang, days=number(v, lang, 1, signed=True))
         return pct(v, lang)

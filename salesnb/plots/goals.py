@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..i18n import UNIT_FACTORS, report_unit, t, unit_label
+from ..kpis import KPIS
 from . import finish
 
 __all__ = ["revenue_yoy", "growth_contribution", "forecast", "satisfaction_trend", "benchmarks", "csat_trend", "satisfaction_charts",
@@ -119,7 +120,7 @@ def benchmarks(baselines: pd.DataFrame, lang: str):
                 ax.annotate(t("not_available", lang), (x, 0), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=9)
         ax.set_title(t(row.metric, lang) if row.metric != "repurchase_rate" else t("gl_repurchase_rate", lang), fontsize=11)
         ax.tick_params(axis="x", rotation=30, labelsize=9)
-        ax.set_ylabel("%" if pct else (t("score_1_5", lang) if row.metric == "satisfaction_mean" else t("nps_axis", lang)), fontsize=9)
+        ax.set_ylabel("%" if pct else t(KPIS[row.metric].scale.value_axis, lang), fontsize=9)
     fig.suptitle(t("gl_chart_benchmarks", lang))
     fig.tight_layout()
     plt.close(fig)
