@@ -14,10 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from . import artifacts, metrics
-from .i18n import check_lang, t
+from .breakdown import PlanError
+from .config import value_labels
+from .errors import DataError
+from .i18n import check_lang, t, use_value_labels
 from .io import Workspace, load_workspace
 from .periods import Period
-from .prepare import Prepared
+from .prepare import Prepared, load_workspace_cached
 
 __all__ = ["StepContext", "open_step", "show_input_errors_first"]
 
@@ -171,8 +174,6 @@ def show_input_errors_first() -> bool:
     shell = get_ipython()
     if shell is None:
         return False
-    from .breakdown import PlanError
-    from .errors import DataError
 
     shell.set_custom_exc((DataError, PlanError), _input_error_cell)
     return True
@@ -197,15 +198,11 @@ def open_step(workspace: str | Path, period: str, lang: str, output_dir: str | P
     if os.environ.get("SALESNB_NO_CACHE") == "1":
         ws = load_workspace(workspace)
     else:
-        from .prepare import load_workspace_cached
-
         try:
             ws, prepared = load_workspace_cached(workspace)
         except OSError:  # no writable cache: read the files directly
             ws = load_workspace(workspace)
     p = Period.parse(period, ws.config.calendar.fiscal_year_start_month)
-    from .config import value_labels
-    from .i18n import use_value_labels
 
     use_value_labels(value_labels(ws.config, lang))  # regions, product lines, categories named in the report's language
     out = Path(output_dir)

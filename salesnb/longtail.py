@@ -23,6 +23,7 @@ import pandas as pd
 
 from .config import ManyValues, WorkspaceConfig
 from .errors import QualityNote
+from .i18n import t
 
 __all__ = ["GROUPED_COLUMNS", "Grouping", "long_tail", "pinned_values", "group_tables", "grouping_note", "long_tail_sentences", "describe"]
 
@@ -238,8 +239,6 @@ def long_tail_sentences(groups: Iterable[Grouping], lang: str) -> list[str]:
     >>> long_tail_sentences([g], "en")[0][:49]
     '2 regions with the smallest sales are grouped as '
     """
-    from .i18n import t
-
     out = []
     for g in groups:
         what = t(f"rb_col_{g.column}", lang)

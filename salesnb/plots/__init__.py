@@ -21,6 +21,7 @@ import seaborn as sns
 from matplotlib import font_manager
 
 from ..webfont import cjk_font_file
+from ..i18n import UNIT_FACTORS, report_unit, t, unit_label
 
 __all__ = [
     "use_theme", "cjk_font_path", "figure_title", "CJK_FAMILY", "bar", "line", "interval_line", "heatmap", "finish",
@@ -142,21 +143,15 @@ def heatmap(matrix: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, fmt: 
 # ---- domain charts: each takes a metrics table and returns a titled Figure ----
 
 def _scale(values: pd.Series, unit: str) -> pd.Series:
-    from ..i18n import UNIT_FACTORS
-
     return values / UNIT_FACTORS[unit]
 
 
 def _unit(unit: str, lang: str) -> str:
-    from ..i18n import report_unit
-
     return report_unit(unit, lang)
 
 
 def revenue_trend(history: pd.DataFrame, lang: str, unit: str = "万元"):
     """Revenue per period (``metrics.sales_history`` output, no grouping)."""
-    from ..i18n import t, unit_label
-
     unit = _unit(unit, lang)
     data = history.assign(revenue_scaled=_scale(history["revenue"], unit))
     fig = bar(data, "period", "revenue_scaled", title=t("chart_revenue_trend", lang), xlabel=t("quarter", lang),
@@ -167,8 +162,6 @@ def revenue_trend(history: pd.DataFrame, lang: str, unit: str = "万元"):
 
 def revenue_heatmap(split: pd.DataFrame, lang: str, period, unit: str = "万元"):
     """Region × product line revenue of the period (``metrics.revenue_split`` output)."""
-    from ..i18n import t, unit_label
-
     unit = _unit(unit, lang)
     matrix = split.pivot_table(index="region", columns="product_line", values="revenue", aggfunc="sum", fill_value=0)
     matrix = _scale(matrix, unit)
@@ -179,16 +172,12 @@ def revenue_heatmap(split: pd.DataFrame, lang: str, period, unit: str = "万元"
 
 def nps_trend(nps_hist: pd.DataFrame, lang: str):
     """NPS per period with its 95 % band (``metrics.nps_history`` output, no grouping)."""
-    from ..i18n import t
-
     return interval_line(nps_hist, "period", "nps", "ci_low", "ci_high", title=t("chart_nps_trend", lang),
                          xlabel=t("quarter", lang), ylabel=t("nps_axis", lang))
 
 
 def nps_by_group(table: pd.DataFrame, group: str, lang: str, period):
     """NPS per group with 95 % error bars; unreliable groups (too few answers) hatched."""
-    from ..i18n import t
-
     data = table.reset_index().sort_values("nps")
     fig, ax = plt.subplots()
     ys = range(len(data))
@@ -205,8 +194,6 @@ def nps_by_group(table: pd.DataFrame, group: str, lang: str, period):
 
 def dimension_scores(table: pd.DataFrame, labels: dict[str, str], lang: str, period):
     """Mean 1–5 score per dimension (``metrics.csat_table`` output, no grouping)."""
-    from ..i18n import t
-
     data = table.assign(label=table["dimension"].map(labels).fillna(table["dimension"])).sort_values("mean")
     fig = bar(data, "label", "mean", title=t("chart_dimensions", lang, period=str(period)), xlabel=t("dimension", lang),
               ylabel=t("score_1_5", lang), horizontal=True, value_format="%.2f")
@@ -216,8 +203,6 @@ def dimension_scores(table: pd.DataFrame, labels: dict[str, str], lang: str, per
 
 def complaint_categories(shares: pd.DataFrame, lang: str, period):
     """Tickets per category, largest first, with the cumulative share line (Pareto view)."""
-    from ..i18n import t
-
     fig, ax = plt.subplots()
     xs = range(len(shares))
     ax.bar(list(xs), shares["tickets"], color="#4c72b0")
@@ -232,8 +217,6 @@ def complaint_categories(shares: pd.DataFrame, lang: str, period):
 
 def response_heatmap(table: pd.DataFrame, lang: str, until: str | None = None, last: int = 8):
     """Median first-response hours, region × period, for the ``last`` periods up to ``until``."""
-    from ..i18n import t
-
     matrix = table.pivot_table(index="region", columns="period", values="median_hours", aggfunc="first")
     cols = sorted(c for c in matrix.columns if until is None or c <= until)
     matrix = matrix[cols[-last:]]

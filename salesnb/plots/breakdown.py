@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..i18n import UNIT_FACTORS, report_unit, t, unit_label
+from ..facts import budget_ratios, show
+from ..i18n import LABELS, UNIT_FACTORS, report_unit, t, unit_label
 from . import finish, heatmap
 
 __all__ = ["target_heatmap", "targets_vs_base", "monthly_targets", "tier_shares", "budget_ratio"]
@@ -32,8 +33,6 @@ def _label(dim: str, node, lang: str) -> str:
 
 def _dim(dim: str, lang: str, inline: bool = False) -> str:
     """A dimension's name; ``inline`` lower-cases English for use inside a sentence."""
-    from ..i18n import LABELS
-
     name = t(dim, lang) if dim in LABELS else dim
     return name.lower() if inline and lang == "en" else name
 
@@ -113,8 +112,6 @@ def tier_shares(summary: pd.DataFrame, lang: str):
 def budget_ratio(efficiency: pd.DataFrame, by: list[str], lang: str, top: int = 24):
     """Budget as a percentage of target per part, coloured by flag, with the company's level
     (``breakdown.budget_efficiency`` output)."""
-    from ..facts import budget_ratios, show
-
     data = efficiency.sort_values("rank").head(top).iloc[::-1]
     # the budget spread across the parts against the whole target: the fact ``budget_to_target_spread``
     company = budget_ratios(float("nan"), float(efficiency["budget"].sum()), float(efficiency["target"].sum()))[1]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..i18n import UNIT_FACTORS, report_unit, t, unit_label
 from ..kpis import KPIS
+from ..survey import wilson_interval
 from . import finish
 
 __all__ = ["revenue_yoy", "growth_contribution", "forecast", "satisfaction_trend", "benchmarks", "csat_trend", "satisfaction_charts",
@@ -130,8 +131,6 @@ def benchmarks(baselines: pd.DataFrame, lang: str):
 def csat_trend(history: pd.DataFrame, lang: str):
     """Satisfaction top-2-box (share answering 4 or 5) per period with its 95 % Wilson band: the trend
     chart when the surveys do not ask the recommend question (``metrics.satisfaction_history`` output)."""
-    from ..survey import wilson_interval
-
     data = history.dropna(subset=["satisfaction_top2"])
     bands = [wilson_interval(p, n) for p, n in zip(data["satisfaction_top2"], data["satisfaction_n"])]
     fig, ax = plt.subplots()
