@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from salesnb import sample as S
+from salesnb.sample import knobs as S  # the demo company's regions, products, prices and seasonality
 
 SALES_HEADERS = ("订单号", "下单日期", "客户编号", "区域", "产品线", "产品", "数量", "销售额", "渠道", "销售代表")
 DAYS = 1096  # 2023-01-01 .. 2025-12-31

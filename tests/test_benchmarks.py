@@ -1,0 +1,42 @@
+"""The benchmark scripts still run against the library (they use it the way an outsider would, so a restructure
+that moves a name breaks them first). Speed itself is measured in benchmarks/, never here."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+
+
+def test_the_scaled_workspace_generator_writes_a_valid_workspace(tmp_path):
+    out = tmp_path / "ws"
+    subprocess.run([sys.executable, str(BENCH / "gen_scaled.py"), "--lines", "20000", "--out", str(out)], check=True,
+                   capture_output=True)
+    lines = len(pd.read_parquet(out / "sales.parquet"))  # the export's own (Chinese) headers, mapped in workspace.yaml
+    assert 20000 <= lines < 21000  # whole orders: a few more lines than asked
+    from salesnb.io import load_workspace
+
+    ws = load_workspace(out)
+    sales = ws.tables["sales"]
+    aside = sum(int(n.count) for n in ws.notes if n.table == "sales" and n.rule == "duplicate_rows_removed")  # drawn twice
+    assert len(sales) + aside == lines and {"order_id", "customer_id", "region", "product_line", "amount"} <= set(sales.columns)
+
+
+def test_snapshot_compare_finds_a_changed_number_and_nothing_else(tmp_path):
+    period = tmp_path / "period"
+    (period / "artifacts").mkdir(parents=True)
+    (period / "artifacts" / "history.csv").write_text("period,revenue\n2025Q4,10.5\n", encoding="utf-8")
+    (period / "artifacts" / "summary.json").write_text(json.dumps({"metrics": {"nps": 21.5}}), encoding="utf-8")
+    snap = BENCH / "snapshot.py"
+    run = lambda *a: subprocess.run([sys.executable, str(snap), *map(str, a)], capture_output=True, text=True)  # noqa: E731
+    assert run("take", period, tmp_path / "a.json").returncode == 0
+    same = run("compare", tmp_path / "a.json", tmp_path / "a.json")
+    assert same.returncode == 0 and "0 difference(s)" in same.stdout
+    (period / "artifacts" / "summary.json").write_text(json.dumps({"metrics": {"nps": 21.6}}), encoding="utf-8")
+    run("take", period, tmp_path / "b.json")
+    changed = run("compare", tmp_path / "a.json", tmp_path / "b.json")
+    assert changed.returncode == 1 and "/artifacts/summary.json/metrics/nps: 21.5 != 21.6" in changed.stdout
+    assert "1 difference(s)" in changed.stdout
