@@ -24,21 +24,39 @@ import pandas as pd
 ID_CODE_COLUMNS = {"customer_id": "_customer_code", "order_id": "_order_code"}
 
 
+def _code_column(sales: pd.DataFrame, column: str) -> np.ndarray | None:
+    """The frame's integer codes of ``column`` (−1 for blank) from its code column, or None without one."""
+    coded = ID_CODE_COLUMNS.get(column)
+    if coded is None or coded not in sales:
+        return None
+    values = sales[coded].to_numpy()
+    if values.dtype.kind == "f":
+        return np.where(np.isnan(values), -1, values).astype("int64")
+    return values.astype("int64", copy=False)
+
+
+def _count(codes: np.ndarray) -> int:
+    """How many codes a per-code array needs (the largest code + 1)."""
+    return int(codes.max()) + 1 if len(codes) and codes.max() >= 0 else 0
+
+
 def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of ``sales[column]`` (−1 for blank) and the id of each code.
 
     From the frame's code column (:func:`with_id_codes`) when it has one — the numbering is then the whole
-    table's, and ids of codes the frame does not contain are ``None`` — else ``pd.factorize`` of the ids.
+    table's, and ids of codes the frame does not contain are ``None``; only one line per code is read for its id —
+    else ``pd.factorize`` of the ids.
     """
-    coded = ID_CODE_COLUMNS.get(column)
-    if coded is None or coded not in sales:
+    codes = _code_column(sales, column)
+    if codes is None:
         codes, uniques = pd.factorize(sales[column])
         return codes, np.asarray(uniques, dtype=object)
-    values = sales[coded].to_numpy()
-    codes = np.where(np.isnan(values), -1, values).astype("int64") if values.dtype.kind == "f" else values.astype("int64")
-    valid = codes >= 0
-    uniques = np.full(int(codes.max()) + 1 if valid.any() else 0, None, dtype=object)
-    uniques[codes[valid]] = sales[column].to_numpy(dtype=object)[valid]
+    line_of = np.full(_count(codes), -1, dtype="int64")
+    rows = np.flatnonzero(codes >= 0)
+    line_of[codes[rows]] = rows  # a line of each code (any: they hold the same id)
+    present = line_of >= 0
+    uniques = np.full(len(line_of), None, dtype=object)
+    uniques[present] = sales[column].iloc[line_of[present]].to_numpy(dtype=object)
     return codes, uniques
 
 
@@ -89,9 +107,13 @@ def select_rows(sales: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFra
 
 
 def _codes(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
-    """Integer codes (−1 for blank) of ``sales[column]`` and the number of distinct values."""
-    codes, uniques = _factorized(sales, column)
-    return codes, len(uniques)
+    """Integer codes (−1 for blank) of ``sales[column]`` and how many codes a per-code array needs
+    (read from the code column when the frame has one: no hashing, no ids)."""
+    codes = _code_column(sales, column)
+    if codes is None:
+        codes, uniques = pd.factorize(sales[column])
+        return codes, len(uniques)
+    return codes, _count(codes)
 
 
 def _dates(sales: pd.DataFrame, column: str = "order_date") -> np.ndarray:
