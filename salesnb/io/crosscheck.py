@@ -17,13 +17,14 @@ import pandas as pd
 from ..config import CONFIG_FILE, Checks
 from ..errors import Problem, QualityNote
 from ..periods import latest_complete_period, latest_complete_quarter, period_labels
+from ..schemas import REFERENCES
 from .model import QUARANTINE_REASON, Source
 from .raw import line_examples
 
 
 # Tables whose customer_id is checked against customers, and those whose blank
 # region is taken from the customer.
-CUSTOMER_TABLES: tuple[str, ...] = ("sales", "complaints", "surveys", "interviews")
+CUSTOMER_TABLES: tuple[str, ...] = tuple(r.table for r in REFERENCES if (r.column, r.target, r.target_column) == ("customer_id", "customers", "customer_id"))
 REGION_FROM_CUSTOMER: tuple[str, ...] = ("surveys", "complaints")
 
 
