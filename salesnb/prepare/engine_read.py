@@ -1,8 +1,9 @@
 """The engine reader: DuckDB maps, types and checks a large clean CSV or Parquet table with SQL.
 
 The contract's row-level rules (required values, parseable dates and
-numbers, odd ids, a return's sign, delivery before order) are counted in
-SQL; the first violations are named by file, line, column and value. A file
+numbers, a return's sign, delivery before order: declared once in
+:mod:`salesnb.schemas`, rendered as SQL by :mod:`salesnb.prepare.rule_sql`)
+and odd ids are counted in SQL; the first violations are named by file, line, column and value. A file
 the engine cannot read cleanly raises :class:`EngineFallback` and the contract
 reader (:mod:`salesnb.io`) reads it instead. The typed table is written once
 as Parquet and turned back into the contract reader's result by
@@ -21,7 +22,8 @@ import pandas as pd
 from ..config import SourceSettings, TableSource, WorkspaceConfig
 from ..errors import DataError, Problem, QualityNote
 from ..io import EXCEL_ERRORS, FORMATS, QUARANTINE_REASON, UNIT_FACTORS, Source, TableRead, resolve_headers, returns_note
-from ..schemas import Table, table_contract
+from ..schemas import Table, column_rules, table_contract
+from .rule_sql import column_check, row_check
 from .sql import quote_name, run_sql, sql_literal
 
 
@@ -81,9 +83,9 @@ def engine_table(con: Any, name: str, path: Path, file: str, config: WorkspaceCo
     headers, types = _described(con, rel, file)
     mapping = _engine_mapping(headers, contract, source, file)
     date_format = source.date_format if source is not None else None
-    select, checks, by_name = _typed_columns(headers, types, mapping, contract, file, UNIT_FACTORS[config.company.unit], date_format)
+    select, checks, by_name, exprs = _typed_columns(headers, types, mapping, contract, file, UNIT_FACTORS[config.company.unit], date_format)
     checks += _id_checks(contract, by_name)
-    checks += _row_checks(name, select, by_name)
+    checks += _row_checks(contract, exprs)
     extras = [h for i, h in enumerate(headers) if i not in mapping]
     select += [f"NULLIF(CAST({quote_name(h)} AS VARCHAR), '') AS {quote_name(h)}" for h in extras]
     flags = " + ".join(f"(CASE WHEN {cond} THEN {1 << i} ELSE 0 END)" for i, (_, cond, _) in enumerate(checks)) or "0"
@@ -143,23 +145,23 @@ def _engine_mapping(headers: list[str], contract: Table, source: TableSource | N
 
 
 def _typed_columns(headers: list[str], types: dict[str, str], mapping: dict[int, str], contract: Table, file: str, factor: float,
-                   date_format: str | None) -> tuple[list[str], list[_Check], dict[str, str]]:
-    """``(select, checks, by_name)``: the SQL casting each mapped column to its kind, the rules of the values
-    (parseable, required), and the file's header of each contract column."""
+                   date_format: str | None) -> tuple[list[str], list[_Check], dict[str, str], dict[str, str]]:
+    """``(select, checks, by_name, exprs)``: the SQL casting each mapped column to its kind, the SQL of the rules each
+    column implies (:func:`~salesnb.schemas.column_rules`: parseable, required …), the file's header of each contract
+    column and the typed expression of each."""
     select: list[str] = []
     checks: list[_Check] = []
     by_name: dict[str, str] = {}
+    exprs: dict[str, str] = {}
     for position, target in sorted(mapping.items()):
         header = headers[position]
         column = contract.column(target)
         expr, bad = _typed_column(quote_name(header), types[header].upper(), column.kind, target, file, factor, date_format)
         select.append(f"{expr} AS {quote_name(target)}")
         by_name[target] = header
-        if bad != "false":
-            checks.append((target, bad, f"not a valid {column.kind}" + (f" (format {date_format})" if date_format and column.kind == "date" else "")))
-        if column.required and not column.nullable:
-            checks.append((target, f"({expr} IS NULL)", "required value is missing"))
-    return select, checks, by_name
+        exprs[target] = expr
+        checks += [c for rule in column_rules(column) if (c := column_check(rule, column, expr, bad, date_format)) is not None]
+    return select, checks, by_name, exprs
 
 
 def _typed_column(raw: str, typ: str, kind: str, target: str, file: str, factor: float, date_format: str | None) -> tuple[str, str]:
@@ -205,19 +207,10 @@ def _id_checks(contract: Table, by_name: dict[str, str]) -> list[_Check]:
     return checks
 
 
-def _row_checks(name: str, select: list[str], by_name: dict[str, str]) -> list[_Check]:
-    """The contract reader's rules between the columns of a sales row: a return's sign, deliveries before the order."""
-    checks = []
-    if name == "sales" and {"quantity", "amount"} <= set(by_name):
-        q, a = (next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {quote_name(c)}")) for c in ("quantity", "amount"))
-        checks.append(("amount", f"(({q}) * ({a}) < 0)", "sign differs from the quantity: a return has a negative quantity and a negative amount"))
-    if name == "sales" and "order_date" in by_name:
-        ordered = next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {quote_name('order_date')}"))
-        for column, what in (("promised_date", "promised delivery day"), ("delivered_date", "delivery")):
-            if column in by_name:
-                day = next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {quote_name(column)}"))
-                checks.append((column, f"(({day}) < ({ordered}))", f"the {what} is before the order date"))
-    return checks
+def _row_checks(contract: Table, exprs: dict[str, str]) -> list[_Check]:
+    """The SQL of the table's rules between the columns of a row (``Table.row_rules``: a return's sign, deliveries
+    before the order), each when both its columns are mapped."""
+    return [row_check(rule, exprs) for rule in contract.row_rules if rule.column in exprs and rule.other in exprs]
 
 
 def _rule_problems(con: Any, mem: str, rel: str, checks: list[_Check], by_name: dict[str, str], file: str,
