@@ -124,6 +124,20 @@ def reconcile_totals(frame: pd.DataFrame, kinds: pd.Series, ctx: ReadContext, fa
     return problems, checked
 
 
+def duplicate_reason(first: int) -> str:
+    """The quarantine reason of a row identical to an earlier one (both readers)."""
+    return f"exact duplicate of line {first}"
+
+
+def duplicates_note(table: str, file: str, n: int, pairs: list[tuple[int, int]]) -> QualityNote:
+    """The repair note on ``n`` rows identical to an earlier row; ``pairs``: the first few (line, line of the first)."""
+    return QualityNote(
+        table, file, "duplicate_rows_removed", n,
+        f"{n} row(s) identical in every column to an earlier row (overlapping exports) were removed", "repair",
+        tuple(f"line {line} = line {first}" for line, first in pairs[:5]),
+    )
+
+
 def drop_duplicate_rows(frame: pd.DataFrame, table: str, file: str) -> tuple[pd.DataFrame, list[QualityNote], pd.DataFrame]:
     """Remove rows identical in every column to an earlier row (overlapping exports)."""
     duplicated = frame.duplicated(keep="first")
@@ -133,13 +147,8 @@ def drop_duplicate_rows(frame: pd.DataFrame, table: str, file: str) -> tuple[pd.
     first = pd.Series(frame.index, index=frame.index).groupby(hashes.values).transform("first")
     lines = frame.index[duplicated]
     aside = frame.loc[duplicated].copy()
-    aside.insert(0, QUARANTINE_REASON, [f"exact duplicate of line {first[line]}" for line in lines])
-    n = int(duplicated.sum())
-    note = QualityNote(
-        table, file, "duplicate_rows_removed", n,
-        f"{n} row(s) identical in every column to an earlier row (overlapping exports) were removed", "repair",
-        tuple(f"line {line} = line {first[line]}" for line in lines[:5]),
-    )
+    aside.insert(0, QUARANTINE_REASON, [duplicate_reason(first[line]) for line in lines])
+    note = duplicates_note(table, file, int(duplicated.sum()), [(line, first[line]) for line in lines[:5]])
     return frame.loc[~duplicated], [note], aside
 
 

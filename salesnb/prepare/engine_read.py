@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from ..config import SourceSettings, TableSource, WorkspaceConfig
-from ..errors import DataError, Problem, QualityNote
-from ..io import EXCEL_ERRORS, FORMATS, QUARANTINE_REASON, UNIT_FACTORS, Source, TableRead, resolve_headers, returns_note
+from ..errors import DataError, Problem
+from ..io import (EXCEL_ERRORS, FORMATS, QUARANTINE_REASON, UNIT_FACTORS, Source, TableRead, duplicate_reason, duplicates_note,
+                  extra_columns_note, resolve_headers, returns_note)
 from ..schemas import Table, column_rules, table_contract
 from .rule_sql import column_check, row_check
 from .sql import quote_name, run_sql, sql_literal
@@ -299,7 +300,7 @@ def _engine_frame(meta: dict, typed: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         return frame, empty_aside
     lines = [d[0] for d in dup]
     aside = frame.loc[lines].copy()
-    aside.insert(0, QUARANTINE_REASON, [f"exact duplicate of line {first}" for _, first in dup])
+    aside.insert(0, QUARANTINE_REASON, [duplicate_reason(first) for _, first in dup])
     keep = np.ones(len(frame), dtype=bool)
     keep[np.asarray(lines, dtype="int64") - meta["offset"]] = False  # positions (the index is offset + position)
     return frame.iloc[keep], aside
@@ -311,14 +312,9 @@ def engine_result(meta: dict, typed: Path, source: Source) -> TableRead:
     notes = []
     dup = meta.get("duplicates") or []
     if dup:
-        notes.append(QualityNote(meta["table"], meta["file"], "duplicate_rows_removed", len(dup),
-                                 f"{len(dup)} row(s) identical in every column to an earlier row (overlapping exports) were removed",
-                                 "repair", tuple(f"line {a} = line {b}" for a, b in dup[:5])))
+        notes.append(duplicates_note(meta["table"], meta["file"], len(dup), [(a, b) for a, b in dup[:5]]))
     if meta["extras"]:
-        extras = meta["extras"]
-        notes.append(QualityNote(meta["table"], meta["file"], "extra_columns_kept", len(extras),
-                                 f"{len(extras)} column(s) not in the data contract kept under their own header: {', '.join(extras)}",
-                                 "warning", tuple(extras[:5])))
+        notes.append(extra_columns_note(meta["table"], meta["file"], meta["extras"]))
     if meta["table"] == "sales":
         notes.extend(returns_note(frame, meta["file"]))
     return TableRead(frame, source, notes, aside)
