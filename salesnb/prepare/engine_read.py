@@ -24,12 +24,8 @@ from ..errors import DataError, Problem
 from ..io import (EXCEL_ERRORS, FORMATS, QUARANTINE_REASON, UNIT_FACTORS, Source, TableRead, duplicate_reason, duplicates_note,
                   extra_columns_note, resolve_headers, returns_note)
 from ..schemas import Table, column_rules, table_contract
-from .rule_sql import column_check, row_check
+from .rule_sql import CAST_SQL, column_check, row_check
 from .sql import quote_name, run_sql, sql_literal
-
-
-_DECIMAL_COMMA_SQL = r",(\d{0,2}|\d{4,})(\D|$)|\.\d*,"
-"""A comma not followed by exactly three digits, or after a decimal point: not a thousands separator."""
 
 
 class EngineFallback(Exception):
@@ -166,34 +162,12 @@ def _typed_columns(headers: list[str], types: dict[str, str], mapping: dict[int,
 
 
 def _typed_column(raw: str, typ: str, kind: str, target: str, file: str, factor: float, date_format: str | None) -> tuple[str, str]:
-    """``(expression, bad)``: the SQL of one column cast to its kind, and the condition of a value that cannot be read
-    (``"false"`` when every value can)."""
-    text = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
-    if kind in ("id", "text"):
-        expr = text if kind == "id" else f"NULLIF(CAST({raw} AS VARCHAR), '')"
-        bad = "false"
-    elif kind == "date":
-        if typ.startswith(("DATE", "TIMESTAMP")):
-            expr, bad = f"CAST({raw} AS DATE)", "false"
-        else:
-            parsed = [f"TRY_CAST({text} AS DATE)"]
-            if date_format:
-                parsed.insert(0, f"CAST(TRY_STRPTIME({text}, {sql_literal(date_format)}) AS DATE)")
-            expr = f"COALESCE({', '.join(parsed)})"
-            bad = f"({text} IS NOT NULL AND {expr} IS NULL)"
-    elif kind == "datetime":
-        expr = f"TRY_CAST({text} AS TIMESTAMP)" if typ == "VARCHAR" else f"CAST({raw} AS TIMESTAMP)"
-        bad = f"({text} IS NOT NULL AND {expr} IS NULL)"
-    elif kind == "number":
-        scale = factor if target == "amount" else 1.0
-        base = f"TRY_CAST(replace({text}, ',', '') AS DOUBLE)" if typ == "VARCHAR" else f"CAST({raw} AS DOUBLE)"
-        expr = f"({base} * {scale!r})" if scale != 1.0 else base
-        # a comma is a thousands separator only before three digits: 18.972,00 or 1,23 is a decimal comma, never 18.972 or 123
-        comma = f"regexp_matches({text}, {sql_literal(_DECIMAL_COMMA_SQL)})"
-        bad = f"({text} IS NOT NULL AND ({base} IS NULL OR {comma}))" if typ == "VARCHAR" else "false"
-    else:
+    """``(expression, bad)``: the SQL of one column cast to its kind (:data:`~salesnb.prepare.rule_sql.CAST_SQL`), and
+    the condition of a value that cannot be read (``"false"`` when every value can); only ``amount`` takes the unit."""
+    cast = CAST_SQL.get(kind)
+    if cast is None:
         raise EngineFallback(f"{file}: column kind {kind} is read by the contract reader")
-    return expr, bad
+    return cast(raw, typ, factor if target == "amount" else 1.0, date_format)
 
 
 def _id_checks(contract: Table, by_name: dict[str, str]) -> list[_Check]:

@@ -3,8 +3,9 @@
 The rules themselves are declared once in :mod:`salesnb.schemas` (:class:`~salesnb.schemas.Rule`,
 :func:`~salesnb.schemas.column_rules`, ``Table.row_rules``); the contract reader checks the same kinds in pandas
 (:data:`salesnb.schemas.PANDERA_CHECKS`, :data:`salesnb.io.rules.ROW_CHECKS`). Here each kind becomes a condition
-on the typed column expressions and the rule as the engine reports it. Casting a column to its kind (and the odd-id
-check that sends a file back to the contract reader) is :mod:`salesnb.prepare.engine_read`.
+on the typed column expressions and the rule as the engine reports it; the ``parse`` rule is the cast of each kind
+(:data:`CAST_SQL`). Mapping a file, the odd-id check that sends a file back to the contract reader and running the
+checks are :mod:`salesnb.prepare.engine_read`.
 """
 from __future__ import annotations
 
@@ -13,7 +14,57 @@ from typing import Callable
 from ..schemas import Column, Rule
 from .sql import sql_literal
 
-__all__ = ["COLUMN_SQL", "ROW_SQL", "NOT_APPLIED", "column_check", "row_check"]
+__all__ = ["CAST_SQL", "COLUMN_SQL", "ROW_SQL", "NOT_APPLIED", "column_check", "row_check"]
+
+
+_DECIMAL_COMMA_SQL = r",(\d{0,2}|\d{4,})(\D|$)|\.\d*,"
+"""A comma not followed by exactly three digits, or after a decimal point: not a thousands separator."""
+
+
+def _text_of(raw: str) -> str:
+    return f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
+
+
+def _cast_id(raw: str, typ: str, scale: float, date_format: str | None) -> tuple[str, str]:
+    return _text_of(raw), "false"
+
+
+def _cast_text(raw: str, typ: str, scale: float, date_format: str | None) -> tuple[str, str]:
+    return f"NULLIF(CAST({raw} AS VARCHAR), '')", "false"
+
+
+def _cast_date(raw: str, typ: str, scale: float, date_format: str | None) -> tuple[str, str]:
+    if typ.startswith(("DATE", "TIMESTAMP")):
+        return f"CAST({raw} AS DATE)", "false"
+    text = _text_of(raw)
+    parsed = [f"TRY_CAST({text} AS DATE)"]
+    if date_format:
+        parsed.insert(0, f"CAST(TRY_STRPTIME({text}, {sql_literal(date_format)}) AS DATE)")
+    expr = f"COALESCE({', '.join(parsed)})"
+    return expr, f"({text} IS NOT NULL AND {expr} IS NULL)"
+
+
+def _cast_datetime(raw: str, typ: str, scale: float, date_format: str | None) -> tuple[str, str]:
+    text = _text_of(raw)
+    expr = f"TRY_CAST({text} AS TIMESTAMP)" if typ == "VARCHAR" else f"CAST({raw} AS TIMESTAMP)"
+    return expr, f"({text} IS NOT NULL AND {expr} IS NULL)"
+
+
+def _cast_number(raw: str, typ: str, scale: float, date_format: str | None) -> tuple[str, str]:
+    text = _text_of(raw)
+    base = f"TRY_CAST(replace({text}, ',', '') AS DOUBLE)" if typ == "VARCHAR" else f"CAST({raw} AS DOUBLE)"
+    expr = f"({base} * {scale!r})" if scale != 1.0 else base
+    # a comma is a thousands separator only before three digits: 18.972,00 or 1,23 is a decimal comma, never 18.972 or 123
+    comma = f"regexp_matches({text}, {sql_literal(_DECIMAL_COMMA_SQL)})"
+    return expr, (f"({text} IS NOT NULL AND ({base} IS NULL OR {comma}))" if typ == "VARCHAR" else "false")
+
+
+CAST_SQL: dict[str, Callable[[str, str, float, str | None], tuple[str, str]]] = {
+    "id": _cast_id, "text": _cast_text, "date": _cast_date, "datetime": _cast_datetime, "number": _cast_number,
+}
+"""The ``parse`` rule in SQL: each kind the engine reads → ``(raw column, DuckDB type, scale, date_format)`` →
+``(typed expression, condition of a value that cannot be read)``. ``score`` and ``category`` are not here: their
+columns are read by the contract reader (blank answers such as 无, value aliases)."""
 
 
 def _parse(rule: Rule, column: Column, expr: str, bad: str) -> str | None:
