@@ -22,7 +22,8 @@ The rules a row must keep are declared here once, as :class:`Rule` s: those a
 column implies (:func:`column_rules`: required, parseable as its kind,
 allowed values, range, whole numbers, unique key) and those between the
 columns of a row (``Table.row_rules``); :data:`REFERENCES` names the columns
-that refer to another table. Both readers are generated from them: the
+that refer to another table and ``Table.event_date`` the date that places a
+row in time (the date range). Both readers are generated from them: the
 contract reader (pandas, :mod:`salesnb.io`) checks each rule kind with one
 function (the pandera schema of :func:`pandera_schema`, the row checks of
 :mod:`salesnb.io.rules`), the engine reader (DuckDB,
@@ -125,6 +126,9 @@ class Table:
     """At least one of these (optional) columns must be present, e.g. a survey needs a score: ``nps`` or ``satisfaction``."""
     row_rules: tuple[Rule, ...] = ()
     """Rules between the columns of one row (checked in this order)."""
+    event_date: str | None = None
+    """The date that places a row in time; rows dated before ``checks.earliest_date`` or after the day of the run are
+    set aside (by both readers)."""
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -187,6 +191,7 @@ _SALES = Table(
                nullable=True, description="Day the order reached the customer; blank = not delivered (yet)."),
     ),
     required=True,
+    event_date="order_date",
     row_rules=(
         Rule("same_sign", "amount", "quantity", "a return has a negative quantity and a negative amount"),
         Rule("not_before", "promised_date", "order_date", "promised delivery day", "the order date"),
@@ -235,6 +240,7 @@ _SURVEYS = Table(
     ),
     key="response_id",
     any_of=("nps", "satisfaction"),
+    event_date="survey_date",
 )
 
 _COMPLAINTS = Table(
@@ -252,6 +258,7 @@ _COMPLAINTS = Table(
         Column("description", "text", aliases=("投诉内容", "描述", "问题描述", "内容", "description", "text", "details"), nullable=True, description="Complaint text (untrusted text)."),
     ),
     key="ticket_id",
+    event_date="opened_at",
     row_rules=(
         Rule("not_before", "first_response_at", "opened_at", "first response", "the ticket was opened"),
         Rule("not_before", "resolved_at", "opened_at", "resolution", "the ticket was opened"),
@@ -270,6 +277,7 @@ _INTERVIEWS = Table(
         Column("themes", "text", aliases=("主题", "标签", "themes", "tags"), nullable=True, description="Themes, separated by ; or 、."),
     ),
     key="interview_id",
+    event_date="interview_date",
 )
 
 _ACTIONS = Table(

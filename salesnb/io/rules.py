@@ -1,9 +1,13 @@
 """Row rules: total rows, exact duplicates, rules between the columns of a row, returns.
 
 Total and subtotal rows (合计, 小计, Total) are checked against the detail rows
-and set aside; rows identical to an earlier one are set aside; a return's
-quantity and amount must agree in sign, a delivery cannot precede its order.
-Rules across tables are :mod:`salesnb.io.crosscheck`.
+and set aside; rows identical to an earlier one are set aside; the rules
+between the columns of a row (a return's quantity and amount agree in sign, a
+delivery cannot precede its order) are declared in :mod:`salesnb.schemas`
+(``Table.row_rules``) and checked here by one function per rule kind
+(:data:`ROW_CHECKS`; the engine reader renders the same kinds as SQL in
+:mod:`salesnb.prepare.rule_sql`). Rules across tables are
+:mod:`salesnb.io.crosscheck`.
 """
 from __future__ import annotations
 
