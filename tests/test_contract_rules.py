@@ -12,13 +12,14 @@ import pytest
 
 from salesnb.errors import DataError
 from salesnb.io import read_table
+from salesnb.io.frame import PARSERS
 from salesnb.io.rules import ROW_CHECKS
 from salesnb.prepare.engine_read import _row_checks, _typed_columns
-from salesnb.prepare.rule_sql import COLUMN_SQL, NOT_APPLIED, ROW_SQL
+from salesnb.prepare.rule_sql import CAST_SQL, COLUMN_SQL, NOT_APPLIED, ROW_SQL
 from salesnb.schemas import (CONTRACT, PANDERA_CHECKS, PANDERA_FLAGS, REFERENCES, RULE_KINDS, TABLE_NAMES, Column, Rule, column_rules,
                              table_contract, table_rules)
 
-PANDAS_KINDS = set(PANDERA_CHECKS) | set(PANDERA_FLAGS) | set(ROW_CHECKS) | {"parse"}  # parse: salesnb.io.coerce, one function per kind
+PANDAS_KINDS = set(PANDERA_CHECKS) | set(PANDERA_FLAGS) | set(ROW_CHECKS) | {"parse"}  # parse: io.frame.PARSERS, one per column kind
 SQL_KINDS = set(COLUMN_SQL) | set(ROW_SQL)
 
 
@@ -43,6 +44,9 @@ def test_every_declared_rule_is_checked_by_both_readers(table, rule):
         assert rule.other in contract.names and rule.what
         kinds = {contract.column(rule.column).kind, contract.column(rule.other).kind}
         assert kinds <= ({"date", "datetime"} if rule.kind == "not_before" else {"number"})
+    if rule.kind == "parse":  # score columns are read by the contract reader only (blank answers such as 无)
+        kind = contract.column(rule.column).kind
+        assert kind in PARSERS and (kind in CAST_SQL or kind == "score")
 
 
 def test_column_rules_follow_the_columns():
