@@ -15,6 +15,20 @@ Kinds
 ``datetime``  date and time
 ``number``    decimal number (currency amounts, quantities)
 ``score``     integer on the closed scale [low, high]
+
+Rules
+-----
+The rules a row must keep are declared here once, as :class:`Rule` s: those a
+column implies (:func:`column_rules`: required, parseable as its kind,
+allowed values, range, whole numbers, unique key) and those between the
+columns of a row (``Table.row_rules``); :data:`REFERENCES` names the columns
+that refer to another table and ``Table.event_date`` the date that places a
+row in time (the date range). Both readers are generated from them: the
+contract reader (pandas, :mod:`salesnb.io`) checks each rule kind with one
+function (the pandera schema of :func:`pandera_schema`, the row checks of
+:mod:`salesnb.io.rules`), the engine reader (DuckDB,
+:mod:`salesnb.prepare.engine_read`) renders each rule kind as the SQL
+predicate of a broken row. :data:`RULE_KINDS` lists the kinds.
 """
 from __future__ import annotations
 
@@ -22,7 +36,58 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-__all__ = ["Column", "Table", "CONTRACT", "table_contract", "pandera_schema", "normalise_header", "TABLE_NAMES"]
+__all__ = ["Column", "Table", "Rule", "Reference", "CONTRACT", "REFERENCES", "RULE_KINDS", "table_contract", "column_rules", "table_rules",
+           "pandera_schema", "normalise_header", "TABLE_NAMES"]
+
+
+RULE_KINDS: dict[str, str] = {
+    "required": "the value must not be blank (a required column that may not be blank)",
+    # parse: both readers read ISO dates and plain numbers; only the contract reader (pandas) reads Excel day numbers,
+    # decimal commas, units and currencies in the cells, and blank answers (无, N/A) of a score: the engine reader sends
+    # such a file back to it (EngineFallback), and score and category columns are read by the contract reader only
+    "parse": "the value must read as the column's kind (date, datetime, number, score)",
+    "allowed": "the value must be one of the column's allowed values (after value_aliases)",
+    "range": "the value must lie within [low, high]",
+    "whole": "the value must be a whole number",
+    # unique: the engine reader renders it but does not apply it: on that path a unique key (customers.customer_id)
+    # is not checked yet, as before the rules were declared here (the contract reader reports it)
+    "unique": "no two rows may share the value (the table's key)",
+    "not_before": "the column's date must not be before the ``other`` column's date",
+    "same_sign": "the column and the ``other`` column must not have opposite signs",
+}
+"""Every kind of :class:`Rule`; each has one pandas check (:mod:`salesnb.io`) and one SQL predicate
+(:mod:`salesnb.prepare.engine_read`)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the contract about the values of a row (see :data:`RULE_KINDS`).
+
+    ``other`` is the second column of a rule between columns; ``what`` and
+    ``event`` word it (``the {what} is before {event}``; for ``same_sign``
+    ``what`` is the explanation after the colon).
+
+    Examples
+    --------
+    >>> Rule("not_before", "delivered_date", "order_date", "delivery", "the order date").other
+    'order_date'
+    """
+
+    kind: str
+    column: str
+    other: str | None = None
+    what: str = ""
+    event: str = ""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``table.column`` refers to ``target.target_column`` (an id not found there is reported by share)."""
+
+    table: str
+    column: str
+    target: str
+    target_column: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +124,11 @@ class Table:
     key: str | None = None
     any_of: tuple[str, ...] = ()
     """At least one of these (optional) columns must be present, e.g. a survey needs a score: ``nps`` or ``satisfaction``."""
+    row_rules: tuple[Rule, ...] = ()
+    """Rules between the columns of one row (checked in this order)."""
+    event_date: str | None = None
+    """The date that places a row in time; rows dated before ``checks.earliest_date`` or after the day of the run are
+    set aside (by both readers)."""
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -121,6 +191,12 @@ _SALES = Table(
                nullable=True, description="Day the order reached the customer; blank = not delivered (yet)."),
     ),
     required=True,
+    event_date="order_date",
+    row_rules=(
+        Rule("same_sign", "amount", "quantity", "a return has a negative quantity and a negative amount"),
+        Rule("not_before", "promised_date", "order_date", "promised delivery day", "the order date"),
+        Rule("not_before", "delivered_date", "order_date", "delivery", "the order date"),
+    ),
 )
 
 _CUSTOMERS = Table(
@@ -164,6 +240,7 @@ _SURVEYS = Table(
     ),
     key="response_id",
     any_of=("nps", "satisfaction"),
+    event_date="survey_date",
 )
 
 _COMPLAINTS = Table(
@@ -181,6 +258,11 @@ _COMPLAINTS = Table(
         Column("description", "text", aliases=("投诉内容", "描述", "问题描述", "内容", "description", "text", "details"), nullable=True, description="Complaint text (untrusted text)."),
     ),
     key="ticket_id",
+    event_date="opened_at",
+    row_rules=(
+        Rule("not_before", "first_response_at", "opened_at", "first response", "the ticket was opened"),
+        Rule("not_before", "resolved_at", "opened_at", "resolution", "the ticket was opened"),
+    ),
 )
 
 _INTERVIEWS = Table(
@@ -195,6 +277,7 @@ _INTERVIEWS = Table(
         Column("themes", "text", aliases=("主题", "标签", "themes", "tags"), nullable=True, description="Themes, separated by ; or 、."),
     ),
     key="interview_id",
+    event_date="interview_date",
 )
 
 _ACTIONS = Table(
@@ -235,6 +318,46 @@ _ACTIONS = Table(
 CONTRACT: dict[str, Table] = {t.name: t for t in (_SALES, _CUSTOMERS, _SURVEYS, _COMPLAINTS, _INTERVIEWS, _ACTIONS)}
 TABLE_NAMES: tuple[str, ...] = tuple(CONTRACT)
 
+REFERENCES: tuple[Reference, ...] = tuple(Reference(t, "customer_id", "customers", "customer_id") for t in ("sales", "complaints", "surveys", "interviews"))
+"""Columns that refer to another table, in the order they are checked. The contract reader checks each
+(:func:`salesnb.io.crosscheck.check_unknown_customers`); the engine reader checks the sales one on the lines it
+joins to customers anyway (:func:`salesnb.prepare.engine_checks.check_lines`)."""
+
+
+def column_rules(column: Column) -> tuple[Rule, ...]:
+    """The rules a column implies, in the order both readers check them.
+
+    Examples
+    --------
+    >>> [r.kind for r in column_rules(Column("nps", "score", required=True, low=0, high=10))]
+    ['parse', 'required', 'range', 'whole']
+    """
+    rules = []
+    if column.kind in ("date", "datetime", "number", "score"):
+        rules.append(Rule("parse", column.name))
+    if column.required and not column.nullable:
+        rules.append(Rule("required", column.name))
+    if column.allowed is not None:
+        rules.append(Rule("allowed", column.name))
+    if column.low is not None and column.high is not None:
+        rules.append(Rule("range", column.name))
+    if column.kind == "score":
+        rules.append(Rule("whole", column.name))
+    if column.unique:
+        rules.append(Rule("unique", column.name))
+    return tuple(rules)
+
+
+def table_rules(table: Table) -> tuple[Rule, ...]:
+    """Every rule of a table: its columns' rules (in column order), then its row rules.
+
+    Examples
+    --------
+    >>> [(r.kind, r.column) for r in table_rules(CONTRACT["sales"]) if r.other]
+    [('same_sign', 'amount'), ('not_before', 'promised_date'), ('not_before', 'delivered_date')]
+    """
+    return tuple(rule for column in table.columns for rule in column_rules(column)) + table.row_rules
+
 
 def table_contract(name: str, dimensions: Mapping[str, tuple[str, ...]] | None = None) -> Table:
     """The contract of ``name``; for ``surveys`` add one 1–5 column per dimension.
@@ -263,8 +386,20 @@ def table_contract(name: str, dimensions: Mapping[str, tuple[str, ...]] | None =
     return replace(table, columns=table.columns + extra)
 
 
+PANDERA_CHECKS = {
+    "allowed": lambda pa, c: pa.Check.isin(list(c.allowed), error=f"must be one of {', '.join(c.allowed)}"),
+    "range": lambda pa, c: pa.Check.in_range(c.low, c.high, error=f"must be within {c.low:g}..{c.high:g}"),
+    "whole": lambda pa, c: pa.Check(lambda s: (s.dropna() % 1 == 0).reindex(s.index, fill_value=True), error="must be a whole number"),
+}
+"""The pandera check of each value rule kind (``required`` and ``unique`` are the column's ``nullable`` and
+``unique``; ``parse`` is the coercion of :mod:`salesnb.io.coerce`; rules between columns are :mod:`salesnb.io.rules`)."""
+
+PANDERA_FLAGS = ("required", "unique")
+"""The rule kinds pandera checks as flags of the column rather than as checks."""
+
+
 def pandera_schema(table: Table):
-    """A pandera ``DataFrameSchema`` for the *coerced* table (value rules only).
+    """A pandera ``DataFrameSchema`` for the *coerced* table (value rules only), built from :func:`column_rules`.
 
     Missing optional columns are allowed; extra columns pass through.
     """
@@ -272,17 +407,13 @@ def pandera_schema(table: Table):
 
     columns = {}
     for c in table.columns:
-        checks = []
-        if c.allowed is not None:
-            checks.append(pa.Check.isin(list(c.allowed), error=f"must be one of {', '.join(c.allowed)}"))
-        if c.kind == "score":
-            checks.append(pa.Check.in_range(c.low, c.high, error=f"must be within {c.low:g}..{c.high:g}"))
-            checks.append(pa.Check(lambda s: (s.dropna() % 1 == 0).reindex(s.index, fill_value=True), error="must be a whole number"))
+        rules = column_rules(c)
+        kinds = {r.kind for r in rules}
         columns[c.name] = pa.Column(
-            nullable=c.nullable or not c.required,
-            checks=checks,
+            nullable="required" not in kinds,
+            checks=[PANDERA_CHECKS[r.kind](pa, c) for r in rules if r.kind in PANDERA_CHECKS],
             required=c.required,
-            unique=c.unique,
+            unique="unique" in kinds,
             coerce=False,
             report_duplicates="all",
         )

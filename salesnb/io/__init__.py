@@ -49,11 +49,11 @@ from .coerce import BLANK_ANSWERS  # noqa: F401 - the constants below were attri
 from .crosscheck import CUSTOMER_TABLES, EVENT_DATES, MANY_VALUES, NEAR_DUPLICATE_KEYS, REGION_FROM_CUSTOMER, repair_zero_padding  # noqa: F401
 from .files import FORMATS, SEARCH_SUFFIXES, find_table_file, format_of, sha256_file  # noqa: F401
 from .frame import EXCEL_DIGITS, EXCEL_ERRORS  # noqa: F401
-from .headers import CURRENCY_WORDS, EXTRA, resolve_headers  # noqa: F401
+from .headers import CURRENCY_WORDS, EXTRA, extra_columns_note, resolve_headers  # noqa: F401
 from .model import QUALITY_COLUMNS, QUARANTINE_REASON, Source, Workspace
 from .raw import HEADER_SEARCH_ROWS, RawTable  # noqa: F401
 from .reader import MAY_BE_EMPTY, TableFileReader, TableRead, read_table, read_table_file  # noqa: F401
-from .rules import TOTAL_WORDS, register_problems, returns_note, typed  # noqa: F401
+from .rules import TOTAL_WORDS, duplicate_reason, duplicates_note, register_problems, returns_note, typed  # noqa: F401
 from .workspace import REQUIRED_TABLES, load_workspace
 
 __all__ = [

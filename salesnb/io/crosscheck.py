@@ -17,17 +17,18 @@ import pandas as pd
 from ..config import CONFIG_FILE, Checks
 from ..errors import Problem, QualityNote
 from ..periods import latest_complete_period, latest_complete_quarter, period_labels
+from ..schemas import CONTRACT, REFERENCES
 from .model import QUARANTINE_REASON, Source
 from .raw import line_examples
 
 
 # Tables whose customer_id is checked against customers, and those whose blank
 # region is taken from the customer.
-CUSTOMER_TABLES: tuple[str, ...] = ("sales", "complaints", "surveys", "interviews")
+CUSTOMER_TABLES: tuple[str, ...] = tuple(r.table for r in REFERENCES if (r.column, r.target, r.target_column) == ("customer_id", "customers", "customer_id"))
 REGION_FROM_CUSTOMER: tuple[str, ...] = ("surveys", "complaints")
 
 
-EVENT_DATES: dict[str, str] = {"sales": "order_date", "surveys": "survey_date", "complaints": "opened_at", "interviews": "interview_date"}
+EVENT_DATES: dict[str, str] = {t.name: t.event_date for t in CONTRACT.values() if t.event_date is not None}
 """The date that places a row in time; rows dated outside the accepted range are quarantined."""
 
 

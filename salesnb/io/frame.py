@@ -243,31 +243,35 @@ def _id_column(ctx: ReadContext, column: Column, series: pd.Series, values: pd.S
 
 def _typed_column(ctx: ReadContext, column: Column, series: pd.Series, units: dict[str, ColumnUnit], date_format: str | None,
                   decimal: str, found: _Found) -> pd.Series:
-    """A number, date, datetime or score column coerced; each value that cannot be read is a problem."""
-    kind = column.kind
-    issues: dict[int, str] = {}
-    if kind == "number":
-        values, bad, issues, rule = _number_column(ctx, column, series, units, decimal, found)
-        if rule is None:  # a decimal comma: one problem for the column, already reported
-            return values
-    elif kind in ("date", "datetime"):
-        values, bad = coerce_datetime(series, date_format=date_format, excel=ctx.raw.excel)
-        if kind == "date":
-            values = values.dt.normalize()
-        for line in bad[bad].index:
-            issues[int(line)] = date_rule(cell_text(series[line]), kind, ctx.table.name, date_format, ctx.raw.excel)
-        rule = "must be a date (YYYY-MM-DD)" if kind == "date" else "must be a date and time (YYYY-MM-DD HH:MM)"
-    elif kind == "score":
-        values, bad, rule = _score_column(ctx, column, series, found)
-    else:  # pragma: no cover - the contract only uses the kinds above
-        raise ValueError(f"unknown column kind {kind!r} for {ctx.table.name}.{column.name}")
+    """A number, date, datetime or score column coerced (:data:`PARSERS`); each value that cannot be read is a problem."""
+    parse = PARSERS.get(column.kind)
+    if parse is None:  # pragma: no cover - the contract only uses the kinds of PARSERS and text kinds
+        raise ValueError(f"unknown column kind {column.kind!r} for {ctx.table.name}.{column.name}")
+    values, bad, issues, rule = parse(ctx, column, series, units, date_format, decimal, found)
+    if rule is None:  # a decimal comma: one problem for the column, already reported
+        return values
     for line in bad[bad].index:
         found.bad(ctx, column.name, int(line), cell_text(series[line]), issues.get(int(line), rule))
     return values
 
 
-def _number_column(ctx: ReadContext, column: Column, series: pd.Series, units: dict[str, ColumnUnit], decimal: str,
-                   found: _Found) -> tuple[pd.Series, pd.Series, dict[int, str], str | None]:
+_Parsed = tuple[pd.Series, pd.Series, dict[int, str], "str | None"]
+"""``(values, bad, issues, rule)``: the coerced values, the bad ones, a rule more precise than ``rule`` per line."""
+
+
+def _date_column(ctx: ReadContext, column: Column, series: pd.Series, units: dict[str, ColumnUnit], date_format: str | None,
+                 decimal: str, found: _Found) -> _Parsed:
+    """A date or datetime column: each refused value with the reason (and the fix when the form is recognisable)."""
+    kind = column.kind
+    values, bad = coerce_datetime(series, date_format=date_format, excel=ctx.raw.excel)
+    if kind == "date":
+        values = values.dt.normalize()
+    issues = {int(line): date_rule(cell_text(series[line]), kind, ctx.table.name, date_format, ctx.raw.excel) for line in bad[bad].index}
+    return values, bad, issues, "must be a date (YYYY-MM-DD)" if kind == "date" else "must be a date and time (YYYY-MM-DD HH:MM)"
+
+
+def _number_column(ctx: ReadContext, column: Column, series: pd.Series, units: dict[str, ColumnUnit], date_format: str | None,
+                   decimal: str, found: _Found) -> _Parsed:
     """A number column in units: ``(values, bad, issues, rule)``; ``rule`` is ``None`` when the column uses a
     decimal comma (reported once, first among the file's problems, its bad cells marked)."""
     unit = units.get(column.name, ColumnUnit())
@@ -291,6 +295,12 @@ def _number_column(ctx: ReadContext, column: Column, series: pd.Series, units: d
     return values, bad, issues, "must be a number"
 
 
+def _score_values(ctx: ReadContext, column: Column, series: pd.Series, units: dict[str, ColumnUnit], date_format: str | None,
+                  decimal: str, found: _Found) -> _Parsed:
+    values, bad, rule = _score_column(ctx, column, series, found)
+    return values, bad, {}, rule
+
+
 def _score_column(ctx: ReadContext, column: Column, series: pd.Series, found: _Found) -> tuple[pd.Series, pd.Series, str]:
     """A survey score column: ``(values, bad, rule)``; answers such as 无 or N/A are not answered (a repair note)."""
     values, bad, blank = coerce_score(series)
@@ -305,6 +315,11 @@ def _score_column(ctx: ReadContext, column: Column, series: pd.Series, found: _F
             )
         )
     return values, bad, rule
+
+
+PARSERS = {"number": _number_column, "date": _date_column, "datetime": _date_column, "score": _score_values}
+"""The ``parse`` rule of the contract (:func:`salesnb.schemas.column_rules`) in pandas: one coercion per kind (the engine
+reader's is :data:`salesnb.prepare.rule_sql.CAST_SQL`); id, text and category columns are read as text."""
 
 
 def _extra_columns(ctx: ReadContext, data: dict[str, pd.Series]) -> dict[str, pd.Series]:

@@ -189,14 +189,17 @@ def map_columns(raw: RawTable, table: Table, source: TableSource | None, file: s
         )
     extras = [raw.headers[i] for i in range(len(raw.headers)) if i not in mapping]
     if extras:
-        notes.append(
-            QualityNote(
-                table.name, file, "extra_columns_kept", len(extras),
-                f"{len(extras)} column(s) not in the data contract kept under their own header: {', '.join(extras)}",
-                "warning", tuple(extras[:5]),
-            )
-        )
+        notes.append(extra_columns_note(table.name, file, extras))
     return mapping, units, problems, notes
+
+
+def extra_columns_note(table: str, file: str, extras: list[str]) -> QualityNote:
+    """The warning on the columns outside the contract, kept under their own header (both readers)."""
+    return QualityNote(
+        table, file, "extra_columns_kept", len(extras),
+        f"{len(extras)} column(s) not in the data contract kept under their own header: {', '.join(extras)}",
+        "warning", tuple(extras[:5]),
+    )
 
 
 def _score(headers: list[str], table: Table, source: TableSource | None) -> int:

@@ -1,9 +1,13 @@
 """Row rules: total rows, exact duplicates, rules between the columns of a row, returns.
 
 Total and subtotal rows (合计, 小计, Total) are checked against the detail rows
-and set aside; rows identical to an earlier one are set aside; a return's
-quantity and amount must agree in sign, a delivery cannot precede its order.
-Rules across tables are :mod:`salesnb.io.crosscheck`.
+and set aside; rows identical to an earlier one are set aside; the rules
+between the columns of a row (a return's quantity and amount agree in sign, a
+delivery cannot precede its order) are declared in :mod:`salesnb.schemas`
+(``Table.row_rules``) and checked here by one function per rule kind
+(:data:`ROW_CHECKS`; the engine reader renders the same kinds as SQL in
+:mod:`salesnb.prepare.rule_sql`). Rules across tables are
+:mod:`salesnb.io.crosscheck`.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import unicodedata
 import pandas as pd
 
 from ..errors import Problem, QualityNote
+from ..schemas import Rule
 from .frame import ReadContext
 from .model import QUARANTINE_REASON
 from .raw import RawTable, clip, line_examples
@@ -123,6 +128,20 @@ def reconcile_totals(frame: pd.DataFrame, kinds: pd.Series, ctx: ReadContext, fa
     return problems, checked
 
 
+def duplicate_reason(first: int) -> str:
+    """The quarantine reason of a row identical to an earlier one (both readers)."""
+    return f"exact duplicate of line {first}"
+
+
+def duplicates_note(table: str, file: str, n: int, pairs: list[tuple[int, int]]) -> QualityNote:
+    """The repair note on ``n`` rows identical to an earlier row; ``pairs``: the first few (line, line of the first)."""
+    return QualityNote(
+        table, file, "duplicate_rows_removed", n,
+        f"{n} row(s) identical in every column to an earlier row (overlapping exports) were removed", "repair",
+        tuple(f"line {line} = line {first}" for line, first in pairs[:5]),
+    )
+
+
 def drop_duplicate_rows(frame: pd.DataFrame, table: str, file: str) -> tuple[pd.DataFrame, list[QualityNote], pd.DataFrame]:
     """Remove rows identical in every column to an earlier row (overlapping exports)."""
     duplicated = frame.duplicated(keep="first")
@@ -132,58 +151,55 @@ def drop_duplicate_rows(frame: pd.DataFrame, table: str, file: str) -> tuple[pd.
     first = pd.Series(frame.index, index=frame.index).groupby(hashes.values).transform("first")
     lines = frame.index[duplicated]
     aside = frame.loc[duplicated].copy()
-    aside.insert(0, QUARANTINE_REASON, [f"exact duplicate of line {first[line]}" for line in lines])
-    n = int(duplicated.sum())
-    note = QualityNote(
-        table, file, "duplicate_rows_removed", n,
-        f"{n} row(s) identical in every column to an earlier row (overlapping exports) were removed", "repair",
-        tuple(f"line {line} = line {first[line]}" for line in lines[:5]),
-    )
+    aside.insert(0, QUARANTINE_REASON, [duplicate_reason(first[line]) for line in lines])
+    note = duplicates_note(table, file, int(duplicated.sum()), [(line, first[line]) for line in lines[:5]])
     return frame.loc[~duplicated], [note], aside
 
 
+def _same_sign(frame: pd.DataFrame, ctx: ReadContext, rule: Rule, seen: set[tuple[int, str]]) -> list[Problem]:
+    """``same_sign``: the column and ``rule.other`` (amount and quantity) have opposite signs."""
+    a, q = frame[rule.column], frame[rule.other]
+    clash = (q * a < 0) & q.notna() & a.notna()
+    problems = []
+    for line in frame.index[clash]:
+        if (int(line), rule.column) in seen or (int(line), rule.other) in seen:
+            continue
+        problems.append(
+            ctx.problem(rule.column, int(line), ctx.raw_value(rule.column, int(line)),
+                        f"sign differs from the {rule.other} ({ctx.raw_value(rule.other, int(line))}): {rule.what}")
+        )
+    return problems
+
+
+def _not_before(frame: pd.DataFrame, ctx: ReadContext, rule: Rule, seen: set[tuple[int, str]]) -> list[Problem]:
+    """``not_before``: the column's date is before ``rule.other``'s (a delivery before its order).
+
+    A cell already reported is blank (NaT) after coercion, so it never takes part."""
+    earlier = frame[rule.other]
+    shown = "%Y-%m-%d %H:%M" if ctx.table.column(rule.other).kind == "datetime" else "%Y-%m-%d"
+    early = frame[rule.column].notna() & earlier.notna() & (frame[rule.column] < earlier)
+    problems = []
+    for line in frame.index[early]:
+        if (int(line), rule.column) in seen or (int(line), rule.other) in seen:
+            continue
+        problems.append(
+            ctx.problem(rule.column, int(line), ctx.raw_value(rule.column, int(line)),
+                        f"the {rule.what} is before {rule.event} ({earlier[line]:{shown}})")
+        )
+    return problems
+
+
+ROW_CHECKS = {"same_sign": _same_sign, "not_before": _not_before}
+"""The pandas check of each kind of rule between the columns of a row (:attr:`salesnb.schemas.Table.row_rules`)."""
+
+
 def row_rules(frame: pd.DataFrame, ctx: ReadContext, seen: set[tuple[int, str]]) -> list[Problem]:
-    """Rules between columns of one row: sign of quantity vs amount, event order of a ticket."""
+    """The table's rules between columns of one row (``Table.row_rules``: sign of quantity vs amount, event order),
+    each checked when both its columns are present."""
     problems: list[Problem] = []
-    name = ctx.table.name
-    if name == "sales" and {"quantity", "amount"} <= set(frame):
-        q, a = frame["quantity"], frame["amount"]
-        clash = (q * a < 0) & q.notna() & a.notna()
-        for line in frame.index[clash]:
-            if (int(line), "amount") in seen or (int(line), "quantity") in seen:
-                continue
-            problems.append(
-                ctx.problem(
-                    "amount", int(line), ctx.raw_value("amount", int(line)),
-                    f"sign differs from the quantity ({ctx.raw_value('quantity', int(line))}): a return has a negative quantity and a negative amount",
-                )
-            )
-    if name == "sales" and "order_date" in frame:
-        ordered = frame["order_date"]
-        for column, what in (("promised_date", "promised delivery day"), ("delivered_date", "delivery")):
-            if column not in frame:
-                continue
-            early = frame[column].notna() & ordered.notna() & (frame[column] < ordered)
-            for line in frame.index[early]:
-                if (int(line), column) in seen or (int(line), "order_date") in seen:
-                    continue
-                problems.append(
-                    ctx.problem(column, int(line), ctx.raw_value(column, int(line)),
-                                f"the {what} is before the order date ({ordered[line]:%Y-%m-%d})")
-                )
-    if name == "complaints" and "opened_at" in frame:
-        opened = frame["opened_at"]
-        for column, what in (("first_response_at", "first response"), ("resolved_at", "resolution")):
-            if column not in frame:
-                continue
-            early = frame[column].notna() & opened.notna() & (frame[column] < opened)
-            for line in frame.index[early]:
-                problems.append(
-                    ctx.problem(
-                        column, int(line), ctx.raw_value(column, int(line)),
-                        f"the {what} is before the ticket was opened ({opened[line]:%Y-%m-%d %H:%M})",
-                    )
-                )
+    for rule in ctx.table.row_rules:
+        if rule.column in frame and rule.other in frame:
+            problems += ROW_CHECKS[rule.kind](frame, ctx, rule, seen)
     return problems
 
 

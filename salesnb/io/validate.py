@@ -3,7 +3,8 @@
 Blank required values, values out of range or not allowed, duplicated ids
 (naming the other lines and how the rows differ). Cells already reported
 while coercing are not reported again. The schema itself is
-:func:`salesnb.schemas.pandera_schema`.
+:func:`salesnb.schemas.pandera_schema`, built from the rules the contract
+declares (:func:`salesnb.schemas.column_rules`).
 """
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ import pandas as pd
 from ..config import WorkspaceConfig
 from ..errors import DataError, Problem
 from ..longtail import GROUPED_COLUMNS, long_tail, pinned_values
+from ..schemas import CONTRACT
 from .engine_read import EngineTable
 from .sql import quote_name, run_sql, sql_literal
 
@@ -22,7 +23,8 @@ from .sql import quote_name, run_sql, sql_literal
 def engine_checks(raw: Any, engine: dict[str, EngineTable], config: WorkspaceConfig, today: date, small: Mapping[str, pd.DataFrame]) -> str:
     """A SQL view of the sales rows the notebooks will see (duplicates and out-of-range dates left out)."""
     sales = engine["sales"]
-    where = [f"order_date >= DATE {sql_literal(config.checks.earliest_date.isoformat())}", f"order_date <= DATE {sql_literal(today.isoformat())}"]
+    event = CONTRACT["sales"].event_date  # the date range of every table, declared in the contract
+    where = [f"{event} >= DATE {sql_literal(config.checks.earliest_date.isoformat())}", f"{event} <= DATE {sql_literal(today.isoformat())}"]
     if sales.duplicates:
         run_sql(raw, "CREATE OR REPLACE TEMP TABLE _dups AS SELECT unnest(?) AS pos", [[d[0] - sales.offset for d in sales.duplicates]])
         where.append("rowid NOT IN (SELECT pos FROM _dups)")

@@ -1,8 +1,9 @@
 """The engine reader: DuckDB maps, types and checks a large clean CSV or Parquet table with SQL.
 
 The contract's row-level rules (required values, parseable dates and
-numbers, odd ids, a return's sign, delivery before order) are counted in
-SQL; the first violations are named by file, line, column and value. A file
+numbers, a return's sign, delivery before order: declared once in
+:mod:`salesnb.schemas`, rendered as SQL by :mod:`salesnb.prepare.rule_sql`)
+and odd ids are counted in SQL; the first violations are named by file, line, column and value. A file
 the engine cannot read cleanly raises :class:`EngineFallback` and the contract
 reader (:mod:`salesnb.io`) reads it instead. The typed table is written once
 as Parquet and turned back into the contract reader's result by
@@ -19,14 +20,12 @@ import numpy as np
 import pandas as pd
 
 from ..config import SourceSettings, TableSource, WorkspaceConfig
-from ..errors import DataError, Problem, QualityNote
-from ..io import EXCEL_ERRORS, FORMATS, QUARANTINE_REASON, UNIT_FACTORS, Source, TableRead, resolve_headers, returns_note
-from ..schemas import Table, table_contract
+from ..errors import DataError, Problem
+from ..io import (EXCEL_ERRORS, FORMATS, QUARANTINE_REASON, UNIT_FACTORS, Source, TableRead, duplicate_reason, duplicates_note,
+                  extra_columns_note, resolve_headers, returns_note)
+from ..schemas import Table, column_rules, table_contract
+from .rule_sql import CAST_SQL, column_check, row_check
 from .sql import quote_name, run_sql, sql_literal
-
-
-_DECIMAL_COMMA_SQL = r",(\d{0,2}|\d{4,})(\D|$)|\.\d*,"
-"""A comma not followed by exactly three digits, or after a decimal point: not a thousands separator."""
 
 
 class EngineFallback(Exception):
@@ -81,9 +80,9 @@ def engine_table(con: Any, name: str, path: Path, file: str, config: WorkspaceCo
     headers, types = _described(con, rel, file)
     mapping = _engine_mapping(headers, contract, source, file)
     date_format = source.date_format if source is not None else None
-    select, checks, by_name = _typed_columns(headers, types, mapping, contract, file, UNIT_FACTORS[config.company.unit], date_format)
+    select, checks, by_name, exprs = _typed_columns(headers, types, mapping, contract, file, UNIT_FACTORS[config.company.unit], date_format)
     checks += _id_checks(contract, by_name)
-    checks += _row_checks(name, select, by_name)
+    checks += _row_checks(contract, exprs)
     extras = [h for i, h in enumerate(headers) if i not in mapping]
     select += [f"NULLIF(CAST({quote_name(h)} AS VARCHAR), '') AS {quote_name(h)}" for h in extras]
     flags = " + ".join(f"(CASE WHEN {cond} THEN {1 << i} ELSE 0 END)" for i, (_, cond, _) in enumerate(checks)) or "0"
@@ -143,54 +142,32 @@ def _engine_mapping(headers: list[str], contract: Table, source: TableSource | N
 
 
 def _typed_columns(headers: list[str], types: dict[str, str], mapping: dict[int, str], contract: Table, file: str, factor: float,
-                   date_format: str | None) -> tuple[list[str], list[_Check], dict[str, str]]:
-    """``(select, checks, by_name)``: the SQL casting each mapped column to its kind, the rules of the values
-    (parseable, required), and the file's header of each contract column."""
+                   date_format: str | None) -> tuple[list[str], list[_Check], dict[str, str], dict[str, str]]:
+    """``(select, checks, by_name, exprs)``: the SQL casting each mapped column to its kind, the SQL of the rules each
+    column implies (:func:`~salesnb.schemas.column_rules`: parseable, required …), the file's header of each contract
+    column and the typed expression of each."""
     select: list[str] = []
     checks: list[_Check] = []
     by_name: dict[str, str] = {}
+    exprs: dict[str, str] = {}
     for position, target in sorted(mapping.items()):
         header = headers[position]
         column = contract.column(target)
         expr, bad = _typed_column(quote_name(header), types[header].upper(), column.kind, target, file, factor, date_format)
         select.append(f"{expr} AS {quote_name(target)}")
         by_name[target] = header
-        if bad != "false":
-            checks.append((target, bad, f"not a valid {column.kind}" + (f" (format {date_format})" if date_format and column.kind == "date" else "")))
-        if column.required and not column.nullable:
-            checks.append((target, f"({expr} IS NULL)", "required value is missing"))
-    return select, checks, by_name
+        exprs[target] = expr
+        checks += [c for rule in column_rules(column) if (c := column_check(rule, column, expr, bad, date_format)) is not None]
+    return select, checks, by_name, exprs
 
 
 def _typed_column(raw: str, typ: str, kind: str, target: str, file: str, factor: float, date_format: str | None) -> tuple[str, str]:
-    """``(expression, bad)``: the SQL of one column cast to its kind, and the condition of a value that cannot be read
-    (``"false"`` when every value can)."""
-    text = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
-    if kind in ("id", "text"):
-        expr = text if kind == "id" else f"NULLIF(CAST({raw} AS VARCHAR), '')"
-        bad = "false"
-    elif kind == "date":
-        if typ.startswith(("DATE", "TIMESTAMP")):
-            expr, bad = f"CAST({raw} AS DATE)", "false"
-        else:
-            parsed = [f"TRY_CAST({text} AS DATE)"]
-            if date_format:
-                parsed.insert(0, f"CAST(TRY_STRPTIME({text}, {sql_literal(date_format)}) AS DATE)")
-            expr = f"COALESCE({', '.join(parsed)})"
-            bad = f"({text} IS NOT NULL AND {expr} IS NULL)"
-    elif kind == "datetime":
-        expr = f"TRY_CAST({text} AS TIMESTAMP)" if typ == "VARCHAR" else f"CAST({raw} AS TIMESTAMP)"
-        bad = f"({text} IS NOT NULL AND {expr} IS NULL)"
-    elif kind == "number":
-        scale = factor if target == "amount" else 1.0
-        base = f"TRY_CAST(replace({text}, ',', '') AS DOUBLE)" if typ == "VARCHAR" else f"CAST({raw} AS DOUBLE)"
-        expr = f"({base} * {scale!r})" if scale != 1.0 else base
-        # a comma is a thousands separator only before three digits: 18.972,00 or 1,23 is a decimal comma, never 18.972 or 123
-        comma = f"regexp_matches({text}, {sql_literal(_DECIMAL_COMMA_SQL)})"
-        bad = f"({text} IS NOT NULL AND ({base} IS NULL OR {comma}))" if typ == "VARCHAR" else "false"
-    else:
+    """``(expression, bad)``: the SQL of one column cast to its kind (:data:`~salesnb.prepare.rule_sql.CAST_SQL`), and
+    the condition of a value that cannot be read (``"false"`` when every value can); only ``amount`` takes the unit."""
+    cast = CAST_SQL.get(kind)
+    if cast is None:
         raise EngineFallback(f"{file}: column kind {kind} is read by the contract reader")
-    return expr, bad
+    return cast(raw, typ, factor if target == "amount" else 1.0, date_format)
 
 
 def _id_checks(contract: Table, by_name: dict[str, str]) -> list[_Check]:
@@ -205,19 +182,10 @@ def _id_checks(contract: Table, by_name: dict[str, str]) -> list[_Check]:
     return checks
 
 
-def _row_checks(name: str, select: list[str], by_name: dict[str, str]) -> list[_Check]:
-    """The contract reader's rules between the columns of a sales row: a return's sign, deliveries before the order."""
-    checks = []
-    if name == "sales" and {"quantity", "amount"} <= set(by_name):
-        q, a = (next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {quote_name(c)}")) for c in ("quantity", "amount"))
-        checks.append(("amount", f"(({q}) * ({a}) < 0)", "sign differs from the quantity: a return has a negative quantity and a negative amount"))
-    if name == "sales" and "order_date" in by_name:
-        ordered = next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {quote_name('order_date')}"))
-        for column, what in (("promised_date", "promised delivery day"), ("delivered_date", "delivery")):
-            if column in by_name:
-                day = next(e.rsplit(" AS ", 1)[0] for e in select if e.endswith(f" AS {quote_name(column)}"))
-                checks.append((column, f"(({day}) < ({ordered}))", f"the {what} is before the order date"))
-    return checks
+def _row_checks(contract: Table, exprs: dict[str, str]) -> list[_Check]:
+    """The SQL of the table's rules between the columns of a row (``Table.row_rules``: a return's sign, deliveries
+    before the order), each when both its columns are mapped."""
+    return [row_check(rule, exprs) for rule in contract.row_rules if rule.column in exprs and rule.other in exprs]
 
 
 def _rule_problems(con: Any, mem: str, rel: str, checks: list[_Check], by_name: dict[str, str], file: str,
@@ -306,7 +274,7 @@ def _engine_frame(meta: dict, typed: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         return frame, empty_aside
     lines = [d[0] for d in dup]
     aside = frame.loc[lines].copy()
-    aside.insert(0, QUARANTINE_REASON, [f"exact duplicate of line {first}" for _, first in dup])
+    aside.insert(0, QUARANTINE_REASON, [duplicate_reason(first) for _, first in dup])
     keep = np.ones(len(frame), dtype=bool)
     keep[np.asarray(lines, dtype="int64") - meta["offset"]] = False  # positions (the index is offset + position)
     return frame.iloc[keep], aside
@@ -318,14 +286,9 @@ def engine_result(meta: dict, typed: Path, source: Source) -> TableRead:
     notes = []
     dup = meta.get("duplicates") or []
     if dup:
-        notes.append(QualityNote(meta["table"], meta["file"], "duplicate_rows_removed", len(dup),
-                                 f"{len(dup)} row(s) identical in every column to an earlier row (overlapping exports) were removed",
-                                 "repair", tuple(f"line {a} = line {b}" for a, b in dup[:5])))
+        notes.append(duplicates_note(meta["table"], meta["file"], len(dup), [(a, b) for a, b in dup[:5]]))
     if meta["extras"]:
-        extras = meta["extras"]
-        notes.append(QualityNote(meta["table"], meta["file"], "extra_columns_kept", len(extras),
-                                 f"{len(extras)} column(s) not in the data contract kept under their own header: {', '.join(extras)}",
-                                 "warning", tuple(extras[:5])))
+        notes.append(extra_columns_note(meta["table"], meta["file"], meta["extras"]))
     if meta["table"] == "sales":
         notes.extend(returns_note(frame, meta["file"]))
     return TableRead(frame, source, notes, aside)
