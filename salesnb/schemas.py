@@ -49,8 +49,8 @@ RULE_KINDS: dict[str, str] = {
     "allowed": "the value must be one of the column's allowed values (after value_aliases)",
     "range": "the value must lie within [low, high]",
     "whole": "the value must be a whole number",
-    # unique: the engine reader renders it but does not apply it: on that path a unique key (customers.customer_id)
-    # is not checked yet, as before the rules were declared here (the contract reader reports it)
+    # unique: both readers report every row of a duplicated key (customers.customer_id: a customer twice would double
+    # the revenue joined to it)
     "unique": "no two rows may share the value (the table's key)",
     "not_before": "the column's date must not be before the ``other`` column's date",
     "same_sign": "the column and the ``other`` column must not have opposite signs",

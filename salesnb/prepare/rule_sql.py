@@ -103,8 +103,8 @@ ROW_SQL: dict[str, Callable[[Rule, dict[str, str]], str]] = {
 }
 """The SQL predicate of each rule between the columns of a row, given the typed expression of each column."""
 
-NOT_APPLIED = frozenset({"unique"})
-"""Rule kinds rendered but not applied by the engine reader (see the note at :data:`salesnb.schemas.RULE_KINDS`)."""
+NOT_APPLIED: frozenset[str] = frozenset()
+"""Rule kinds rendered but not applied by the engine reader (none: every declared rule is checked on both paths)."""
 
 
 def _column_text(rule: Rule, column: Column, date_format: str | None) -> str:

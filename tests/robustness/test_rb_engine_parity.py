@@ -62,3 +62,12 @@ def test_engine_reader_ends_like_the_contract_reader(tmp_path, sales):
     expected = _outcome(lambda: load(tmp_path / "contract", {"sales.csv": sales}))
     root = workspace(tmp_path / "engine", {"sales.csv": sales}, yaml=ENGINE)
     assert _outcome(lambda: prepare(root, cache_dir=tmp_path / "cache", today=TODAY).workspace()) == expected
+
+
+def test_a_duplicated_customer_id_is_an_error_on_both_paths(tmp_path):
+    """customers.customer_id is the table's key: a customer twice would double the revenue joined to it."""
+    customers = "customer_id,region\nC1,华东\nC2,华北\nC1,华南\n"
+    expected = _outcome(lambda: load(tmp_path / "contract", {"customers.csv": customers}))
+    assert expected == ("error", [(2, "customer_id"), (4, "customer_id")])  # both lines of C1 (file lines 2 and 4)
+    root = workspace(tmp_path / "engine", {"customers.csv": customers}, yaml=ENGINE)
+    assert _outcome(lambda: prepare(root, cache_dir=tmp_path / "cache", today=TODAY).workspace()) == expected
