@@ -237,12 +237,13 @@ def _reduce(job: _Job, reader: str, engine: dict[str, EngineTable], frames: dict
     if settings.engine != "duckdb":
         job.progress(f"reducing in {settings.engine}")
         remote = connect(settings)
-        try:  # only aggregates come back; the connection (a Spark session: its JVM) ends with the reduction
+        try:  # only aggregates come back
             found = source_tables(remote, settings)
             sales = group_long_tail_ibis(found["sales"], found["customers"], config)
             return write_aggregates(job.work, run_aggregates(remote, sales, found["customers"], start_month))
-        finally:
-            remote.disconnect()
+        finally:  # a database connection ends here; a Spark session is left running: getOrCreate may have handed
+            if settings.engine != "spark":  # us the caller's own session (a notebook on a cluster), not ours to stop
+                remote.disconnect()
     if reader == "engine":
         return _reduce_engine_read(job, engine, frames, con)
     job.progress("reducing in DuckDB")
