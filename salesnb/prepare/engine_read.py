@@ -88,7 +88,12 @@ def engine_table(con: Any, name: str, path: Path, file: str, config: WorkspaceCo
     flags = " + ".join(f"(CASE WHEN {cond} THEN {1 << i} ELSE 0 END)" for i, (_, cond, _) in enumerate(checks)) or "0"
     typed = work / f"{name}.parquet"
     mem = f"_t_{name}"  # the typed rows, once, in DuckDB (it spills past memory_limit); rowid = position in the file
-    run_sql(con, f"CREATE OR REPLACE TEMP TABLE {mem} AS SELECT {', '.join(select)}, CAST({flags} AS BIGINT) AS _bad FROM {rel}")
+    if " OVER " in flags:  # a rule over other rows (a unique key) may reorder them: keep the file's order explicitly
+        source_rows = f"(SELECT *, row_number() OVER () AS _salesnb_pos FROM {rel})"
+        run_sql(con, f"CREATE OR REPLACE TEMP TABLE {mem} AS SELECT {', '.join(select)}, CAST({flags} AS BIGINT) AS _bad "
+                     f"FROM {source_rows} ORDER BY _salesnb_pos")
+    else:
+        run_sql(con, f"CREATE OR REPLACE TEMP TABLE {mem} AS SELECT {', '.join(select)}, CAST({flags} AS BIGINT) AS _bad FROM {rel}")
     offset = 2 if fmt == "csv" else 1
     rows, problems = _rule_problems(con, mem, rel, checks, by_name, file, offset)
     if problems:
