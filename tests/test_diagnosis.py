@@ -534,3 +534,23 @@ def test_diagnose_reads_its_settings_from_the_workspace_config(sample_diagnosis)
     assert cfg.retention.window_months == 12  # the fixture ranks with the default window
     assert [(q.type, q.regions, q.basis) for q in again] == [(q.type, q.regions, q.basis) for q in problems]
     assert [q.impact for q in again] == pytest.approx([q.impact for q in problems], nan_ok=True)
+
+
+def test_complaint_only_problems_follow_the_pareto_order_every_run(monkeypatch):
+    """Two vital-few categories mapped to two problem types: the problems come in the Pareto's order (most tickets
+    first), not in a set's order, so equal problems rank the same in every process."""
+    from types import SimpleNamespace
+
+    from salesnb.diagnosis import problems as dp
+
+    monkeypatch.setattr(dp, "add_evidence", lambda p, data: None)  # evidence is not what this test is about
+    tickets = pd.DataFrame({"category": ["Late shipment"] * 5 + ["Invoice mistakes"] * 4 + ["Rude staff"] * 1})
+    sales = pd.DataFrame({"order_date": pd.to_datetime(["2025-11-01"]), "amount": [100.0], "region": ["N"]})
+    settings = SimpleNamespace(complaint_problems={"Invoice mistakes": "billing_errors", "Late shipment": "delivery_delay"},
+                               pareto_threshold=0.8)
+    data = SimpleNamespace(tickets=tickets, settings=settings, sales=sales, end=pd.Timestamp("2026-01-01"), surveyed=False)
+    found = dp.complaint_problems(data, taken=set())
+    # Pareto: Late shipment 5 (50 %), Invoice mistakes 4 (90 %): both vital; the order is the table's
+    assert [p.type for p in found] == ["delivery_delay", "billing_errors"]
+    assert [p.revenue_affected for p in found] == [100.0, 100.0]
+    assert dp.complaint_problems(data, taken={"delivery_delay"})[0].type == "billing_errors"

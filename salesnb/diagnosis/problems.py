@@ -185,7 +185,7 @@ def complaint_problems(data: ProblemInputs, taken: set[str]) -> list[Problem]:
     if cur_c is None or not len(cur_c):
         return []
     table = pareto(cur_c["category"].value_counts(), data.settings.pareto_threshold)
-    vital = set(table.loc[table["vital_few"], "cause"])
+    vital = table.loc[table["vital_few"], "cause"].tolist()  # in the Pareto's order, so equal problems rank the same every run
     problems = []
     for ptype in dict.fromkeys(cat_type[c] for c in vital if c in cat_type):
         if ptype in taken:
