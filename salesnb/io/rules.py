@@ -12,6 +12,7 @@ delivery cannot precede its order) are declared in :mod:`salesnb.schemas`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 import unicodedata
 
 import pandas as pd
@@ -156,19 +157,21 @@ def drop_duplicate_rows(frame: pd.DataFrame, table: str, file: str) -> tuple[pd.
     return frame.loc[~duplicated], [note], aside
 
 
+def _row_problems(frame: pd.DataFrame, ctx: ReadContext, rule: Rule, seen: set[tuple[int, str]], breaks: pd.Series,
+                  text: Callable[[int], str]) -> list[Problem]:
+    """A problem on ``rule.column`` at each line ``breaks`` marks, unless either column's cell was already reported
+    there (``seen``); ``text(line)`` words the rule for that line."""
+    return [ctx.problem(rule.column, int(line), ctx.raw_value(rule.column, int(line)), text(line))
+            for line in frame.index[breaks]
+            if (int(line), rule.column) not in seen and (int(line), rule.other) not in seen]
+
+
 def _same_sign(frame: pd.DataFrame, ctx: ReadContext, rule: Rule, seen: set[tuple[int, str]]) -> list[Problem]:
     """``same_sign``: the column and ``rule.other`` (amount and quantity) have opposite signs."""
     a, q = frame[rule.column], frame[rule.other]
     clash = (q * a < 0) & q.notna() & a.notna()
-    problems = []
-    for line in frame.index[clash]:
-        if (int(line), rule.column) in seen or (int(line), rule.other) in seen:
-            continue
-        problems.append(
-            ctx.problem(rule.column, int(line), ctx.raw_value(rule.column, int(line)),
-                        f"sign differs from the {rule.other} ({ctx.raw_value(rule.other, int(line))}): {rule.what}")
-        )
-    return problems
+    return _row_problems(frame, ctx, rule, seen, clash, lambda line: (
+        f"sign differs from the {rule.other} ({ctx.raw_value(rule.other, int(line))}): {rule.what}"))
 
 
 def _not_before(frame: pd.DataFrame, ctx: ReadContext, rule: Rule, seen: set[tuple[int, str]]) -> list[Problem]:
@@ -178,15 +181,7 @@ def _not_before(frame: pd.DataFrame, ctx: ReadContext, rule: Rule, seen: set[tup
     earlier = frame[rule.other]
     shown = "%Y-%m-%d %H:%M" if ctx.table.column(rule.other).kind == "datetime" else "%Y-%m-%d"
     early = frame[rule.column].notna() & earlier.notna() & (frame[rule.column] < earlier)
-    problems = []
-    for line in frame.index[early]:
-        if (int(line), rule.column) in seen or (int(line), rule.other) in seen:
-            continue
-        problems.append(
-            ctx.problem(rule.column, int(line), ctx.raw_value(rule.column, int(line)),
-                        f"the {rule.what} is before {rule.event} ({earlier[line]:{shown}})")
-        )
-    return problems
+    return _row_problems(frame, ctx, rule, seen, early, lambda line: f"the {rule.what} is before {rule.event} ({earlier[line]:{shown}})")
 
 
 ROW_CHECKS = {"same_sign": _same_sign, "not_before": _not_before}
