@@ -18,11 +18,12 @@ from .breakdown import PlanError
 from .config import value_labels
 from .errors import DataError
 from .i18n import check_lang, t, use_value_labels
+from .improve.kpi_values import parse_segment
 from .io import Workspace, load_workspace
 from .periods import Period
 from .prepare import Prepared, load_workspace_cached
 
-__all__ = ["StepContext", "open_step", "show_input_errors_first"]
+__all__ = ["StepContext", "open_step", "show_input_errors_first", "step_sales_columns", "UNREAD_SALES_COLUMNS"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,10 @@ class StepContext:
 
     @cached_property
     def sales(self) -> pd.DataFrame:
-        return metrics.with_id_codes(self.ws.table("sales"))
+        """The order lines the steps compute with: every column but those no step reads
+        (:func:`step_sales_columns`), with their id codes. From the prepare cache only these columns are
+        read; ``ctx.ws.table("sales")`` is the whole table (a drill-down)."""
+        return metrics.with_id_codes(self.ws.table_columns("sales", step_sales_columns(self.ws)))
 
     @cached_property
     def customers(self) -> pd.DataFrame:
@@ -143,6 +147,29 @@ class StepContext:
         if path.suffix == ".json":
             return json.loads(path.read_text(encoding="utf-8"))
         return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+
+
+UNREAD_SALES_COLUMNS = ("product", "quantity", "channel", "sales_rep")
+"""Optional columns of the order lines that no step computes with: checked when read, kept in the workspace
+(``ws.table("sales")``), left out of a notebook's order lines (:attr:`StepContext.sales`) unless a scope
+in ``workspace.yaml`` or the action register names one (a goal on ``channel: online``)."""
+
+
+def step_sales_columns(ws: Workspace) -> list[str]:
+    """The columns of ``ws``'s order lines a step notebook loads: all but :data:`UNREAD_SALES_COLUMNS` that
+    neither ``workspace.yaml`` (:meth:`~salesnb.config.WorkspaceConfig.named_columns`) nor a segment of the
+    action register names.
+
+    Examples
+    --------
+    >>> step_sales_columns(load_workspace("data/sample"))  # doctest: +SKIP
+    ['order_id', 'order_date', 'customer_id', 'region', 'product_line', 'amount']
+    """
+    named = ws.config.named_columns()
+    if ws.has("actions") and "segment" in ws.tables["actions"]:
+        for text in ws.tables["actions"]["segment"].dropna().unique():
+            named.update(parse_segment(text))
+    return [c for c in ws.column_names("sales") if c not in UNREAD_SALES_COLUMNS or c in named]
 
 
 def _input_error_cell(shell, etype, value, tb, tb_offset=None) -> list[str]:

@@ -62,7 +62,8 @@ def test_second_prepare_is_a_cache_hit_and_a_changed_input_invalidates_it(tmp_pa
     ws = make_ws(tmp_path / "w", SALES, CUSTOMERS)
     first = prepare(ws, cache_dir=cache, today=TODAY)
     assert not first.hit and first.reader == "contract" and first.engine == "duckdb"
-    assert sorted(p.name for p in first.folder.glob("*.parquet")) == sorted(f"{n}.parquet" for n in AGGREGATES)
+    # the aggregates, and the order lines in their own file (read column by column by the notebooks)
+    assert sorted(p.name for p in first.folder.glob("*.parquet")) == sorted([f"{n}.parquet" for n in AGGREGATES] + ["workspace.sales.parquet"])
     again = prepare(ws, cache_dir=cache, today=TODAY)
     assert again.hit and again.folder == first.folder and again.key == first.key
 
@@ -333,3 +334,56 @@ def test_a_failing_child_prepare_leaves_the_error_to_the_run(tmp_path, cache, mo
     report._prepare_apart(ws, lambda m: None)  # no exception here: the in-process prepare raises it with its detail
     with pytest.raises(DataError):
         prepare(ws, cache_dir=cache)
+
+
+# ---- the order lines in their own Parquet file: read by column, the whole table only on demand ---------------
+
+LONG_SALES = (
+    "order_id,order_date,customer_id,region,product_line,product,quantity,channel,sales_rep,amount\n"
+    "O1,2025-01-05,C1,华东,A,p1,2,online,Wang,100.25\n"
+    "O1,2025-01-05,C1,华东,B,p2,1,online,Wang,50\n"
+    "O2,2025-02-10,C2,华北,A,p1,4,direct,Li,200\n"
+    "O3,2025-04-01,C1,华东,A,p1,-1,online,Wang,-30.5\n"
+)
+
+
+def test_a_stored_workspace_holds_the_order_lines_on_disk_until_asked_and_gives_them_exactly(tmp_path, cache):
+    from salesnb.io.model import StoredTables
+
+    folder = make_ws(tmp_path / "w", LONG_SALES, CUSTOMERS)
+    p = prepare(folder, cache_dir=cache, today=TODAY)
+    ws = p.workspace()
+    ref = load_workspace(folder, today=TODAY)
+    assert isinstance(ws.tables, StoredTables) and not ws.tables.loaded("sales")
+    assert set(ws.tables) == set(ref.tables) and "sales" in ws.tables and ws.has("sales")
+    # a few columns, read without the rest: the table's own index and values
+    dates = ws.table_columns("sales", ["order_date", "no_such_column"])
+    pd.testing.assert_frame_equal(dates, ref.tables["sales"][["order_date"]])
+    assert not ws.tables.loaded("sales")
+    # the id codes the cache adds are listed, but are not part of the whole table
+    assert ws.column_names("sales")[-2:] == ["_customer_code", "_order_code"]
+    pd.testing.assert_frame_equal(ws.table("sales"), ref.tables["sales"])  # exact: dtypes, index, values
+    assert ws.tables.loaded("sales")
+    with pytest.raises(KeyError, match="not in workspace"):
+        ws.table_columns("surveys", ["nps"])
+
+
+def test_a_notebooks_order_lines_leave_out_the_columns_no_step_reads_unless_named(tmp_path, cache):
+    from salesnb.context import UNREAD_SALES_COLUMNS, open_step
+    from salesnb.metrics import with_id_codes
+
+    folder = make_ws(tmp_path / "w", LONG_SALES, CUSTOMERS)
+    ctx = open_step(folder, "2025Q1", "en", tmp_path / "out")
+    ref = load_workspace(folder).tables["sales"]
+    assert not set(UNREAD_SALES_COLUMNS) & set(ctx.sales.columns)
+    kept = [c for c in ref.columns if c not in UNREAD_SALES_COLUMNS]
+    # the same lines and values as the whole table, with the same id codes as coding them afresh
+    pd.testing.assert_frame_equal(ctx.sales, with_id_codes(ref[kept]))
+    # a goal on a channel and a register segment on a sales rep keep those two columns
+    write(folder, "workspace.yaml", "company:\n  name: Demo\ngoals:\n  - {id: g1, metric: revenue, target: {growth: 0.1}, "
+                                    "deadline: '2025', scope: {channel: online}}\n")
+    write(folder, "actions.csv", "action_id,problem,measure,owner,start,due,kpi,baseline,target,status,segment\n"
+                                 "A1,slow replies,call back,Li,2025-04-01,2025-06-30,revenue,100,120,planned,sales_rep=Wang\n")
+    ctx = open_step(folder, "2025Q1", "en", tmp_path / "out")
+    assert {"channel", "sales_rep"} <= set(ctx.sales.columns) and not {"product", "quantity"} & set(ctx.sales.columns)
+    assert ctx.sales["channel"].tolist() == ["online", "online", "direct", "online"]

@@ -57,6 +57,24 @@ class WorkspaceConfig(_Model):
         require_unique([g.id for g in self.goals], "goal ids")
         return self
 
+    def named_columns(self) -> set[str]:
+        """The table columns this file names: goal, override, budget-limit and action scopes, the breakdown's
+        dimensions, potential drivers and phasing, the budget's ``allocate_by`` and strategic weights.
+
+        Examples
+        --------
+        >>> WorkspaceConfig.model_validate({"company": {"name": "D"}, "goals": [{"id": "g", "metric": "revenue",
+        ...     "target": {"growth": 0.1}, "deadline": "2026", "scope": {"channel": "online"}}]}).named_columns() >= {"channel"}
+        True
+        """
+        b, budget = self.breakdown, self.budget
+        named = {*b.dimensions, *b.potential, *b.phasing.by, *budget.allocate_by, *budget.strategic_weights}
+        for scope in [g.scope for g in self.goals] + [o.scope for o in b.overrides] + [x.scope for x in budget.limits]:
+            named.update(scope)
+        for action in self.action_plan:
+            named.update(action.serves)
+        return named
+
     def dimension_aliases(self) -> dict[str, tuple[str, ...]]:
         """Dimension key → header aliases (its labels and listed aliases)."""
         return {d.key: (d.en, d.zh, *d.aliases) for d in self.survey.dimensions}

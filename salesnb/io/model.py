@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Iterator, Mapping, Sequence
 
 import pandas as pd
 
@@ -62,6 +62,93 @@ def _empty_mapping() -> Mapping[str, pd.DataFrame]:
     return MappingProxyType({})
 
 
+def _parquet_columns(path: Path) -> list[str]:
+    """The data columns of a Parquet file pandas wrote (its index columns left out), from the footer alone."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    meta = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
+    index = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
+    return [c for c in schema.names if c not in index]
+
+
+class StoredTables(Mapping):
+    """A workspace's tables, some held in memory and some stored as Parquet and read on first use.
+
+    The prepare cache keeps the order lines (millions of rows) in their own Parquet file, so that a notebook
+    reads only the columns it works on (:meth:`columns`) and the whole table only when something asks for it
+    (``ws.tables["sales"]``, ``ws.table("sales")``: an analyst's drill-down). A table once read whole is kept.
+    Read-only, like the :class:`~types.MappingProxyType` of a workspace read from the files.
+
+    Parameters
+    ----------
+    frames : mapping
+        Tables already in memory.
+    stored : mapping
+        Table name → Parquet file (written by :func:`salesnb.prepare.workspace.write_workspace`).
+    hidden : sequence of str
+        Columns of the stored files that are not the table's own (the id codes the cache adds for the
+        notebooks): left out of a whole-table read, given to :meth:`columns` when asked by name.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "sales.parquet"
+    >>> pd.DataFrame({"amount": [1.0, 2.0], "region": ["E", "W"]}).to_parquet(f)
+    >>> t = StoredTables({}, {"sales": f})
+    >>> "sales" in t, t.loaded("sales")
+    (True, False)
+    >>> t.columns("sales", ["amount"]).columns.tolist(), t.loaded("sales")
+    (['amount'], False)
+    >>> t["sales"].shape, t.loaded("sales")
+    ((2, 2), True)
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame], stored: Mapping[str, Path], hidden: Sequence[str] = ()):
+        self._frames = dict(frames)
+        self._stored = {name: Path(path) for name, path in stored.items() if name not in self._frames}
+        self._hidden = tuple(hidden)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            if name not in self._stored:
+                raise KeyError(name)
+            names = [c for c in _parquet_columns(self._stored[name]) if c not in self._hidden]
+            self._frames[name] = pd.read_parquet(self._stored[name], columns=names)
+        return self._frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._frames
+        yield from (name for name in self._stored if name not in self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames) + sum(1 for name in self._stored if name not in self._frames)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._frames or name in self._stored
+
+    def loaded(self, name: str) -> bool:
+        """Whether table ``name`` is in memory."""
+        return name in self._frames
+
+    def column_names(self, name: str) -> list[str]:
+        """The columns of table ``name`` (without reading a stored one), the hidden ones included."""
+        if name in self._frames:
+            return list(self._frames[name].columns)
+        return _parquet_columns(self._stored[name])
+
+    def columns(self, name: str, columns: Sequence[str]) -> pd.DataFrame:
+        """Table ``name`` with only ``columns`` (those it has, in that order), read from its Parquet file
+        without reading the others; the index is the table's (``source_line``)."""
+        have = set(self.column_names(name))
+        wanted = [c for c in columns if c in have]
+        if name in self._frames:
+            return self._frames[name][wanted].copy(deep=False)
+        return pd.read_parquet(self._stored[name], columns=wanted)
+
+
 @dataclass(frozen=True, eq=False)
 class Workspace:
     """A loaded workspace: its configuration, tables, sources and quality notes.
@@ -112,6 +199,32 @@ class Workspace:
                 f"add {name}.csv, {name}.xlsx or {name}.parquet to {self.root}"
             )
         return self.tables[name].copy(deep=False)
+
+    def column_names(self, name: str) -> list[str]:
+        """The columns of table ``name``, without reading a table stored in the prepare cache (whose id-code
+        columns, :func:`salesnb.metrics.with_id_codes`, are listed too)."""
+        if name not in self.tables:
+            self.table(name)  # raises table()'s KeyError
+        if isinstance(self.tables, StoredTables):
+            return self.tables.column_names(name)
+        return list(self.tables[name].columns)
+
+    def table_columns(self, name: str, columns: Sequence[str]) -> pd.DataFrame:
+        """Table ``name`` with only those of ``columns`` it has (in that order): read from the prepare cache's
+        Parquet without the other columns when the table is stored there (:class:`StoredTables`), else
+        selected from the table in memory.
+
+        Examples
+        --------
+        >>> ws.table_columns("sales", ["order_date"]).columns.tolist()  # doctest: +SKIP
+        ['order_date']
+        """
+        if name not in self.tables:
+            self.table(name)  # raises table()'s KeyError
+        if isinstance(self.tables, StoredTables):
+            return self.tables.columns(name, columns)
+        frame = self.tables[name]
+        return frame[[c for c in columns if c in frame.columns]].copy(deep=False)
 
     def quality_frame(self) -> pd.DataFrame:
         """One row per quality note: table, file, severity, rule, count, detail, examples.

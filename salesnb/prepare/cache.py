@@ -31,7 +31,7 @@ CACHE_ENV = "SALESNB_CACHE"
 """Environment variable naming the cache folder (default ``~/.cache/salesnb``)."""
 
 
-FORMAT = 1
+FORMAT = 2
 """Layout version of a cache entry; bumping it invalidates every entry."""
 
 

@@ -23,6 +23,8 @@ import pandas as pd
 from .._version import __version__
 from ..config import CONFIG_FILE, ScaleDeclaration, TableSource, WorkspaceConfig, load_config
 from ..io import Source, TableRead, Workspace, load_workspace, read_table_file
+from ..io.model import StoredTables
+from ..metrics import ID_CODE_COLUMNS, with_id_codes
 from ..schemas import Table
 from .reduction import AGGREGATES
 from .cache import FORMAT, code_fingerprint, file_sha256
@@ -74,11 +76,42 @@ _WS_FILE = "workspace.pkl"
 BIG_TABLES = ("sales", "customers")
 """Tables the engine reader may read, and whose files alone decide the aggregates."""
 
+STORED_TABLES = ("sales",)
+"""Tables an entry keeps in their own Parquet file (``workspace.<name>.parquet``) rather than in the pickle: a
+notebook reads only the columns it works on (:meth:`salesnb.io.Workspace.table_columns`), and the whole table
+only for a drill-down (:class:`salesnb.io.model.StoredTables`)."""
+
+
+def stored_file(folder: Path, table: str) -> Path:
+    """Where an entry keeps table ``table`` of :data:`STORED_TABLES`."""
+    return folder / f"workspace.{table}.parquet"
+
+
+def _store_table(folder: Path, table: str, frame: pd.DataFrame) -> bool:
+    """Write ``frame`` to :func:`stored_file` (the order lines with their id codes, :func:`salesnb.metrics.with_id_codes`,
+    so that no notebook codes the ids again); False when Parquet cannot hold it exactly (a column of mixed
+    types: the table then stays in the pickle)."""
+    import pyarrow as pa
+
+    target = stored_file(folder, table)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        (with_id_codes(frame) if table == "sales" else frame).to_parquet(tmp)
+    except (pa.ArrowException, TypeError, ValueError):
+        tmp.unlink(missing_ok=True)
+        return False
+    os.replace(tmp, target)
+    return True
+
 
 def write_workspace(folder: Path, ws, name: str = _WS_FILE) -> None:
-    """Store a Workspace (pickled, exact dtypes; the mappings as plain dicts)."""
+    """Store a Workspace: the tables of :data:`STORED_TABLES` as Parquet, the rest pickled (exact dtypes; the
+    mappings as plain dicts)."""
+    tables = dict(ws.tables)
+    stored = [table for table in STORED_TABLES if table in tables and _store_table(folder, table, tables[table])]
     state = {
-        "root": str(ws.root), "name": ws.name, "tables": dict(ws.tables), "sources": dict(ws.sources),
+        "root": str(ws.root), "name": ws.name, "tables": {k: v for k, v in tables.items() if k not in stored},
+        "stored": stored, "sources": dict(ws.sources),
         "notes": ws.notes, "quarantine": dict(ws.quarantine), "contacts": ws.contacts, "groups": ws.groups,
     }
     with open(folder / name, "wb") as fh:
@@ -86,7 +119,11 @@ def write_workspace(folder: Path, ws, name: str = _WS_FILE) -> None:
 
 
 def read_workspace(folder: Path, config: WorkspaceConfig | None = None):
-    """The Workspace of a cache entry: unpickled (contract reader) or assembled by io (engine reader)."""
+    """The Workspace of a cache entry: unpickled (contract reader) or assembled by io (engine reader, on first use).
+
+    Its tables are a :class:`~salesnb.io.model.StoredTables`: the order lines stay in their Parquet file until
+    a column of them is asked for.
+    """
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     root = Path(manifest["root"])
     config = config if config is not None else load_config(root / CONFIG_FILE)
@@ -102,11 +139,13 @@ def read_workspace(folder: Path, config: WorkspaceConfig | None = None):
             os.replace(tmp, folder / _WS_FILE)
         finally:
             tmp.unlink(missing_ok=True)
-        return replace(ws, config=config)
+        del ws  # read back as every later use reads it: the order lines stay on disk until asked for
     with open(folder / _WS_FILE, "rb") as fh:
         state = pickle.load(fh)
+    stored = {table: stored_file(folder, table) for table in state.get("stored", ())}
     return Workspace(
-        root=Path(state["root"]), name=state["name"], config=config, tables=MappingProxyType(state["tables"]),
+        root=Path(state["root"]), name=state["name"], config=config,
+        tables=StoredTables(state["tables"], stored, hidden=tuple(ID_CODE_COLUMNS.values())),
         sources=MappingProxyType(state["sources"]), notes=tuple(state["notes"]),
         quarantine=MappingProxyType(state["quarantine"]), contacts=state["contacts"], groups=tuple(state.get("groups", ())),
     )

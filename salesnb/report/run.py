@@ -93,7 +93,7 @@ def resolve_period(ws: Workspace, period: str | None) -> tuple[Period, bool]:
     otherwise empty quarter do not move it) and whether the data covers all of
     it. A period starting after the data ends is refused."""
     start_month = ws.config.calendar.fiscal_year_start_month
-    dates = ws.table("sales")["order_date"]
+    dates = ws.table_columns("sales", ["order_date"])["order_date"]
     last = dates.max()
     p = latest_complete_period(dates, None, start_month).period if period is None else Period.parse(period, start_month)
     if p.start > last:
@@ -274,7 +274,8 @@ def plan_run(root: Path, period: str | None, lang: str, out: Path, force: bool, 
     p, complete = resolve_period(ws, period)
     # the run itself needs only the sales dates (the index page); the notebooks load the cache themselves,
     # so the order lines are not held here while they run (1.8 GB at 10M lines)
-    ws = replace(ws, tables=MappingProxyType({**ws.tables, "sales": ws.tables["sales"][["order_date"]]}))
+    ws = replace(ws, tables=MappingProxyType({**{k: ws.tables[k] for k in ws.tables if k != "sales"},
+                                             "sales": ws.table_columns("sales", ["order_date"])}))
     base = out.resolve() / ws.name
     final = base / str(p)
     if final.exists() and not force:
