@@ -80,10 +80,9 @@ class StepContext:
     @cached_property
     def sales(self) -> pd.DataFrame:
         """The order lines the steps compute with: every column but those no step reads
-        (:func:`step_sales_columns`), with their id codes, regions and product lines as categories
-        (:func:`salesnb.metrics.with_categories`). From the prepare cache only these columns are
+        (:func:`step_sales_columns`), with their id codes. From the prepare cache only these columns are
         read; ``ctx.ws.table("sales")`` is the whole table (a drill-down)."""
-        return metrics.with_categories(metrics.with_id_codes(self.ws.table_columns("sales", step_sales_columns(self.ws))))
+        return metrics.with_id_codes(self.ws.table_columns("sales", step_sales_columns(self.ws)))
 
     @cached_property
     def customers(self) -> pd.DataFrame:

@@ -82,30 +82,6 @@ def with_id_codes(sales: pd.DataFrame) -> pd.DataFrame:
     return sales.assign(**columns)
 
 
-#: Text columns of the order lines with few distinct values: a notebook holds them as categories (one byte a line).
-CATEGORY_COLUMNS = ("region", "product_line")
-
-
-def with_categories(sales: pd.DataFrame, columns: tuple[str, ...] = CATEGORY_COLUMNS) -> pd.DataFrame:
-    """``sales`` with ``columns`` as categoricals whose categories are in the texts' own sort order, so that
-    every sort, group and comparison gives what the texts give. Columns already categorical, or absent, are
-    left as they are.
-
-    Examples
-    --------
-    >>> s = with_categories(pd.DataFrame({"region": ["West", "East", None, "West"]}))
-    >>> s["region"].cat.categories.tolist(), s["region"].isna().sum()
-    (['East', 'West'], np.int64(1))
-    """
-    changed = {}
-    for column in columns:
-        if column in sales and not isinstance(sales[column].dtype, pd.CategoricalDtype):
-            values = sales[column]
-            categories = np.sort(values.dropna().unique().astype(object)) if len(values) else []
-            changed[column] = pd.Categorical(values, categories=pd.Index(categories, dtype=values.dtype))
-    return sales.assign(**changed) if changed else sales
-
-
 def id_column(frame: pd.DataFrame, column: str) -> str:
     """``_customer_code``/``_order_code`` when ``frame`` carries the codes of :func:`with_id_codes`, else ``column``."""
     coded = ID_CODE_COLUMNS.get(column)
