@@ -40,3 +40,17 @@ def test_snapshot_compare_finds_a_changed_number_and_nothing_else(tmp_path):
     changed = run("compare", tmp_path / "a.json", tmp_path / "b.json")
     assert changed.returncode == 1 and "/artifacts/summary.json/metrics/nps: 21.5 != 21.6" in changed.stdout
     assert "1 difference(s)" in changed.stdout
+
+
+def test_the_timeline_names_each_process_of_the_tree_and_the_peak(tmp_path):
+    # a child that holds 300 MB for a moment: the timeline shows it as its own process and in the peak
+    code = "import time, subprocess, sys; subprocess.run([sys.executable, '-c', 'b = bytearray(300 * 2**20); import time; time.sleep(1.5)']); print('done')"
+    out = subprocess.run([sys.executable, str(BENCH / "timeline.py"), "--every", "0.2", "--", sys.executable, "-c", code],
+                         capture_output=True, text=True, cwd=BENCH, timeout=60)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert any(line.endswith("| done") for line in lines)
+    peak = [line for line in lines if line.startswith("PEAK")]
+    assert len(peak) == 1 and "python" in peak[0]
+    total = float(peak[0].split("rss")[1].split("GB")[0])
+    assert total >= 0.29  # the 300 MB child is counted in the tree's total
