@@ -387,3 +387,25 @@ def test_a_notebooks_order_lines_leave_out_the_columns_no_step_reads_unless_name
     ctx = open_step(folder, "2025Q1", "en", tmp_path / "out")
     assert {"channel", "sales_rep"} <= set(ctx.sales.columns) and not {"product", "quantity"} & set(ctx.sales.columns)
     assert ctx.sales["channel"].tolist() == ["online", "online", "direct", "online"]
+
+
+def test_an_open_workspace_still_reads_its_order_lines_after_the_entry_is_replaced(tmp_path, cache):
+    # a notebook open in JupyterLab while a forced prepare (or the pruning of old entries) removes its entry
+    folder = make_ws(tmp_path / "w", LONG_SALES, CUSTOMERS)
+    p = prepare(folder, cache_dir=cache, today=TODAY)
+    ws = p.workspace()
+    shutil.rmtree(p.folder)
+    ref = load_workspace(folder, today=TODAY).tables["sales"]
+    pd.testing.assert_frame_equal(ws.table_columns("sales", ["amount"]), ref[["amount"]])
+    pd.testing.assert_frame_equal(ws.table("sales"), ref)
+
+
+def test_an_entry_that_lost_its_order_lines_file_is_prepared_again(tmp_path, cache):
+    folder = make_ws(tmp_path / "w", LONG_SALES, CUSTOMERS)
+    p = prepare(folder, cache_dir=cache, today=TODAY)
+    (p.folder / "workspace.sales.parquet").unlink()  # deleted by hand
+    ws = p.workspace()
+    assert (p.folder / "workspace.sales.parquet").is_file()
+    pd.testing.assert_frame_equal(ws.table("sales"), load_workspace(folder, today=TODAY).tables["sales"])
+    ws2, again = load_workspace_cached(folder, cache_dir=cache, today=TODAY)
+    assert again.hit and ws2.table_columns("sales", ["amount"])["amount"].tolist() == [100.25, 50.0, 200.0, -30.5]

@@ -62,8 +62,9 @@ def _empty_mapping() -> Mapping[str, pd.DataFrame]:
     return MappingProxyType({})
 
 
-def _parquet_columns(path: Path) -> list[str]:
-    """The data columns of a Parquet file pandas wrote (its index columns left out), from the footer alone."""
+def _parquet_columns(path) -> list[str]:
+    """The data columns of a Parquet file pandas wrote (its index columns left out), from the footer alone
+    (``path``: a path or an open binary file)."""
     import json
 
     import pyarrow.parquet as pq
@@ -108,15 +109,26 @@ class StoredTables(Mapping):
 
     def __init__(self, frames: Mapping[str, pd.DataFrame], stored: Mapping[str, Path], hidden: Sequence[str] = ()):
         self._frames = dict(frames)
-        self._stored = {name: Path(path) for name, path in stored.items() if name not in self._frames}
+        # each file is opened now and read through that handle: a cache entry pruned or prepared again while a
+        # notebook is open (a long JupyterLab session) leaves the file readable to it until the handle closes
+        self._stored = {name: open(path, "rb") for name, path in stored.items() if name not in self._frames}  # noqa: SIM115
         self._hidden = tuple(hidden)
+
+    def __del__(self) -> None:
+        for handle in getattr(self, "_stored", {}).values():
+            handle.close()
+
+    def _read(self, name: str, columns: list[str]) -> pd.DataFrame:
+        handle = self._stored[name]
+        handle.seek(0)
+        return pd.read_parquet(handle, columns=columns)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
             if name not in self._stored:
                 raise KeyError(name)
-            names = [c for c in _parquet_columns(self._stored[name]) if c not in self._hidden]
-            self._frames[name] = pd.read_parquet(self._stored[name], columns=names)
+            names = [c for c in self.column_names(name) if c not in self._hidden]
+            self._frames[name] = self._read(name, names)
         return self._frames[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -137,7 +149,9 @@ class StoredTables(Mapping):
         """The columns of table ``name`` (without reading a stored one), the hidden ones included."""
         if name in self._frames:
             return list(self._frames[name].columns)
-        return _parquet_columns(self._stored[name])
+        handle = self._stored[name]
+        handle.seek(0)
+        return _parquet_columns(handle)
 
     def columns(self, name: str, columns: Sequence[str]) -> pd.DataFrame:
         """Table ``name`` with only ``columns`` (those it has, in that order), read from its Parquet file
@@ -146,7 +160,7 @@ class StoredTables(Mapping):
         wanted = [c for c in columns if c in have]
         if name in self._frames:
             return self._frames[name][wanted].copy(deep=False)
-        return pd.read_parquet(self._stored[name], columns=wanted)
+        return self._read(name, wanted)
 
 
 @dataclass(frozen=True, eq=False)

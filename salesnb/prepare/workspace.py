@@ -68,8 +68,21 @@ class Prepared:
         return pd.read_parquet(self.folder / f"{name}.parquet")
 
     def workspace(self, config: WorkspaceConfig | None = None):
-        """The validated :class:`~salesnb.io.Workspace` (``config``: a fresher ``workspace.yaml`` model)."""
-        return read_workspace(self.folder, config)
+        """The validated :class:`~salesnb.io.Workspace` (``config``: a fresher ``workspace.yaml`` model).
+
+        An entry that lost a stored table file (deleted by hand) is a damaged entry: it is prepared again.
+        """
+        try:
+            return read_workspace(self.folder, config)
+        except FileNotFoundError:
+            if not (self.folder / "manifest.json").is_file():
+                raise
+            from .build import prepare  # build imports this module: the one function-local import of the package
+
+            inputs = self.manifest.get("inputs", {})
+            again = prepare(self.manifest["root"], cache_dir=self.folder.parent.parent, force=True,
+                            today=date.fromisoformat(inputs["today"]) if "today" in inputs else None)
+            return read_workspace(again.folder, config)
 
 
 _WS_FILE = "workspace.pkl"
@@ -143,6 +156,9 @@ def read_workspace(folder: Path, config: WorkspaceConfig | None = None):
     with open(folder / _WS_FILE, "rb") as fh:
         state = pickle.load(fh)
     stored = {table: stored_file(folder, table) for table in state.get("stored", ())}
+    for path in stored.values():
+        if not path.is_file():
+            raise FileNotFoundError(f"the prepare cache entry {folder} has lost {path.name}: prepare it again (salesnb prepare --force)")
     return Workspace(
         root=Path(state["root"]), name=state["name"], config=config,
         tables=StoredTables(state["tables"], stored, hidden=tuple(ID_CODE_COLUMNS.values())),
