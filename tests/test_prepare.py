@@ -379,6 +379,14 @@ def test_a_notebooks_order_lines_leave_out_the_columns_no_step_reads_unless_name
     kept = [c for c in ref.columns if c not in UNREAD_SALES_COLUMNS]
     # the same lines and values as the whole table, with the same id codes as coding them afresh
     pd.testing.assert_frame_equal(ctx.sales, with_id_codes(ref[kept]))
+    # read from the files (no cache) a notebook gets the same lines, columns and codes
+    import os
+
+    os.environ["SALESNB_NO_CACHE"] = "1"
+    try:
+        pd.testing.assert_frame_equal(open_step(folder, "2025Q1", "en", tmp_path / "out").sales, ctx.sales)
+    finally:
+        del os.environ["SALESNB_NO_CACHE"]
     # a goal on a channel and a register segment on a sales rep keep those two columns
     write(folder, "workspace.yaml", "company:\n  name: Demo\ngoals:\n  - {id: g1, metric: revenue, target: {growth: 0.1}, "
                                     "deadline: '2025', scope: {channel: online}}\n")
@@ -409,3 +417,24 @@ def test_an_entry_that_lost_its_order_lines_file_is_prepared_again(tmp_path, cac
     pd.testing.assert_frame_equal(ws.table("sales"), load_workspace(folder, today=TODAY).tables["sales"])
     ws2, again = load_workspace_cached(folder, cache_dir=cache, today=TODAY)
     assert again.hit and ws2.table_columns("sales", ["amount"])["amount"].tolist() == [100.25, 50.0, 200.0, -30.5]
+
+
+def test_a_sales_table_parquet_cannot_hold_stays_in_the_pickle(tmp_path):
+    from types import MappingProxyType
+
+    from salesnb.io import Workspace
+    from salesnb.prepare.workspace import read_workspace, write_workspace
+
+    folder = make_ws(tmp_path / "w", LONG_SALES, CUSTOMERS)
+    ws = load_workspace(folder, today=TODAY)
+    odd = ws.tables["sales"].assign(note=pd.Series([1, "two", 3.5, None], index=ws.tables["sales"].index, dtype=object))
+    ws = Workspace(ws.root, ws.name, ws.config, MappingProxyType({**ws.tables, "sales": odd}), ws.sources, ws.notes,
+                   ws.quarantine, ws.contacts, ws.groups)
+    entry = tmp_path / "entry"
+    entry.mkdir()
+    (entry / "manifest.json").write_text(json.dumps({"root": str(folder), "reader": "contract"}), encoding="utf-8")
+    write_workspace(entry, ws)
+    assert not (entry / "workspace.sales.parquet").exists() and not list(entry.glob(".*.tmp"))
+    back = read_workspace(entry)
+    assert back.tables.loaded("sales")  # kept in memory with the rest
+    pd.testing.assert_frame_equal(back.table("sales"), odd)
