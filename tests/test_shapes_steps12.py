@@ -303,3 +303,22 @@ def test_the_bottleneck_sentence_counts_the_table_beside_it(shape):
             assert text.startswith(t("gl_narr_bottlenecks", lang, n=len(findings), top="X", scope="", scope_n=0).split("X")[0])
             assert goals.describe_bottlenecks(findings.head(1), lang).iloc[0].rstrip("。.") in text
             assert t("gl_narr_bottlenecks", lang, n=1, top="", scope="S", scope_n=int(worst["findings"])).split("S")[-1] in text
+
+
+def test_a_split_goal_named_by_id_must_be_of_the_splits_metric():
+    # customer_split.new_share_goal naming a revenue goal: its 1,000 would be taken for a share
+    cfg = _config(goals=[{"id": "G1", "metric": "revenue", "target": {"value": 1000}, "deadline": "2026"},
+                         {"id": "G4", "metric": "new_customer_revenue_share", "target": {"value": 0.1}, "deadline": "2026"}],
+                  breakdown={"customer_split": {"source": "new_share_goal", "new_share_goal": "G1"}})
+    with pytest.raises(bd.PlanError, match="'G1' is a revenue goal, not a new_customer_revenue_share goal"):
+        _plan(_closed(), cfg)
+    right = _config(goals=cfg.model_dump()["goals"], breakdown={"customer_split": {"source": "new_share_goal", "new_share_goal": "G4"}})
+    split = _plan(_closed(), right).split  # the revenue goal G1 sets the total: 1,000 × G4's 10 % is new
+    assert (split.total, split.new, split.goal_id) == (1000.0, 100.0, "G4")
+
+
+def test_rake_refuses_no_rounds():
+    idx = pd.MultiIndex.from_product([["A", "B"], ["x", "y"]], names=["region", "line"])
+    with pytest.raises(ValueError, match="max_iter must be at least 1, not 0"):
+        bd.rake(pd.Series(1.0, index=idx), {"region": {"A": 6, "B": 4}}, max_iter=0)
+    assert bd.rake(pd.Series(1.0, index=idx), {"region": {"A": 6, "B": 4}}, max_iter=2).tolist() == [3.0, 3.0, 2.0, 2.0]

@@ -73,14 +73,14 @@ from .total import (CustomerSplit, PlanTotal, RetentionFacts, customer_split, go
 from .views import (View, actions_view, actuals_view, budget_lines_view, budget_matrix_view, budget_view, checks_view,
                     goals_view, margin_checks_view, margin_view, matrix_view, method_view, overrides_view, phasing_view,
                     problems_view, split_view, tiers_view, total_view)
-from .windows import BLANK, PlanPeriods, Window, plan_history, plan_periods
+from .windows import BLANK, PlanPeriods, Window, plan_history, plan_horizon, plan_periods
 from .workbook import Sheet, safe_frame, safe_text, targets_workbook, workbook_sheets
 
 __all__ = [
     # allocation and rounding
     "PlanError", "largest_remainder", "round_table", "rake", "allocate", "margins", "METHODS", "method_weights",
     # the plan
-    "Window", "PlanPeriods", "plan_periods", "plan_history", "goal_targets", "PlanTotal", "plan_total",
+    "Window", "PlanPeriods", "plan_periods", "plan_horizon", "plan_history", "goal_targets", "PlanTotal", "plan_total",
     "RetentionFacts", "retention_facts", "CustomerSplit", "customer_split", "split_options", "resolve_overrides",
     "seasonality", "phase", "growth_checks", "margin_checks", "PlanInputs", "retention_months", "plan_inputs", "Plan", "build_plan",
     "CUSTOMER_TYPES",

@@ -294,6 +294,8 @@ def rake(seed: pd.Series, targets: Mapping[str, Mapping[object, float]], total: 
     >>> rake(pd.Series([1.0, 1, 2, 2], index=idx), {"region": {"A": 3}}).tolist()
     [1.5, 1.5, 1.5, 1.5]
     """
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be at least 1, not {max_iter}")
     x = seed.astype(float).clip(lower=0)
     arr = x.to_numpy(dtype=float, copy=True)
     if not targets:

@@ -21,7 +21,7 @@ from .common import CUSTOMER_TYPES, PlanError
 from .methods import method_weights
 from .phasing import phase, seasonality
 from .total import CustomerSplit, PlanTotal, RetentionFacts, customer_split, goal_targets, plan_total, retention_facts
-from .windows import PlanPeriods, Window, _window_label, _with_dimensions, plan_history, plan_periods
+from .windows import PlanPeriods, Window, _window_label, _with_dimensions, plan_history, plan_horizon, plan_periods
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def no_plan_reason(sales: pd.DataFrame, report: Period, horizon: str = "auto") -
             return None
         detail = f"no sales before the end of {report}"
         periods = None
-    h = horizon if horizon != "auto" else ("year" if (not report.is_quarter or report.quarter == 4) else "quarter")
+    h = plan_horizon(report, horizon)
     plan = periods.plan if periods is not None else (Period(report.year + 1, None, report.start_month) if h == "year"
                                                       else report.shift(1) if report.is_quarter else Period(report.year + 1, 1, report.start_month))
     end = report.end_exclusive

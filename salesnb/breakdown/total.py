@@ -310,9 +310,13 @@ def _split_goal(goals: pd.DataFrame, metric: str, goal_id: str | None):
     """The company-wide goal on ``metric`` with a target (or the goal ``goal_id`` when named); None without one."""
     rows = goals.loc[(goals["metric"] == metric).to_numpy() & _company_wide(goals)] if len(goals) else goals
     if goal_id is not None:
-        rows = goals.loc[goals["goal_id"] == goal_id] if len(goals) else goals
-        if rows.empty:
+        named = goals.loc[goals["goal_id"] == goal_id] if len(goals) else goals
+        if named.empty:
             raise PlanError(f"breakdown.customer_split: goal {goal_id!r} is not a {metric} goal of workspace.yaml")
+        if (named["metric"] != metric).any():  # a revenue target would be taken for a share or a rate
+            raise PlanError(f"breakdown.customer_split: goal {goal_id!r} is a {named['metric'].iloc[0]} goal, "
+                            f"not a {metric} goal; name a {metric} goal there")
+        rows = named
     rows = rows.loc[[v == v for v in rows["target"]]] if len(rows) else rows
     return rows.iloc[0] if len(rows) else None
 

@@ -95,6 +95,18 @@ def _window_label(start: pd.Timestamp, end: pd.Timestamp, start_month: int) -> s
     return f"{start:%Y-%m}…{(end - pd.Timedelta(days=1)):%Y-%m}"
 
 
+def plan_horizon(report: Period, horizon: str = "auto") -> str:
+    """What a run for ``report`` plans: ``horizon`` itself, or for ``auto`` the next fiscal year when ``report`` is
+    a year or its last quarter, else the next quarter (``breakdown.horizon``).
+
+    >>> plan_horizon(Period.parse("2025Q4")), plan_horizon(Period.parse("2025Q2")), plan_horizon(Period.parse("2025Q2"), "year")
+    ('year', 'quarter', 'year')
+    """
+    if horizon != "auto":
+        return horizon
+    return "year" if (not report.is_quarter or report.quarter == 4) else "quarter"
+
+
 def plan_periods(report: Period, horizon: str = "auto", data_start: pd.Timestamp | None = None, max_windows: int = 10) -> PlanPeriods:
     """The planned period for a run of ``report`` and its comparable history windows.
 
@@ -129,8 +141,7 @@ def plan_periods(report: Period, horizon: str = "auto", data_start: pd.Timestamp
     if horizon not in ("auto", "year", "quarter"):
         raise PlanError(f"horizon {horizon!r} must be auto, year or quarter")
     sm = report.start_month
-    if horizon == "auto":
-        horizon = "year" if (not report.is_quarter or report.quarter == 4) else "quarter"
+    horizon = plan_horizon(report, horizon)
     given = None if data_start is None else pd.Timestamp(data_start)
     first = None if given is None else pd.Timestamp(given.year, given.month, 1)
     data = "the data" if given is None else f"the data starts on {given.date().isoformat()} and"
