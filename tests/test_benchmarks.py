@@ -54,3 +54,27 @@ def test_the_timeline_names_each_process_of_the_tree_and_the_peak(tmp_path):
     assert len(peak) == 1 and "python" in peak[0]
     total = float(peak[0].split("rss")[1].split("GB")[0])
     assert total >= 0.29  # the 300 MB child is counted in the tree's total
+
+
+def test_snapshot_compare_with_a_tolerance_accepts_float_noise_in_numbers_but_not_in_page_text(tmp_path):
+    def period(csv_value: str, json_value: float, page: str) -> Path:
+        d = tmp_path / f"p{csv_value}{page}"
+        (d / "artifacts").mkdir(parents=True)
+        (d / "report").mkdir()
+        (d / "artifacts" / "history.csv").write_text(f"period,revenue,region\n2025Q4,{csv_value},东区\n", encoding="utf-8")
+        (d / "artifacts" / "summary.json").write_text(json.dumps({"metrics": {"revenue": json_value}}), encoding="utf-8")
+        (d / "report" / "index.html").write_text(f"<p>revenue {page}</p>", encoding="utf-8")
+        return d
+
+    snap = BENCH / "snapshot.py"
+    run = lambda *a: subprocess.run([sys.executable, str(snap), *map(str, a)], capture_output=True, text=True)  # noqa: E731
+    run("take", period("1234.5", 1234.5, "1,234.5"), tmp_path / "a.json")
+    run("take", period("1234.5000000001", 1234.5000000002, "1,234.5"), tmp_path / "b.json")
+    exact = run("compare", tmp_path / "a.json", tmp_path / "b.json")
+    assert exact.returncode == 1 and "2 difference(s)" in exact.stdout  # the CSV field and the JSON number
+    close = run("compare", tmp_path / "a.json", tmp_path / "b.json", "--rel-tol", "1e-9", "--abs-tol", "0.005")
+    assert close.returncode == 0 and "0 difference(s)" in close.stdout
+    run("take", period("1234.51", 1234.5, "1,234.6"), tmp_path / "c.json")
+    far = run("compare", tmp_path / "a.json", tmp_path / "c.json", "--rel-tol", "1e-9", "--abs-tol", "0.005")
+    # a cent off in the CSV is a difference, and page text is compared as text whatever the tolerance
+    assert far.returncode == 1 and "2 difference(s)" in far.stdout and "1,234.6" in far.stdout
