@@ -78,3 +78,15 @@ def test_snapshot_compare_with_a_tolerance_accepts_float_noise_in_numbers_but_no
     far = run("compare", tmp_path / "a.json", tmp_path / "c.json", "--rel-tol", "1e-9", "--abs-tol", "0.005")
     # a cent off in the CSV is a difference, and page text is compared as text whatever the tolerance
     assert far.returncode == 1 and "2 difference(s)" in far.stdout and "1,234.6" in far.stdout
+
+
+def test_the_shape_a_b_script_builds_the_matrix_it_runs(tmp_path):
+    # the script's own building step (running the shapes takes minutes: benchmarks/README.md)
+    sys.path.insert(0, str(BENCH))
+    try:
+        from shapes_ab import build_shapes
+    finally:
+        sys.path.remove(str(BENCH))
+    built = build_shapes(tmp_path, limit=2)
+    assert len(built) == 2 and all((ws / "workspace.yaml").is_file() for ws, _, _ in built)
+    assert [lang for _, _, lang in built] == ["en", "zh"] and all(p[:4].isdigit() for _, p, _ in built)
