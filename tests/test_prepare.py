@@ -362,8 +362,12 @@ def test_a_stored_workspace_holds_the_order_lines_on_disk_until_asked_and_gives_
     assert not ws.tables.loaded("sales")
     # the id codes the cache adds are listed, but are not part of the whole table
     assert ws.column_names("sales")[-2:] == ["_customer_code", "_order_code"]
+    codes = ws.table_columns("sales", ["_customer_code", "_order_code"])
     pd.testing.assert_frame_equal(ws.table("sales"), ref.tables["sales"])  # exact: dtypes, index, values
     assert ws.tables.loaded("sales")
+    # once loaded whole (without the codes), the codes still come from the file
+    pd.testing.assert_frame_equal(ws.table_columns("sales", ["_customer_code", "_order_code"]), codes)
+    assert codes["_customer_code"].tolist() == [0, 0, 1, 0]
     with pytest.raises(KeyError, match="not in workspace"):
         ws.table_columns("surveys", ["nps"])
 

@@ -111,7 +111,7 @@ class StoredTables(Mapping):
         self._frames = dict(frames)
         # each file is opened now and read through that handle: a cache entry pruned or prepared again while a
         # notebook is open (a long JupyterLab session) leaves the file readable to it until the handle closes
-        self._stored = {name: open(path, "rb") for name, path in stored.items() if name not in self._frames}  # noqa: SIM115
+        self._stored = {name: open(path, "rb") for name, path in stored.items() if name not in self._frames}
         self._hidden = tuple(hidden)
 
     def __del__(self) -> None:
@@ -146,20 +146,22 @@ class StoredTables(Mapping):
         return name in self._frames
 
     def column_names(self, name: str) -> list[str]:
-        """The columns of table ``name`` (without reading a stored one), the hidden ones included."""
-        if name in self._frames:
-            return list(self._frames[name].columns)
-        handle = self._stored[name]
-        handle.seek(0)
-        return _parquet_columns(handle)
+        """The columns of table ``name`` (a stored one's from its file's footer, the hidden ones included)."""
+        if name in self._stored:
+            handle = self._stored[name]
+            handle.seek(0)
+            return _parquet_columns(handle)
+        return list(self._frames[name].columns)
 
     def columns(self, name: str, columns: Sequence[str]) -> pd.DataFrame:
-        """Table ``name`` with only ``columns`` (those it has, in that order), read from its Parquet file
-        without reading the others; the index is the table's (``source_line``)."""
+        """Table ``name`` with only ``columns`` (those it has, in that order): from memory when the table is
+        loaded and holds them all, else read from its Parquet file without the other columns; the index is
+        the table's (``source_line``)."""
         have = set(self.column_names(name))
         wanted = [c for c in columns if c in have]
-        if name in self._frames:
-            return self._frames[name][wanted].copy(deep=False)
+        frame = self._frames.get(name)
+        if frame is not None and all(c in frame.columns for c in wanted):
+            return frame[wanted].copy(deep=False)
         return self._read(name, wanted)
 
 

@@ -106,7 +106,7 @@ def release_unused_memory() -> None:
 
     The run's own process reads the order dates (80 MB at 10M lines), frees them, and then waits for the
     notebook kernels. Both allocators keep freed memory for reuse, and that memory would count in the run's
-    peak beside the kernels (0.73 GB at 10M lines before this; 0.4 GB after, benchmarks/README.md)."""
+    peak beside the kernels (0.73 GB at 10M lines before this; 0.45 GB after, benchmarks/README.md)."""
     import ctypes
     import ctypes.util
 
