@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 __all__ = ["Column", "Table", "Rule", "Reference", "CONTRACT", "REFERENCES", "RULE_KINDS", "table_contract", "column_rules", "table_rules",
-           "pandera_schema", "normalise_header", "TABLE_NAMES"]
+           "pandera_schema", "value_rule_text", "normalise_header", "TABLE_NAMES"]
 
 
 RULE_KINDS: dict[str, str] = {
@@ -386,10 +386,27 @@ def table_contract(name: str, dimensions: Mapping[str, tuple[str, ...]] | None =
     return replace(table, columns=table.columns + extra)
 
 
+def value_rule_text(kind: str, column: Column) -> str:
+    """How both readers word a broken value rule of ``column`` (``allowed``, ``range`` or ``whole``).
+
+    Examples
+    --------
+    >>> value_rule_text("range", Column("nps", "score", low=0, high=10))
+    'must be within 0..10'
+    """
+    if kind == "allowed":
+        return f"must be one of {', '.join(column.allowed or ())}"
+    if kind == "range":
+        return f"must be within {column.low:g}..{column.high:g}"
+    if kind == "whole":
+        return "must be a whole number"
+    raise ValueError(f"{kind!r} is not a value rule (allowed, range, whole)")
+
+
 PANDERA_CHECKS = {
-    "allowed": lambda pa, c: pa.Check.isin(list(c.allowed), error=f"must be one of {', '.join(c.allowed)}"),
-    "range": lambda pa, c: pa.Check.in_range(c.low, c.high, error=f"must be within {c.low:g}..{c.high:g}"),
-    "whole": lambda pa, c: pa.Check(lambda s: (s.dropna() % 1 == 0).reindex(s.index, fill_value=True), error="must be a whole number"),
+    "allowed": lambda pa, c: pa.Check.isin(list(c.allowed), error=value_rule_text("allowed", c)),
+    "range": lambda pa, c: pa.Check.in_range(c.low, c.high, error=value_rule_text("range", c)),
+    "whole": lambda pa, c: pa.Check(lambda s: (s.dropna() % 1 == 0).reindex(s.index, fill_value=True), error=value_rule_text("whole", c)),
 }
 """The pandera check of each value rule kind (``required`` and ``unique`` are the column's ``nullable`` and
 ``unique``; ``parse`` is the coercion of :mod:`salesnb.io.coerce`; rules between columns are :mod:`salesnb.io.rules`)."""

@@ -15,7 +15,7 @@ from salesnb.io import read_table
 from salesnb.io.frame import PARSERS
 from salesnb.io.rules import ROW_CHECKS
 from salesnb.prepare.engine_read import _row_checks, _typed_columns
-from salesnb.prepare.rule_sql import CAST_SQL, COLUMN_SQL, NOT_APPLIED, ROW_SQL
+from salesnb.prepare.rule_sql import CAST_SQL, COLUMN_SQL, ROW_SQL
 from salesnb.schemas import (CONTRACT, PANDERA_CHECKS, PANDERA_FLAGS, REFERENCES, RULE_KINDS, TABLE_NAMES, Column, Rule, column_rules,
                              table_contract, table_rules)
 
@@ -31,7 +31,6 @@ def _declared() -> list[tuple[str, Rule]]:
 def test_every_rule_kind_has_a_pandas_check_and_an_sql_predicate():
     assert set(RULE_KINDS) == PANDAS_KINDS == SQL_KINDS
     assert set(ROW_CHECKS) == set(ROW_SQL)
-    assert NOT_APPLIED <= set(RULE_KINDS)
 
 
 @pytest.mark.parametrize(("table", "rule"), _declared(), ids=lambda v: v if isinstance(v, str) else f"{v.kind}-{v.column}")

@@ -132,11 +132,10 @@ class StoredTables(Mapping):
         return self._frames[name]
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._frames
-        yield from (name for name in self._stored if name not in self._frames)
+        return iter(dict.fromkeys([*self._frames, *self._stored]))  # a stored table once read is in both
 
     def __len__(self) -> int:
-        return len(self._frames) + sum(1 for name in self._stored if name not in self._frames)
+        return len(set(self._frames) | set(self._stored))
 
     def __contains__(self, name: object) -> bool:
         return name in self._frames or name in self._stored

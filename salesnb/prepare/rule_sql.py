@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..schemas import Column, Rule
+from ..schemas import Column, Rule, value_rule_text
 from .sql import sql_literal
 
-__all__ = ["CAST_SQL", "COLUMN_SQL", "ROW_SQL", "NOT_APPLIED", "column_check", "row_check"]
+__all__ = ["CAST_SQL", "COLUMN_SQL", "ROW_SQL", "column_check", "row_check"]
 
 
 _DECIMAL_COMMA_SQL = r",(\d{0,2}|\d{4,})(\D|$)|\.\d*,"
@@ -103,30 +103,22 @@ ROW_SQL: dict[str, Callable[[Rule, dict[str, str]], str]] = {
 }
 """The SQL predicate of each rule between the columns of a row, given the typed expression of each column."""
 
-NOT_APPLIED: frozenset[str] = frozenset()
-"""Rule kinds rendered but not applied by the engine reader (none: every declared rule is checked on both paths)."""
-
-
 def _column_text(rule: Rule, column: Column, date_format: str | None) -> str:
     """The rule as the engine reader reports it (the contract reader words its own, cell by cell)."""
     if rule.kind == "parse":
         return f"not a valid {column.kind}" + (f" (format {date_format})" if date_format and column.kind == "date" else "")
     if rule.kind == "required":
         return "required value is missing"
-    if rule.kind == "allowed":
-        return f"must be one of {', '.join(column.allowed or ())}"
-    if rule.kind == "range":
-        return f"must be within {column.low:g}..{column.high:g}"
-    if rule.kind == "whole":
-        return "must be a whole number"
-    return "must be unique (duplicated id)"
+    if rule.kind == "unique":
+        return "must be unique (duplicated id)"
+    return value_rule_text(rule.kind, column)  # worded as the contract reader's pandera checks word them
 
 
 def column_check(rule: Rule, column: Column, expr: str, bad: str, date_format: str | None) -> tuple[str, str, str] | None:
-    """``(column, predicate, rule as reported)`` of a column rule, or ``None`` when the engine does not apply it
-    or no row can break it."""
+    """``(column, predicate, rule as reported)`` of a column rule, or ``None`` when no row can break it (every
+    value of the column's type can be read). Every declared rule kind is applied on both paths."""
     predicate = COLUMN_SQL[rule.kind](rule, column, expr, bad)
-    if predicate is None or rule.kind in NOT_APPLIED:
+    if predicate is None:
         return None
     return column.name, predicate, _column_text(rule, column, date_format)
 
