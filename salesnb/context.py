@@ -23,7 +23,7 @@ from .io import Workspace, load_workspace
 from .periods import Period
 from .prepare import Prepared, load_workspace_cached
 
-__all__ = ["StepContext", "open_step", "show_input_errors_first", "step_sales_columns", "UNREAD_SALES_COLUMNS"]
+__all__ = ["StepContext", "open_step", "show_input_errors_first", "step_sales_columns", "UNREAD_SALES_COLUMNS", "CODED_SALES_COLUMNS"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,34 @@ class StepContext:
         """The order lines the steps compute with: every column but those no step reads
         (:func:`step_sales_columns`), with their id codes. From the prepare cache only these columns are
         read; ``ctx.ws.table("sales")`` is the whole table (a drill-down)."""
-        return metrics.with_id_codes(self.ws.table_columns("sales", step_sales_columns(self.ws)))
+        return _step_lines(self.ws, step_sales_columns(self.ws))
+
+    @property
+    def has_delivery(self) -> bool:
+        """Whether the order lines carry delivery against the promise (:func:`salesnb.metrics.has_delivery`);
+        without the two columns the lines are not read to say so."""
+        return metrics.DELIVERY_COLUMNS <= set(self.ws.column_names("sales")) and metrics.has_delivery(self.sales)
+
+    def recent_sales(self, months: int) -> pd.DataFrame:
+        """The lines of :attr:`sales` dated in the ``months`` months up to the period's end, and each customer's
+        purchase lines on its last purchase day before them (:func:`salesnb.metrics.recent_lines`): every
+        figure measured over a window inside those months, and every customer's status at the period's end,
+        come out as from :attr:`sales`, from a fraction of the lines. From the prepare cache only these rows
+        are read (step 3 reads nothing else of the order lines).
+
+        Examples
+        --------
+        >>> ctx.recent_sales(24)["order_date"].max() < ctx.period.end_exclusive  # doctest: +SKIP
+        True
+        """
+        end = self.period.end_exclusive
+        start = end - pd.DateOffset(months=months)
+        columns = step_sales_columns(self.ws)
+        if "sales" in self.__dict__ or not self.ws.stored("sales"):  # in memory already: a selection of it
+            lines = self.sales
+            return metrics.select_rows(lines, metrics.recent_lines(lines, start, end))
+        keys = ["order_date", "amount", metrics.ID_CODE_COLUMNS["customer_id"]]
+        return self.ws.table_rows("sales", columns, keys, lambda k: metrics.recent_lines(k, start, end))
 
     @cached_property
     def customers(self) -> pd.DataFrame:
@@ -155,6 +182,21 @@ UNREAD_SALES_COLUMNS = ("product", "quantity", "channel", "sales_rep")
 in ``workspace.yaml`` or the action register names one (a goal on ``channel: online``)."""
 
 
+CODED_SALES_COLUMNS = ("order_id",)
+"""Ids the steps count but never show: a notebook's order lines carry only their integer code
+(``_order_code``, :func:`salesnb.metrics.with_id_codes`), not the text, unless the lines have delivery days
+(step 3 shows the order an answer is linked to) or a scope names the column."""
+
+
+def _step_lines(ws: Workspace, columns: list[str]) -> pd.DataFrame:
+    """``ws``'s order lines with ``columns`` and their id codes. An id left out of ``columns`` (the order id:
+    :func:`step_sales_columns`) is coded first when the table has no stored codes (read without the cache)."""
+    stored = set(ws.column_names("sales"))
+    ids = [c for c, code in metrics.ID_CODE_COLUMNS.items() if c in stored and code not in stored and c not in columns]
+    lines = metrics.with_id_codes(ws.table_columns("sales", [*columns, *ids]))
+    return lines.drop(columns=ids) if ids else lines
+
+
 def step_sales_columns(ws: Workspace) -> list[str]:
     """The columns of ``ws``'s order lines a step notebook loads: all but :data:`UNREAD_SALES_COLUMNS` that
     neither ``workspace.yaml`` (:meth:`~salesnb.config.WorkspaceConfig.named_columns`) nor a segment of the
@@ -163,13 +205,16 @@ def step_sales_columns(ws: Workspace) -> list[str]:
     Examples
     --------
     >>> step_sales_columns(load_workspace("data/sample"))  # doctest: +SKIP
-    ['order_id', 'order_date', 'customer_id', 'region', 'product_line', 'amount']
+    ['order_date', 'customer_id', 'region', 'product_line', 'amount']
     """
     named = ws.config.named_columns()
     if ws.has("actions") and "segment" in ws.tables["actions"]:
         for text in ws.tables["actions"]["segment"].dropna().unique():
             named.update(parse_segment(text))
-    return [c for c in ws.column_names("sales") if c not in UNREAD_SALES_COLUMNS or c in named]
+    have = ws.column_names("sales")
+    if metrics.DELIVERY_COLUMNS <= set(have):
+        named.add("order_id")  # step 3 links an answer to its order and shows the order id
+    return [c for c in have if (c not in UNREAD_SALES_COLUMNS and c not in CODED_SALES_COLUMNS) or c in named]
 
 
 def _input_error_cell(shell, etype, value, tb, tb_offset=None) -> list[str]:

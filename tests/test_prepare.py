@@ -373,16 +373,19 @@ def test_a_stored_workspace_holds_the_order_lines_on_disk_until_asked_and_gives_
 
 
 def test_a_notebooks_order_lines_leave_out_the_columns_no_step_reads_unless_named(tmp_path, cache):
-    from salesnb.context import UNREAD_SALES_COLUMNS, open_step
+    from salesnb.context import CODED_SALES_COLUMNS, UNREAD_SALES_COLUMNS, open_step
     from salesnb.metrics import with_id_codes
 
     folder = make_ws(tmp_path / "w", LONG_SALES, CUSTOMERS)
     ctx = open_step(folder, "2025Q1", "en", tmp_path / "out")
     ref = load_workspace(folder).tables["sales"]
     assert not set(UNREAD_SALES_COLUMNS) & set(ctx.sales.columns)
+    assert CODED_SALES_COLUMNS == ("order_id",) and "order_id" not in ctx.sales and "_order_code" in ctx.sales
     kept = [c for c in ref.columns if c not in UNREAD_SALES_COLUMNS]
-    # the same lines and values as the whole table, with the same id codes as coding them afresh
-    pd.testing.assert_frame_equal(ctx.sales, with_id_codes(ref[kept]))
+    # the same lines and values as the whole table, with the same id codes as coding them afresh (the order id
+    # itself left out: only its code is counted)
+    pd.testing.assert_frame_equal(ctx.sales, with_id_codes(ref[kept]).drop(columns="order_id"))
+    assert ctx.sales["_order_code"].tolist() == [0, 0, 1, 2]  # O1, O1, O2, O3 by hand
     # read from the files (no cache) a notebook gets the same lines, columns and codes
     import os
 
@@ -399,6 +402,49 @@ def test_a_notebooks_order_lines_leave_out_the_columns_no_step_reads_unless_name
     ctx = open_step(folder, "2025Q1", "en", tmp_path / "out")
     assert {"channel", "sales_rep"} <= set(ctx.sales.columns) and not {"product", "quantity"} & set(ctx.sales.columns)
     assert ctx.sales["channel"].tolist() == ["online", "online", "direct", "online"]
+
+
+RECENT_SALES = (  # C1 bought in 2023 and 2024, C2 only in 2023 (lapsed by 2025Q4), C3 returned goods only; C4 never bought
+    "order_id,order_date,customer_id,region,product_line,amount,promised_date,delivered_date\n"
+    "O1,2023-02-01,C1,华东,A,100,,\n"
+    "O2,2023-06-01,C2,华北,A,80,,\n"
+    "O2,2023-06-01,C2,华北,B,20,,\n"
+    "O3,2023-03-01,C2,华北,A,50,,\n"
+    "O4,2023-07-01,C3,华北,A,-10,,\n"
+    "O5,2024-03-01,C1,华东,B,40,,\n"
+    "O6,2025-02-01,C1,华东,A,60,,\n"
+    "O7,2026-01-05,C2,华北,A,70,,\n"
+)
+
+
+@pytest.mark.parametrize("no_cache", [False, True])
+def test_step_3_reads_the_recent_order_lines_and_each_customers_last_earlier_purchase_day(tmp_path, cache, no_cache, monkeypatch):
+    from salesnb.context import open_step
+    from salesnb.metrics import customer_status
+
+    if no_cache:
+        monkeypatch.setenv("SALESNB_NO_CACHE", "1")
+    folder = make_ws(tmp_path / "w", RECENT_SALES.replace(",,\n", "\n").replace(",promised_date,delivered_date", ""),
+                     "customer_id,region\nC1,华东\nC2,华北\nC3,华北\nC4,华东\n")
+    ctx = open_step(folder, "2025Q4", "en", tmp_path / "out")
+    recent = ctx.recent_sales(12)  # 2025-01-01 .. 2025-12-31, and before it each customer's last purchase day
+    assert ctx.ws.stored("sales") is not no_cache  # read from the file, without loading the whole table
+    # by hand: O6 is in the window; C1's last earlier purchase is O5 (2024-03-01), C2's is O2 (2023-06-01, both
+    # lines); C3 only returned goods; O7 is after the period
+    assert sorted(recent["amount"].tolist()) == [20.0, 40.0, 60.0, 80.0]
+    assert recent.index.tolist() == sorted(recent.index.tolist())  # the table's order (sums match to the bit)
+    pd.testing.assert_frame_equal(recent, ctx.sales.loc[recent.index])  # the same columns, values and codes
+    status = customer_status(recent, ctx.customers, ctx.period, 6).to_dict()
+    assert status == customer_status(ctx.sales, ctx.customers, ctx.period, 6).to_dict()
+    assert status == {"C1": "lost", "C2": "lapsed", "C3": "prospect", "C4": "prospect"}  # C1 last bought in the base half
+
+
+def test_step_3_keeps_the_order_id_when_it_links_answers_to_deliveries(tmp_path, cache):
+    from salesnb.context import open_step
+
+    folder = make_ws(tmp_path / "w", RECENT_SALES.replace(",,\n", ",2025-02-05,2025-02-04\n", 1), CUSTOMERS + "C3,华北,小微企业\n")
+    ctx = open_step(folder, "2025Q4", "en", tmp_path / "out")
+    assert "order_id" in ctx.sales and ctx.has_delivery
 
 
 def test_an_open_workspace_still_reads_its_order_lines_after_the_entry_is_replaced(tmp_path, cache):

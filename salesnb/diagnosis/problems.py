@@ -29,7 +29,7 @@ from .regions import churn_by_region, region_gaps
 
 __all__ = [
     "SCALE_MIDPOINT", "survey_types", "survey_problems", "delivery_problem", "complaint_problems", "text_problems",
-    "churn_problem", "rank", "rank_problems", "diagnose",
+    "churn_problem", "rank", "rank_problems", "diagnose", "REVENUE_MONTHS", "sales_months",
 ]
 
 SCALE_MIDPOINT = 3.0
@@ -37,8 +37,24 @@ SCALE_MIDPOINT = 3.0
 gap and no satisfaction benchmark is configured, a dimension mean below it is a gap (``score_midpoint`` evidence)."""
 
 
+REVENUE_MONTHS = 12
+"""A problem's revenue affected is its segment's revenue in the twelve months to the period's end."""
+
+
+def sales_months(window_months: int) -> int:
+    """How many months of order lines up to the period's end step 3 measures: the two retention windows of
+    the churn test and of the sampling frame's lost customers (``2 × window_months``), and the months of
+    revenue affected (:data:`REVENUE_MONTHS`). The notebook reads only those lines
+    (:meth:`salesnb.context.StepContext.recent_sales`).
+
+    >>> sales_months(12), sales_months(3)
+    (24, 12)
+    """
+    return max(2 * window_months, REVENUE_MONTHS)
+
+
 def _rev(sales: pd.DataFrame, end_ts: pd.Timestamp, regions: list[str] | None) -> float:
-    mask = ((sales["order_date"] >= end_ts - pd.DateOffset(months=12)) & (sales["order_date"] < end_ts)).to_numpy()
+    mask = ((sales["order_date"] >= end_ts - pd.DateOffset(months=REVENUE_MONTHS)) & (sales["order_date"] < end_ts)).to_numpy()
     if regions:
         mask = mask & sales["region"].isin(regions).to_numpy()
     return float(np.nansum(sales["amount"].to_numpy()[mask]))

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..config import WorkspaceConfig
@@ -163,6 +164,23 @@ class StoredTables(Mapping):
             return frame[wanted].copy(deep=False)
         return self._read(name, wanted)
 
+    def rows(self, name: str, columns: Sequence[str], keys: Sequence[str],
+             keep: Callable[[pd.DataFrame], np.ndarray]) -> pd.DataFrame:
+        """The rows of table ``name`` that ``keep`` selects, with only ``columns``: ``keep`` gets the ``keys``
+        columns (those the table has) and returns a boolean mask; the other columns are then read one at a
+        time and cut to those rows, so that no more than one whole column is in memory beside the keys.
+        Rows keep the table's order and index."""
+        have = set(self.column_names(name))
+        key_frame = self.columns(name, [c for c in keys if c in have])
+        mask = np.asarray(keep(key_frame), dtype=bool)
+        parts = {}
+        for c in (c for c in columns if c in have):
+            column = key_frame[c] if c in key_frame else self.columns(name, [c])[c]
+            parts[c] = column[mask].reset_index(drop=True)
+        out = pd.DataFrame(parts, columns=list(parts))
+        out.index = key_frame.index[mask]
+        return out
+
 
 @dataclass(frozen=True, eq=False)
 class Workspace:
@@ -240,6 +258,28 @@ class Workspace:
             return self.tables.columns(name, columns)
         frame = self.tables[name]
         return frame[[c for c in columns if c in frame.columns]].copy(deep=False)
+
+    def stored(self, name: str) -> bool:
+        """Whether table ``name`` is in the prepare cache's Parquet file and not yet in memory."""
+        return isinstance(self.tables, StoredTables) and name in self.tables and not self.tables.loaded(name)
+
+    def table_rows(self, name: str, columns: Sequence[str], keys: Sequence[str],
+                   keep: Callable[[pd.DataFrame], np.ndarray]) -> pd.DataFrame:
+        """The rows of table ``name`` that ``keep(frame of the keys columns)`` selects (a boolean mask), with only
+        those of ``columns`` it has: from the prepare cache the keys are read first and every other column is
+        cut to the rows as it is read (:meth:`StoredTables.rows`); in memory, a selection of the table.
+
+        Examples
+        --------
+        >>> ws.table_rows("sales", ["region", "amount"], ["amount"], lambda k: k["amount"] > 0)  # doctest: +SKIP
+        """
+        if name not in self.tables:
+            self.table(name)  # raises table()'s KeyError
+        if isinstance(self.tables, StoredTables):
+            return self.tables.rows(name, columns, keys, keep)
+        frame = self.tables[name]
+        mask = np.asarray(keep(frame[[c for c in keys if c in frame.columns]]), dtype=bool)
+        return frame.loc[mask, [c for c in columns if c in frame.columns]]
 
     def quality_frame(self) -> pd.DataFrame:
         """One row per quality note: table, file, severity, rule, count, detail, examples.

@@ -9,9 +9,9 @@ from __future__ import annotations
 from .scores import CSATResult, NPSResult, Z95, csat, csat_table, has_nps, nps, nps_history, nps_table, score_column, score_value  # noqa: F401
 from .codes import ID_CODE_COLUMNS, bought_between, customer_codes, first_date, first_purchase, id_column, new_customer_flags, orders_per_customer, per_line, select_rows, with_id_codes  # noqa: F401
 from .sales import CAGRResult, Concentration, PeriodSales, cagr, concentration, contribution, new_customers, period_sales, purchases, revenue_split, sales_history, sales_in, share_table, with_growth  # noqa: F401
-from .customers import CUSTOMER_STATUSES, RetentionResult, customer_status, retention  # noqa: F401
+from .customers import CUSTOMER_STATUSES, RetentionResult, customer_status, recent_lines, retention  # noqa: F401
 from .complaints import category_shares, complaint_summary, has_response_times, response_hours, response_table  # noqa: F401
-from .delivery import DELIVERY_STATUSES, data_end, delivery_history, delivery_kpis, delivery_orders, delivery_summary, has_delivery  # noqa: F401
+from .delivery import DELIVERY_COLUMNS, DELIVERY_STATUSES, data_end, delivery_history, delivery_kpis, delivery_orders, delivery_summary, has_delivery  # noqa: F401
 from .overview import headline, satisfaction_history  # noqa: F401
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "retention",
     "RetentionResult",
     "customer_status",
+    "recent_lines",
     "CUSTOMER_STATUSES",
     "with_growth",
     "cagr",
@@ -64,6 +65,7 @@ __all__ = [
     "has_response_times",
     "has_delivery",
     "DELIVERY_STATUSES",
+    "DELIVERY_COLUMNS",
     "data_end",
     "delivery_orders",
     "delivery_kpis",

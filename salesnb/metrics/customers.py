@@ -118,10 +118,43 @@ def customer_status(sales: pd.DataFrame, customers: pd.DataFrame, end: pd.Timest
     latest = np.full(len(known), np.iinfo(np.int64).min, dtype="int64")  # NaT until a purchase is seen
     np.maximum.at(latest, codes[buy], dates[buy].view("int64"))
     ids = pd.Index(customers["customer_id"].dropna().unique(), name="customer_id")
-    last = pd.Series(latest.view(dates.dtype), index=pd.Index(known, dtype=object)).reindex(ids)
+    present = pd.notna(known)  # codes a selection of the lines (recent_lines) does not hold have no id
+    last = pd.Series(latest.view(dates.dtype)[present], index=pd.Index(known[present], dtype=object)).reindex(ids)
     status = np.select(
         [last >= current_start, last >= base_start, last.notna()],
         ["customer", "lost", "lapsed"],
         default="prospect",
     )
     return pd.Series(status, index=ids, name="status")
+
+
+def recent_lines(sales: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    """Which order lines a measure over windows inside ``[start, end)`` needs: every line dated there, and each
+    customer's purchase lines (``amount > 0``) on its last purchase day before ``start``.
+
+    The selected lines give the same :func:`customer_status` at ``end`` (for windows reaching back no further
+    than ``start``: each customer's last purchase before ``end`` is among them, and so is the difference between
+    a lapsed customer and a prospect), and the same figure over any window inside ``[start, end)``, as all the
+    lines do — in the same order, so sums match to the last bit. Only ``order_date``, ``amount`` and the customer
+    (``_customer_code`` or ``customer_id``) are read, so the selection can be worked out before the other
+    columns are read (:meth:`salesnb.io.Workspace.table_rows`).
+
+    Returns a boolean mask over the lines.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "c"], "amount": [5.0, 3.0, 2.0, -1.0, 4.0],
+    ...     "order_date": pd.to_datetime(["2023-02-01", "2023-06-01", "2024-03-01", "2023-07-01", "2025-01-02"])})
+    >>> recent_lines(s, pd.Timestamp("2024-01-01"), pd.Timestamp("2025-01-01")).tolist()
+    [False, True, True, False, False]
+    """
+    codes, n = _codes(sales, "customer_id")
+    dates = _dates(sales)
+    window = (dates >= _at(start)) & (dates < _at(end))
+    before = (sales["amount"].to_numpy() > 0) & (codes >= 0) & (dates < _at(start))
+    stamps = dates.view("int64")
+    last = np.full(n, np.iinfo(np.int64).min, dtype="int64")
+    np.maximum.at(last, codes[before], stamps[before])
+    on_last = np.zeros(len(codes), dtype=bool)
+    on_last[before] = stamps[before] == last[codes[before]]
+    return window | on_last

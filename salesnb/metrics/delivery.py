@@ -9,6 +9,10 @@ from ..periods import Period, period_labels
 from .sales import purchases, sales_in
 
 
+DELIVERY_COLUMNS = frozenset({"promised_date", "delivered_date"})
+"""The two optional columns of the order lines that carry delivery against the promise."""
+
+
 def has_delivery(sales: pd.DataFrame | None) -> bool:
     """Whether the order lines carry a promised and an actual delivery day (``promised_date`` and ``delivered_date``)
     with at least one promise.
@@ -18,7 +22,7 @@ def has_delivery(sales: pd.DataFrame | None) -> bool:
     >>> has_delivery(pd.DataFrame({"promised_date": pd.to_datetime(["2025-01-05"]), "delivered_date": [pd.NaT]}))
     True
     """
-    return sales is not None and {"promised_date", "delivered_date"} <= set(sales.columns) and bool(sales["promised_date"].notna().any())
+    return sales is not None and DELIVERY_COLUMNS <= set(sales.columns) and bool(sales["promised_date"].notna().any())
 
 
 DELIVERY_STATUSES = ("on_time", "late", "overdue", "open")

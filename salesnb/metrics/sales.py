@@ -47,7 +47,8 @@ def sales_history(sales: pd.DataFrame, grain: str = "quarter", by: str | list[st
     keys = ["period", *by]
     revenue = keyed.groupby(keys, sort=True, observed=True)["amount"].sum().rename("revenue")
     bought = keyed.loc[keyed["amount"] > 0].groupby(keys, sort=True, observed=True)
-    out = pd.concat([revenue, bought["order_id"].nunique().rename("orders"), bought["customer_id"].nunique().rename("customers")], axis=1)
+    orders, customers = bought[id_column(sales, "order_id")].nunique(), bought[id_column(sales, "customer_id")].nunique()
+    out = pd.concat([revenue, orders.rename("orders"), customers.rename("customers")], axis=1)
     out[["orders", "customers"]] = out[["orders", "customers"]].fillna(0).astype(int)
     out = out.reset_index()
     out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
