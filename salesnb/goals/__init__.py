@@ -43,7 +43,7 @@ from .narrative import (
     scope_label,
 )
 from .smart import GOAL_CHECK_COLUMNS, check_goals
-from .tables import Tables, last_complete_year, until
+from .tables import CUT_LINES_KEPT, Tables, last_complete_year, until
 from .values import metric_value, period_metrics, retention_at
 from .views import (
     bottleneck_table,
@@ -58,6 +58,7 @@ from .views import (
 
 __all__ = [
     "Tables",
+    "CUT_LINES_KEPT",
     "BENCHMARK_GOAL_IDS",
     "metric_label",
     "scope_label",

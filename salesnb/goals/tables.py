@@ -17,6 +17,12 @@ from .. import metrics as m
 from ..periods import Period
 
 
+CUT_LINES_KEPT = 0.5
+"""The scoped cuts a :class:`Tables` keeps hold at most this share of its own order lines (the least recently
+asked cut goes first): a notebook asks the same region for several goals without holding a second copy of
+every line for the life of the notebook."""
+
+
 @dataclass(frozen=True)
 class Tables:
     """The workspace tables step 1 reads (optional ones may be None)."""
@@ -68,14 +74,17 @@ class Tables:
         if not scope:
             return self
         # steps 1 and 4 ask the same region or product line for several metrics, and each cut copies its order
-        # lines: the cuts of these tables are kept with them (a cache owned by this object, gone with it)
+        # lines: the cuts of these tables are kept with them (a cache owned by this object, gone with it), the
+        # least recently asked dropped first once they hold more than CUT_LINES_KEPT times the tables' own lines
         key = tuple((col, val if isinstance(val, str) else tuple(val)) for col, val in scope.items())
-        hit = self._cuts.get(key)
-        if hit is not None:
-            return hit
-        out = Tables(cut(self.sales), cut(self.surveys), cut(self.complaints), self.window_months, self.promise_hours, self.start_month)
-        self._cuts[key] = out
-        return out
+        hit = self._cuts.pop(key, None)
+        if hit is None:
+            hit = Tables(cut(self.sales), cut(self.surveys), cut(self.complaints), self.window_months, self.promise_hours, self.start_month)
+        self._cuts[key] = hit  # now the most recent
+        budget = CUT_LINES_KEPT * len(self.sales)
+        while len(self._cuts) > 1 and sum(len(t.sales) for t in self._cuts.values() if t.sales is not None) > budget:
+            del self._cuts[next(iter(self._cuts))]  # the least recently asked
+        return hit
 
 
 def _ttm(end: pd.Timestamp, months: int = 12) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
