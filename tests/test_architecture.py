@@ -20,7 +20,7 @@ PACKAGE = Path(salesnb.__file__).parent
 #: Layers, bottom up (docs/architecture.md). A module may import its own layer and those below, never above.
 LAYERS: list[set[str]] = [
     {"errors", "periods", "i18n", "scales", "artifacts", "privacy", "runlock", "installation", "webfont", "fonts",
-     "notebook_zh", "parse", "_version"},                                                     # foundation
+     "notebook_zh", "parse", "memory", "_version"},                                                     # foundation
     {"schemas", "config", "kpis", "metrics"},                                                 # definitions
     {"io", "engines", "longtail", "prepare", "ingest", "survey", "text"},                     # workspace and analysis tools
     {"goals", "breakdown", "diagnosis", "improve", "problems", "facts", "questionnaire"},      # the four steps

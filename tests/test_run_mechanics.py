@@ -148,3 +148,18 @@ def test_a_kernel_that_dies_before_its_first_cell_is_started_once_more(tmp_path,
     monkeypatch.setattr(papermill, "execute_notebook", broken)
     seconds, error = report._execute("01_goals", tmp_path, tmp_path, {})
     assert error == "RuntimeError: other" and len(calls) == 1  # any other failure is reported, not retried
+
+
+def test_a_kernel_gives_freed_memory_back_after_each_cell_and_registers_that_once():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from salesnb.memory import release_after_each_cell, release_unused_memory
+
+    shell = InteractiveShell.instance()
+    try:
+        assert release_after_each_cell() and release_after_each_cell()
+        assert shell.events.callbacks["post_run_cell"].count(release_unused_memory) == 1
+        shell.run_cell("x = bytearray(50_000_000); del x")  # the callback runs after the cell without error
+    finally:
+        shell.events.unregister("post_run_cell", release_unused_memory)
+        InteractiveShell.clear_instance()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -42,9 +43,9 @@ class Tables:
                    ctx.config.thresholds.response_promise_hours, ctx.period.start_month)
         return until(full, ctx.period)
 
-    @property
+    @cached_property
     def data_start(self) -> pd.Timestamp:
-        """First day of the month of the first sale."""
+        """First day of the month of the first sale (worked out once: goal checks ask it a hundred times)."""
         first = m.first_date(self.sales)
         return pd.Timestamp(first.year, first.month, 1)
 

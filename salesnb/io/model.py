@@ -17,6 +17,7 @@ import pandas as pd
 from ..config import WorkspaceConfig
 from ..errors import QualityNote
 from ..longtail import Grouping
+from ..memory import release_unused_memory
 from ..schemas import TABLE_NAMES
 
 
@@ -122,7 +123,9 @@ class StoredTables(Mapping):
     def _read(self, name: str, columns: list[str]) -> pd.DataFrame:
         handle = self._stored[name]
         handle.seek(0)
-        return pd.read_parquet(handle, columns=columns)
+        frame = pd.read_parquet(handle, columns=columns)
+        release_unused_memory()  # the decoding buffers (half the frame's size again at 10M lines) go back now
+        return frame
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:

@@ -33,6 +33,7 @@ from ..improve import REGISTER_HISTORY, StagedRegister, register_path, stage_reg
 from ..installation import notebooks_dir as _installed_notebooks_dir
 from ..io import Workspace, sha256_file
 from ..periods import Period, latest_complete_period
+from ..memory import release_unused_memory
 from ..prepare import Prepared, prepare
 from ..runlock import LOCK_FILE, RunLock
 from .checks import (_disk_full, _disk_full_refusal, check_folder_name, check_parameters, check_register_location,
@@ -99,26 +100,6 @@ def resolve_period(ws: Workspace, period: str | None) -> tuple[Period, bool]:
     if p.start > last:
         raise RunRefused(f"period {p} starts after the last sales date in the workspace ({last.date()}); nothing to report")
     return p, bool(p.end <= last)
-
-
-def release_unused_memory() -> None:
-    """Give memory this process has freed back to the system: Arrow's pool and, on glibc, ``malloc_trim``.
-
-    The run's own process reads the order dates (80 MB at 10M lines), frees them, and then waits for the
-    notebook kernels. Both allocators keep freed memory for reuse, and that memory would count in the run's
-    peak beside the kernels (0.73 GB at 10M lines before this; 0.45 GB after, benchmarks/README.md)."""
-    import ctypes
-    import ctypes.util
-
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    libc = ctypes.util.find_library("c")
-    if libc and sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(libc).malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-            pass
 
 
 def _progress_default(message: str) -> None:
