@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
@@ -91,26 +92,29 @@ class StepContext:
         without the two columns the lines are not read to say so."""
         return metrics.DELIVERY_COLUMNS <= set(self.ws.column_names("sales")) and metrics.has_delivery(self.sales)
 
-    def recent_sales(self, months: int) -> pd.DataFrame:
+    def recent_sales(self, months: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The lines of :attr:`sales` dated in the ``months`` months up to the period's end, and each customer's
         purchase lines on its last purchase day before them (:func:`salesnb.metrics.recent_lines`): every
         figure measured over a window inside those months, and every customer's status at the period's end,
-        come out as from :attr:`sales`, from a fraction of the lines. From the prepare cache only these rows
-        are read (step 3 reads nothing else of the order lines).
+        come out as from :attr:`sales`, from a fraction of the lines. Only ``columns`` (default: those of
+        :attr:`sales`) and the id codes; from the prepare cache only these rows and columns are read (step 3
+        reads nothing else of the order lines).
 
         Examples
         --------
-        >>> ctx.recent_sales(24)["order_date"].max() < ctx.period.end_exclusive  # doctest: +SKIP
-        True
+        >>> ctx.recent_sales(24, ["order_date", "amount"]).columns.tolist()  # doctest: +SKIP
+        ['order_date', 'amount', '_customer_code', '_order_code']
         """
         end = self.period.end_exclusive
         start = end - pd.DateOffset(months=months)
-        columns = step_sales_columns(self.ws)
+        wanted = set(step_sales_columns(self.ws) if columns is None else columns) | set(metrics.ID_CODE_COLUMNS.values())
         if "sales" in self.__dict__ or not self.ws.stored("sales"):  # in memory already: a selection of it
             lines = self.sales
-            return metrics.select_rows(lines, metrics.recent_lines(lines, start, end))
+            picked = metrics.select_rows(lines, metrics.recent_lines(lines, start, end))
+            return picked[[c for c in lines.columns if c in wanted]]
         keys = ["order_date", "amount", metrics.ID_CODE_COLUMNS["customer_id"]]
-        return self.ws.table_rows("sales", columns, keys, lambda k: metrics.recent_lines(k, start, end))
+        return self.ws.table_rows("sales", [c for c in self.ws.column_names("sales") if c in wanted], keys,
+                                  lambda k: metrics.recent_lines(k, start, end))
 
     @cached_property
     def customers(self) -> pd.DataFrame:

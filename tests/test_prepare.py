@@ -434,6 +434,9 @@ def test_step_3_reads_the_recent_order_lines_and_each_customers_last_earlier_pur
     assert sorted(recent["amount"].tolist()) == [20.0, 40.0, 60.0, 80.0]
     assert recent.index.tolist() == sorted(recent.index.tolist())  # the table's order (sums match to the bit)
     pd.testing.assert_frame_equal(recent, ctx.sales.loc[recent.index])  # the same columns, values and codes
+    narrow = ctx.recent_sales(12, ["order_date", "amount"])  # some columns only, and always the id codes
+    assert narrow.columns.tolist() == ["order_date", "amount", "_customer_code", "_order_code"]
+    pd.testing.assert_frame_equal(narrow, recent[narrow.columns.tolist()])
     status = customer_status(recent, ctx.customers, ctx.period, 6).to_dict()
     assert status == customer_status(ctx.sales, ctx.customers, ctx.period, 6).to_dict()
     assert status == {"C1": "lost", "C2": "lapsed", "C3": "prospect", "C4": "prospect"}  # C1 last bought in the base half

@@ -53,7 +53,7 @@ from .narrative import (
 from .problem_types import infer_problem_types, problem_settings
 from .problems import (
     SCALE_MIDPOINT, survey_types, survey_problems, delivery_problem, complaint_problems, text_problems, churn_problem,
-    rank, rank_problems, diagnose, REVENUE_MONTHS, sales_months,
+    rank, rank_problems, diagnose, REVENUE_MONTHS, SALES_COLUMNS, sales_months,
 )
 from .record import PROBLEM_CODES, diagnosis_record, diagnosis_document, summary_metrics
 from .regions import attach_region, region_gaps, churn_by_region
@@ -80,7 +80,7 @@ __all__ = [
     "complaint_pareto", "vital_few", "pareto_effect", "narrative_pareto", "ResponseHighlights", "response_highlights",
     "narrative_response", "narrative_rates", "TEXT_SOURCES", "names_to_mask", "TextSources", "source_label", "text_sources",
     "narrative_terms", "top_phrases", "ThemeFlags", "theme_flags", "theme_tables", "source_themes", "with_joined_quotes",
-    "mentioned_themes", "narrative_themes", "narrative_suggestions", "diagnose", "sales_months", "REVENUE_MONTHS", "problem_settings", "infer_problem_types",
+    "mentioned_themes", "narrative_themes", "narrative_suggestions", "diagnose", "sales_months", "REVENUE_MONTHS", "SALES_COLUMNS", "problem_settings", "infer_problem_types",
     "SCALE_MIDPOINT", "narrative_no_problems", "diagnosis_document", "narrative_conclusion", "Fishbone", "top_problem_fishbone",
     "summary_metrics", "missing_text", "narrative_missing_dimensions",
     # surveys without the recommend question, deliveries against the promise

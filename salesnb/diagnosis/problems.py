@@ -29,7 +29,7 @@ from .regions import churn_by_region, region_gaps
 
 __all__ = [
     "SCALE_MIDPOINT", "survey_types", "survey_problems", "delivery_problem", "complaint_problems", "text_problems",
-    "churn_problem", "rank", "rank_problems", "diagnose", "REVENUE_MONTHS", "sales_months",
+    "churn_problem", "rank", "rank_problems", "diagnose", "REVENUE_MONTHS", "SALES_COLUMNS", "sales_months",
 ]
 
 SCALE_MIDPOINT = 3.0
@@ -39,6 +39,11 @@ gap and no satisfaction benchmark is configured, a dimension mean below it is a 
 
 REVENUE_MONTHS = 12
 """A problem's revenue affected is its segment's revenue in the twelve months to the period's end."""
+
+SALES_COLUMNS = ("order_date", "customer_id", "region", "amount")
+"""The order-line columns step 3 measures with (with the id codes): the dates and amounts of revenue affected and
+of the windows, the customer and region of churn, the sampling frame and the complaint rates. Linking answers to
+deliveries reads the whole of :attr:`salesnb.context.StepContext.sales`."""
 
 
 def sales_months(window_months: int) -> int:
