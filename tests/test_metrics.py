@@ -254,21 +254,20 @@ def test_fast_path_edge_cases_match_the_pandas_definitions():
     assert m.period_sales(x, Period.parse("2025")).active_customers == 1
 
 
-def test_a_tables_bundle_keeps_its_cuts_within_half_its_lines_and_recuts_what_it_dropped_exactly():
+def test_a_tables_bundle_keeps_its_cuts_within_one_copy_of_its_lines_and_recuts_what_it_dropped_exactly():
     from salesnb.goals import CUT_LINES_KEPT, Tables
 
     sales = pd.DataFrame({"region": ["A"] * 4 + ["B"] * 3 + ["C"] * 3, "amount": np.arange(10.0),
                           "order_date": pd.to_datetime(["2025-01-01"] * 10), "customer_id": list("abcdefghij")})
     tables = Tables(sales)
-    assert CUT_LINES_KEPT == 0.5
+    assert CUT_LINES_KEPT == 1.0
     a = tables.scoped({"region": "A"})
-    b = tables.scoped({"region": "B"})  # 4 + 3 lines > half of 10: A, the least recently asked, is dropped
-    assert tables.scoped({"region": "B"}) is b
-    c = tables.scoped({"region": "C"})  # 3 + 3 > 5: B goes
-    assert tables.scoped({"region": "C"}) is c
-    again = tables.scoped({"region": "A"})
+    ab = tables.scoped({"region": ["A", "B"]})  # 4 + 7 lines > 10: A, the least recently asked, is dropped
+    assert tables.scoped({"region": ["A", "B"]}) is ab
+    b = tables.scoped({"region": "B"})  # 7 + 3 = 10 lines: both kept
+    assert tables.scoped({"region": "B"}) is b and tables.scoped({"region": ["A", "B"]}) is ab
+    again = tables.scoped({"region": "A"})  # 3 + 7 + 4 > 10: B goes, then A+B (7 + 4 > 10), the least recent first
     assert again is not a  # cut again, and the same lines as the first time
     pd.testing.assert_frame_equal(again.sales, a.sales)
     assert again.sales["amount"].tolist() == [0.0, 1.0, 2.0, 3.0]
-    big = tables.scoped({"region": ["A", "B", "C"]})  # a cut larger than the budget is still kept while it is the latest
-    assert tables.scoped({"region": ["A", "B", "C"]}) is big
+    assert tables.scoped({"region": "A"}) is again and tables.scoped({"region": "B"}) is not b
