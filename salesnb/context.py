@@ -96,9 +96,9 @@ class StepContext:
         """The lines of :attr:`sales` dated in the ``months`` months up to the period's end, and each customer's
         purchase lines on its last purchase day before them (:func:`salesnb.metrics.recent_lines`): every
         figure measured over a window inside those months, and every customer's status at the period's end,
-        come out as from :attr:`sales`, from a fraction of the lines. Only ``columns`` (default: those of
-        :attr:`sales`) and the id codes; from the prepare cache only these rows and columns are read (step 3
-        reads nothing else of the order lines).
+        come out as from :attr:`sales`, from a fraction of the lines. Only those of ``columns`` that
+        :attr:`sales` holds (default: all of them) and the id codes; from the prepare cache only these rows and
+        columns are read (step 3 reads nothing else of the order lines).
 
         Examples
         --------
@@ -113,8 +113,9 @@ class StepContext:
             picked = metrics.select_rows(lines, metrics.recent_lines(lines, start, end))
             return picked[[c for c in lines.columns if c in wanted]]
         keys = ["order_date", "amount", metrics.ID_CODE_COLUMNS["customer_id"]]
-        return self.ws.table_rows("sales", [c for c in self.ws.column_names("sales") if c in wanted], keys,
-                                  lambda k: metrics.recent_lines(k, start, end))
+        readable = set(step_sales_columns(self.ws)) | set(metrics.ID_CODE_COLUMNS.values())  # as sales would hold
+        return self.ws.table_rows("sales", [c for c in self.ws.column_names("sales") if c in wanted and c in readable],
+                                  keys, lambda k: metrics.recent_lines(k, start, end))
 
     @cached_property
     def customers(self) -> pd.DataFrame:

@@ -271,3 +271,5 @@ def test_a_tables_bundle_keeps_its_cuts_within_one_copy_of_its_lines_and_recuts_
     pd.testing.assert_frame_equal(again.sales, a.sales)
     assert again.sales["amount"].tolist() == [0.0, 1.0, 2.0, 3.0]
     assert tables.scoped({"region": "A"}) is again and tables.scoped({"region": "B"}) is not b
+    missing = tables.scoped({"channel": "online"})  # no such column: no lines, and scoping it again still works
+    assert missing.sales is None and missing.scoped({"region": "A"}).sales is None

@@ -437,6 +437,11 @@ def test_step_3_reads_the_recent_order_lines_and_each_customers_last_earlier_pur
     narrow = ctx.recent_sales(12, ["order_date", "amount"])  # some columns only, and always the id codes
     assert narrow.columns.tolist() == ["order_date", "amount", "_customer_code", "_order_code"]
     pd.testing.assert_frame_equal(narrow, recent[narrow.columns.tolist()])
+    # a column the notebook's lines leave out (the order id's text) is left out here too, on both paths
+    assert "order_id" not in ctx.recent_sales(12, ["order_id", "amount"])
+    if not no_cache:  # the keys alone: the rows without other columns
+        rows = ctx.ws.table_rows("sales", [], ["amount"], lambda k: k["amount"] > 50)
+        assert rows.shape == (4, 0) and rows.index.tolist() == ctx.sales.index[ctx.sales["amount"] > 50].tolist()
     status = customer_status(recent, ctx.customers, ctx.period, 6).to_dict()
     assert status == customer_status(ctx.sales, ctx.customers, ctx.period, 6).to_dict()
     assert status == {"C1": "lost", "C2": "lapsed", "C3": "prospect", "C4": "prospect"}  # C1 last bought in the base half

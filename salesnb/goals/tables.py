@@ -83,7 +83,7 @@ class Tables:
         if hit is None:
             hit = Tables(cut(self.sales), cut(self.surveys), cut(self.complaints), self.window_months, self.promise_hours, self.start_month)
         self._cuts[key] = hit  # now the most recent
-        budget = CUT_LINES_KEPT * len(self.sales)
+        budget = CUT_LINES_KEPT * (0 if self.sales is None else len(self.sales))
         while len(self._cuts) > 1 and sum(len(t.sales) for t in self._cuts.values() if t.sales is not None) > budget:
             del self._cuts[next(iter(self._cuts))]  # the least recently asked
         return hit

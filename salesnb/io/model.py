@@ -180,9 +180,8 @@ class StoredTables(Mapping):
         for c in (c for c in columns if c in have):
             column = key_frame[c] if c in key_frame else self.columns(name, [c])[c]
             parts[c] = column[mask].reset_index(drop=True)
-        out = pd.DataFrame(parts, columns=list(parts))
-        out.index = key_frame.index[mask]
-        return out
+        out = pd.DataFrame(parts, columns=list(parts)) if parts else pd.DataFrame(index=range(int(mask.sum())))
+        return out.set_axis(key_frame.index[mask])
 
 
 @dataclass(frozen=True, eq=False)
