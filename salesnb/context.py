@@ -21,11 +21,11 @@ from .errors import DataError
 from .i18n import check_lang, t, use_value_labels
 from .improve.kpi_values import parse_segment
 from .io import Workspace, load_workspace
-from .memory import release_after_each_cell
+from .memory import release_unused_memory
 from .periods import Period
 from .prepare import Prepared, load_workspace_cached
 
-__all__ = ["StepContext", "open_step", "show_input_errors_first", "step_sales_columns", "UNREAD_SALES_COLUMNS", "CODED_SALES_COLUMNS"]
+__all__ = ["StepContext", "open_step", "show_input_errors_first", "step_sales_columns", "UNREAD_SALES_COLUMNS", "CODED_SALES_COLUMNS", "release_after_each_cell"]
 
 
 @dataclass(frozen=True)
@@ -107,15 +107,16 @@ class StepContext:
         """
         end = self.period.end_exclusive
         start = end - pd.DateOffset(months=months)
-        wanted = set(step_sales_columns(self.ws) if columns is None else columns) | set(metrics.ID_CODE_COLUMNS.values())
+        codes = set(metrics.ID_CODE_COLUMNS.values())
+
+        def chosen(names) -> list[str]:
+            return [c for c in names if columns is None or c in columns or c in codes]
+
         if "sales" in self.__dict__ or not self.ws.stored("sales"):  # in memory already: a selection of it
             lines = self.sales
-            picked = metrics.select_rows(lines, metrics.recent_lines(lines, start, end))
-            return picked[[c for c in lines.columns if c in wanted]]
+            return metrics.select_rows(lines, metrics.recent_lines(lines, start, end))[chosen(lines.columns)]
         keys = ["order_date", "amount", metrics.ID_CODE_COLUMNS["customer_id"]]
-        readable = set(step_sales_columns(self.ws)) | set(metrics.ID_CODE_COLUMNS.values())  # as sales would hold
-        return self.ws.table_rows("sales", [c for c in self.ws.column_names("sales") if c in wanted and c in readable],
-                                  keys, lambda k: metrics.recent_lines(k, start, end))
+        return self.ws.table_rows("sales", chosen(step_sales_columns(self.ws)), keys, lambda k: metrics.recent_lines(k, start, end))
 
     @cached_property
     def customers(self) -> pd.DataFrame:
@@ -241,19 +242,33 @@ def _input_error_cell(shell, etype, value, tb, tb_offset=None) -> list[str]:
     return stb
 
 
+def _kernel_shell():
+    """The IPython shell this code runs in, or None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the notebook stack
+        return None
+    return get_ipython()
+
+
 def show_input_errors_first() -> bool:
     """In a notebook, show salesnb's input and plan errors (DataError, ConfigError, PlanError) as their problem
     table and one line, instead of a library traceback; any other exception keeps its full traceback.
     The cell still fails (papermill and ``salesnb run`` see the error). Returns False outside IPython."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with the notebook stack
-        return False
-    shell = get_ipython()
+    shell = _kernel_shell()
     if shell is None:
         return False
-
     shell.set_custom_exc((DataError, PlanError), _input_error_cell)
+    return True
+
+
+def release_after_each_cell() -> bool:
+    """In a notebook kernel, give freed memory back after every cell (:func:`salesnb.memory.release_unused_memory`
+    as an IPython ``post_run_cell`` callback, registered once). Returns False outside IPython."""
+    shell = _kernel_shell()
+    if shell is None:
+        return False
+    shell.events.register("post_run_cell", release_unused_memory)
     return True
 
 

@@ -3,7 +3,8 @@
 pandas, numpy and Arrow free memory into their allocators (glibc's ``malloc`` arenas, Arrow's mimalloc pool),
 which keep it for reuse: a notebook kernel that read 10M order lines holds about half a gigabyte more than its
 frames need, for the rest of its life. Beside another kernel that memory counts in the run's peak.
-:func:`release_unused_memory` hands it back; :func:`release_after_each_cell` does so after every notebook cell.
+:func:`release_unused_memory` hands it back (:func:`salesnb.context.release_after_each_cell` does so after every
+notebook cell).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import ctypes.util
 import sys
 from functools import lru_cache
 
-__all__ = ["release_unused_memory", "release_after_each_cell"]
+__all__ = ["release_unused_memory"]
 
 
 def release_unused_memory(*_: object) -> None:
@@ -39,16 +40,3 @@ def _malloc_trim():
     except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
         return None
 
-
-def release_after_each_cell() -> bool:
-    """In a notebook kernel, give freed memory back after every cell (an IPython ``post_run_cell`` callback,
-    registered once). Returns False outside IPython."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with the notebook stack
-        return False
-    shell = get_ipython()
-    if shell is None:
-        return False
-    shell.events.register("post_run_cell", release_unused_memory)
-    return True

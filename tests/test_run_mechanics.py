@@ -153,7 +153,8 @@ def test_a_kernel_that_dies_before_its_first_cell_is_started_once_more(tmp_path,
 def test_a_kernel_gives_freed_memory_back_after_each_cell_and_registers_that_once():
     from IPython.core.interactiveshell import InteractiveShell
 
-    from salesnb.memory import release_after_each_cell, release_unused_memory
+    from salesnb.context import release_after_each_cell
+    from salesnb.memory import release_unused_memory
 
     shell = InteractiveShell.instance()
     try:

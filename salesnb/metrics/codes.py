@@ -210,6 +210,17 @@ def _first_purchase_dates(sales: pd.DataFrame) -> np.ndarray:
     return first.view(dates.dtype)
 
 
+def _last_purchases(sales: pd.DataFrame, before: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each line's customer code and date, which lines are purchases (``amount > 0``) of a known customer dated
+    before ``before``, and per customer code the date of its last such purchase (NaT without one)."""
+    codes, n = _codes(sales, "customer_id")
+    dates = _dates(sales)
+    buy = (sales["amount"].to_numpy() > 0) & (codes >= 0) & (dates < _at(before))
+    last = np.full(n, np.iinfo(np.int64).min, dtype="int64")  # NaT's integer until a purchase is seen
+    np.maximum.at(last, codes[buy], dates[buy].view("int64"))
+    return codes, dates, buy, last.view(dates.dtype)
+
+
 def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month: int = 1) -> pd.Series:
     """Per order line: ``'new'`` when the line falls in the period (of ``grain``)
     of its customer's first-ever purchase (``amount > 0``), else ``'existing'``.

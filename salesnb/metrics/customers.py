@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..periods import Period
-from .codes import _at, _codes, _dates, _orders_per_customer, customer_codes
+from .codes import _at, _codes, _dates, _last_purchases, _orders_per_customer, customer_codes
 
 
 @dataclass(frozen=True)
@@ -112,14 +112,11 @@ def customer_status(sales: pd.DataFrame, customers: pd.DataFrame, end: pd.Timest
     end_ts = end.end_exclusive if isinstance(end, Period) else pd.Timestamp(end)
     current_start = end_ts - pd.DateOffset(months=window_months)
     base_start = current_start - pd.DateOffset(months=window_months)
-    codes, known = customer_codes(sales)
-    dates = _dates(sales)
-    buy = (sales["amount"].to_numpy() > 0) & (codes >= 0) & (dates < _at(end_ts))
-    latest = np.full(len(known), np.iinfo(np.int64).min, dtype="int64")  # NaT until a purchase is seen
-    np.maximum.at(latest, codes[buy], dates[buy].view("int64"))
+    _, known = customer_codes(sales)
+    latest = _last_purchases(sales, end_ts)[3]
     ids = pd.Index(customers["customer_id"].dropna().unique(), name="customer_id")
     present = pd.notna(known)  # codes a selection of the lines (recent_lines) does not hold have no id
-    last = pd.Series(latest.view(dates.dtype)[present], index=pd.Index(known[present], dtype=object)).reindex(ids)
+    last = pd.Series(latest[present], index=pd.Index(known[present], dtype=object)).reindex(ids)
     status = np.select(
         [last >= current_start, last >= base_start, last.notna()],
         ["customer", "lost", "lapsed"],
@@ -148,13 +145,7 @@ def recent_lines(sales: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) ->
     >>> recent_lines(s, pd.Timestamp("2024-01-01"), pd.Timestamp("2025-01-01")).tolist()
     [False, True, True, False, False]
     """
-    codes, n = _codes(sales, "customer_id")
-    dates = _dates(sales)
-    window = (dates >= _at(start)) & (dates < _at(end))
-    before = (sales["amount"].to_numpy() > 0) & (codes >= 0) & (dates < _at(start))
-    stamps = dates.view("int64")
-    last = np.full(n, np.iinfo(np.int64).min, dtype="int64")
-    np.maximum.at(last, codes[before], stamps[before])
+    codes, dates, before, last = _last_purchases(sales, start)
     on_last = np.zeros(len(codes), dtype=bool)
-    on_last[before] = stamps[before] == last[codes[before]]
-    return window | on_last
+    on_last[before] = dates[before] == last[codes[before]]
+    return ((dates >= _at(start)) & (dates < _at(end))) | on_last
