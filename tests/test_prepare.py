@@ -242,6 +242,31 @@ def test_engine_reader_reads_parquet(tmp_path, cache):
     assert p.aggregate("sales_month")["segment"].isna().all()  # customers without a segment column
 
 
+@pytest.mark.parametrize("few_values", [1_000, 0], ids=["distinct values", "every row"])
+def test_engine_reader_finds_odd_ids_on_distinct_values_and_row_by_row_alike(tmp_path, cache, monkeypatch, few_values):
+    # a Parquet column with few values is checked on its distinct values (engine_read._odd_values), any other row by
+    # row; both name the same file, line, column and value. _FEW_VALUES 0 forces the row-by-row check on every column.
+    import salesnb.prepare.engine_read as engine_read
+
+    monkeypatch.setattr(engine_read, "_FEW_VALUES", few_values)
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    pd.DataFrame({
+        "order_id": ["A", "1.2E+05", "C", "D"], "order_date": pd.to_datetime(["2025-01-02"] * 4),
+        "customer_id": ["1", "2", "2", "1"], "region": ["E", "\uff25", "E", "E"],  # a full-width Ｅ on data row 2
+        "product_line": ["P", "P", "#N/A", "#N/A"], "amount": [1.5, 2.0, 4.0, 1.0],  # an Excel error on rows 3 and 4
+    }).to_parquet(folder / "sales.parquet", index=False)
+    write(folder, "customers.csv", "customer_id,region\n1,E\n2,E\n")
+    write(folder, "workspace.yaml", "company:\n  name: Demo\n" + ENGINE + "  contract_max_rows: 0\n")
+    with pytest.raises(DataError) as err:
+        prepare(folder, cache_dir=cache, today=TODAY)
+    # Parquet's first data row is line 1
+    assert sorted((p.file, p.line, p.column, p.value) for p in err.value.problems) == [
+        ("sales.parquet", 2, "order_id", "1.2E+05"), ("sales.parquet", 2, "region", "\uff25"),
+        ("sales.parquet", 3, "product_line", "#N/A"), ("sales.parquet", 4, "product_line", "#N/A")]
+    assert all("(2 row(s) in all)" in p.rule for p in err.value.problems if p.column == "product_line")
+
+
 def test_cli_prepare_prints_the_entry(tmp_path, cache, capsys):
     from salesnb.cli import main
 

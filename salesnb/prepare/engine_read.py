@@ -81,30 +81,43 @@ def engine_table(con: Any, name: str, path: Path, file: str, config: WorkspaceCo
     mapping = _engine_mapping(headers, contract, source, file)
     date_format = source.date_format if source is not None else None
     select, checks, by_name, exprs = _typed_columns(headers, types, mapping, contract, file, UNIT_FACTORS[config.company.unit], date_format)
-    checks += _id_checks(contract, by_name)
+    checks += _id_checks(con, rel, fmt, contract, by_name)
     checks += _row_checks(contract, exprs)
     extras = [h for i, h in enumerate(headers) if i not in mapping]
     select += [f"NULLIF(CAST({quote_name(h)} AS VARCHAR), '') AS {quote_name(h)}" for h in extras]
     flags = " + ".join(f"(CASE WHEN {cond} THEN {1 << i} ELSE 0 END)" for i, (_, cond, _) in enumerate(checks)) or "0"
+    columns = [t for _, t in sorted(mapping.items())] + extras
     typed = work / f"{name}.parquet"
-    mem = f"_t_{name}"  # the typed rows, once, in DuckDB (it spills past memory_limit); rowid = position in the file
+    row_hash = f"hash({', '.join(quote_name(c) for c in columns)}) AS _salesnb_hash"  # for the duplicate check, in the same pass
     if " OVER " in flags:  # a rule over other rows (a unique key) may reorder them: keep the file's order explicitly
         source_rows = f"(SELECT *, row_number() OVER () AS _salesnb_pos FROM {rel})"
-        run_sql(con, f"CREATE OR REPLACE TEMP TABLE {mem} AS SELECT {', '.join(select)}, CAST({flags} AS BIGINT) AS _bad "
-                     f"FROM {source_rows} ORDER BY _salesnb_pos")
+        rows_sql = (f"SELECT * EXCLUDE (_salesnb_pos), {row_hash} FROM (SELECT {', '.join(select)}, CAST({flags} AS BIGINT) AS _bad, "
+                    f"_salesnb_pos FROM {source_rows}) ORDER BY _salesnb_pos")
     else:
-        run_sql(con, f"CREATE OR REPLACE TEMP TABLE {mem} AS SELECT {', '.join(select)}, CAST({flags} AS BIGINT) AS _bad FROM {rel}")
+        rows_sql = f"SELECT *, {row_hash} FROM (SELECT {', '.join(select)}, CAST({flags} AS BIGINT) AS _bad FROM {rel})"
+    # one pass types, checks and hashes the rows and writes them, in the file's order, to the entry's typed Parquet
+    # (DuckDB's default row groups of 122,880 rows: at 10M lines 3.8 s against 4.5-4.8 s in row groups of 500,000);
+    # the checks below and the reduction read that file (10M lines: 1.5 s less than a temporary table copied out)
+    run_sql(con, f"COPY ({rows_sql}) TO {sql_literal(typed)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)")
+    mem = f"_t_{name}"  # the typed rows; _salesnb_row = 0-based position in the file
+    run_sql(con, f"CREATE OR REPLACE TEMP VIEW {mem} AS SELECT * EXCLUDE (file_row_number), file_row_number AS _salesnb_row "
+                 f"FROM read_parquet({sql_literal(typed)}, file_row_number = true)")
     offset = 2 if fmt == "csv" else 1
     rows, problems = _rule_problems(con, mem, rel, checks, by_name, file, offset)
     if problems:
         if rows <= config.source.contract_max_rows:  # small enough: the contract reader repairs it or reports it its way
             raise EngineFallback(f"{file}: {len(problems)} value(s) break the engine's rules")
         raise DataError(problems, f"{len(problems)} problem(s) in {file}")
-    columns = [t for _, t in sorted(mapping.items())] + extras
-    run_sql(con, f"COPY (SELECT * EXCLUDE (_bad) FROM {mem}) TO {sql_literal(typed)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 500000)")
     result = EngineTable(name, file, path, fmt, typed, offset, rows, columns, headers=by_name, extras=extras)
     result.duplicates = _duplicates(con, mem, columns, offset)
     return result
+
+
+TYPED_COLUMNS = "* EXCLUDE (_bad, _salesnb_hash, _salesnb_row)"
+"""The typed table's own columns. ``_t_<name>`` (and its Parquet file) also keep each row's broken rules (``_bad``,
+one bit per rule) and the hash of its values (``_salesnb_hash``, for the duplicate check); the view adds its 0-based position
+(``_salesnb_row``).
+The workspace is assembled from the file's own columns (``EngineTable.columns``)."""
 
 
 _Check = tuple[str, str, str]
@@ -175,16 +188,52 @@ def _typed_column(raw: str, typ: str, kind: str, target: str, file: str, factor:
     return cast(raw, typ, factor if target == "amount" else 1.0, date_format)
 
 
-def _id_checks(contract: Table, by_name: dict[str, str]) -> list[_Check]:
-    """Id values only the contract reader repairs or explains: full-width, invisible, scientific notation, Excel errors."""
+def _id_checks(con: Any, rel: str, fmt: str, contract: Table, by_name: dict[str, str]) -> list[_Check]:
+    """Id values only the contract reader repairs or explains: full-width, invisible, scientific notation, Excel errors.
+
+    In a Parquet file, a column with few distinct values (region, product line, channel …) is checked on its
+    distinct values first (:func:`_odd_values`): DuckDB evaluates a regular expression row by row but a comparison
+    once per value of a dictionary-encoded column, so the rows' condition becomes ``value IN (the odd values)``, or no
+    condition when there are none. At 10M lines this is 0.05 s per column instead of 0.3-0.5 s.
+    """
+    ids = {target: header for target, header in by_name.items() if contract.column(target).kind == "id"}
+    few = _few_valued(con, rel, list(ids.values())) if fmt == "parquet" else set()
+    errors = ", ".join(sql_literal(e) for e in sorted(EXCEL_ERRORS))
     checks = []
-    for target, header in list(by_name.items()):
-        if contract.column(target).kind == "id":  # what only the contract reader repairs or explains
-            raw_text = f"trim(CAST({quote_name(header)} AS VARCHAR))"
-            errors = ", ".join(sql_literal(e) for e in sorted(EXCEL_ERRORS))
-            checks.append((target, f"(regexp_matches({raw_text}, {sql_literal(_ODD_ID)}) OR {raw_text} IN ({errors}))",
-                           "full-width, invisible, scientific-notation or Excel-error value (the contract reader explains or repairs it)"))
+    for target, header in ids.items():
+        raw_text = f"trim(CAST({quote_name(header)} AS VARCHAR))"
+        odd = f"(regexp_matches({raw_text}, {sql_literal(_ODD_ID)}) OR {raw_text} IN ({errors}))"
+        if header in few:
+            values = _odd_values(con, rel, raw_text, odd)
+            if values is not None and not values:
+                continue  # no value of the column can break the rule
+            if values is not None:
+                odd = f"({raw_text} IN ({', '.join(sql_literal(v) for v in values)}))"
+        checks.append((target, odd, "full-width, invisible, scientific-notation or Excel-error value (the contract reader explains or repairs it)"))
     return checks
+
+
+_FEW_VALUES = 1_000
+"""A column with at most this many distinct values in its first :data:`_PROBE_ROWS` rows is checked on its distinct values."""
+
+_PROBE_ROWS = 100_000
+
+
+def _few_valued(con: Any, rel: str, headers: list[str]) -> set[str]:
+    """The columns of ``headers`` with few distinct values among the file's first rows (which check is quicker; the
+    check itself always reads every row)."""
+    if not headers:
+        return set()
+    names = [quote_name(h) for h in headers]
+    counts = con.execute(f"SELECT {', '.join(f'count(DISTINCT {n})' for n in names)} FROM (SELECT {', '.join(names)} "
+                         f"FROM {rel} LIMIT {_PROBE_ROWS})").fetchall()[0]
+    return {h for h, n in zip(headers, counts) if n <= _FEW_VALUES}
+
+
+def _odd_values(con: Any, rel: str, raw_text: str, odd: str) -> list[str] | None:
+    """The distinct values of a column that break the odd-id rule (``odd``), or None when there are too many to list."""
+    found = con.execute(f"SELECT DISTINCT {raw_text} FROM {rel} WHERE {odd} LIMIT {_FEW_VALUES + 1}").fetchall()
+    return None if len(found) > _FEW_VALUES else [row[0] for row in found]
 
 
 def _row_checks(contract: Table, exprs: dict[str, str]) -> list[_Check]:
@@ -207,7 +256,7 @@ def _rule_problems(con: Any, mem: str, rel: str, checks: list[_Check], by_name: 
         n = int(counts[i + 1])
         if not n:
             continue
-        bad_rows = con.execute(f"SELECT rowid FROM {mem} WHERE _bad & {1 << i} <> 0 ORDER BY 1 LIMIT 10").fetchall()
+        bad_rows = con.execute(f"SELECT _salesnb_row FROM {mem} WHERE _bad & {1 << i} <> 0 ORDER BY 1 LIMIT 10").fetchall()
         positions = [int(r[0]) for r in bad_rows]
         values = _raw_values(con, rel, by_name[target], positions)
         for pos in positions:
@@ -230,26 +279,28 @@ def _raw_values(con: Any, rel: str, header: str, positions: list[int]) -> dict[i
 def _duplicates(con: Any, mem: str, columns: list[str], offset: int) -> list[tuple[int, int]]:
     """Rows identical in every column to an earlier row: (line, line of the first).
 
-    A cheap pass first counts hash collisions; only when there are any are
-    the candidate rows compared column by column.
+    Each row's hash (``_salesnb_hash``, computed with the typed table) is counted
+    first; only the rows whose hash is seen more than once are compared
+    column by column.
     """
-    cols = ", ".join(quote_name(c) for c in columns)
-    candidates = con.execute(
-        f"SELECT count(*) FROM (SELECT hash({cols}) AS h FROM {mem} GROUP BY h HAVING count(*) > 1)"
-    ).fetchall()[0][0]
-    if not candidates:
-        return []
-    rows = con.execute(
-        f"""
-        WITH hashed AS (SELECT rowid AS pos, hash({cols}) AS h, * EXCLUDE (_bad) FROM {mem}),
-             twice AS (SELECT h FROM hashed GROUP BY h HAVING count(*) > 1),
-             ranked AS (
-               SELECT pos, row_number() OVER w AS rn, first_value(pos) OVER w AS first
-               FROM hashed WHERE h IN (SELECT h FROM twice)
-               WINDOW w AS (PARTITION BY {cols} ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
-        SELECT pos, first FROM ranked WHERE rn > 1 ORDER BY pos
-        """
-    ).fetchall()
+    twice = f"{mem}_twice"
+    run_sql(con, f"CREATE OR REPLACE TEMP TABLE {twice} AS SELECT _salesnb_hash FROM {mem} GROUP BY _salesnb_hash HAVING count(*) > 1")
+    try:
+        if not con.execute(f"SELECT count(*) FROM {twice}").fetchall()[0][0]:
+            return []
+        cols = ", ".join(quote_name(c) for c in columns)
+        rows = con.execute(
+            f"""
+            WITH candidates AS (SELECT _salesnb_row AS pos, {TYPED_COLUMNS} FROM {mem} WHERE _salesnb_hash IN (SELECT _salesnb_hash FROM {twice})),
+                 ranked AS (
+                   SELECT pos, row_number() OVER w AS rn, first_value(pos) OVER w AS first
+                   FROM candidates
+                   WINDOW w AS (PARTITION BY {cols} ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+            SELECT pos, first FROM ranked WHERE rn > 1 ORDER BY pos
+            """
+        ).fetchall()
+    finally:
+        run_sql(con, f"DROP TABLE IF EXISTS {twice}")
     return [(int(p) + offset, int(f) + offset) for p, f in rows]
 
 
