@@ -13,12 +13,13 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["artifacts_dir", "write_csv", "write_csv_file", "write_xlsx", "write_json", "record_metrics", "record_facts", "read_summary", "atomic_write_bytes", "neutralise_formula", "neutralise_frame", "csv_bytes"]
+__all__ = ["artifacts_dir", "write_csv", "write_csv_file", "write_xlsx", "write_json", "record_metrics", "record_facts", "read_summary", "atomic_write_bytes", "neutralise_formula", "neutralise_frame", "csv_bytes",
+           "mark_pending", "release_pending", "wait_for_artifact"]
 
 
 def artifacts_dir(output_dir: str | Path) -> Path:
@@ -97,7 +98,9 @@ def write_csv(df: pd.DataFrame, output_dir: str | Path, name: str, index: bool =
     Text cells starting with ``=``, ``+``, ``-``, ``@`` (or tab/CR) get a
     leading apostrophe so that a spreadsheet does not run them as formulas.
     """
-    return atomic_write_bytes(artifacts_dir(output_dir) / name, csv_bytes(df, index))
+    path = atomic_write_bytes(artifacts_dir(output_dir) / name, csv_bytes(df, index))
+    release_pending(output_dir, name)
+    return path
 
 
 def write_csv_file(df: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
@@ -167,7 +170,64 @@ def _plain(value: Any) -> Any:
 def write_json(obj: Any, output_dir: str | Path, name: str) -> Path:
     """Write ``artifacts/<name>`` as pretty UTF-8 JSON (NaN becomes null)."""
     text = json.dumps(_plain(obj), ensure_ascii=False, indent=2, sort_keys=False)
-    return atomic_write_bytes(artifacts_dir(output_dir) / name, (text + "\n").encode("utf-8"))
+    path = atomic_write_bytes(artifacts_dir(output_dir) / name, (text + "\n").encode("utf-8"))
+    release_pending(output_dir, name)
+    return path
+
+
+PENDING = ".pending"
+"""``<output_dir>/.pending/<artifact name>``: an artifact a step of this run is still to write (the file holds the
+run's process id). ``salesnb run`` marks them when it starts a step beside the step that reads them, and removes
+the folder when the notebooks have finished; run alone in JupyterLab, a step finds no marks and never waits."""
+
+
+def mark_pending(output_dir: str | Path, names: Iterable[str], pid: int | None = None) -> None:
+    """Mark ``names`` (artifact file names) as still to be written in this run, by the process ``pid``."""
+    folder = Path(output_dir) / PENDING
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_text(str(pid or os.getpid()), encoding="utf-8")
+
+
+def release_pending(output_dir: str | Path, name: str) -> None:
+    """The artifact ``name`` is written (or will not be): whoever waits for it goes on."""
+    (Path(output_dir) / PENDING / name).unlink(missing_ok=True)
+
+
+def wait_for_artifact(output_dir: str | Path, name: str, poll_seconds: float = 0.1) -> float:
+    """Wait while ``name`` is marked pending (:func:`mark_pending`) and its run is alive; the seconds waited.
+
+    >>> import tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> mark_pending(out, ["bottlenecks.csv"])
+    >>> _ = write_csv(pd.DataFrame({"a": [1]}), out, "bottlenecks.csv")  # writing it releases it
+    >>> wait_for_artifact(out, "bottlenecks.csv")
+    0.0
+    """
+    import time
+
+    mark, start = Path(output_dir) / PENDING / name, time.monotonic()
+    while True:
+        try:
+            pid = int(mark.read_text(encoding="utf-8") or 0)
+        except (OSError, ValueError):
+            break  # not marked (or released meanwhile)
+        if not _alive(pid):
+            break  # a run that ended without releasing it (killed): nothing more will come
+        time.sleep(poll_seconds)
+    return round(time.monotonic() - start, 3)
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextmanager

@@ -171,10 +171,13 @@ class StepContext:
         """An artifact an earlier step of this run wrote (``.json`` → dict, ``.csv`` → DataFrame), or None.
 
         Steps 2 and 4 run after 1 and 3 and read their results this way; run
-        alone in JupyterLab they find whatever the last run into ``output_dir`` left.
+        alone in JupyterLab they find whatever the last run into ``output_dir`` left. In a run, an artifact a
+        step running alongside is still to write (step 1's ``bottlenecks.csv`` for step 3) is waited for
+        (:func:`salesnb.artifacts.wait_for_artifact`).
         """
         import json
 
+        artifacts.wait_for_artifact(self.output_dir, name)
         path = self.output_dir / "artifacts" / name
         if not path.is_file():
             return None

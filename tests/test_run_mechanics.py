@@ -164,3 +164,59 @@ def test_a_kernel_gives_freed_memory_back_after_each_cell_and_registers_that_onc
     finally:
         shell.events.unregister("post_run_cell", release_unused_memory)
         InteractiveShell.clear_instance()
+
+
+def _waiting_notebooks(folder: Path, step1_fails: bool = False) -> Path:
+    """Step 1 writes bottlenecks.csv after 2 s and then works 2 s more (or fails first); step 3 starts beside
+    it and reads that file the way the real step 3 does (``ctx.earlier_artifact``'s wait)."""
+    _write_notebooks(folder)
+    bodies = {
+        "01_goals": ("import time, pandas as pd\nfrom salesnb.artifacts import write_csv\ntime.sleep(2)\n"
+                     + ("raise ValueError('planted failure')\n" if step1_fails else "")
+                     + "write_csv(pd.DataFrame({'scope': ['East', 'West']}), output_dir, 'bottlenecks.csv')\ntime.sleep(2)"),
+        "03_diagnosis": ("import time\nfrom pathlib import Path\nfrom salesnb.artifacts import record_metrics, wait_for_artifact\n"
+                         "start = time.monotonic()\nwait_for_artifact(output_dir, 'bottlenecks.csv')\n"
+                         "found = Path(output_dir, 'artifacts', 'bottlenecks.csv')\n"
+                         "rows = len(found.read_text(encoding='utf-8-sig').splitlines()) - 1 if found.is_file() else 0\n"
+                         "record_metrics(output_dir, '03_diagnosis', {'rows_seen': rows, 'waited': time.monotonic() - start})"),
+    }
+    for name, body in bodies.items():
+        nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        nb.cells[1] = nbformat.v4.new_code_cell(body)
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    return folder
+
+
+def test_step3_starts_beside_step1_and_waits_only_for_its_bottlenecks(tmp_path, monkeypatch):
+    monkeypatch.setenv("SALESNB_NOTEBOOKS", str(_waiting_notebooks(tmp_path / "nb")))
+    started: list[str] = []
+    result = run_period(SAMPLE, "2025Q4", "en", tmp_path / "out", progress=started.append)
+    metrics = json.loads((result.folder / "artifacts" / "summary.json").read_text())["metrics"]
+    assert metrics["rows_seen"] == 2  # step 3 read step 1's whole file, not a missing or half-written one
+    assert 0.5 < metrics["waited"] < 3.9  # it waited for the write (2 s after step 1's start), not for step 1's end
+    # both started before either finished
+    order = [f"{m.split()[1]} start" if m.startswith("running") else f"{m.split()[0]} end" for m in started
+             if m.startswith("running") or " done in " in m]
+    assert order.index("03_diagnosis start") < order.index("01_goals end")
+    assert not (result.folder / ".pending").exists()
+
+
+def test_step3_still_runs_and_does_not_wait_when_step1_fails(tmp_path, monkeypatch):
+    monkeypatch.setenv("SALESNB_NOTEBOOKS", str(_waiting_notebooks(tmp_path / "nb", step1_fails=True)))
+    with pytest.raises(NotebookFailed) as info:
+        run_period(SAMPLE, "2025Q4", "en", tmp_path / "out", **QUIET)
+    assert info.value.notebook == "01_goals" and "03_diagnosis" in info.value.ran
+    metrics = json.loads((info.value.failed_dir / "artifacts" / "summary.json").read_text())["metrics"]
+    assert metrics["rows_seen"] == 0 and metrics["waited"] < 10
+    assert not (info.value.failed_dir / ".pending").exists()
+
+
+def test_a_pending_mark_of_a_run_that_is_gone_is_not_waited_for(tmp_path):
+    import subprocess
+    import sys
+
+    from salesnb.artifacts import mark_pending, wait_for_artifact
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    mark_pending(tmp_path, ["bottlenecks.csv"], pid=int(gone.stdout))
+    assert wait_for_artifact(tmp_path, "bottlenecks.csv") < 1

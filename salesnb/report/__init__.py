@@ -38,7 +38,7 @@ from .checks import check_register_writable  # noqa: F401
 from .pages import QUALITY_PAGE, write_index  # noqa: F401
 from .record import PACKAGES  # noqa: F401
 from .run import _prepare_apart  # noqa: F401
-from .schedule import AFTER, NEEDS, _execute, _schedule  # noqa: F401
+from .schedule import NEEDS, WAITS_FOR, _execute, _schedule  # noqa: F401
 
 __all__ = ["strip_outputs", "NOTEBOOKS", "run_period", "RunResult", "NotebookFailed", "notebooks_dir", "export_html", "resolve_period", "check_folder_name", "check_parameters", "write_quarantine", "write_contacts", "CSP",
            "preflight", "check_register_location", "MIN_FREE_MB", "PAGE_CSS", "PAGES", "write_quality_page", "ANALYST_ONLY_TAG",

@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import nbformat
-from jinja2 import DictLoader
-from nbconvert import HTMLExporter
 
 from ..i18n import t
 from ..present import sanitize_html
@@ -97,6 +94,10 @@ def export_html(notebook: Path, target: Path, title: str, nav: str = "", lang: s
     (``lang``, default the notebook's ``lang`` parameter) and alt text on every
     chart (its title, :func:`salesnb.plots.figure_title`, set when it was shown).
     """
+    import nbformat  # the notebook tools are imported where used: `salesnb run`'s own process never needs them
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
     nb = nbformat.read(notebook, as_version=4)
     if lang is None:
         lang = nb.metadata.get("papermill", {}).get("parameters", {}).get("lang", "en")
@@ -134,6 +135,8 @@ def strip_outputs(path: str | Path) -> bool:
 
     Returns True when the file changed. Used before committing notebooks.
     """
+    import nbformat
+
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     before = nbformat.writes(nb)

@@ -40,7 +40,7 @@ from .checks import (_disk_full, _disk_full_refusal, check_folder_name, check_pa
                      check_register_writable, preflight)
 from .pages import NOTEBOOKS, _nav, write_index, write_quality_page
 from .record import _lock_drift, write_contacts, write_quarantine, write_run_record
-from .schedule import _notebook_failed, _schedule
+from .schedule import NotebookWorkers, _notebook_failed, _schedule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -219,7 +219,16 @@ def run_period(
 
 def _run_locked(root: Path, nb_dir: Path, period: str | None, lang: str, out: Path, force: bool, progress, parallel: bool,
                 allow_register_outside: bool, lock_wait: float | None, started: datetime, t0: float) -> RunResult:
-    """:func:`run_period` once the workspace lock is held."""
+    """:func:`run_period` once the workspace lock is held; the notebook workers start (and warm up) first."""
+    with NotebookWorkers(parallel) as workers:
+        return _run_planned(root, nb_dir, period, lang, out, force, progress, workers, allow_register_outside, lock_wait,
+                            started, t0)
+
+
+def _run_planned(root: Path, nb_dir: Path, period: str | None, lang: str, out: Path, force: bool, progress,
+                 workers: NotebookWorkers, allow_register_outside: bool, lock_wait: float | None, started: datetime,
+                 t0: float) -> RunResult:
+    """:func:`run_period` with the lock held and the notebook ``workers`` started: plan, run, publish."""
     plan = plan_run(root, period, lang, out, force, progress, allow_register_outside)
     p, base, final, ws = plan.period, plan.base, plan.final, plan.ws
     with RunLock(base / f".{p}.lock", f"period folder {final}", lock_wait):
@@ -234,7 +243,7 @@ def _run_locked(root: Path, nb_dir: Path, period: str | None, lang: str, out: Pa
         timings: dict[str, float] = {"prepare": plan.prepare_seconds}
         staged = None
         try:
-            execute_notebooks(plan, nb_dir, staging, params, lang, parallel, progress, t0, timings)
+            execute_notebooks(plan, nb_dir, staging, params, lang, workers, progress, t0, timings)
             _check_inputs_unchanged(ws, hashes)
             index, notes, quarantined, contacts = _write_outputs(staging, plan, lang, timings)
             write_run_record(staging, plan, lang, started, t0, timings, notes, quarantined, contacts)
@@ -286,7 +295,7 @@ def plan_run(root: Path, period: str | None, lang: str, out: Path, force: bool, 
     return RunPlan(root, register, drift, prepared, ws, p, complete, base, final, prepare_seconds)
 
 
-def execute_notebooks(plan: RunPlan, nb_dir: Path, staging: Path, params: dict, lang: str, parallel: bool,
+def execute_notebooks(plan: RunPlan, nb_dir: Path, staging: Path, params: dict, lang: str, workers: NotebookWorkers,
                       progress: Callable[[str], None], t0: float, timings: dict[str, float]) -> None:
     """Run the four notebooks of ``nb_dir`` into ``staging`` with ``params`` (:func:`_schedule`), each exporting
     its HTML page as it finishes; their seconds go to ``timings``.
@@ -301,7 +310,7 @@ def execute_notebooks(plan: RunPlan, nb_dir: Path, staging: Path, params: dict, 
     p = plan.period
     company = plan.ws.config.company.name
     pages = {name: (f"{company} · {t(f'step_{name}', lang)} · {p}", _nav(lang, name)) for name in NOTEBOOKS}
-    results, skipped = _schedule(NOTEBOOKS, nb_dir, staging, params, pages, parallel, progress, t0, timings)
+    results, skipped = _schedule(NOTEBOOKS, nb_dir, staging, params, pages, workers, progress, t0, timings)
     failures = {name: err for name in NOTEBOOKS for (_, err) in [results.get(name, (0, None))] if err}
     if failures:
         raise _notebook_failed(staging, plan.base, p, results, skipped, failures)
