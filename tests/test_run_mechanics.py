@@ -220,3 +220,15 @@ def test_a_pending_mark_of_a_run_that_is_gone_is_not_waited_for(tmp_path):
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
     mark_pending(tmp_path, ["bottlenecks.csv"], pid=int(gone.stdout))
     assert wait_for_artifact(tmp_path, "bottlenecks.csv") < 1
+
+
+def test_with_many_order_lines_step3_starts_after_step1(tmp_path, monkeypatch):
+    from salesnb.report import run as report_run
+
+    monkeypatch.setattr(report_run, "OVERLAP_MAX_LINES", 1000)  # the sample has 28k lines: "many" here
+    monkeypatch.setenv("SALESNB_NOTEBOOKS", str(_waiting_notebooks(tmp_path / "nb")))
+    said: list[str] = []
+    result = run_period(SAMPLE, "2025Q4", "en", tmp_path / "out", progress=said.append)
+    metrics = json.loads((result.folder / "artifacts" / "summary.json").read_text())["metrics"]
+    assert metrics["rows_seen"] == 2 and metrics["waited"] < 0.5  # nothing pending: step 1 had ended
+    assert said.index("running 03_diagnosis …") > next(i for i, m in enumerate(said) if m.startswith("01_goals done"))

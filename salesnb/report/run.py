@@ -40,7 +40,7 @@ from .checks import (_disk_full, _disk_full_refusal, check_folder_name, check_pa
                      check_register_writable, preflight)
 from .pages import NOTEBOOKS, _nav, write_index, write_quality_page
 from .record import _lock_drift, write_contacts, write_quarantine, write_run_record
-from .schedule import NotebookWorkers, _notebook_failed, _schedule
+from .schedule import OVERLAP_MAX_LINES, NotebookWorkers, _notebook_failed, _schedule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -310,7 +310,8 @@ def execute_notebooks(plan: RunPlan, nb_dir: Path, staging: Path, params: dict, 
     p = plan.period
     company = plan.ws.config.company.name
     pages = {name: (f"{company} · {t(f'step_{name}', lang)} · {p}", _nav(lang, name)) for name in NOTEBOOKS}
-    results, skipped = _schedule(NOTEBOOKS, nb_dir, staging, params, pages, workers, progress, t0, timings)
+    overlap = len(plan.ws.tables["sales"]) <= OVERLAP_MAX_LINES  # the run holds the order dates only
+    results, skipped = _schedule(NOTEBOOKS, nb_dir, staging, params, pages, workers, progress, t0, timings, overlap)
     failures = {name: err for name in NOTEBOOKS for (_, err) in [results.get(name, (0, None))] if err}
     if failures:
         raise _notebook_failed(staging, plan.base, p, results, skipped, failures)
