@@ -194,8 +194,9 @@ def release_pending(output_dir: str | Path, name: str) -> None:
     (Path(output_dir) / PENDING / name).unlink(missing_ok=True)
 
 
-def wait_for_artifact(output_dir: str | Path, name: str, poll_seconds: float = 0.1) -> float:
-    """Wait while ``name`` is marked pending (:func:`mark_pending`) and its run is alive; the seconds waited.
+def wait_for_artifact(output_dir: str | Path, name: str, poll_seconds: float = 0.1, timeout_seconds: float = 3600.0) -> float:
+    """Wait while ``name`` is marked pending (:func:`mark_pending`) and its run is alive, at most
+    ``timeout_seconds`` (then a warning says so and the step goes on without it); the seconds waited.
 
     >>> import tempfile
     >>> out = tempfile.mkdtemp()
@@ -214,6 +215,11 @@ def wait_for_artifact(output_dir: str | Path, name: str, poll_seconds: float = 0
             break  # not marked (or released meanwhile)
         if not _alive(pid):
             break  # a run that ended without releasing it (killed): nothing more will come
+        if time.monotonic() - start > timeout_seconds:
+            import warnings
+
+            warnings.warn(f"{name} was still being written after {timeout_seconds:.0f} s; going on without it", stacklevel=2)
+            break
         time.sleep(poll_seconds)
     return round(time.monotonic() - start, 3)
 
@@ -246,7 +252,9 @@ def record_metrics(output_dir: str | Path, step: str, metrics: Mapping[str, floa
     """Merge headline ``metrics`` of ``step`` into ``artifacts/summary.json``.
 
     Values must be numbers (or None/NaN for "not available"); notebooks run
-    side by side, so the read-merge-write is done under a file lock.
+    side by side, so the read-merge-write is done under a file lock. A metric
+    two steps record keeps the value of the later step in the run's order
+    (``01_goals`` … ``04_improvement``), whichever finished first.
 
     Examples
     --------
@@ -254,6 +262,9 @@ def record_metrics(output_dir: str | Path, step: str, metrics: Mapping[str, floa
     >>> d = tempfile.mkdtemp()
     >>> record_metrics(d, "01_goals", {"revenue": 10.0})["metrics"]
     {'revenue': 10.0}
+    >>> _ = record_metrics(d, "03_diagnosis", {"late_share": 0.25})
+    >>> record_metrics(d, "01_goals", {"late_share": 0.2})["metrics"]["late_share"]  # step 3's stays
+    0.25
     """
     def is_number(v: Any) -> bool:
         return v is None or (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
@@ -265,7 +276,8 @@ def record_metrics(output_dir: str | Path, step: str, metrics: Mapping[str, floa
     with _locked(path.parent):
         summary = read_summary(output_dir)
         summary.update({k: _plain(v) for k, v in context.items()})
-        summary.setdefault("metrics", {}).update(_plain(dict(metrics)))
+        later = {k for other, keys in summary.get("steps", {}).items() if other > step for k in keys}
+        summary.setdefault("metrics", {}).update(_plain({k: v for k, v in metrics.items() if k not in later}))
         if metrics:
             steps = summary.setdefault("steps", {})
             steps[step] = sorted(set(steps.get(step, [])) | set(metrics))

@@ -94,7 +94,7 @@ def export_html(notebook: Path, target: Path, title: str, nav: str = "", lang: s
     (``lang``, default the notebook's ``lang`` parameter) and alt text on every
     chart (its title, :func:`salesnb.plots.figure_title`, set when it was shown).
     """
-    import nbformat  # the notebook tools are imported where used: `salesnb run`'s own process never needs them
+    import nbformat  # imported where used: `salesnb run`'s own process needs them only to quote a failed notebook
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 

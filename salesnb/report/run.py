@@ -310,7 +310,8 @@ def execute_notebooks(plan: RunPlan, nb_dir: Path, staging: Path, params: dict, 
     p = plan.period
     company = plan.ws.config.company.name
     pages = {name: (f"{company} · {t(f'step_{name}', lang)} · {p}", _nav(lang, name)) for name in NOTEBOOKS}
-    overlap = len(plan.ws.tables["sales"]) <= OVERLAP_MAX_LINES  # the run holds the order dates only
+    # with one worker, step 3 beside step 1 would only change the order; the run holds the order dates only
+    overlap = workers.size > 1 and len(plan.ws.tables["sales"]) <= OVERLAP_MAX_LINES
     results, skipped = _schedule(NOTEBOOKS, nb_dir, staging, params, pages, workers, progress, t0, timings, overlap)
     failures = {name: err for name in NOTEBOOKS for (_, err) in [results.get(name, (0, None))] if err}
     if failures:

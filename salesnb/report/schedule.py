@@ -148,8 +148,9 @@ def _error_text(exc: BaseException) -> str:
 
 class NotebookWorkers:
     """The processes that run the notebooks: two (one when not ``parallel``), started before the run reads the
-    workspace, so that each imports papermill, nbconvert and salesnb (about 2 s) while the run validates and
-    prepares, not when its first notebook is due. A context manager; :meth:`submit` runs :func:`_execute` in one.
+    workspace with one warm-up task each (the pool hands a task to whichever worker is free, so usually one
+    each), so that papermill, nbconvert and salesnb (about 2 s) are imported while the run validates and
+    prepares, not when the first notebooks are due. A context manager; :meth:`submit` runs :func:`_execute` in one.
 
     >>> with NotebookWorkers(parallel=False) as workers:
     ...     workers.size
@@ -166,16 +167,22 @@ class NotebookWorkers:
         """Run ``_execute(*args)`` in a worker; its future."""
         return self._pool.submit(_execute, *args)
 
+    def drain(self) -> None:
+        """Cancel the notebooks not started and wait for the running ones to end."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
     def __enter__(self) -> "NotebookWorkers":
         return self
 
-    def __exit__(self, *exc) -> bool:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, exc_type, *exc) -> bool:
+        # a run refused before its notebooks (period folder exists, bad data …) does not wait for the warm-up:
+        # the idle workers end on their own once it is done
+        self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
         return False
 
 
 def _warm_up() -> None:
-    """Import in a worker what running and exporting a notebook needs."""
+    """Import, in the worker that runs it, what running and exporting a notebook needs."""
     import papermill  # noqa: F401
 
     from .export import export_html  # noqa: F401
@@ -217,6 +224,9 @@ def _schedule(names, nb_dir, staging, params, pages, workers: NotebookWorkers, p
                 _release(staging, pending.pop(name, ()))
                 timings[name] = round(results[name][0], 2)
                 progress(f"{name} {'failed' if results[name][1] else 'done'} in {timings[name]:.1f} s (elapsed {time.perf_counter() - t0:.1f} s)")
+    except BaseException:
+        workers.drain()  # interrupted: the running notebooks end before their staging folder is removed
+        raise
     finally:
         shutil.rmtree(staging / PENDING, ignore_errors=True)
     return results, skipped
