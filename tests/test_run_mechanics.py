@@ -240,3 +240,28 @@ def test_many_order_lines_or_one_worker_start_step3_after_step1(tmp_path, monkey
     started = [m.split()[1] for m in said if m.startswith("running")]
     assert started == ["01_goals", "02_breakdown", "03_diagnosis", "04_improvement"] if not parallel else started[0] == "01_goals"
     assert said.index("running 03_diagnosis …") > next(i for i, m in enumerate(said) if m.startswith("01_goals done"))
+
+
+def _child_commands() -> list[str]:
+    """The command lines of this process's living children (from /proc)."""
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            if int(fields[1]) == os.getpid() and fields[0] != b"Z":
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    found.append(fh.read().replace(b"\0", b" ").decode(errors="replace"))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def test_a_refused_run_stops_its_notebook_workers_at_once(tiny):
+    run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
+    with pytest.raises(RunRefused, match="already exists"):
+        run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
+    # the two workers were warming up (importing papermill): stopped, not left to finish on the machine's cores
+    assert [c for c in _child_commands() if "resource_tracker" not in c] == []

@@ -175,9 +175,13 @@ class NotebookWorkers:
         return self
 
     def __exit__(self, exc_type, *exc) -> bool:
-        # a run refused before its notebooks (period folder exists, bad data …) does not wait for the warm-up:
-        # the idle workers end on their own once it is done
-        self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
+        if exc_type is not None:
+            # a run refused before its notebooks (period folder exists, bad data …), or one whose notebooks have
+            # ended (a failed step; an interruption drains first): the workers are stopped, their warm-up not
+            # waited for nor left to finish on the machine's two cores
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
         return False
 
 
