@@ -324,14 +324,14 @@ def _engine_frame(meta: dict, typed: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     for i, column in enumerate(table.column_names):
         if meta["kinds"].get(column, "extra") in ("date", "datetime"):
             table = table.set_column(i, column, table.column(i).cast(pa.timestamp("us")))
-    positions = sorted(d[0] - meta["offset"] for d in meta.get("duplicates") or [])
+    duplicates = sorted(meta.get("duplicates") or [])  # (line, the line it repeats), in line order
+    positions = [line - meta["offset"] for line, _ in duplicates]
     kept = pa.concat_tables([table.slice(start, stop - start) for start, stop in _runs_between(positions, table.num_rows)])
     frame = _typed_frame(kept.to_pandas(), meta)
     frame.index = pd.Index(np.delete(np.arange(table.num_rows, dtype="int64"), positions) + meta["offset"], name="source_line")
     aside = _typed_frame(table.take(pa.array(positions, type=pa.int64())).to_pandas(), meta)
-    aside.index = pd.Index(np.asarray(positions, dtype="int64") + meta["offset"], name="source_line")
-    aside.insert(0, QUARANTINE_REASON, pd.Series([duplicate_reason(first) for _, first in sorted(meta.get("duplicates") or [])],
-                                                 index=aside.index, dtype="str"))
+    aside.index = pd.Index([line for line, _ in duplicates], dtype="int64", name="source_line")
+    aside.insert(0, QUARANTINE_REASON, pd.Series([duplicate_reason(first) for _, first in duplicates], index=aside.index, dtype="str"))
     return frame, aside
 
 

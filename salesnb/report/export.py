@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-
 from ..i18n import t
 from ..present import sanitize_html
 from ..webfont import embed_cjk_font

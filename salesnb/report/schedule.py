@@ -17,7 +17,6 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from datetime import datetime
 from pathlib import Path
 
-
 from ..artifacts import PENDING, mark_pending, release_pending
 from ..i18n import t
 from ..notebook_zh import localise_markdown
@@ -101,7 +100,6 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
     import papermill as pm  # imported in the worker (a warm worker has it already): not in the run's own process
 
     from .export import export_html
-
 
     # the kernel inherits this process's environment: an MPLBACKEND=Agg set for scripts would turn every chart
     # into the text "<Figure size …>"; the report's charts are always drawn inline
@@ -260,7 +258,6 @@ def _release(staging: Path, produced) -> None:
 def _notebook_error(path: Path) -> tuple[int | None, str] | None:
     """The error a cell of the executed notebook ``path`` raised: (its execution count, ``Name: message``)."""
     import nbformat
-
 
     try:
         nb = nbformat.read(path, as_version=4)
