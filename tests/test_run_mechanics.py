@@ -265,3 +265,82 @@ def test_a_refused_run_stops_its_notebook_workers_at_once(tiny):
         run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
     # the two workers were warming up (importing papermill): stopped, not left to finish on the machine's cores
     assert [c for c in _child_commands() if "resource_tracker" not in c] == []
+
+
+def _probe_notebooks(folder: Path) -> Path:
+    """One stand-in notebook that reports what its kernel looks like from inside."""
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('workspace = ""\nperiod = ""\nlang = "en"\noutput_dir = "."')
+    params.metadata["tags"] = ["parameters"]
+    probe = ('import json, os, sys\n'
+             'print(json.dumps({"cwd": os.getcwd(), "path": [p for p in sys.path if p in ("", os.getcwd())],\n'
+             '                  "names": sorted(n for n in globals() if not n.startswith("_")),\n'
+             '                  "count": get_ipython().execution_count, "imported": "salesnb.context" in sys.modules}))')
+    nb.cells = [params, nbformat.v4.new_code_cell(probe)]
+    nbformat.write(nb, folder / "01_goals.ipynb")
+    return folder
+
+
+def test_a_notebook_runs_in_a_kernel_started_ahead_as_in_a_fresh_one(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from salesnb.report import kernels, schedule
+
+    nb_dir = _probe_notebooks(tmp_path / "nb")
+    seen, counts = {}, {}
+    for mode in ("fresh", "started"):
+        staging = tmp_path / mode
+        staging.mkdir()
+        if mode == "started":
+            wanted = multiprocessing.Value("i", 1)
+            warmer = kernels.KernelWarmer(nb_dir, wanted)
+            assert warmer.start() and not warmer.start()  # one kernel at a time per worker
+            assert not kernels.KernelWarmer(nb_dir, wanted).start()  # the run's count is used up
+            monkeypatch.setattr(kernels, "_WARMER", warmer)
+        seconds, error = schedule._execute("01_goals", nb_dir, staging, {"lang": "en", "output_dir": "."})
+        assert error is None
+        out = nbformat.read(staging / "01_goals.ipynb", as_version=4)
+        counts[mode] = [c.execution_count for c in out.cells if c.cell_type == "code"]
+        seen[mode] = json.loads(out.cells[-1].outputs[0]["text"])
+        assert Path(seen[mode]["cwd"]).resolve() == staging.resolve()  # where a fresh kernel starts
+        seen[mode]["cwd"] = seen[mode]["path"] = [p.replace(str(staging), "<staging>") for p in seen[mode]["path"]]
+    # the imports ran ahead in the started kernel, and left nothing else behind: same names, counts and path
+    assert seen["started"].pop("imported") and not seen["fresh"].pop("imported")
+    assert seen["started"] == seen["fresh"] and counts["started"] == counts["fresh"] == [1, 2, 3]
+    assert warmer.take(tmp_path) is None  # taken once; and the run's count was used up, so none started after
+
+
+def _kernels_marked(mark: str) -> list[int]:
+    """Living ipykernel processes whose environment holds ``mark``."""
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if b"ipykernel" not in fh.read():
+                    continue
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                if mark.encode() in fh.read():
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def test_a_refused_run_leaves_no_kernel_started_ahead(tiny, monkeypatch):
+    import time
+    import uuid
+
+    mark = f"salesnb-test-{uuid.uuid4().hex}"
+    monkeypatch.setenv("SALESNB_TEST_MARK", mark)
+    run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
+    assert _kernels_marked(mark) == []  # a published run shut its kernels down
+    with pytest.raises(RunRefused, match="already exists"):
+        run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
+    deadline = time.monotonic() + 10  # the worker kills its kernel when terminated; one caught starting ends itself
+    while _kernels_marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _kernels_marked(mark) == []

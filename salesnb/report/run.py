@@ -220,7 +220,7 @@ def run_period(
 def _run_locked(root: Path, nb_dir: Path, period: str | None, lang: str, out: Path, force: bool, progress, parallel: bool,
                 allow_register_outside: bool, lock_wait: float | None, started: datetime, t0: float) -> RunResult:
     """:func:`run_period` once the workspace lock is held; the notebook workers start (and warm up) first."""
-    with NotebookWorkers(parallel) as workers:
+    with NotebookWorkers(parallel, nb_dir, kernels=len(NOTEBOOKS)) as workers:
         return _run_planned(root, nb_dir, period, lang, out, force, progress, workers, allow_register_outside, lock_wait,
                             started, t0)
 

@@ -21,6 +21,7 @@ from ..artifacts import PENDING, mark_pending, release_pending
 from ..i18n import t
 from ..notebook_zh import localise_markdown
 from ..periods import Period
+from .kernels import START_TIMEOUT, init_worker, kernel_manager_class, register_engine, start_kernel, take_kernel
 from .pages import NOTEBOOKS
 
 NEEDS = {"01_goals": (), "03_diagnosis": (), "02_breakdown": ("01_goals",), "04_improvement": ("01_goals", "03_diagnosis")}
@@ -69,26 +70,6 @@ def _step_label(name: str) -> str:
         return name
 
 
-def _kernel_manager_class():
-    """A kernel manager that turns on CurveZMQ transport encryption where the
-    installed jupyter_client supports it (ipykernel ≥ 7.4 warns otherwise)."""
-    from jupyter_client.manager import KernelManager
-
-    if "transport_encryption" not in KernelManager.class_trait_names():
-        return KernelManager
-    try:
-        KernelManager(transport_encryption="auto")
-    except Exception:  # noqa: BLE001 - no CurveZMQ in this libzmq
-        return KernelManager
-
-    class EncryptedKernelManager(KernelManager):
-        def __init__(self, **kwargs):
-            kwargs.setdefault("transport_encryption", "auto")
-            super().__init__(**kwargs)
-
-    return EncryptedKernelManager
-
-
 def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[str, str] | None = None) -> tuple[float, str | None]:
     """Execute one notebook into ``staging`` and, when it succeeds and ``html`` (title, nav) is given,
     export its HTML page to ``staging/report``; returns (seconds, error text or None).
@@ -101,30 +82,35 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
 
     from .export import export_html
 
-    # the kernel inherits this process's environment: an MPLBACKEND=Agg set for scripts would turn every chart
-    # into the text "<Figure size …>"; the report's charts are always drawn inline
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # as in kernels.init_worker
     start = time.perf_counter()
     try:
-        for attempt in range(2):
-            try:
-                pm.execute_notebook(
-                    str(nb_dir / f"{name}.ipynb"),
-                    str(staging / f"{name}.ipynb"),
-                    parameters=params,
-                    cwd=str(staging),
-                    progress_bar=False,
-                    log_output=False,
-                    kernel_name="python3",
-                    kernel_manager_class=_kernel_manager_class(),
-                    start_timeout=300,  # papermill's 60 s is too short for a kernel start on a busy two-core machine
-                )
-                break
-            except RuntimeError as exc:
-                # two kernels starting at once can draw the same free port (ZMQ "Address already in use"):
-                # the kernel dies before running any cell, so starting it once more is safe
-                if attempt or _KERNEL_START_FAILED not in str(exc):
-                    raise
+        km = take_kernel(staging)  # started ahead by this worker (kernels.py), or None: a fresh kernel
+        try:
+            for attempt in range(2):
+                started = {"engine_name": register_engine(), "km": km} if km is not None else {}
+                try:
+                    pm.execute_notebook(
+                        str(nb_dir / f"{name}.ipynb"),
+                        str(staging / f"{name}.ipynb"),
+                        parameters=params,
+                        cwd=str(staging),
+                        progress_bar=False,
+                        log_output=False,
+                        kernel_name="python3",
+                        kernel_manager_class=kernel_manager_class(),
+                        start_timeout=START_TIMEOUT,
+                        **started,
+                    )
+                    break
+                except RuntimeError as exc:
+                    # two kernels starting at once can draw the same free port (ZMQ "Address already in use"):
+                    # the kernel dies before running any cell, so starting a fresh one is safe
+                    if attempt or _KERNEL_START_FAILED not in str(exc):
+                        raise
+                    km = None
+        finally:
+            start_kernel()  # the next notebook's kernel starts while this one's page is exported
         localise_markdown(staging / f"{name}.ipynb", str(params.get("lang", "en")))  # the analyst notes in the run's language
         if html is not None:
             export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html", html[0], nav=html[1], lang=params.get("lang"))
@@ -148,16 +134,21 @@ class NotebookWorkers:
     """The processes that run the notebooks: two (one when not ``parallel``), started before the run reads the
     workspace with one warm-up task each (the pool hands a task to whichever worker is free, so usually one
     each), so that papermill, nbconvert and salesnb (about 2 s) are imported while the run validates and
-    prepares, not when the first notebooks are due. A context manager; :meth:`submit` runs :func:`_execute` in one.
+    prepares, not when the first notebooks are due. With ``nb_dir``, each worker also starts a notebook kernel
+    ahead and runs the notebooks' imports in it (:mod:`salesnb.report.kernels`), ``kernels`` in all over the run.
+    A context manager; :meth:`submit` runs :func:`_execute` in one.
 
     >>> with NotebookWorkers(parallel=False) as workers:
     ...     workers.size
     1
     """
 
-    def __init__(self, parallel: bool = True):
+    def __init__(self, parallel: bool = True, nb_dir: Path | None = None, kernels: int = 0):
         self.size = 2 if parallel else 1
-        self._pool = ProcessPoolExecutor(max_workers=self.size, mp_context=multiprocessing.get_context("spawn"))
+        context = multiprocessing.get_context("spawn")
+        wanted = context.Value("i", kernels) if nb_dir is not None and kernels > 0 else None
+        self._pool = ProcessPoolExecutor(max_workers=self.size, mp_context=context, initializer=init_worker,
+                                         initargs=(nb_dir, wanted))
         for _ in range(self.size):
             self._pool.submit(_warm_up)
 
@@ -176,7 +167,7 @@ class NotebookWorkers:
         if exc_type is not None:
             # a run refused before its notebooks (period folder exists, bad data …), or one whose notebooks have
             # ended (a failed step; an interruption drains first): the workers are stopped, their warm-up not
-            # waited for nor left to finish on the machine's two cores
+            # waited for nor left to finish on the machine's two cores (a kernel started ahead goes with them)
             for process in list((getattr(self._pool, "_processes", None) or {}).values()):
                 process.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -184,12 +175,15 @@ class NotebookWorkers:
 
 
 def _warm_up() -> None:
-    """Import, in the worker that runs it, what running and exporting a notebook needs."""
+    """Start a kernel ahead (when the run has asked for them), then import, in the worker that runs it, what
+    running and exporting a notebook needs."""
+    start_kernel()
     import papermill  # noqa: F401
 
     from .export import export_html  # noqa: F401
 
-    _kernel_manager_class()
+    kernel_manager_class()
+    register_engine()
 
 
 def _schedule(names, nb_dir, staging, params, pages, workers: NotebookWorkers, progress, t0, timings,

@@ -1,0 +1,277 @@
+"""Notebook kernels started ahead of their notebooks.
+
+A notebook's kernel start and its imports (pandas, matplotlib, seaborn with scipy, salesnb: about 3 s of the
+sample's 4–10 s per notebook) do not depend on the workspace. So each notebook worker starts one kernel and runs
+the notebooks' import statements in it while the run validates and prepares the workspace, and starts the next
+one as soon as its notebook has executed, while it exports the page (:class:`KernelWarmer`). A run starts as
+many kernels as it has notebooks, shared by the workers through one counter, so none is started for nothing.
+
+The notebook then runs in that kernel as in a fresh one: the imports run inside a function, silently (no name
+left in the kernel's namespace, no execution count, no history; what they print is not kept), and before the
+first cell the kernel moves into the staging folder, where a fresh kernel would have started
+(:func:`_move_kernel`). A kernel that died or did not start is replaced by a fresh one, as before.
+
+Runs in the notebook workers (:mod:`salesnb.report.schedule`); papermill and jupyter_client are imported there,
+never in the run's own process.
+"""
+from __future__ import annotations
+
+import ast
+import atexit
+import functools
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ENGINE = "salesnb-started-kernel"
+"""The papermill engine that runs a notebook on a kernel started ahead and shuts it down at the end."""
+
+START_TIMEOUT = 300
+"""Seconds a kernel may take to start and reply (papermill's 60 s is too short on a busy two-core machine)."""
+
+ALSO_IMPORTED = ("salesnb.context", "matplotlib.pyplot", "seaborn")
+"""Imported by the notebooks' first call (``salesnb.open_step``, the first chart), not by an import statement."""
+
+
+def notebook_imports(sources) -> list[str]:
+    """The import statements of notebook cells' ``sources``, each once, in order.
+
+    >>> notebook_imports(["import pandas as pd\\nx = 1", "from salesnb import goals\\nimport pandas as pd", "%time 1"])
+    ['import pandas as pd', 'from salesnb import goals']
+    """
+    found: dict[str, None] = {}
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:  # IPython magics: not Python, and no import to run ahead
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and not (isinstance(node, ast.ImportFrom) and node.level):
+                found.setdefault(ast.unparse(node))
+    return list(found)
+
+
+def warm_code(nb_dir: Path) -> str:
+    """Python that imports what the notebooks of ``nb_dir`` import, inside a function that leaves no name behind.
+
+    >>> import tempfile, pathlib, json
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> cell = {"cell_type": "code", "source": ["import numpy as np\\n", "np.zeros(1)"], "metadata": {}, "outputs": []}
+    >>> _ = (d / "01_x.ipynb").write_text(json.dumps({"cells": [cell]}))
+    >>> print(warm_code(d))
+    def _salesnb_started_kernel():
+        import numpy as np
+        import salesnb.context
+        import matplotlib.pyplot
+        import seaborn
+    _salesnb_started_kernel()
+    del _salesnb_started_kernel
+    """
+    sources = []
+    for path in sorted(Path(nb_dir).glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        sources += ["".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code"]
+    lines = notebook_imports(sources) + [f"import {m}" for m in ALSO_IMPORTED]
+    body = "\n".join(f"    {line}" for line in dict.fromkeys(lines))
+    return f"def _salesnb_started_kernel():\n{body}\n_salesnb_started_kernel()\ndel _salesnb_started_kernel"
+
+
+@functools.cache
+def kernel_manager_class():
+    """A kernel manager that turns on CurveZMQ transport encryption where the
+    installed jupyter_client supports it (ipykernel ≥ 7.4 warns otherwise)."""
+    from jupyter_client.manager import KernelManager
+
+    if "transport_encryption" not in KernelManager.class_trait_names():
+        return KernelManager
+    try:
+        KernelManager(transport_encryption="auto")
+    except Exception:  # noqa: BLE001 - no CurveZMQ in this libzmq
+        return KernelManager
+
+    class EncryptedKernelManager(KernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport_encryption", "auto")
+            super().__init__(**kwargs)
+
+    return EncryptedKernelManager
+
+
+def _run_silently(km, code: str) -> None:
+    """Run ``code`` in ``km``'s kernel without a trace in the notebook (silent, no history); raise if it fails."""
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=START_TIMEOUT)
+        reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=START_TIMEOUT,
+                                       output_hook=lambda msg: None, allow_stdin=False)
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+    finally:
+        kc.stop_channels()
+
+
+def _move_kernel(km, cwd: Path) -> None:
+    """Move a started kernel into ``cwd``, as if it had started there (working folder and ``sys.path``)."""
+    code = ("def _salesnb_move(to):\n"
+            "    import os, sys\n"
+            "    here = os.getcwd()\n"
+            "    os.chdir(to)\n"
+            "    sys.path[:] = [to if p == here else p for p in sys.path]\n"
+            f"_salesnb_move({str(cwd)!r})\n"
+            "del _salesnb_move")
+    _run_silently(km, code)
+
+
+def _shut_down(km, now: bool = False) -> None:
+    try:
+        if km.has_kernel:
+            km.shutdown_kernel(now=now)
+    except Exception:  # noqa: BLE001 - already gone
+        pass
+    try:
+        km.cleanup_resources()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+class KernelWarmer:
+    """One notebook worker's kernel started ahead: :meth:`start` it, :meth:`take` it for a notebook.
+
+    ``wanted`` is the run's shared counter of kernels still to start (a ``multiprocessing.Value``); each start
+    takes one from it, so the workers together start as many kernels as the run has notebooks.
+    """
+
+    def __init__(self, nb_dir: Path, wanted):
+        self.nb_dir, self.wanted = Path(nb_dir), wanted
+        self._thread: threading.Thread | None = None
+        self._box: dict = {}
+        self._home = tempfile.mkdtemp(prefix="salesnb-kernel-")  # an empty folder to start in, not the run's cwd
+
+    def start(self) -> bool:
+        """Start a kernel and its imports in the background, unless one is started or the run needs no more."""
+        if self._thread is not None:
+            return False
+        with self.wanted.get_lock():
+            if self.wanted.value <= 0:
+                return False
+            self.wanted.value -= 1
+        box: dict = {}
+        self._box, self._thread = box, threading.Thread(target=self._start, args=(box,), name="salesnb-kernel")
+        self._thread.start()
+        return True
+
+    def _start(self, box: dict) -> None:
+        for attempt in range(2):  # two kernels starting at once can draw the same free port: once more is safe
+            km = box["km"] = kernel_manager_class()(kernel_name="python3")
+            try:
+                km.start_kernel(cwd=self._home)
+                _run_silently(km, warm_code(self.nb_dir))
+                return
+            except Exception as exc:  # noqa: BLE001 - the notebook then starts a fresh kernel, as before
+                box.pop("km", None)
+                _shut_down(km, now=True)
+                box["error"] = f"{type(exc).__name__}: {exc}"
+
+    def take(self, cwd: Path):
+        """The started kernel's manager, moved into ``cwd``, or None (none started, or it failed)."""
+        thread, box = self._thread, self._box
+        self._thread, self._box = None, {}
+        if thread is None:
+            return None
+        thread.join()
+        km = box.get("km")
+        if km is None:
+            return None
+        try:
+            if not km.is_alive():
+                raise RuntimeError("the kernel started ahead has died")
+            _move_kernel(km, cwd)
+        except Exception:  # noqa: BLE001 - start a fresh kernel instead
+            _shut_down(km, now=True)
+            return None
+        return km
+
+    def discard(self) -> None:
+        """Shut down a kernel started and not taken (the worker is ending)."""
+        thread, box = self._thread, self._box
+        self._thread = None
+        if thread is not None:
+            thread.join()
+            if box.get("km") is not None:
+                _shut_down(box["km"], now=True)
+
+
+_WARMER: KernelWarmer | None = None
+
+
+def init_worker(nb_dir: Path | None = None, wanted=None) -> None:
+    """Pool initializer of a notebook worker: its :class:`KernelWarmer` (when ``nb_dir``), shut down with it."""
+    global _WARMER
+    # nbformat imports jsonschema, whose IRI format checker compiles 38 Lark grammars when imported (1.4 s of a
+    # worker's 2.7 s start; python-jsonschema/jsonschema#1428). Notebooks are validated without format checks
+    # (nbformat's schema names no format), so this process leaves that checker's module out.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    # the kernel inherits this process's environment: an MPLBACKEND=Agg set for scripts would turn every chart
+    # into the text "<Figure size …>"; the report's charts are always drawn inline
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    if nb_dir is None or wanted is None:
+        return
+    _WARMER = KernelWarmer(nb_dir, wanted)
+    atexit.register(_WARMER.discard)
+
+    def stop(signum, frame):  # terminated (a refused run): the started kernel goes with the worker
+        _kill_started()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _kill_started() -> None:
+    box = _WARMER._box if _WARMER is not None else {}
+    km = box.get("km")
+    if km is not None:
+        try:
+            km.shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001 - not started yet, or gone
+            pass
+
+
+def start_kernel() -> bool:
+    """In a notebook worker: start the next kernel ahead (when the run still needs one)."""
+    return _WARMER.start() if _WARMER is not None else False
+
+
+def take_kernel(cwd: Path):
+    """In a notebook worker: the kernel started ahead, moved into ``cwd``, or None."""
+    return _WARMER.take(cwd) if _WARMER is not None else None
+
+
+def register_engine() -> str:
+    """Register (once) and name the papermill engine that runs a notebook on a given kernel manager (``km=``)
+    and shuts that kernel down when the notebook ends (papermill's own engine leaves a given kernel running)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    if ENGINE in papermill_engines._engines:
+        return ENGINE
+
+    class StartedKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, **kwargs):
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                                        startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                                        log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            return PapermillNotebookClient(nb_man, **final_kwargs).execute(cleanup_kc=True)
+
+    papermill_engines.register(ENGINE, StartedKernelEngine)
+    return ENGINE
