@@ -344,3 +344,27 @@ def test_a_refused_run_leaves_no_kernel_started_ahead(tiny, monkeypatch):
     while _kernels_marked(mark) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _kernels_marked(mark) == []
+
+
+def test_a_kernel_held_back_starts_only_once_the_run_lets_it(tmp_path):
+    import multiprocessing
+    import time
+
+    from salesnb.report import kernels
+
+    nb_dir = _probe_notebooks(tmp_path / "nb")
+    go = multiprocessing.Event()
+    held = kernels.KernelWarmer(nb_dir, multiprocessing.Value("i", 2), go)
+    assert held.start()
+    time.sleep(1.0)
+    assert "km" not in held._box  # waiting for the run (a large workspace being prepared)
+    held.discard()  # the worker ends before the run let it: nothing is started
+    assert "km" not in held._box and held.take(tmp_path) is None
+    released = kernels.KernelWarmer(nb_dir, multiprocessing.Value("i", 1), go)
+    assert released.start()
+    go.set()
+    km = released.take(tmp_path)
+    try:
+        assert km is not None and km.is_alive()
+    finally:
+        kernels._shut_down(km, now=True)

@@ -143,11 +143,15 @@ class KernelWarmer:
     """One notebook worker's kernel started ahead: :meth:`start` it, :meth:`take` it for a notebook.
 
     ``wanted`` is the run's shared counter of kernels still to start (a ``multiprocessing.Value``); each start
-    takes one from it, so the workers together start as many kernels as the run has notebooks.
+    takes one from it, so the workers together start as many kernels as the run has notebooks. ``go`` (a
+    ``multiprocessing.Event``, or None for at once) holds the starts back until the run sets it: a large
+    workspace is prepared by DuckDB on every core, and kernels importing beside it slowed that more than they
+    saved (at 10M lines prepare took 49 s instead of 32 s).
     """
 
-    def __init__(self, nb_dir: Path, wanted):
-        self.nb_dir, self.wanted = Path(nb_dir), wanted
+    def __init__(self, nb_dir: Path, wanted, go=None):
+        self.nb_dir, self.wanted, self.go = Path(nb_dir), wanted, go
+        self._cancelled = threading.Event()
         self._thread: threading.Thread | None = None
         self._box: dict = {}
         self._home = tempfile.mkdtemp(prefix="salesnb-kernel-")  # an empty folder to start in, not the run's cwd
@@ -166,6 +170,9 @@ class KernelWarmer:
         return True
 
     def _start(self, box: dict) -> None:
+        while self.go is not None and not self.go.wait(0.2):
+            if self._cancelled.is_set():
+                return
         for attempt in range(2):  # two kernels starting at once can draw the same free port: once more is safe
             km = box["km"] = kernel_manager_class()(kernel_name="python3")
             try:
@@ -201,6 +208,7 @@ class KernelWarmer:
         thread, box = self._thread, self._box
         self._thread = None
         if thread is not None:
+            self._cancelled.set()  # a start still held back never happens
             thread.join()
             if box.get("km") is not None:
                 _shut_down(box["km"], now=True)
@@ -209,7 +217,7 @@ class KernelWarmer:
 _WARMER: KernelWarmer | None = None
 
 
-def init_worker(nb_dir: Path | None = None, wanted=None) -> None:
+def init_worker(nb_dir: Path | None = None, wanted=None, go=None) -> None:
     """Pool initializer of a notebook worker: its :class:`KernelWarmer` (when ``nb_dir``), shut down with it."""
     global _WARMER
     # nbformat imports jsonschema, whose IRI format checker compiles 38 Lark grammars when imported (1.4 s of a
@@ -221,7 +229,7 @@ def init_worker(nb_dir: Path | None = None, wanted=None) -> None:
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     if nb_dir is None or wanted is None:
         return
-    _WARMER = KernelWarmer(nb_dir, wanted)
+    _WARMER = KernelWarmer(nb_dir, wanted, go)
     atexit.register(_WARMER.discard)
 
     def stop(signum, frame):  # terminated (a refused run): the started kernel goes with the worker

@@ -120,8 +120,7 @@ def _prepare_apart(root: Path, progress: Callable[[str], None]) -> None:
     and any failure, are left to the in-process prepare that follows, which
     raises errors with their full detail.
     """
-    sizes = [f.stat().st_size for f in root.glob("sales.*") if f.is_file()]
-    if not sizes or max(sizes) < _PREPARE_APART_BYTES or os.environ.get("SALESNB_NO_CACHE") == "1":
+    if not _prepares_apart(root):
         return
     progress("preparing in a child process (large sales table)")
     try:
@@ -129,6 +128,13 @@ def _prepare_apart(root: Path, progress: Callable[[str], None]) -> None:
             pool.submit(_prepare_child, root).result()
     except Exception:  # noqa: BLE001 - the in-process prepare below reports it properly
         pass
+
+
+def _prepares_apart(root: Path) -> bool:
+    """Whether the run prepares ``root`` in a child process (:func:`_prepare_apart`): a sales file of at least
+    :data:`_PREPARE_APART_BYTES`, and the cache in use."""
+    sizes = [f.stat().st_size for f in root.glob("sales.*") if f.is_file()]
+    return bool(sizes) and max(sizes) >= _PREPARE_APART_BYTES and os.environ.get("SALESNB_NO_CACHE") != "1"
 
 
 #: Sales files at least this large are prepared in a child process (about 2M order lines as Parquet, 150k as CSV).
@@ -220,7 +226,8 @@ def run_period(
 def _run_locked(root: Path, nb_dir: Path, period: str | None, lang: str, out: Path, force: bool, progress, parallel: bool,
                 allow_register_outside: bool, lock_wait: float | None, started: datetime, t0: float) -> RunResult:
     """:func:`run_period` once the workspace lock is held; the notebook workers start (and warm up) first."""
-    with NotebookWorkers(parallel, nb_dir, kernels=len(NOTEBOOKS)) as workers:
+    # a large workspace is prepared on every core: the kernels started ahead wait until it is (kernels.py)
+    with NotebookWorkers(parallel, nb_dir, kernels=len(NOTEBOOKS), hold=_prepares_apart(root)) as workers:
         return _run_planned(root, nb_dir, period, lang, out, force, progress, workers, allow_register_outside, lock_wait,
                             started, t0)
 
@@ -229,7 +236,7 @@ def _run_planned(root: Path, nb_dir: Path, period: str | None, lang: str, out: P
                  workers: NotebookWorkers, allow_register_outside: bool, lock_wait: float | None, started: datetime,
                  t0: float) -> RunResult:
     """:func:`run_period` with the lock held and the notebook ``workers`` started: plan, run, publish."""
-    plan = plan_run(root, period, lang, out, force, progress, allow_register_outside)
+    plan = plan_run(root, period, lang, out, force, progress, allow_register_outside, workers.release_kernels)
     p, base, final, ws = plan.period, plan.base, plan.final, plan.ws
     with RunLock(base / f".{p}.lock", f"period folder {final}", lock_wait):
         if final.exists() and not force:  # published by another run while this one waited
@@ -263,14 +270,15 @@ def _run_planned(root: Path, nb_dir: Path, period: str | None, lang: str, out: P
 
 
 def plan_run(root: Path, period: str | None, lang: str, out: Path, force: bool, progress: Callable[[str], None],
-             allow_register_outside: bool) -> RunPlan:
+             allow_register_outside: bool, prepared_apart: Callable[[], None] | None = None) -> RunPlan:
     """Everything a run settles before its period folder is locked.
 
     Finds the action register (refused outside the workspace unless ``allow_register_outside``), warns about
     packages that differ from the lock, prepares and validates the workspace (in a child process when the
     sales table is large, :func:`_prepare_apart`), resolves the period (:func:`resolve_period`), refuses an
     existing period folder unless ``force`` and checks every place the run writes (:func:`preflight`).
-    ``lang`` is the report language (checked by :func:`run_period`).
+    ``lang`` is the report language (checked by :func:`run_period`). ``prepared_apart`` is called once the
+    child process has finished (at once when there is none).
     """
     register = register_path(root, load_config(root / CONFIG_FILE))
     check_register_location(root, register, allow_register_outside)
@@ -278,6 +286,8 @@ def plan_run(root: Path, period: str | None, lang: str, out: Path, force: bool, 
     progress(f"validating workspace {root}")
     p0 = time.perf_counter()
     _prepare_apart(root, progress)
+    if prepared_apart is not None:
+        prepared_apart()  # the cores DuckDB used are free again (the kernels started ahead may start)
     prepared = prepare(root, progress=progress)  # read, validate and reduce once (above); the notebooks read the cache
     ws = prepared.workspace()
     prepare_seconds = round(time.perf_counter() - p0, 2)

@@ -135,22 +135,28 @@ class NotebookWorkers:
     workspace with one warm-up task each (the pool hands a task to whichever worker is free, so usually one
     each), so that papermill, nbconvert and salesnb (about 2 s) are imported while the run validates and
     prepares, not when the first notebooks are due. With ``nb_dir``, each worker also starts a notebook kernel
-    ahead and runs the notebooks' imports in it (:mod:`salesnb.report.kernels`), ``kernels`` in all over the run.
-    A context manager; :meth:`submit` runs :func:`_execute` in one.
+    ahead and runs the notebooks' imports in it (:mod:`salesnb.report.kernels`), ``kernels`` in all over the run;
+    with ``hold``, not before :meth:`release_kernels`. A context manager; :meth:`submit` runs :func:`_execute` in one.
 
     >>> with NotebookWorkers(parallel=False) as workers:
     ...     workers.size
     1
     """
 
-    def __init__(self, parallel: bool = True, nb_dir: Path | None = None, kernels: int = 0):
+    def __init__(self, parallel: bool = True, nb_dir: Path | None = None, kernels: int = 0, hold: bool = False):
         self.size = 2 if parallel else 1
         context = multiprocessing.get_context("spawn")
         wanted = context.Value("i", kernels) if nb_dir is not None and kernels > 0 else None
+        self._go = context.Event() if hold else None
         self._pool = ProcessPoolExecutor(max_workers=self.size, mp_context=context, initializer=init_worker,
-                                         initargs=(nb_dir, wanted))
+                                         initargs=(nb_dir, wanted, self._go))
         for _ in range(self.size):
             self._pool.submit(_warm_up)
+
+    def release_kernels(self) -> None:
+        """Let the workers start the kernels held back (``hold``); nothing otherwise."""
+        if self._go is not None:
+            self._go.set()
 
     def submit(self, *args):
         """Run ``_execute(*args)`` in a worker; its future."""
