@@ -190,6 +190,8 @@ class KernelWarmer:
         self._thread, self._box = None, {}
         if thread is None:
             return None
+        if self.go is not None and not self.go.is_set():  # never let start: a fresh kernel, not a wait without end
+            self._cancelled.set()
         thread.join()
         km = box.get("km")
         if km is None:
@@ -265,10 +267,14 @@ def register_engine() -> str:
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
+    from papermill.exceptions import PapermillException
     from papermill.utils import merge_kwargs, remove_args
 
-    if ENGINE in papermill_engines._engines:
+    try:
+        papermill_engines.get_engine(ENGINE)
         return ENGINE
+    except PapermillException:  # not registered in this process yet
+        pass
 
     class StartedKernelEngine(NBClientEngine):
         @classmethod
