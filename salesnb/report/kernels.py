@@ -173,7 +173,7 @@ class KernelWarmer:
         while self.go is not None and not self.go.wait(0.2):
             if self._cancelled.is_set():
                 return
-        for attempt in range(2):  # two kernels starting at once can draw the same free port: once more is safe
+        for _attempt in range(2):  # two kernels starting at once can draw the same free port: once more is safe
             km = box["km"] = kernel_manager_class()(kernel_name="python3")
             try:
                 km.start_kernel(cwd=self._home)
