@@ -368,3 +368,21 @@ def test_a_kernel_held_back_starts_only_once_the_run_lets_it(tmp_path):
         assert km is not None and km.is_alive()
     finally:
         kernels._shut_down(km, now=True)
+
+
+def test_the_executed_notebook_is_written_at_its_end_not_at_every_cell(tmp_path, monkeypatch):
+    import papermill.engines
+
+    from salesnb.report import schedule
+
+    nb_dir = _probe_notebooks(tmp_path / "nb")
+    writes = []
+    real = papermill.engines.write_ipynb
+    monkeypatch.setattr(papermill.engines, "write_ipynb", lambda nb, path: (writes.append(path), real(nb, path)))
+    seconds, error = schedule._execute("01_goals", nb_dir, tmp_path, {"lang": "en", "output_dir": "."})
+    assert error is None
+    # three code cells (parameters, injected parameters, probe): papermill's engine writes at each one's start and
+    # end (6) and at the end; salesnb's engine once, at the end (papermill then writes the same notebook once more)
+    assert writes == [str(tmp_path / "01_goals.ipynb")]
+    out = nbformat.read(tmp_path / "01_goals.ipynb", as_version=4)
+    assert [c.execution_count for c in out.cells if c.cell_type == "code"] == [1, 2, 3] and out.cells[-1].outputs

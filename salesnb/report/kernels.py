@@ -27,8 +27,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-ENGINE = "salesnb-started-kernel"
-"""The papermill engine that runs a notebook on a kernel started ahead and shuts it down at the end."""
+ENGINE = "salesnb"
+"""salesnb's papermill engine (:func:`register_engine`): a kernel started ahead, the notebook written at its end."""
 
 START_TIMEOUT = 300
 """Seconds a kernel may take to start and reply (papermill's 60 s is too short on a busy two-core machine)."""
@@ -262,12 +262,15 @@ def take_kernel(cwd: Path):
 
 
 def register_engine() -> str:
-    """Register (once) and name the papermill engine that runs a notebook on a given kernel manager (``km=``)
-    and shuts that kernel down when the notebook ends (papermill's own engine leaves a given kernel running)."""
+    """Register (once) and name salesnb's papermill engine: papermill's nbclient engine that runs a notebook on a
+    given kernel manager (``km=``, a kernel started ahead; a fresh kernel without it) and shuts that kernel down
+    when the notebook ends (papermill's own engine leaves a given kernel running), and that writes the executed
+    notebook when it ends, fails or runs a long cell (papermill's autosave), not at every cell's start and end
+    (twice per cell a growing notebook serialised and validated: about 2 CPU-seconds of a sample run)."""
     from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
     from papermill.exceptions import PapermillException
+    from papermill.log import logger
     from papermill.utils import merge_kwargs, remove_args
 
     try:
@@ -276,7 +279,34 @@ def register_engine() -> str:
     except PapermillException:  # not registered in this process yet
         pass
 
-    class StartedKernelEngine(NBClientEngine):
+    class SavedAtEnd(NotebookExecutionManager):
+        _autosaving = False
+
+        def save(self, **kwargs):
+            if self.end_time is not None or self._autosaving:  # notebook_complete (also after a failure), autosave
+                super().save(**kwargs)
+
+        def autosave_cell(self):
+            self._autosaving = True
+            try:
+                super().autosave_cell()
+            finally:
+                self._autosaving = False
+
+    class SalesnbEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            nb_man = SavedAtEnd(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                                autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                      start_timeout=60, execution_timeout=None, **kwargs):
@@ -287,5 +317,5 @@ def register_engine() -> str:
                                         log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
             return PapermillNotebookClient(nb_man, **final_kwargs).execute(cleanup_kc=True)
 
-    papermill_engines.register(ENGINE, StartedKernelEngine)
+    papermill_engines.register(ENGINE, SalesnbEngine)
     return ENGINE

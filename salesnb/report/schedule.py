@@ -88,7 +88,7 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
         km = take_kernel(staging)  # started ahead by this worker (kernels.py), or None: a fresh kernel
         try:
             for attempt in range(2):
-                started = {"engine_name": register_engine(), "km": km} if km is not None else {}
+                started = {"km": km} if km is not None else {}
                 try:
                     pm.execute_notebook(
                         str(nb_dir / f"{name}.ipynb"),
@@ -100,6 +100,7 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
                         kernel_name="python3",
                         kernel_manager_class=kernel_manager_class(),
                         start_timeout=START_TIMEOUT,
+                        engine_name=register_engine(),
                         **started,
                     )
                     break
