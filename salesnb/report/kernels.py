@@ -21,6 +21,7 @@ import atexit
 import functools
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -206,7 +207,7 @@ class KernelWarmer:
         return km
 
     def discard(self) -> None:
-        """Shut down a kernel started and not taken (the worker is ending)."""
+        """Shut down a kernel started and not taken, and remove the folder kernels start in (the worker is ending)."""
         thread, box = self._thread, self._box
         self._thread = None
         if thread is not None:
@@ -214,6 +215,7 @@ class KernelWarmer:
             thread.join()
             if box.get("km") is not None:
                 _shut_down(box["km"], now=True)
+        shutil.rmtree(self._home, ignore_errors=True)
 
 
 _WARMER: KernelWarmer | None = None
@@ -242,13 +244,15 @@ def init_worker(nb_dir: Path | None = None, wanted=None, go=None) -> None:
 
 
 def _kill_started() -> None:
-    box = _WARMER._box if _WARMER is not None else {}
-    km = box.get("km")
+    if _WARMER is None:
+        return
+    km = _WARMER._box.get("km")
     if km is not None:
         try:
             km.shutdown_kernel(now=True)
         except Exception:  # noqa: BLE001 - not started yet, or gone
             pass
+    shutil.rmtree(_WARMER._home, ignore_errors=True)
 
 
 def start_kernel() -> bool:
