@@ -310,10 +310,10 @@ def _load_locales() -> None:
 
     import yaml
 
-    _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     for path in sorted((Path(__file__).parent / "locales").glob("*.yaml")):
         # libyaml's loader (10× quicker than the pure-Python one; the same dictionaries for every file here)
-        for key, pair in (yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}).items():
+        for key, pair in (yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}).items():
             if key in LABELS:
                 raise ValueError(f"label {key!r} in {path.name} is already defined")
             if set(pair) != {"en", "zh"}:

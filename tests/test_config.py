@@ -149,3 +149,27 @@ def test_display_unit_follows_a_currency_other_than_cny():
     # 1,234,567 USD in thousands: 1,234.6 thousand — no CNY anywhere
     assert money(1_234_567, usd.display_unit, "en") == "1,234.6 thousand"
     assert money(1_234_567, usd.display_unit, "zh") == "1,234.6 千"
+
+
+def test_yaml_libyaml_refuses_is_reported_in_the_pure_python_loaders_words(tmp_path):
+    import yaml
+
+    text = "company:\n  name: Demo\n  unit: a: b\n"  # libyaml and PyYAML word this error differently
+    try:
+        yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        expected = exc.problem
+    problems = config_problems(tmp_path, text)
+    assert len(problems) == 1 and problems[0].line == 3 and problems[0].rule.endswith(expected)
+
+
+def test_the_label_files_read_the_same_with_libyaml_and_pure_python():
+    import yaml
+
+    import salesnb
+
+    files = sorted((Path(salesnb.__file__).parent / "locales").glob("*.yaml"))
+    assert files and hasattr(yaml, "CSafeLoader")
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=yaml.CSafeLoader) == yaml.load(text, Loader=yaml.SafeLoader), path.name

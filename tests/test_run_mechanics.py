@@ -242,8 +242,8 @@ def test_many_order_lines_or_one_worker_start_step3_after_step1(tmp_path, monkey
     assert said.index("running 03_diagnosis …") > next(i for i, m in enumerate(said) if m.startswith("01_goals done"))
 
 
-def _child_commands() -> list[str]:
-    """The command lines of this process's living children (from /proc)."""
+def _living_processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command line) of every living process (from /proc)."""
     import os
 
     found = []
@@ -251,20 +251,51 @@ def _child_commands() -> list[str]:
         try:
             with open(f"/proc/{entry}/stat", "rb") as fh:
                 fields = fh.read().rsplit(b")", 1)[1].split()
-            if int(fields[1]) == os.getpid() and fields[0] != b"Z":
+            if fields[0] != b"Z":
                 with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                    found.append(fh.read().replace(b"\0", b" ").decode(errors="replace"))
+                    found.append((int(entry), int(fields[1]), fh.read().replace(b"\0", b" ").decode(errors="replace")))
         except (OSError, ValueError, IndexError):
             continue
     return found
 
 
-def test_a_refused_run_stops_its_notebook_workers_at_once(tiny):
+def _child_commands() -> list[str]:
+    """The command lines of this process's living children."""
+    import os
+
+    return [command for _, parent, command in _living_processes() if parent == os.getpid()]
+
+
+def _kernels_marked(mark: str) -> list[int]:
+    """Living ipykernel processes whose environment holds ``mark``."""
+    found = []
+    for pid, _, command in _living_processes():
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                if "ipykernel" in command and mark.encode() in fh.read():
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def test_a_refused_run_stops_its_notebook_workers_and_their_kernels_at_once(tiny, monkeypatch):
+    import time
+    import uuid
+
+    mark = f"salesnb-test-{uuid.uuid4().hex}"  # the kernels inherit it: theirs, not another test's
+    monkeypatch.setenv("SALESNB_TEST_MARK", mark)
     run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
+    assert _kernels_marked(mark) == []  # a published run shut its kernels down
     with pytest.raises(RunRefused, match="already exists"):
         run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
-    # the two workers were warming up (importing papermill): stopped, not left to finish on the machine's cores
+    # the two workers were warming up (importing papermill, starting a kernel): stopped, not left to finish on the
+    # machine's cores; a worker kills its kernel when terminated, and a kernel caught starting ends by itself
     assert [c for c in _child_commands() if "resource_tracker" not in c] == []
+    deadline = time.monotonic() + 10
+    while _kernels_marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _kernels_marked(mark) == []
 
 
 def _probe_notebooks(folder: Path) -> Path:
@@ -304,46 +335,12 @@ def test_a_notebook_runs_in_a_kernel_started_ahead_as_in_a_fresh_one(tmp_path, m
         out = nbformat.read(staging / "01_goals.ipynb", as_version=4)
         counts[mode] = [c.execution_count for c in out.cells if c.cell_type == "code"]
         seen[mode] = json.loads(out.cells[-1].outputs[0]["text"])
-        assert Path(seen[mode]["cwd"]).resolve() == staging.resolve()  # where a fresh kernel starts
-        seen[mode]["cwd"] = seen[mode]["path"] = [p.replace(str(staging), "<staging>") for p in seen[mode]["path"]]
+        assert Path(seen[mode].pop("cwd")).resolve() == staging.resolve()  # where a fresh kernel starts
+        seen[mode]["path"] = [p.replace(str(staging), "<staging>") for p in seen[mode]["path"]]
     # the imports ran ahead in the started kernel, and left nothing else behind: same names, counts and path
     assert seen["started"].pop("imported") and not seen["fresh"].pop("imported")
     assert seen["started"] == seen["fresh"] and counts["started"] == counts["fresh"] == [1, 2, 3]
     assert warmer.take(tmp_path) is None  # taken once; and the run's count was used up, so none started after
-
-
-def _kernels_marked(mark: str) -> list[int]:
-    """Living ipykernel processes whose environment holds ``mark``."""
-    import os
-
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                if b"ipykernel" not in fh.read():
-                    continue
-            with open(f"/proc/{entry}/environ", "rb") as fh:
-                if mark.encode() in fh.read():
-                    found.append(int(entry))
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def test_a_refused_run_leaves_no_kernel_started_ahead(tiny, monkeypatch):
-    import time
-    import uuid
-
-    mark = f"salesnb-test-{uuid.uuid4().hex}"
-    monkeypatch.setenv("SALESNB_TEST_MARK", mark)
-    run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
-    assert _kernels_marked(mark) == []  # a published run shut its kernels down
-    with pytest.raises(RunRefused, match="already exists"):
-        run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
-    deadline = time.monotonic() + 10  # the worker kills its kernel when terminated; one caught starting ends itself
-    while _kernels_marked(mark) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _kernels_marked(mark) == []
 
 
 def test_a_kernel_held_back_starts_only_once_the_run_lets_it(tmp_path):

@@ -34,6 +34,10 @@ ENGINE = "salesnb"
 START_TIMEOUT = 300
 """Seconds a kernel may take to start and reply (papermill's 60 s is too short on a busy two-core machine)."""
 
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+"""``MPLBACKEND`` for the kernels, which inherit the worker's environment: an ``MPLBACKEND=Agg`` set for scripts
+would turn every chart into the text "<Figure size …>"; the report's charts are always drawn inline."""
+
 ALSO_IMPORTED = ("salesnb.context", "matplotlib.pyplot", "seaborn")
 """Imported by the notebooks' first call (``salesnb.open_step``, the first chart), not by an import statement."""
 
@@ -228,9 +232,7 @@ def init_worker(nb_dir: Path | None = None, wanted=None, go=None) -> None:
     # worker's 2.7 s start; python-jsonschema/jsonschema#1428). Notebooks are validated without format checks
     # (nbformat's schema names no format), so this process leaves that checker's module out.
     sys.modules.setdefault("rfc3987_syntax", None)
-    # the kernel inherits this process's environment: an MPLBACKEND=Agg set for scripts would turn every chart
-    # into the text "<Figure size …>"; the report's charts are always drawn inline
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
     if nb_dir is None or wanted is None:
         return
     _WARMER = KernelWarmer(nb_dir, wanted, go)

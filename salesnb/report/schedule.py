@@ -21,7 +21,7 @@ from ..artifacts import PENDING, mark_pending, release_pending
 from ..i18n import t
 from ..notebook_zh import localise_markdown
 from ..periods import Period
-from .kernels import START_TIMEOUT, init_worker, kernel_manager_class, register_engine, start_kernel, take_kernel
+from .kernels import INLINE_BACKEND, START_TIMEOUT, init_worker, kernel_manager_class, register_engine, start_kernel, take_kernel
 from .pages import NOTEBOOKS
 
 NEEDS = {"01_goals": (), "03_diagnosis": (), "02_breakdown": ("01_goals",), "04_improvement": ("01_goals", "03_diagnosis")}
@@ -82,7 +82,7 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
 
     from .export import export_html
 
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # as in kernels.init_worker
+    os.environ["MPLBACKEND"] = INLINE_BACKEND  # set by the worker's initializer too; here for a direct call
     start = time.perf_counter()
     try:
         km = take_kernel(staging)  # started ahead by this worker (kernels.py), or None: a fresh kernel
