@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["Period", "parse_period", "PERIOD_PATTERN", "latest_complete_quarter", "latest_complete_period", "PeriodChoice", "period_labels"]
+__all__ = ["Period", "parse_period", "PERIOD_PATTERN", "latest_complete_quarter", "latest_complete_period", "PeriodChoice", "period_labels",
+           "period_index", "period_index_label"]
 
 PERIOD_PATTERN = re.compile(r"^(?P<year>\d{4})(Q(?P<q>[1-4]))?$")
 YEARS = (1900, 2099)
@@ -215,6 +217,36 @@ def latest_complete_period(dates: pd.Series, today: date | pd.Timestamp | None =
     return PeriodChoice(latest_complete_quarter(last, start_month), last, int(len(late)), late.min() if len(late) else None)
 
 
+def period_index(dates: np.ndarray, grain: str = "quarter", start_month: int = 1) -> np.ndarray:
+    """The number of each date's period, counted from year 0: equal numbers ⇔ equal :func:`period_labels`, and
+    their order is the periods' order. NaT dates get a meaningless number: mask them.
+
+    Examples
+    --------
+    >>> k = period_index(np.array(["2025-03-31", "2025-04-01"], dtype="datetime64[D]"))
+    >>> [period_index_label(int(x), "quarter") for x in k]
+    ['2025Q1', '2025Q2']
+    """
+    months = np.asarray(dates).astype("datetime64[M]").astype("int64") + 1970 * 12  # months since year 0
+    if grain == "month":
+        return months
+    if grain not in ("quarter", "year"):
+        raise ValueError(f"grain {grain!r} must be 'month', 'quarter' or 'year'")
+    return np.floor_divide(months - (start_month - 1), 12 if grain == "year" else 3)  # shifted to the fiscal year
+
+
+def period_index_label(k: int, grain: str = "quarter") -> str:
+    """The label (``'2025Q4'``, ``'2025'`` or ``'2025-12'``) of period number ``k`` of :func:`period_index`.
+
+    >>> period_index_label(8103), period_index_label(24311, "month")
+    ('2025Q4', '2025-12')
+    """
+    k = int(k)
+    if grain == "month":
+        return f"{k // 12:04d}-{k % 12 + 1:02d}"
+    return str(k) if grain == "year" else f"{k // 4}Q{k % 4 + 1}"
+
+
 def period_labels(dates: pd.Series, grain: str = "quarter", start_month: int = 1) -> pd.Series:
     """Vectorised period label (``'2025Q4'``, ``'2025'`` or ``'2025-12'``) of each date.
 
@@ -232,15 +264,10 @@ def period_labels(dates: pd.Series, grain: str = "quarter", start_month: int = 1
         dates = pd.Series(dates)
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
-    months = dates.to_numpy().astype("datetime64[M]")
-    nat = np.isnat(months)
-    # months counted from year 0 (shifted to the fiscal year's first month), then the period's number
-    count = months.astype("int64") + 1970 * 12
-    if grain == "month":
-        key, name = count, lambda k: f"{k // 12:04d}-{k % 12 + 1:02d}"
-    else:
-        count = count - (start_month - 1)
-        key, name = (count // 12, str) if grain == "year" else (count // 3, lambda k: f"{k // 4}Q{k % 4 + 1}")
+    values = dates.to_numpy()
+    nat = np.isnat(values)
+    key = period_index(values, grain, start_month)
+    name = partial(period_index_label, grain=grain)
     # a label per distinct period (a few dozen), spread onto the rows with Arrow's take
     valid = key[~nat]
     lo = int(valid.min()) if len(valid) else 0

@@ -578,3 +578,30 @@ def test_required_table_without_rows_is_an_error(tmp_path):
     with pytest.raises(DataError) as info:
         load_workspace(root)
     assert only(info.value.problems) == Problem("sales.csv", None, None, None, "has a header but no data rows: export the rows too (or remove the file)")
+
+
+def test_near_duplicate_lines_found_on_repeated_orders_match_pandas_duplicated():
+    # the check looks only at lines whose order id repeats; the lines it flags must be pandas' duplicated(keep=False)
+    # on every key, blanks (order id, customer, date) included, and whatever the chunks of the Arrow text columns
+    import numpy as np
+
+    from salesnb.io.crosscheck import _repeated_keys, near_duplicate_notes
+
+    rng = np.random.default_rng(2)
+    n = 3000
+    frame = pd.DataFrame({
+        "order_id": pd.array(np.where(rng.random(n) < 0.05, None, [f"O{k}" for k in rng.integers(0, 2000, n)]), dtype="str"),
+        "order_date": pd.Series(pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 3, n), unit="D")).where(rng.random(n) > 0.02),
+        "customer_id": pd.array(np.where(rng.random(n) < 0.03, None, [f"C{k}" for k in rng.integers(0, 3, n)]), dtype="str"),
+        "product": pd.array([f"P{k}" for k in rng.integers(0, 2, n)], dtype="str"),
+        "amount": rng.integers(1, 4, n).astype(float),
+    }, index=pd.Index(np.arange(2, n + 2), name="source_line"))
+    chunked = pd.concat([frame.iloc[:1000], frame.iloc[1000:]])  # text columns in two Arrow chunks
+    keys = ["order_id", "order_date", "customer_id", "product"]
+    for f in (frame, chunked):
+        assert _repeated_keys(f, keys).tolist() == f.duplicated(keys, keep=False).tolist()
+    expected = frame.assign(n=frame.groupby(keys, dropna=False)["amount"].transform("nunique"))
+    expected = expected[frame.duplicated(keys, keep=False) & (expected["n"] > 1)]
+    note, = near_duplicate_notes(frame, "sales.csv")
+    first_line = expected.reset_index().groupby(keys, dropna=False)["source_line"].transform("min")
+    assert note.count == int((expected.reset_index()["source_line"] != first_line).sum())

@@ -203,6 +203,24 @@ def test_retention_counts_orders_per_customer_when_an_order_has_two_customers():
     assert (r.current_customers, r.repeat_customers) == (2, 2)  # a: orders 1, 2; b: orders 1, 3
 
 
+def test_repeat_customers_match_sets_when_some_orders_have_two_customers():
+    # orders shared by two customers, some of them only across the window's edge: the count is worked out on
+    # the window's lines alone (one customer per order there, or not), and must be the sets' count either way
+    sales = _random_lines(seed=11)
+    rng = np.random.default_rng(5)
+    shared = rng.random(len(sales)) < 0.03
+    sales.loc[shared, "customer_id"] = [f"C{k}" for k in rng.integers(0, 300, int(shared.sum()))]
+    coded = m.with_id_codes(sales)
+    for label in ("2024Q3", "2025Q4", "2025"):
+        p = Period.parse(label)
+        r = m.retention(coded, p)
+        assert (r.base_customers, r.retained_customers, r.current_customers, r.repeat_customers) == _retention_by_sets(sales, p.end_exclusive)
+        window = coded.loc[p.contains(coded["order_date"])]
+        per = m.orders_per_customer(window)
+        by_hand = window.groupby("_customer_code")["order_id"].nunique()
+        assert per[by_hand.index.to_numpy(dtype="int64")].tolist() == by_hand.tolist() and per.sum() == by_hand.sum()
+
+
 def test_codes_are_not_reused_for_another_frame_of_the_same_length():
     a = pd.DataFrame({"customer_id": ["x", "y"], "order_id": ["1", "2"], "amount": [1.0, 1.0],
                       "order_date": pd.to_datetime(["2025-01-01", "2025-01-02"])})

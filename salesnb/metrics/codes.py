@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from ..periods import period_index
 
 
 # ---- customer and order codes ----------------------------------------------
@@ -22,6 +25,25 @@ import pandas as pd
 
 #: Integer columns :func:`with_id_codes` adds (``customer_id`` → ``_customer_code``, ``order_id`` → ``_order_code``).
 ID_CODE_COLUMNS = {"customer_id": "_customer_code", "order_id": "_order_code"}
+
+
+def factorize_values(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values)`` (codes in order of first appearance, −1 for blank), with a text column held by
+    Arrow in several chunks made one chunk first: pandas factorizes chunk after chunk and then unifies their
+    dictionaries, twice the time at 10M order ids (84 chunks: 3.2 s against 1.6 s). Same codes either way.
+
+    Examples
+    --------
+    >>> codes, uniques = factorize_values(pd.Series(["b", None, "a", "b"], dtype="str"))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    array = values.array
+    if isinstance(array, pd.arrays.ArrowStringArray):
+        chunked = array.__arrow_array__()
+        if chunked.num_chunks > 1:
+            values = pd.Series(pd.array(pa.chunked_array([chunked.combine_chunks()]), dtype=values.dtype))
+    return pd.factorize(values)
 
 
 def _code_column(sales: pd.DataFrame, column: str) -> np.ndarray | None:
@@ -49,7 +71,7 @@ def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarra
     """
     codes = _code_column(sales, column)
     if codes is None:
-        codes, uniques = pd.factorize(sales[column])
+        codes, uniques = factorize_values(sales[column])
         return codes, np.asarray(uniques, dtype=object)
     line_of = np.full(_count(codes), -1, dtype="int64")
     rows = np.flatnonzero(codes >= 0)
@@ -111,7 +133,7 @@ def _codes(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
     (read from the code column when the frame has one: no hashing, no ids)."""
     codes = _code_column(sales, column)
     if codes is None:
-        codes, uniques = pd.factorize(sales[column])
+        codes, uniques = factorize_values(sales[column])
         return codes, len(uniques)
     return codes, _count(codes)
 
@@ -237,15 +259,8 @@ def new_customer_flags(sales: pd.DataFrame, grain: str = "quarter", start_month:
         first = per_line(_first_purchase_dates(sales), sales, fill=np.datetime64("NaT"))
     else:
         first = sales.groupby("customer_id")["order_date"].transform("min").to_numpy()
-    same = (_period_index(first, grain, start_month) == _period_index(dates, grain, start_month)) & ~np.isnat(first) & ~np.isnat(dates)
+    same = (period_index(first, grain, start_month) == period_index(dates, grain, start_month)) & ~np.isnat(first) & ~np.isnat(dates)
     return pd.Series(np.where(same, "new", "existing"), index=sales.index, name="customer_type")
-
-
-def _period_index(dates: np.ndarray, grain: str, start_month: int) -> np.ndarray:
-    """Integer index of each date's period (same index ⇔ same :func:`period_labels` label; NaT rows are
-    to be masked by the caller)."""
-    months = np.asarray(dates).astype("datetime64[M]").astype("int64") - (start_month - 1)  # months since 1970-01, fiscal shift
-    return np.floor_divide(months, {"month": 1, "quarter": 3, "year": 12}[grain])
 
 
 def orders_per_customer(sales: pd.DataFrame, mask: np.ndarray | pd.Series | None = None) -> np.ndarray:
@@ -263,21 +278,20 @@ def orders_per_customer(sales: pd.DataFrame, mask: np.ndarray | pd.Series | None
 
 
 def _orders_per_customer(sales: pd.DataFrame, mask: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
-    """Distinct orders per customer code among the lines of ``mask`` (blank order ids not counted)."""
+    """Distinct orders per customer code among the lines of ``mask`` (lines with a customer; blank order ids not
+    counted).
+
+    Worked out on those lines only: when each of their orders is one customer's, each order is counted once for
+    its customer, else each distinct (customer, order) pair is counted — the same count either way. (It used to
+    check every line of the table for an order of two customers on each call: at 10M lines, 0.1 s a call, and
+    step 1 asks for retention about thirty times.)
+    """
     orders, n_orders = _codes(sales, "order_id")
-    owner = _order_customer(orders, n_orders, codes)
     counted = mask & (orders >= 0)
-    if owner is not None:  # one customer per order: count each distinct order once for its customer
-        seen = np.zeros(n_orders, dtype=bool)
-        seen[orders[counted]] = True
-        return np.bincount(owner[seen], minlength=n)
-    pair = codes[counted].astype("int64") * n_orders + orders[counted]  # distinct (customer, order) pairs
-    return np.bincount(np.unique(pair) // max(n_orders, 1), minlength=n)
-
-
-def _order_customer(orders: np.ndarray, n_orders: int, codes: np.ndarray) -> np.ndarray | None:
-    """The customer code of each order code, or None when an order has lines of two customers."""
+    order, customer = orders[counted], codes[counted]
     owner = np.full(n_orders, -1, dtype="int64")
-    valid = orders >= 0
-    owner[orders[valid]] = codes[valid]
-    return owner if (owner[orders[valid]] == codes[valid]).all() else None
+    owner[order] = customer
+    if (owner[order] == customer).all():
+        return np.bincount(owner[owner >= 0], minlength=n)
+    pair = customer.astype("int64") * n_orders + order  # distinct (customer, order) pairs
+    return np.bincount(np.unique(pair) // max(n_orders, 1), minlength=n)
