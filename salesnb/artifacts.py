@@ -66,6 +66,8 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for column in out.columns:
         values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # a notebook's regions and product lines: written as texts
+            values = out[column] = values.astype(values.cat.categories.dtype)
         if pd.api.types.is_string_dtype(values) or values.dtype == object:
             out[column] = values.map(neutralise_formula, na_action="ignore")
     out.columns = out.columns.map(lambda c: neutralise_formula(c) if isinstance(c, str) else c)

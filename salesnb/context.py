@@ -82,7 +82,8 @@ class StepContext:
     @cached_property
     def sales(self) -> pd.DataFrame:
         """The order lines the steps compute with: every column but those no step reads
-        (:func:`step_sales_columns`), with their id codes. From the prepare cache only these columns are
+        (:func:`step_sales_columns`), with their id codes, regions and product lines as categories
+        (:func:`salesnb.metrics.with_categories`). From the prepare cache only these columns are
         read; ``ctx.ws.table("sales")`` is the whole table (a drill-down)."""
         return _step_lines(self.ws, step_sales_columns(self.ws))
 
@@ -116,7 +117,8 @@ class StepContext:
             lines = self.sales
             return metrics.select_rows(lines, metrics.recent_lines(lines, start, end))[chosen(lines.columns)]
         keys = ["order_date", "amount", metrics.ID_CODE_COLUMNS["customer_id"]]
-        return self.ws.table_rows("sales", chosen(step_sales_columns(self.ws)), keys, lambda k: metrics.recent_lines(k, start, end))
+        return self.ws.table_rows("sales", chosen(step_sales_columns(self.ws)), keys, lambda k: metrics.recent_lines(k, start, end),
+                                  metrics.CATEGORY_COLUMNS)
 
     @cached_property
     def customers(self) -> pd.DataFrame:
@@ -203,7 +205,7 @@ def _step_lines(ws: Workspace, columns: list[str]) -> pd.DataFrame:
     :func:`step_sales_columns`) is coded first when the table has no stored codes (read without the cache)."""
     stored = set(ws.column_names("sales"))
     ids = [c for c, code in metrics.ID_CODE_COLUMNS.items() if c in stored and code not in stored and c not in columns]
-    lines = metrics.with_id_codes(ws.table_columns("sales", [*columns, *ids]))
+    lines = metrics.with_id_codes(ws.table_columns("sales", [*columns, *ids], metrics.CATEGORY_COLUMNS))
     return lines.drop(columns=ids) if ids else lines
 
 

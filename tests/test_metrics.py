@@ -291,3 +291,16 @@ def test_a_tables_bundle_keeps_its_cuts_within_one_copy_of_its_lines_and_recuts_
     assert tables.scoped({"region": "A"}) is again and tables.scoped({"region": "B"}) is not b
     missing = tables.scoped({"channel": "online"})  # no such column: no lines, and scoping it again still works
     assert missing.sales is None and missing.scoped({"region": "A"}).sales is None
+
+
+def test_ids_coded_in_two_threads_equal_ids_coded_one_after_the_other(monkeypatch):
+    from salesnb.metrics import codes
+
+    sales = pd.concat([_random_lines(seed=1), _random_lines(seed=2)])  # text columns in two Arrow chunks
+    sales.loc[sales.index[::97], "customer_id"] = None
+    one_by_one = m.with_id_codes(sales)
+    monkeypatch.setattr(codes, "PARALLEL_CODING_LINES", 0)
+    both_at_once = m.with_id_codes(sales)
+    pd.testing.assert_frame_equal(both_at_once, one_by_one)
+    assert one_by_one.columns[-2:].tolist() == ["_customer_code", "_order_code"]
+    assert one_by_one["_order_code"].tolist() == pd.factorize(sales["order_id"])[0].tolist()

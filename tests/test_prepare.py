@@ -399,7 +399,7 @@ def test_a_stored_workspace_holds_the_order_lines_on_disk_until_asked_and_gives_
 
 def test_a_notebooks_order_lines_leave_out_the_columns_no_step_reads_unless_named(tmp_path, cache):
     from salesnb.context import CODED_SALES_COLUMNS, UNREAD_SALES_COLUMNS, open_step
-    from salesnb.metrics import with_id_codes
+    from salesnb.metrics import with_categories, with_id_codes
 
     folder = make_ws(tmp_path / "w", LONG_SALES, CUSTOMERS)
     ctx = open_step(folder, "2025Q1", "en", tmp_path / "out")
@@ -408,9 +408,11 @@ def test_a_notebooks_order_lines_leave_out_the_columns_no_step_reads_unless_name
     assert CODED_SALES_COLUMNS == ("order_id",) and "order_id" not in ctx.sales and "_order_code" in ctx.sales
     kept = [c for c in ref.columns if c not in UNREAD_SALES_COLUMNS]
     # the same lines and values as the whole table, with the same id codes as coding them afresh (the order id
-    # itself left out: only its code is counted)
-    pd.testing.assert_frame_equal(ctx.sales, with_id_codes(ref[kept]).drop(columns="order_id"))
+    # itself left out: only its code is counted), regions and product lines as categories in the texts' order
+    pd.testing.assert_frame_equal(ctx.sales, with_categories(with_id_codes(ref[kept]).drop(columns="order_id")))
     assert ctx.sales["_order_code"].tolist() == [0, 0, 1, 2]  # O1, O1, O2, O3 by hand
+    assert ctx.sales["region"].cat.categories.tolist() == sorted(ref["region"].dropna().unique())
+    assert ctx.sales["region"].astype(str).tolist() == ref["region"].astype(str).tolist()
     # read from the files (no cache) a notebook gets the same lines, columns and codes
     import os
 

@@ -206,6 +206,20 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(tmp_path):
     assert neutralise_formula(-3) == -3
 
 
+def test_a_categorical_column_is_written_and_neutralised_as_its_texts(tmp_path):
+    # a notebook holds regions and product lines as categories (metrics.with_categories); its CSV files must be
+    # the bytes the texts give, formula-like names neutralised, a carriage return still quoted
+    from salesnb.artifacts import csv_bytes
+    from salesnb.metrics import with_categories
+
+    texts = pd.DataFrame({"region": pd.array(["=East", "West", None, "West"], dtype="str"),
+                          "product_line": pd.array(["A\rB", "A\rB", "C", "C"], dtype="str"), "amount": [1.0, 2.0, 3.0, 4.0]})
+    coded = with_categories(texts)
+    assert isinstance(coded["region"].dtype, pd.CategoricalDtype)
+    assert csv_bytes(coded) == csv_bytes(texts) and csv_bytes(coded.iloc[[1, 3]]) == csv_bytes(texts.iloc[[1, 3]])
+    assert b"'=East" in csv_bytes(coded) and b"\r\n" in csv_bytes(coded)
+
+
 @pytest.mark.parametrize("name", ["", ".hidden", "-rf", "a\nb", "a:b", "con|x", " padded"])
 def test_unsafe_workspace_folder_names_are_refused(name):
     with pytest.raises(RunRefused, match="cannot be used for the output folder"):

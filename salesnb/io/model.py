@@ -18,6 +18,7 @@ from ..config import WorkspaceConfig
 from ..errors import QualityNote
 from ..longtail import Grouping
 from ..memory import release_unused_memory
+from ..metrics import with_categories
 from ..schemas import TABLE_NAMES
 
 
@@ -120,10 +121,17 @@ class StoredTables(Mapping):
         for handle in getattr(self, "_stored", {}).values():
             handle.close()
 
-    def _read(self, name: str, columns: list[str]) -> pd.DataFrame:
+    def _read(self, name: str, columns: list[str], categories: Sequence[str] = ()) -> pd.DataFrame:
         handle = self._stored[name]
         handle.seek(0)
-        frame = pd.read_parquet(handle, columns=columns)
+        # text columns wanted as categories are read as Arrow dictionaries: at 10M lines 0.13 s for regions and
+        # product lines, against 0.8 s to read the texts and 4.9 s to make categories of them
+        dictionary = [c for c in categories if c in columns]
+        frame = pd.read_parquet(handle, columns=columns, read_dictionary=dictionary or None)
+        for column in dictionary:  # the categories in the texts' sort order, as metrics.with_categories makes them
+            values = frame[column]
+            order = pd.Index(sorted(values.cat.categories), dtype="str")
+            frame[column] = values.cat.set_categories(order) if isinstance(values.dtype, pd.CategoricalDtype) else with_categories(frame[[column]])[column]
         release_unused_memory()  # the decoding buffers (half the frame's size again at 10M lines) go back now
         return frame
 
@@ -156,29 +164,30 @@ class StoredTables(Mapping):
             return _parquet_columns(handle)
         return list(self._frames[name].columns)
 
-    def columns(self, name: str, columns: Sequence[str]) -> pd.DataFrame:
+    def columns(self, name: str, columns: Sequence[str], categories: Sequence[str] = ()) -> pd.DataFrame:
         """Table ``name`` with only ``columns`` (those it has, in that order): from memory when the table is
         loaded and holds them all, else read from its Parquet file without the other columns; the index is
-        the table's (``source_line``)."""
+        the table's (``source_line``). Those of ``categories`` come as categoricals
+        (:func:`salesnb.metrics.with_categories`)."""
         have = set(self.column_names(name))
         wanted = [c for c in columns if c in have]
         frame = self._frames.get(name)
         if frame is not None and all(c in frame.columns for c in wanted):
-            return frame[wanted].copy(deep=False)
-        return self._read(name, wanted)
+            return with_categories(frame[wanted].copy(deep=False), tuple(categories))
+        return self._read(name, wanted, categories)
 
     def rows(self, name: str, columns: Sequence[str], keys: Sequence[str],
-             keep: Callable[[pd.DataFrame], np.ndarray]) -> pd.DataFrame:
+             keep: Callable[[pd.DataFrame], np.ndarray], categories: Sequence[str] = ()) -> pd.DataFrame:
         """The rows of table ``name`` that ``keep`` selects, with only ``columns``: ``keep`` gets the ``keys``
         columns (those the table has) and returns a boolean mask; the other columns are then read one at a
         time and cut to those rows, so that no more than one whole column is in memory beside the keys.
-        Rows keep the table's order and index."""
+        Rows keep the table's order and index; those of ``categories`` are categoricals (as in :meth:`columns`)."""
         have = set(self.column_names(name))
-        key_frame = self.columns(name, [c for c in keys if c in have])
+        key_frame = self.columns(name, [c for c in keys if c in have], categories)
         mask = np.asarray(keep(key_frame), dtype=bool)
         parts = {}
         for c in (c for c in columns if c in have):
-            column = key_frame[c] if c in key_frame else self.columns(name, [c])[c]
+            column = key_frame[c] if c in key_frame else self.columns(name, [c], categories)[c]
             parts[c] = column[mask].reset_index(drop=True)
         out = pd.DataFrame(parts, columns=list(parts)) if parts else pd.DataFrame(index=range(int(mask.sum())))
         return out.set_axis(key_frame.index[mask])
@@ -244,10 +253,11 @@ class Workspace:
             return self.tables.column_names(name)
         return list(self.tables[name].columns)
 
-    def table_columns(self, name: str, columns: Sequence[str]) -> pd.DataFrame:
+    def table_columns(self, name: str, columns: Sequence[str], categories: Sequence[str] = ()) -> pd.DataFrame:
         """Table ``name`` with only those of ``columns`` it has (in that order): read from the prepare cache's
         Parquet without the other columns when the table is stored there (:class:`StoredTables`), else
-        selected from the table in memory.
+        selected from the table in memory. Those of ``categories`` come as categoricals in the texts' sort
+        order (:func:`salesnb.metrics.with_categories`; from the cache, read as Arrow dictionaries).
 
         Examples
         --------
@@ -257,16 +267,16 @@ class Workspace:
         if name not in self.tables:
             self.table(name)  # raises table()'s KeyError
         if isinstance(self.tables, StoredTables):
-            return self.tables.columns(name, columns)
+            return self.tables.columns(name, columns, categories)
         frame = self.tables[name]
-        return frame[[c for c in columns if c in frame.columns]].copy(deep=False)
+        return with_categories(frame[[c for c in columns if c in frame.columns]].copy(deep=False), tuple(categories))
 
     def stored(self, name: str) -> bool:
         """Whether table ``name`` is in the prepare cache's Parquet file and not yet in memory."""
         return isinstance(self.tables, StoredTables) and name in self.tables and not self.tables.loaded(name)
 
     def table_rows(self, name: str, columns: Sequence[str], keys: Sequence[str],
-                   keep: Callable[[pd.DataFrame], np.ndarray]) -> pd.DataFrame:
+                   keep: Callable[[pd.DataFrame], np.ndarray], categories: Sequence[str] = ()) -> pd.DataFrame:
         """The rows of table ``name`` that ``keep(frame of the keys columns)`` selects (a boolean mask), with only
         those of ``columns`` it has: from the prepare cache the keys are read first and every other column is
         cut to the rows as it is read (:meth:`StoredTables.rows`); in memory, a selection of the table.
@@ -278,10 +288,11 @@ class Workspace:
         if name not in self.tables:
             self.table(name)  # raises table()'s KeyError
         if isinstance(self.tables, StoredTables):
-            return self.tables.rows(name, columns, keys, keep)
+            return self.tables.rows(name, columns, keys, keep, categories)
         frame = self.tables[name]
         mask = np.asarray(keep(frame[[c for c in keys if c in frame.columns]]), dtype=bool)
-        return frame.loc[mask, [c for c in columns if c in frame.columns]]
+        # categories of the whole table, as read from the cache
+        return with_categories(frame[[c for c in columns if c in frame.columns]], tuple(categories)).loc[mask]
 
     def quality_frame(self) -> pd.DataFrame:
         """One row per quality note: table, file, severity, rule, count, detail, examples.

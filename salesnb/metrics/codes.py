@@ -6,6 +6,8 @@ the codes, or code a frame that has none on the fly. Nothing is cached.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -94,14 +96,47 @@ def with_id_codes(sales: pd.DataFrame) -> pd.DataFrame:
     >>> s.groupby("customer_id")["_order_code"].nunique().to_dict()
     {'a': 1, 'b': 2}
     """
-    columns = {}
-    for column, name in ID_CODE_COLUMNS.items():
-        if column in sales and name not in sales:
-            codes, _ = _factorized(sales, column)
-            columns[name] = codes if (codes >= 0).all() else np.where(codes >= 0, codes, np.nan)
-    if not columns:
+    wanted = {name: column for column, name in ID_CODE_COLUMNS.items() if column in sales and name not in sales}
+    if not wanted:
         return sales
-    return sales.assign(**columns)
+
+    def coded(column: str) -> np.ndarray:
+        codes, _ = _factorized(sales, column)
+        return codes if (codes >= 0).all() else np.where(codes >= 0, codes, np.nan)
+
+    if len(wanted) > 1 and len(sales) >= PARALLEL_CODING_LINES:  # Arrow hashes without the GIL: both ids at once
+        with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+            return sales.assign(**dict(zip(wanted, pool.map(coded, wanted.values()))))
+    return sales.assign(**{name: coded(column) for name, column in wanted.items()})
+
+
+#: From this many lines :func:`with_id_codes` codes the two ids in two threads (at 10M lines 4.5 s → 1.7 s).
+PARALLEL_CODING_LINES = 1_000_000
+
+
+#: Text columns of the order lines with few distinct values: a notebook holds them as categories (at 10M lines
+#: regions and product lines took 390 MB of a kernel's 950 MB of order lines as texts, 20 MB as categories).
+CATEGORY_COLUMNS = ("region", "product_line")
+
+
+def with_categories(sales: pd.DataFrame, columns: tuple[str, ...] = CATEGORY_COLUMNS) -> pd.DataFrame:
+    """``sales`` with ``columns`` as categoricals whose categories are in the texts' own sort order, so that
+    every sort, group and comparison gives what the texts give. Columns already categorical, or absent, are
+    left as they are.
+
+    Examples
+    --------
+    >>> s = with_categories(pd.DataFrame({"region": pd.array(["West", "East", None, "West"], dtype="str")}))
+    >>> s["region"].cat.categories.tolist(), int(s["region"].isna().sum())
+    (['East', 'West'], 1)
+    """
+    changed = {}
+    for column in columns:
+        if column in sales and not isinstance(sales[column].dtype, pd.CategoricalDtype):
+            values = sales[column]
+            categories = np.sort(values.dropna().unique().astype(object)) if len(values) else []
+            changed[column] = pd.Categorical(values, categories=pd.Index(categories, dtype=values.dtype))
+    return sales.assign(**changed) if changed else sales
 
 
 def id_column(frame: pd.DataFrame, column: str) -> str:
