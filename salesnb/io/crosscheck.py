@@ -207,9 +207,8 @@ def _repeated_keys(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     counts = np.bincount(orders + 1)  # blank order ids (−1) counted at 0: they may repeat each other
     candidates = np.flatnonzero(counts[orders + 1] > 1)
     twice = np.zeros(len(frame), dtype=bool)
-    if len(candidates):
-        part = frame.iloc[candidates]
-        coded = pd.DataFrame({k: (orders[candidates] if k == "order_id" else factorize_values(part[k])[0]) for k in keys})
+    if len(candidates):  # one key column cut to the candidates at a time
+        coded = pd.DataFrame({k: (orders[candidates] if k == "order_id" else factorize_values(frame[k].iloc[candidates])[0]) for k in keys})
         twice[candidates] = coded.duplicated(keep=False).to_numpy()
     return twice
 

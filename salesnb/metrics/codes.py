@@ -101,7 +101,7 @@ def with_id_codes(sales: pd.DataFrame) -> pd.DataFrame:
         return sales
 
     def coded(column: str) -> np.ndarray:
-        codes, _ = _factorized(sales, column)
+        codes, _ = factorize_values(sales[column])  # the codes only: no Python object per distinct id
         return codes if (codes >= 0).all() else np.where(codes >= 0, codes, np.nan)
 
     if len(wanted) > 1 and len(sales) >= PARALLEL_CODING_LINES:  # Arrow hashes without the GIL: both ids at once
