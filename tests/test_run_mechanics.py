@@ -298,6 +298,49 @@ def test_a_refused_run_stops_its_notebook_workers_and_their_kernels_at_once(tiny
     assert _kernels_marked(mark) == []
 
 
+def _processes_marked(mark: str) -> list[int]:
+    """Living processes (workers, kernels) whose environment holds ``mark``."""
+    import os
+
+    found = []
+    for pid, _, _command in _living_processes():
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                if mark.encode() in fh.read() and pid != os.getpid():
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def test_a_run_killed_outright_leaves_no_notebook_worker_or_kernel_behind(tmp_path):
+    # SIGKILL (or a job scheduler) ends the run without a word to its pool: the workers notice their parent is
+    # gone and end, killing the kernels they started ahead (before, both waited forever, 250 MB a kernel)
+    import os
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    nb_dir = _probe_notebooks(tmp_path / "nb")
+    mark = f"salesnb-test-{uuid.uuid4().hex}"
+    script = ("import sys, time\nfrom pathlib import Path\nfrom salesnb.report.schedule import NotebookWorkers\n"
+              f"with NotebookWorkers(True, Path({str(nb_dir)!r}), kernels=2):\n    time.sleep(600)\n")
+    run = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "SALESNB_TEST_MARK": mark})
+    try:
+        deadline = time.monotonic() + 90
+        while len(_kernels_marked(mark)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert len(_kernels_marked(mark)) == 2 and len(_processes_marked(mark)) >= 5  # the run, two workers, two kernels
+    finally:
+        run.kill()
+        run.wait()
+    deadline = time.monotonic() + 15
+    while _processes_marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert _processes_marked(mark) == []
+
+
 def _probe_notebooks(folder: Path) -> Path:
     """One stand-in notebook that reports what its kernel looks like from inside."""
     folder.mkdir(parents=True, exist_ok=True)

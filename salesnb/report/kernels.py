@@ -26,6 +26,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 ENGINE = "salesnb"
@@ -233,6 +234,7 @@ def init_worker(nb_dir: Path | None = None, wanted=None, go=None) -> None:
     # (nbformat's schema names no format), so this process leaves that checker's module out.
     sys.modules.setdefault("rfc3987_syntax", None)
     os.environ["MPLBACKEND"] = INLINE_BACKEND
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), name="salesnb-parent-watch", daemon=True).start()
     if nb_dir is None or wanted is None:
         return
     _WARMER = KernelWarmer(nb_dir, wanted, go)
@@ -243,6 +245,16 @@ def init_worker(nb_dir: Path | None = None, wanted=None, go=None) -> None:
         os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
+
+
+def _end_with_parent(parent: int, every: float = 1.0) -> None:
+    """Watch the run that started this worker; when it is gone (killed outright: no SIGTERM reaches the pool),
+    kill the kernel started ahead and end. A pool worker left alone waits on its task queue forever (it holds
+    that queue's write end too), and with it the kernel it started: 250 MB each, four per killed run."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    _kill_started()
+    os._exit(1)
 
 
 def _kill_started() -> None:
