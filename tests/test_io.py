@@ -605,3 +605,20 @@ def test_near_duplicate_lines_found_on_repeated_orders_match_pandas_duplicated()
     note, = near_duplicate_notes(frame, "sales.csv")
     first_line = expected.reset_index().groupby(keys, dropna=False)["source_line"].transform("min")
     assert note.count == int((expected.reset_index()["source_line"] != first_line).sum())
+
+
+def test_stored_columns_read_as_categories_equal_texts_made_categories(tmp_path):
+    # the prepare cache reads regions and product lines as Arrow dictionaries; the result must be what
+    # metrics.with_categories makes of the texts (categories in the texts' sort order), blanks and all
+    from salesnb.io.model import StoredTables
+    from salesnb.metrics import with_categories
+
+    for region in (["华北", "华东", None, "华北"], [None, None, None, None]):
+        frame = pd.DataFrame({"region": pd.array(region, dtype="str"), "product_line": pd.array(["B", "A", "B", "C"], dtype="str"),
+                              "amount": [1.0, 2.0, 3.0, 4.0]}, index=pd.Index([2, 3, 4, 5], name="source_line"))
+        frame.to_parquet(tmp_path / "sales.parquet")
+        stored = StoredTables({}, {"sales": tmp_path / "sales.parquet"})
+        got = stored.columns("sales", ["region", "product_line", "amount"], ("region", "product_line"))
+        pd.testing.assert_frame_equal(got, with_categories(frame))
+        cut = stored.rows("sales", ["region", "amount"], ["amount"], lambda k: k["amount"] > 2, ("region",))
+        pd.testing.assert_frame_equal(cut, with_categories(frame)[["region", "amount"]].loc[[4, 5]])

@@ -130,8 +130,10 @@ class StoredTables(Mapping):
         frame = pd.read_parquet(handle, columns=columns, read_dictionary=dictionary or None)
         for column in dictionary:  # the categories in the texts' sort order, as metrics.with_categories makes them
             values = frame[column]
-            order = pd.Index(sorted(values.cat.categories), dtype="str")
-            frame[column] = values.cat.set_categories(order) if isinstance(values.dtype, pd.CategoricalDtype) else with_categories(frame[[column]])[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                frame[column] = values.cat.set_categories(pd.Index(sorted(values.cat.categories), dtype="str"))
+            else:  # not stored as text (Arrow read it plainly)
+                frame[column] = with_categories(frame[[column]], (column,))[column]
         release_unused_memory()  # the decoding buffers (half the frame's size again at 10M lines) go back now
         return frame
 
