@@ -16,6 +16,10 @@ import pandas as pd
 from ..periods import Period, period_index, period_index_label
 
 
+LEVEL = 0.95
+"""The prediction interval's level of every forecast (:func:`forecast_revenue`, :func:`forecast_all`)."""
+
+
 def _quarterly(sales: pd.DataFrame, end: Period, by: str | None, start_month: int,
                quarter: np.ndarray | None = None) -> pd.DataFrame:
     """Revenue per quarter (columns) per node (rows), up to ``end``'s last quarter, gaps as 0.
@@ -70,7 +74,7 @@ def _backtest_sd(y: np.ndarray) -> tuple[float, int]:
 
 
 def forecast_revenue(sales: pd.DataFrame, period: Period, by: str | None = None, horizon: int = 4,
-                     start_month: int = 1, level: float = 0.95) -> pd.DataFrame:
+                     start_month: int = 1, level: float = LEVEL) -> pd.DataFrame:
     """Revenue forecast for the ``horizon`` quarters after ``period`` with a prediction interval.
 
     Method: seasonal naive with drift (the same quarter a year earlier × the
@@ -112,7 +116,7 @@ def forecast_all(sales: pd.DataFrame, period: Period, horizon: int = 4) -> pd.Da
     quarter = period_index(sales["order_date"].to_numpy(), "quarter", period.start_month)  # once for the three
     parts = []
     for col in (None, "region", "product_line"):
-        f = _forecast(_quarterly(sales, period, col, period.start_month, quarter), period, col, horizon, 0.95)
+        f = _forecast(_quarterly(sales, period, col, period.start_month, quarter), period, col, horizon, LEVEL)
         parts.append(f.assign(scope_type=col, scope=f[col]) if col else f.assign(scope_type="company", scope=""))
     out = pd.concat(parts, ignore_index=True)
     return out[["scope_type", "scope", "period", "forecast", "low", "high", "method", "errors"]]
