@@ -165,3 +165,42 @@ def test_a_baseline_year_the_data_starts_inside_is_not_measurable():
     assert c["baseline_period"] == "2025" and not c["measurable"] and c["verdict"] == "revise"
     assert "2025 is not fully covered" in goals.goal_reasons(pd.DataFrame([c]), "en").iloc[0]
     assert goals.Tables(late_start).months_of_history() == 7  # May … November 2025
+
+
+def test_quarterly_revenue_equals_pivot_table_on_the_labels_to_the_bit():
+    # the forecast sums per quarter number; the definition it replaced, written out here: pivot_table on the
+    # fiscal quarter labels, first quarter = first dated line's (even one with a blank node), gaps as 0
+    import numpy as np
+
+    from salesnb.goals.forecast import _quarterly
+    from salesnb.periods import period_labels
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    dates = pd.Series(pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 2500, n), unit="D")).astype("datetime64[us]")
+    dates[rng.random(n) < 0.01] = pd.NaT
+    sales = pd.DataFrame({"order_date": dates, "region": pd.array(rng.choice(["East", "West", None], n), dtype="str"),
+                          "amount": rng.random(n) * 1000 - 50})
+    sales.loc[dates.idxmin(), "region"] = None  # the first dated line has no region
+    for label, start in (("2025Q4", 1), ("2021Q2", 4), ("2018Q1", 1)):
+        end = Period.parse(label, start)
+        last = end.quarters()[-1]
+        mask = (sales["order_date"] < last.end_exclusive).to_numpy()
+        for by in (None, "region"):
+            keyed = pd.DataFrame({"period": period_labels(sales["order_date"], "quarter", start).array[mask],
+                                  "node": sales[by].array[mask] if by else "total", "amount": sales["amount"].to_numpy()[mask]})
+            wide = keyed.pivot_table(index="node", columns="period", values="amount", aggfunc="sum", fill_value=0.0)
+            q = Period.parse(wide.columns.min(), start) if len(wide.columns) else last
+            labels = []
+            while q <= last:
+                labels.append(str(q))
+                q = q.shift(1)
+            pd.testing.assert_frame_equal(_quarterly(sales, end, by, start), wide.reindex(columns=labels, fill_value=0.0), check_exact=True)
+    # the documented rule where pivot_table's own result depended on pandas' unused index levels: a region's history
+    # starts at the first dated line's quarter even when the lines of the first quarters have no region
+    early = sales.assign(region=sales["region"].where(sales["order_date"] >= pd.Timestamp("2019-07-01")))
+    wide = _quarterly(early, Period.parse("2025Q4"), "region", 1)
+    assert wide.columns[0] == "2019Q1" and (wide[["2019Q1", "2019Q2"]] == 0).all().all()
+    assert wide.sum(axis=1).to_dict() == pytest.approx(early.groupby("region")["amount"].sum().to_dict())
+    blank = sales.assign(region=pd.array([None] * n, dtype="str"))  # no node at all: no row, the last quarter only
+    assert _quarterly(blank, Period.parse("2025Q4"), "region", 1).shape == (0, 1)
