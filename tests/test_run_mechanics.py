@@ -426,3 +426,49 @@ def test_the_executed_notebook_is_written_at_its_end_not_at_every_cell(tmp_path,
     assert writes == [str(tmp_path / "01_goals.ipynb")]
     out = nbformat.read(tmp_path / "01_goals.ipynb", as_version=4)
     assert [c.execution_count for c in out.cells if c.cell_type == "code"] == [1, 2, 3] and out.cells[-1].outputs
+
+
+def test_kernels_started_at_once_never_share_an_address(tmp_path, monkeypatch):
+    """Kernels talk over Unix sockets in a folder of their own: TCP ports drawn by two kernels at once could
+    collide, and the losing kernel hung on its way out while the notebook waited 300 s (seen in CI)."""
+    import os
+    import socket
+    import threading
+
+    from salesnb.report import kernels
+
+    from jupyter_client.provisioning.local_provisioner import LocalPortCache
+
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen(1)
+    taken = held.getsockname()[1]
+    # the race, made certain: every port drawn is one another process has bound since (a TCP kernel cannot start)
+    monkeypatch.setattr(LocalPortCache, "find_available_port", lambda self, ip: taken)
+    managers = [kernels.kernel_manager_class()(kernel_name="python3") for _ in range(4)]
+    replies: dict[int, str] = {}
+
+    def start(i, km):
+        km.start_kernel(cwd=str(tmp_path))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=30)
+            replies[i] = kc.execute_interactive("x = 1", timeout=60)["content"]["status"]
+        finally:
+            kc.stop_channels()
+
+    threads = [threading.Thread(target=start, args=(i, km)) for i, km in enumerate(managers)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert replies == {0: "ok", 1: "ok", 2: "ok", 3: "ok"}
+        folders = {os.path.dirname(km.ip) for km in managers}
+        assert len(folders) == 4
+    finally:
+        held.close()
+        for km in managers:
+            kernels._shut_down(km, now=True)
+    assert not any(os.path.exists(folder) for folder in folders)  # removed with the kernel

@@ -88,23 +88,45 @@ def warm_code(nb_dir: Path) -> str:
 
 @functools.cache
 def kernel_manager_class():
-    """A kernel manager that turns on CurveZMQ transport encryption where the
-    installed jupyter_client supports it (ipykernel ≥ 7.4 warns otherwise)."""
+    """The kernel manager of every notebook kernel a run starts: Unix-socket transport in a private folder of
+    its own, and CurveZMQ transport encryption where the installed jupyter_client supports it (ipykernel ≥ 7.4
+    warns otherwise).
+
+    Why not TCP: jupyter_client draws a kernel's five ports by binding port 0 and closing the probe, and the
+    kernel binds them a moment later, so two kernels started at once by two workers (or by two runs) can draw
+    the same port. The loser then either dies (retried in :func:`salesnb.report.schedule._run_one`) or hangs
+    in ``zmq.Context.term()`` on its way out, still alive, and the notebook waited out the whole
+    :data:`START_TIMEOUT` (300 s, seen in CI). Sockets named by path in a folder no other kernel uses cannot
+    collide. The folder (``ip``) is removed with the kernel's other resources.
+    """
     from jupyter_client.manager import KernelManager
+    from jupyter_client.utils import run_sync
 
-    if "transport_encryption" not in KernelManager.class_trait_names():
-        return KernelManager
-    try:
-        KernelManager(transport_encryption="auto")
-    except Exception:  # noqa: BLE001 - no CurveZMQ in this libzmq
-        return KernelManager
+    encrypted = "transport_encryption" in KernelManager.class_trait_names()
+    if encrypted:
+        try:
+            KernelManager(transport_encryption="auto")
+        except Exception:  # noqa: BLE001 - no CurveZMQ in this libzmq
+            encrypted = False
 
-    class EncryptedKernelManager(KernelManager):
+    class SalesnbKernelManager(KernelManager):
         def __init__(self, **kwargs):
-            kwargs.setdefault("transport_encryption", "auto")
+            if encrypted:
+                kwargs.setdefault("transport_encryption", "auto")
+            if "transport" not in kwargs and os.name == "posix":
+                kwargs["transport"] = "ipc"
+                kwargs.setdefault("ip", os.path.join(tempfile.mkdtemp(prefix="salesnb-ipc-"), "kernel"))
             super().__init__(**kwargs)
 
-    return EncryptedKernelManager
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            folder = os.path.dirname(self.ip)
+            if not restart and self.transport == "ipc" and os.path.basename(folder).startswith("salesnb-ipc-"):
+                shutil.rmtree(folder, ignore_errors=True)
+
+        cleanup_resources = run_sync(_async_cleanup_resources)
+
+    return SalesnbKernelManager
 
 
 def _run_silently(km, code: str) -> None:
