@@ -52,8 +52,10 @@ def _cmd_run(args) -> int:
 
 def _cmd_prepare(args) -> int:
     """Read, validate and reduce a workspace once (or find it in the cache) and print what was done."""
+    from .memory import use_jemalloc_pool
     from .prepare import prepare
 
+    use_jemalloc_pool()  # as a run prepares (salesnb.memory)
     prepared = prepare(args.workspace, cache_dir=args.cache, force=args.force,
                        progress=(lambda m: print(f"[salesnb] {m}", file=sys.stderr, flush=True)))
     manifest = prepared.manifest

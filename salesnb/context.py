@@ -21,7 +21,7 @@ from .errors import DataError
 from .i18n import check_lang, t, use_value_labels
 from .improve.kpi_values import parse_segment
 from .io import Workspace, load_workspace
-from .memory import release_unused_memory
+from .memory import release_unused_memory, use_jemalloc_pool
 from .periods import Period
 from .prepare import Prepared, load_workspace_cached
 
@@ -289,6 +289,7 @@ def open_step(workspace: str | Path, period: str, lang: str, output_dir: str | P
 
     show_input_errors_first()  # before the workspace is read: its DataError is the likeliest one
     release_after_each_cell()  # a kernel beside another holds what its frames need, not what its cells freed
+    use_jemalloc_pool()  # as in a run's kernels (inherited there): freed memory goes back within a second
     check_lang(lang)
     from .present import show_charts_with_alt_text
 

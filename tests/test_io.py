@@ -622,3 +622,18 @@ def test_stored_columns_read_as_categories_equal_texts_made_categories(tmp_path)
         pd.testing.assert_frame_equal(got, with_categories(frame))
         cut = stored.rows("sales", ["region", "amount"], ["amount"], lambda k: k["amount"] > 2, ("region",))
         pd.testing.assert_frame_equal(cut, with_categories(frame)[["region", "amount"]].loc[[4, 5]])
+
+
+def test_extreme_amounts_compare_with_the_rest_of_their_fiscal_quarter_worked_out_by_hand():
+    from salesnb.config.checks import ExtremeAmounts
+    from salesnb.io.crosscheck import extreme_amount_problems
+
+    dates = pd.to_datetime(["2025-02-01"] * 200 + ["2025-02-10", None, "2025-04-02"])
+    sales = pd.DataFrame({"order_date": dates, "amount": [100.0] * 200 + [1e6, 1e6, 100.0]},
+                         index=pd.Index(range(2, 205), name="source_line"))
+    found = extreme_amount_problems(sales, "sales.csv", ExtremeAmounts(), start_month=4)
+    # 99th percentile (lower) of 203 amounts = 100; both 1,000,000s are 10,000× it. February 2025 is 2024Q4 of a
+    # year starting in April: the rest of that quarter is 200 × 100 = 20,000 (the April line is 2025Q1's).
+    assert [(p.line, p.value) for p in found] == [(202, "1,000,000.00"), (203, "1,000,000.00")]
+    assert "50.0× the rest of 2024Q4's revenue (20,000.00)" in found[0].rule
+    assert "the rest of nan's revenue is -1,000,000.00" in found[1].rule  # no date, no quarter: as before

@@ -304,3 +304,25 @@ def test_ids_coded_in_two_threads_equal_ids_coded_one_after_the_other(monkeypatc
     pd.testing.assert_frame_equal(both_at_once, one_by_one)
     assert one_by_one.columns[-2:].tolist() == ["_customer_code", "_order_code"]
     assert one_by_one["_order_code"].tolist() == pd.factorize(sales["order_id"])[0].tolist()
+
+
+def test_factorize_values_equals_pd_factorize_for_texts_in_any_chunks_with_blanks():
+    """Arrow's dictionary encoding across chunks against pandas' own factorize: codes, their dtype, the distinct
+    values and their dtype, for string and large_string chunks, empty chunks, blanks and cuts."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(7)
+    for trial in range(120):
+        n = int(rng.integers(0, 40))
+        values = [None if rng.random() < 0.2 else f"c{int(rng.integers(0, 6))}" for _ in range(n)]
+        cuts = sorted(rng.integers(0, n + 1, size=int(rng.integers(0, 4))).tolist())
+        parts = [values[a:b] for a, b in zip([0, *cuts], [*cuts, n])]
+        kind = pa.large_string() if trial % 2 else pa.string()
+        texts = pd.Series(pd.array(pa.chunked_array([pa.array(p, type=kind) for p in parts], type=kind), dtype="str"))
+        for series in (texts, texts.iloc[::2], texts.iloc[::-1]):
+            codes, uniques = m.factorize_values(series)
+            expected_codes, expected_uniques = pd.factorize(series)
+            assert codes.dtype == expected_codes.dtype and codes.tolist() == expected_codes.tolist()
+            assert uniques.dtype == expected_uniques.dtype and uniques.tolist() == expected_uniques.tolist()
+    numbers = pd.Series([3.0, np.nan, 1.0, 3.0])  # not Arrow texts: pandas' own factorize
+    assert m.factorize_values(numbers)[0].tolist() == [0, -1, 1, 0]

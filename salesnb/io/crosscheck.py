@@ -17,7 +17,7 @@ import pandas as pd
 from ..config import CONFIG_FILE, Checks
 from ..errors import Problem, QualityNote
 from ..metrics import factorize_values
-from ..periods import latest_complete_period, latest_complete_quarter, period_labels
+from ..periods import latest_complete_period, latest_complete_quarter, period_index, period_index_label, period_labels
 from ..schemas import CONTRACT, REFERENCES
 from .model import QUARANTINE_REASON, Source
 from .raw import line_examples
@@ -354,6 +354,21 @@ def empty_after_set_aside(name: str, source: Source, aside: list[pd.DataFrame]) 
                    f"required table '{name}' has no data rows left after the rows set aside" + (f": {'; '.join(why)}" if why else ""))
 
 
+def _quarter_numbers(dates: pd.Series, start_month: int) -> tuple[np.ndarray, np.ndarray]:
+    """The :func:`~salesnb.periods.period_index` of each date's fiscal quarter, and which lines have a date: equal
+    numbers ⇔ equal :func:`~salesnb.periods.period_labels`, without a text per line.
+
+    >>> numbers, dated = _quarter_numbers(pd.Series(pd.to_datetime(["2025-03-31", None, "2025-04-01"])), 1)
+    >>> numbers[dated].tolist(), dated.tolist()
+    ([8100, 8101], [True, False, True])
+    """
+    dates = pd.to_datetime(dates)
+    if getattr(dates.dt, "tz", None) is not None:  # the wall clock, as period_labels reads it
+        dates = dates.dt.tz_localize(None)
+    values = dates.to_numpy()
+    return period_index(values, "quarter", start_month), ~np.isnat(values)
+
+
 def extreme_amount_problems(sales: pd.DataFrame, file: str, limits: Any, start_month: int) -> list[Problem]:
     """Order lines far above every other (``checks.extreme_amounts``): an error naming line and value.
 
@@ -373,13 +388,13 @@ def extreme_amount_problems(sales: pd.DataFrame, file: str, limits: Any, start_m
     candidates = np.flatnonzero(size > limits.factor * level) if level > 0 else np.array([], dtype=int)
     if candidates.size == 0:
         return []
-    quarters = period_labels(sales["order_date"], "quarter", start_month).to_numpy()
-    revenue = pd.Series(amount).groupby(quarters).sum()
+    quarters, dated = _quarter_numbers(sales["order_date"], start_month)
+    revenue = pd.Series(amount[dated]).groupby(quarters[dated]).sum()
     pct = f"{limits.percentile:g}th percentile"
     problems = []
     for i in candidates:
-        value, quarter = float(amount[i]), quarters[i]
-        rest = float(revenue.get(quarter, 0.0)) - value
+        value, quarter = float(amount[i]), period_index_label(quarters[i]) if dated[i] else np.nan
+        rest = float(revenue.get(quarters[i], 0.0)) - value
         if rest > 0 and abs(value) <= limits.quarter_share * rest:
             continue
         against = f"{abs(value) / rest:,.1f}× the rest of {quarter}'s revenue ({rest:,.2f})" if rest > 0 else f"the rest of {quarter}'s revenue is {rest:,.2f}"

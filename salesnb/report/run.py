@@ -33,7 +33,7 @@ from ..improve import REGISTER_HISTORY, StagedRegister, register_path, stage_reg
 from ..installation import notebooks_dir as _installed_notebooks_dir
 from ..io import Workspace, sha256_file
 from ..periods import Period, latest_complete_period
-from ..memory import release_unused_memory
+from ..memory import release_unused_memory, use_jemalloc_pool
 from ..prepare import Prepared, prepare
 from ..runlock import LOCK_FILE, RunLock
 from .checks import (_disk_full, _disk_full_refusal, check_folder_name, check_parameters, check_register_location,
@@ -218,6 +218,7 @@ def run_period(
         raise RunRefused(f"workspace folder {root} does not exist")
     check_folder_name(root.name)
     nb_dir = notebooks_dir()
+    use_jemalloc_pool()  # here and in the prepare child, the notebook workers and their kernels (salesnb.memory)
     with RunLock(root / LOCK_FILE, f"workspace {root}", lock_wait):
         return _run_locked(root, nb_dir, period, lang, Path(out), force, progress, parallel, allow_register_outside,
                            lock_wait, started, t0)
