@@ -17,7 +17,7 @@ import pandas as pd
 from ..config import CONFIG_FILE, Checks
 from ..errors import Problem, QualityNote
 from ..metrics import factorize_values
-from ..periods import latest_complete_period, latest_complete_quarter, period_index, period_index_label, period_labels
+from ..periods import latest_complete_period, latest_complete_quarter, period_index, period_index_label
 from ..schemas import CONTRACT, REFERENCES
 from .model import QUARANTINE_REASON, Source
 from .raw import line_examples
