@@ -69,7 +69,7 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
         if isinstance(values.dtype, pd.CategoricalDtype):  # a notebook's regions and product lines: written as texts
             values = out[column] = values.astype(values.cat.categories.dtype)
         if pd.api.types.is_string_dtype(values) or values.dtype == object:
-            out[column] = values.map(neutralise_formula, na_action="ignore")
+            out[column] = _neutralised_texts(values)
     out.columns = out.columns.map(lambda c: neutralise_formula(c) if isinstance(c, str) else c)
     if isinstance(out.index, pd.MultiIndex):
         out.index = out.index.set_levels([level.map(neutralise_formula) if level.dtype == object or pd.api.types.is_string_dtype(level) else level
@@ -77,6 +77,23 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     elif out.index.dtype == object or pd.api.types.is_string_dtype(out.index):
         out.index = out.index.map(neutralise_formula)
     return out
+
+
+def _neutralised_texts(values: pd.Series) -> pd.Series:
+    """:func:`neutralise_formula` of every cell of a text column: vectorised for a column of texts (a customer
+    table at 10M order lines has two million cells: 1.9 s cell by cell), cell by cell for a column of objects
+    (texts mixed with numbers)."""
+    if values.dtype == object:
+        return values.map(neutralise_formula, na_action="ignore")
+    starts = values.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
+    return values.where(~starts, "'" + values) if starts.any() else values
+
+
+def _holds_cr(values: pd.Series) -> bool:
+    """Whether a text cell of ``values`` holds a carriage return."""
+    if values.dtype == object:
+        return bool(values.map(lambda v: isinstance(v, str) and "\r" in v).any())
+    return bool(values.str.contains("\r", regex=False).fillna(False).any())
 
 
 def csv_bytes(df: pd.DataFrame, index: bool = False) -> bytes:
@@ -90,7 +107,7 @@ def csv_bytes(df: pd.DataFrame, index: bool = False) -> bytes:
     out = neutralise_frame(df)
     texts = [out[c] for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]
     labels = [str(v) for v in (*out.columns, *(out.index if index else ()))]
-    has_cr = any(s.map(lambda v: isinstance(v, str) and "\r" in v).any() for s in texts) or any("\r" in v for v in labels)
+    has_cr = any(_holds_cr(s) for s in texts) or any("\r" in v for v in labels)
     return out.to_csv(index=index, lineterminator="\r\n" if has_cr else "\n").encode("utf-8-sig")
 
 
