@@ -326,3 +326,15 @@ def test_factorize_values_equals_pd_factorize_for_texts_in_any_chunks_with_blank
             assert uniques.dtype == expected_uniques.dtype and uniques.tolist() == expected_uniques.tolist()
     numbers = pd.Series([3.0, np.nan, 1.0, 3.0])  # not Arrow texts: pandas' own factorize
     assert m.factorize_values(numbers)[0].tolist() == [0, -1, 1, 0]
+
+
+def test_first_purchases_in_counts_what_first_purchase_lists():
+    lines = _random_lines(seed=5)
+    lines.loc[lines.index[::23], "customer_id"] = None
+    edges = [pd.Timestamp("2023-01-01"), pd.Timestamp("2023-07-01"), pd.Timestamp("2024-01-01"), pd.Timestamp("2026-01-01")]
+    coded = m.with_id_codes(lines)
+    for frame in (lines, coded, coded.loc[coded["region"] == "East"], coded.iloc[:0]):
+        first = m.first_purchase(frame)
+        expected = [int(((first >= lo) & (first < hi)).sum()) for lo, hi in zip(edges[:-1], edges[1:])]
+        assert m.first_purchases_in(frame, edges) == expected
+    assert sum(m.first_purchases_in(lines, edges)) == lines.loc[lines["amount"] > 0, "customer_id"].nunique()

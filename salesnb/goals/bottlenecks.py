@@ -119,9 +119,7 @@ def _scopes(sales: pd.DataFrame, cur_sales: pd.DataFrame, total_rev: float) -> l
 def _acquisition(scan: _Scan, s: pd.DataFrame, where: tuple[str, str, float]) -> list[dict]:
     """``weak_acquisition``: new customers (first-ever purchase) of the scope fell by at least ``new_customers_drop``."""
     th, (scope_type, scope, share) = scan.th, where
-    first = m.first_purchase(s)
-    n_cur = int(((first >= scan.cur_lo) & (first < scan.end)).sum())
-    n_prev = int(((first >= scan.prev_lo) & (first < scan.cur_lo)).sum())
+    n_prev, n_cur = m.first_purchases_in(s, [scan.prev_lo, scan.cur_lo, scan.end])
     if scan.compare and n_prev >= 5 and n_cur <= n_prev * (1 - th.new_customers_drop):
         drop = 1 - n_cur / n_prev
         return [_finding("weak_acquisition", scope_type, scope, "new_customers", n_cur, n_prev, th.new_customers_drop, drop / th.new_customers_drop, share)]

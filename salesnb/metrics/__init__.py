@@ -7,7 +7,7 @@ DataFrame. Definitions are the framework's (``docs/metrics.md``).
 from __future__ import annotations
 
 from .scores import CSATResult, NPSResult, Z95, csat, csat_table, has_nps, nps, nps_history, nps_table, score_column, score_value  # noqa: F401
-from .codes import CATEGORY_COLUMNS, ID_CODE_COLUMNS, bought_between, customer_codes, factorize_values, first_date, first_purchase, id_column, new_customer_flags, orders_per_customer, per_line, select_rows, with_categories, with_id_codes  # noqa: F401
+from .codes import CATEGORY_COLUMNS, ID_CODE_COLUMNS, bought_between, customer_codes, factorize_values, first_purchases_in, first_date, first_purchase, id_column, new_customer_flags, orders_per_customer, per_line, select_rows, with_categories, with_id_codes  # noqa: F401
 from .sales import CAGRResult, Concentration, PeriodSales, cagr, concentration, contribution, new_customers, period_sales, purchases, revenue_split, sales_history, sales_in, share_table, with_growth  # noqa: F401
 from .customers import CUSTOMER_STATUSES, RetentionResult, customer_status, recent_lines, retention  # noqa: F401
 from .complaints import category_shares, complaint_summary, has_response_times, response_hours, response_table  # noqa: F401
@@ -27,6 +27,7 @@ __all__ = [
     "PeriodSales",
     "new_customer_flags",
     "first_purchase",
+    "first_purchases_in",
     "customer_codes",
     "factorize_values",
     "bought_between",

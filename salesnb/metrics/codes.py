@@ -72,7 +72,8 @@ def _code_column(sales: pd.DataFrame, column: str) -> np.ndarray | None:
 
 def _count(codes: np.ndarray) -> int:
     """How many codes a per-code array needs (the largest code + 1)."""
-    return int(codes.max()) + 1 if len(codes) and codes.max() >= 0 else 0
+    top = int(codes.max()) if len(codes) else -1
+    return top + 1 if top >= 0 else 0
 
 
 def _factorized(sales: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -264,6 +265,19 @@ def first_purchase(sales: pd.DataFrame) -> pd.Series:
     first = _first_purchase_dates(sales)
     keep = ~np.isnat(first)
     return pd.Series(first[keep], index=pd.Index(uniques[keep], name="customer_id"), name="order_date")
+
+
+def first_purchases_in(sales: pd.DataFrame, edges: list[pd.Timestamp]) -> list[int]:
+    """How many customers made their first purchase (``amount > 0``) in each window ``[edges[i], edges[i + 1])``:
+    :func:`first_purchase` counted, without the customers' ids.
+
+    >>> s = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "amount": [5.0, 7.0, 3.0, -1.0],
+    ...                   "order_date": pd.to_datetime(["2025-03-01", "2025-01-05", "2025-02-01", "2025-01-09"])})
+    >>> first_purchases_in(s, [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-02-01"), pd.Timestamp("2025-03-01")])
+    [1, 1]
+    """
+    first = _first_purchase_dates(sales)
+    return [int(((first >= _at(lo)) & (first < _at(hi))).sum()) for lo, hi in zip(edges[:-1], edges[1:])]
 
 
 def _first_purchase_dates(sales: pd.DataFrame) -> np.ndarray:
