@@ -94,7 +94,7 @@ def kernel_manager_class():
 
     Why not TCP: jupyter_client draws a kernel's five ports by binding port 0 and closing the probe, and the
     kernel binds them a moment later, so two kernels started at once by two workers (or by two runs) can draw
-    the same port. The loser then either dies (retried in :func:`salesnb.report.schedule._run_one`) or hangs
+    the same port. The loser then either dies (retried in :func:`salesnb.report.schedule._execute`) or hangs
     in ``zmq.Context.term()`` on its way out, still alive, and the notebook waited out the whole
     :data:`START_TIMEOUT` (300 s, seen in CI). Sockets named by path in a folder no other kernel uses cannot
     collide. The folder (``ip``) is removed with the kernel's other resources.
