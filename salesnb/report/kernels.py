@@ -261,6 +261,9 @@ def init_worker(nb_dir: Path | None = None, wanted=None, go=None) -> None:
         return
     _WARMER = KernelWarmer(nb_dir, wanted, go)
     atexit.register(_WARMER.discard)
+    # each worker starts its first kernel here, once, as it starts: the warm-up tasks go to whichever worker is
+    # free, and when one worker took both, the other started none (a flaky test and a fresh kernel for step 3)
+    _WARMER.start()
 
     def stop(signum, frame):  # terminated (a refused run): the started kernel goes with the worker
         _kill_started()

@@ -136,8 +136,9 @@ class NotebookWorkers:
     workspace with one warm-up task each (the pool hands a task to whichever worker is free, so usually one
     each), so that papermill, nbconvert and salesnb (about 2 s) are imported while the run validates and
     prepares, not when the first notebooks are due. With ``nb_dir``, each worker also starts a notebook kernel
-    ahead and runs the notebooks' imports in it (:mod:`salesnb.report.kernels`), ``kernels`` in all over the run;
-    with ``hold``, not before :meth:`release_kernels`. A context manager; :meth:`submit` runs :func:`_execute` in one.
+    ahead as it starts (its initializer, so every worker starts one whichever took the warm-up tasks) and runs
+    the notebooks' imports in it (:mod:`salesnb.report.kernels`), ``kernels`` in all over the run; with
+    ``hold``, not before :meth:`release_kernels`. A context manager; :meth:`submit` runs :func:`_execute` in one.
 
     >>> with NotebookWorkers(parallel=False) as workers:
     ...     workers.size
