@@ -183,9 +183,8 @@ class NotebookWorkers:
 
 
 def _warm_up() -> None:
-    """Start a kernel ahead (when the run has asked for them), then import, in the worker that runs it, what
-    running and exporting a notebook needs."""
-    start_kernel()
+    """Import, in the worker that runs it, what running and exporting a notebook needs (each worker's first
+    kernel is started by its initializer, :func:`~salesnb.report.kernels.init_worker`)."""
     import papermill  # noqa: F401
 
     from .export import export_html  # noqa: F401
