@@ -386,6 +386,92 @@ def test_a_notebook_runs_in_a_kernel_started_ahead_as_in_a_fresh_one(tmp_path, m
     assert warmer.take(tmp_path) is None  # taken once; and the run's count was used up, so none started after
 
 
+def _state_notebooks(folder: Path, module_dir: Path) -> Path:
+    """One notebook that reports its kernel's state, then changes all of it (for the worker's next notebook)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (module_dir / "probe_warn.py").write_text('import warnings\n\ndef warn():\n    warnings.warn("salesnb probe warning")\n')
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('workspace = ""\nperiod = ""\nlang = "en"\noutput_dir = "."')
+    params.metadata["tags"] = ["parameters"]
+    probe = ('import hashlib, json, os, sys, tempfile, warnings\n'
+             'import matplotlib\n'
+             'import matplotlib.pyplot as plt\n'
+             f'sys.path.insert(0, {str(module_dir)!r})\n'
+             'probe_warn = __import__("probe_warn")  # not an import statement: the kernel started ahead runs those\n'
+             f'sys.path.remove({str(module_dir)!r})\n'
+             'rc = hashlib.sha256(json.dumps({k: str(v) for k, v in matplotlib.rcParams.items()}).encode()).hexdigest()\n'
+             'print(json.dumps({"cwd": os.getcwd(), "path": [p for p in sys.path if p in ("", os.getcwd())],\n'
+             '                  "names": sorted(n for n in globals() if not n.startswith("_")),\n'
+             '                  "count": get_ipython().execution_count, "rc": rc, "filters": repr(warnings.filters),\n'
+             '                  "figures": len(plt.get_fignums()), "env": os.environ.get("SALESNB_PROBE_LEFT"),\n'
+             '                  "out": len(Out), "pid": os.getpid()}))\n'
+             )
+    leave = ('# what a notebook may leave behind\n'
+             'leftover = 1\n'
+             'plt.rcParams["font.size"] = 33\n'
+             'warnings.simplefilter("ignore", ResourceWarning)\n'
+             'sys.path.append("/nowhere")\n'
+             'os.environ["SALESNB_PROBE_LEFT"] = "1"\n'
+             'os.chdir(tempfile.gettempdir())\n'
+             'plt.ioff()  # not drawn when the cell ends: the inline backend leaves it open\n'
+             'open_figure = plt.figure()\n')
+    # a warning the first notebook showed is shown again in the next (IPython clears the record before each cell)
+    warn = "probe_warn.warn()"
+    nb.cells = [params] + [nbformat.v4.new_code_cell(code) for code in (probe, leave, warn)]
+    nbformat.write(nb, folder / "01_goals.ipynb")
+    return folder
+
+
+def test_a_kept_kernel_runs_the_next_notebook_as_the_kernel_started_ahead_ran_the_first(tmp_path, monkeypatch):
+    """A small workspace's worker runs its next notebook in the kernel of its last one (schedule.REUSE_MAX_LINES):
+    the names, output history, execution count, matplotlib settings, open figures, warning filters and the
+    warnings already shown, working folder, sys.path and environment the first notebook left are undone."""
+    import multiprocessing
+    import os
+    import time
+
+    from salesnb.report import kernels, schedule
+
+    nb_dir = _state_notebooks(tmp_path / "nb", tmp_path)
+    wanted = multiprocessing.Value("i", 2)  # a run of two notebooks
+    warmer = kernels.KernelWarmer(nb_dir, wanted)
+    assert warmer.start()
+    monkeypatch.setattr(kernels, "_WARMER", warmer)
+    seen, stderr = [], []
+    try:
+        for i in range(2):
+            staging = tmp_path / f"staging{i}"
+            staging.mkdir()
+            seconds, error = schedule._execute("01_goals", nb_dir, staging, {"lang": "en", "output_dir": "."}, reuse=True)
+            assert error is None
+            out = nbformat.read(staging / "01_goals.ipynb", as_version=4)
+            seen.append(json.loads(next(o["text"] for o in out.cells[-3].outputs if o.get("name") == "stdout")))
+            stderr.append("".join(o["text"] for o in out.cells[-1].outputs if o.get("name") == "stderr"))
+            assert Path(seen[-1].pop("cwd")).resolve() == staging.resolve()
+            seen[-1]["path"] = [p.replace(str(staging), "<staging>") for p in seen[-1]["path"]]
+            assert [c.execution_count for c in out.cells if c.cell_type == "code"] == [1, 2, 3, 4, 5]
+            if i == 0:
+                assert wanted.value == 0 and warmer._thread is not None  # kept: no second kernel started
+                warmer._thread.join()
+                assert "error" not in warmer._box and warmer._box["km"].is_alive()
+        first, second = seen
+        pid = first.pop("pid")
+        assert second.pop("pid") == pid  # the same kernel ran both
+        assert second == first and first["env"] is None and first["figures"] == 0 and "leftover" not in first["names"]
+        assert all("salesnb probe warning" in text for text in stderr)
+        # the run needs no more kernels: the kernel of the last notebook is shut down (in the background)
+        assert warmer._thread is None and warmer.take(tmp_path) is None
+        deadline = time.monotonic() + 30
+        while kernels._ENDING and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not kernels._ENDING
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    finally:
+        warmer.discard()
+
+
 def test_a_kernel_held_back_starts_only_once_the_run_lets_it(tmp_path):
     import multiprocessing
     import time

@@ -40,7 +40,7 @@ from .checks import (_disk_full, _disk_full_refusal, check_folder_name, check_pa
                      check_register_writable, preflight)
 from .pages import NOTEBOOKS, _nav, write_index, write_quality_page
 from .record import _lock_drift, write_contacts, write_quarantine, write_run_record
-from .schedule import OVERLAP_MAX_LINES, NotebookWorkers, _notebook_failed, _schedule
+from .schedule import OVERLAP_MAX_LINES, REUSE_MAX_LINES, NotebookWorkers, _notebook_failed, _schedule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -322,8 +322,10 @@ def execute_notebooks(plan: RunPlan, nb_dir: Path, staging: Path, params: dict, 
     company = plan.ws.config.company.name
     pages = {name: (f"{company} · {t(f'step_{name}', lang)} · {p}", _nav(lang, name)) for name in NOTEBOOKS}
     # with one worker, step 3 beside step 1 would only change the order; the run holds the order dates only
-    overlap = workers.size > 1 and len(plan.ws.tables["sales"]) <= OVERLAP_MAX_LINES
-    results, skipped = _schedule(NOTEBOOKS, nb_dir, staging, params, pages, workers, progress, t0, timings, overlap)
+    lines = len(plan.ws.tables["sales"])
+    overlap = workers.size > 1 and lines <= OVERLAP_MAX_LINES
+    results, skipped = _schedule(NOTEBOOKS, nb_dir, staging, params, pages, workers, progress, t0, timings, overlap,
+                                 reuse=lines <= REUSE_MAX_LINES)
     failures = {name: err for name in NOTEBOOKS for (_, err) in [results.get(name, (0, None))] if err}
     if failures:
         raise _notebook_failed(staging, plan.base, p, results, skipped, failures)

@@ -21,7 +21,8 @@ from ..artifacts import PENDING, mark_pending, release_pending
 from ..i18n import t
 from ..notebook_zh import localise_markdown
 from ..periods import Period
-from .kernels import INLINE_BACKEND, START_TIMEOUT, init_worker, kernel_manager_class, register_engine, start_kernel, take_kernel
+from .kernels import (INLINE_BACKEND, START_TIMEOUT, init_worker, kernel_manager_class, register_engine, settle_kernel,
+                      take_kernel)
 from .pages import NOTEBOOKS
 
 NEEDS = {"01_goals": (), "03_diagnosis": (), "02_breakdown": ("01_goals",), "04_improvement": ("01_goals", "03_diagnosis")}
@@ -37,6 +38,12 @@ kernels side by side would add about 0.9 GB to the peak at 10M lines (6.1 GB aga
 
 OVERLAP_MAX_LINES = 2_000_000
 """Up to this many order lines, step 3 starts beside step 1 (:data:`WAITS_FOR`); above, after it."""
+
+REUSE_MAX_LINES = 2_000_000
+"""Up to this many order lines, a worker's kernel runs its next notebook too, reset in between
+(:meth:`salesnb.report.kernels.KernelWarmer.keep`): two kernels started and importing instead of four, about
+9 of the sample quarter's 35 CPU-seconds. Above, each notebook gets a kernel of its own, as before: the frames
+a large step held are freed, but a kernel that held them does not always shrink back to a fresh one's size."""
 
 
 class NotebookFailed(RuntimeError):
@@ -70,9 +77,11 @@ def _step_label(name: str) -> str:
         return name
 
 
-def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[str, str] | None = None) -> tuple[float, str | None]:
+def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[str, str] | None = None,
+             reuse: bool = False) -> tuple[float, str | None]:
     """Execute one notebook into ``staging`` and, when it succeeds and ``html`` (title, nav) is given,
-    export its HTML page to ``staging/report``; returns (seconds, error text or None).
+    export its HTML page to ``staging/report``; returns (seconds, error text or None). With ``reuse`` the
+    kernel of a notebook that succeeded runs this worker's next notebook (:func:`~salesnb.report.kernels.settle_kernel`).
 
     Runs in a worker process: papermill changes the process's working
     directory to ``staging`` for the kernel, which is not safe in threads.
@@ -86,6 +95,7 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
     start = time.perf_counter()
     try:
         km = take_kernel(staging)  # started ahead by this worker (kernels.py), or None: a fresh kernel
+        succeeded = False
         try:
             for attempt in range(2):
                 started = {"km": km} if km is not None else {}
@@ -103,15 +113,16 @@ def _execute(name: str, nb_dir: Path, staging: Path, params: dict, html: tuple[s
                         engine_name=register_engine(),
                         **started,
                     )
+                    succeeded = True
                     break
                 except RuntimeError as exc:
-                    # two kernels starting at once can draw the same free port (ZMQ "Address already in use"):
-                    # the kernel dies before running any cell, so starting a fresh one is safe
+                    # a kernel started ahead that died before its first cell: a fresh one is started, once
                     if attempt or _KERNEL_START_FAILED not in str(exc):
                         raise
-                    km = None
+                    km = None  # nbclient has shut the dead kernel's manager down
         finally:
-            start_kernel()  # the next notebook's kernel starts while this one's page is exported
+            # kept for the next notebook, or shut down, and the next one started, while this one's page is exported
+            settle_kernel(km, succeeded, reuse)
         localise_markdown(staging / f"{name}.ipynb", str(params.get("lang", "en")))  # the analyst notes in the run's language
         if html is not None:
             export_html(staging / f"{name}.ipynb", staging / "report" / f"{name}.html", html[0], nav=html[1], lang=params.get("lang"))
@@ -194,10 +205,11 @@ def _warm_up() -> None:
 
 
 def _schedule(names, nb_dir, staging, params, pages, workers: NotebookWorkers, progress, t0, timings,
-              overlap: bool = True) -> tuple[dict, list[str]]:
+              overlap: bool = True, reuse: bool = False) -> tuple[dict, list[str]]:
     """Run the notebooks, each as soon as the ones it needs have finished; a
     notebook that needs a failed (or skipped) one is skipped, every other still runs. A notebook with soft
-    dependencies (:data:`WAITS_FOR`) starts at once when ``overlap``, else once they have ended."""
+    dependencies (:data:`WAITS_FOR`) starts at once when ``overlap``, else once they have ended. With ``reuse``
+    a worker runs its next notebook in the kernel of its last one (:data:`REUSE_MAX_LINES`)."""
     results: dict[str, tuple[float, str | None]] = {}
     skipped: list[str] = []
     pending = _pending_artifacts(names) if overlap else {}
@@ -216,7 +228,7 @@ def _schedule(names, nb_dir, staging, params, pages, workers: NotebookWorkers, p
                 elif all(d in results for d in NEEDS[name]) and (overlap or all(d in results or d in skipped or d not in names
                                                                             for d in WAITS_FOR.get(name, {}))):
                     progress(f"running {name} …")
-                    running[workers.submit(name, nb_dir, staging, params, pages[name])] = name
+                    running[workers.submit(name, nb_dir, staging, params, pages[name], reuse)] = name
                     waiting.remove(name)
             if not running:
                 break
