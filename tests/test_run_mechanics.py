@@ -429,7 +429,6 @@ def test_a_kept_kernel_runs_the_next_notebook_as_the_kernel_started_ahead_ran_th
     warnings already shown, working folder, sys.path and environment the first notebook left are undone."""
     import multiprocessing
     import os
-    import time
 
     from salesnb.report import kernels, schedule
 
@@ -451,23 +450,48 @@ def test_a_kept_kernel_runs_the_next_notebook_as_the_kernel_started_ahead_ran_th
             assert Path(seen[-1].pop("cwd")).resolve() == staging.resolve()
             seen[-1]["path"] = [p.replace(str(staging), "<staging>") for p in seen[-1]["path"]]
             assert [c.execution_count for c in out.cells if c.cell_type == "code"] == [1, 2, 3, 4, 5]
-            if i == 0:
-                assert wanted.value == 0 and warmer._thread is not None  # kept: no second kernel started
-                warmer._thread.join()
-                assert "error" not in warmer._box and warmer._box["km"].is_alive()
+            assert wanted.value == 1 and warmer._thread is not None  # kept: no second kernel started
+            warmer._thread.join()
+            assert "error" not in warmer._box and warmer._box["km"].is_alive()
         first, second = seen
         pid = first.pop("pid")
         assert second.pop("pid") == pid  # the same kernel ran both
         assert second == first and first["env"] is None and first["figures"] == 0 and "leftover" not in first["names"]
         assert all("salesnb probe warning" in text for text in stderr)
-        # the run needs no more kernels: the kernel of the last notebook is shut down (in the background)
-        assert warmer._thread is None and warmer.take(tmp_path) is None
+        warmer.discard()  # the worker ends: its idle kernel goes with it
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    finally:
+        warmer.discard()
+
+
+def test_a_kernel_whose_notebook_failed_is_shut_down_in_the_background_and_another_started(tmp_path, monkeypatch):
+    import multiprocessing
+    import os
+    import time
+
+    from salesnb.report import kernels, schedule
+
+    nb_dir = _write_notebooks(tmp_path / "nb", failing="01_goals")
+    wanted = multiprocessing.Value("i", 2)
+    warmer = kernels.KernelWarmer(nb_dir, wanted)
+    assert warmer.start()
+    monkeypatch.setattr(kernels, "_WARMER", warmer)
+    try:
+        warmer._thread.join()
+        pid = warmer._box["km"].provisioner.pid
+        seconds, error = schedule._execute("01_goals", nb_dir, tmp_path, {"lang": "en", "output_dir": ".", "period": "P"},
+                                           reuse=True)
+        assert "planted failure in P" in error
+        assert wanted.value == 0 and warmer._thread is not None  # not kept: the run's next kernel is started
         deadline = time.monotonic() + 30
         while kernels._ENDING and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not kernels._ENDING
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+        warmer._thread.join()
+        assert warmer._box["km"].provisioner.pid != pid
     finally:
         warmer.discard()
 

@@ -270,8 +270,12 @@ class KernelWarmer:
 
     def start(self) -> bool:
         """Start a kernel and its imports in the background, unless one is started or the run needs no more."""
-        if self._thread is not None or not self._claim():
+        if self._thread is not None:
             return False
+        with self.wanted.get_lock():
+            if self.wanted.value <= 0:
+                return False
+            self.wanted.value -= 1
         box: dict = {}
         self._box, self._thread = box, threading.Thread(target=self._start, args=(box,), name="salesnb-kernel")
         self._thread.start()
@@ -280,20 +284,16 @@ class KernelWarmer:
     def keep(self, km) -> bool:
         """Hold ``km``, whose notebook has just succeeded, for this worker's next notebook: it is reset in the
         background (:func:`restore_fresh_state`) and :meth:`take` hands it out as a started kernel. False (the
-        caller shuts it down) when one is held already or the run needs no more kernels."""
-        if self._thread is not None or not self._claim():
+        caller shuts it down) when one is held already.
+
+        A kept kernel is not counted against the run's kernels still to start: which worker runs which notebook
+        is decided as they free up, so each worker keeps its own (a worker that runs no more notebooks kills its
+        idle kernel when it ends, :meth:`discard`), and none is started unless a notebook failed."""
+        if self._thread is not None:
             return False
         box: dict = {"km": km}
         self._box, self._thread = box, threading.Thread(target=self._reset, args=(box,), name="salesnb-kernel")
         self._thread.start()
-        return True
-
-    def _claim(self) -> bool:
-        """Take one kernel from the run's count of kernels still to provide; False when it is used up."""
-        with self.wanted.get_lock():
-            if self.wanted.value <= 0:
-                return False
-            self.wanted.value -= 1
         return True
 
     def _reset(self, box: dict) -> None:
