@@ -240,9 +240,18 @@ def _move_kernel(km, cwd: Path) -> None:
 
 
 def _shut_down(km, now: bool = False) -> None:
+    """Shut ``km``'s kernel down: killed (``now``), or asked to end and waited for (killed after 5 s).
+
+    Not jupyter_client's graceful ``shutdown_kernel``: it interrupts the kernel first, and an idle ipykernel
+    then writes "KeyboardInterrupt caught in kernel" to the run's console. Asked to shut down, it ends by itself.
+    """
     try:
         if km.has_kernel:
-            km.shutdown_kernel(now=now)
+            if now:
+                km.shutdown_kernel(now=True)
+            else:
+                km.request_shutdown()
+                km.finish_shutdown()
     except Exception:  # noqa: BLE001 - already gone
         pass
     try:
