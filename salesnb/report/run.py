@@ -326,6 +326,7 @@ def execute_notebooks(plan: RunPlan, nb_dir: Path, staging: Path, params: dict, 
     overlap = workers.size > 1 and lines <= OVERLAP_MAX_LINES
     results, skipped = _schedule(NOTEBOOKS, nb_dir, staging, params, pages, workers, progress, t0, timings, overlap,
                                  reuse=lines <= REUSE_MAX_LINES)
+    workers.end()
     failures = {name: err for name in NOTEBOOKS for (_, err) in [results.get(name, (0, None))] if err}
     if failures:
         raise _notebook_failed(staging, plan.base, p, results, skipped, failures)

@@ -179,6 +179,12 @@ class NotebookWorkers:
         """Cancel the notebooks not started and wait for the running ones to end."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def end(self) -> None:
+        """Every notebook has ended: the workers end (killing the kernels they kept) while the run writes its own
+        pages, instead of after it has published (0.4 s at the end of the sample quarter). Not waited for here:
+        leaving the ``with`` block waits."""
+        self._pool.shutdown(wait=False)
+
     def __enter__(self) -> "NotebookWorkers":
         return self
 
