@@ -520,6 +520,33 @@ def test_a_kernel_held_back_starts_only_once_the_run_lets_it(tmp_path):
         kernels._shut_down(km, now=True)
 
 
+def test_a_worker_starts_its_next_kernel_only_once_the_last_one_has_ended(tmp_path):
+    """The last notebook's kernel is shut down in the background (kernels.settle_kernel); the next kernel waits
+    for it, so a worker never holds two (at 10M lines the one ending holds 1.5 GB)."""
+    import multiprocessing
+    import threading
+    import time
+
+    from salesnb.report import kernels
+
+    nb_dir = _probe_notebooks(tmp_path / "nb")
+    ended = threading.Event()
+    ending = threading.Thread(target=ended.wait)  # stands in for the last kernel's shutdown
+    ending.start()
+    warmer = kernels.KernelWarmer(nb_dir, multiprocessing.Value("i", 1))
+    try:
+        assert warmer.start(after=ending)
+        time.sleep(1.0)
+        assert "km" not in warmer._box  # nothing started while the last kernel is ending
+        ended.set()
+        km = warmer.take(tmp_path)
+        assert km is not None and km.is_alive()
+        kernels._shut_down(km, now=True)
+    finally:
+        ended.set()
+        warmer.discard()
+
+
 def test_the_executed_notebook_is_written_at_its_end_not_at_every_cell(tmp_path, monkeypatch):
     import papermill.engines
 

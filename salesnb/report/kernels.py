@@ -277,8 +277,10 @@ class KernelWarmer:
         self._box: dict = {}
         self._home = tempfile.mkdtemp(prefix="salesnb-kernel-")  # an empty folder to start in, not the run's cwd
 
-    def start(self) -> bool:
-        """Start a kernel and its imports in the background, unless one is started or the run needs no more."""
+    def start(self, after: threading.Thread | None = None) -> bool:
+        """Start a kernel and its imports in the background, unless one is started or the run needs no more;
+        once ``after`` (the last notebook's kernel shutting down, :func:`settle_kernel`) has ended, so that a
+        worker never holds two kernels at once (at 10M lines the one ending holds 1.5 GB)."""
         if self._thread is not None:
             return False
         with self.wanted.get_lock():
@@ -286,7 +288,7 @@ class KernelWarmer:
                 return False
             self.wanted.value -= 1
         box: dict = {}
-        self._box, self._thread = box, threading.Thread(target=self._start, args=(box,), name="salesnb-kernel")
+        self._box, self._thread = box, threading.Thread(target=self._start, args=(box, after), name="salesnb-kernel")
         self._thread.start()
         return True
 
@@ -316,7 +318,9 @@ class KernelWarmer:
             _shut_down(km, now=True)
             box["error"] = f"{type(exc).__name__}: {exc}"
 
-    def _start(self, box: dict) -> None:
+    def _start(self, box: dict, after: threading.Thread | None = None) -> None:
+        if after is not None:
+            after.join()
         while self.go is not None and not self.go.wait(0.2):
             if self._cancelled.is_set():
                 return
@@ -417,7 +421,7 @@ _ENDING: set = set()
 """Kernels this worker is shutting down in the background (:func:`settle_kernel`)."""
 
 
-def _end_later(km) -> None:
+def _end_later(km) -> threading.Thread:
     """Shut ``km`` down in the background (a graceful shutdown waits about 0.5 s for the kernel to exit): the
     notebook's page is exported meanwhile. The thread is not a daemon, so the worker waits for it at exit."""
     _ENDING.add(km)
@@ -428,24 +432,21 @@ def _end_later(km) -> None:
         finally:
             _ENDING.discard(km)
 
-    threading.Thread(target=end, name="salesnb-kernel-end").start()
+    thread = threading.Thread(target=end, name="salesnb-kernel-end")
+    thread.start()
+    return thread
 
 
 def settle_kernel(km, succeeded: bool, reuse: bool) -> None:
     """In a notebook worker, once a notebook has ended in ``km`` (a kernel started ahead, or None when the
     notebook ran in a fresh kernel, which papermill has shut down): keep ``km`` for the worker's next notebook
     when it ``succeeded`` and the run lets kernels be ``reuse``-d (:meth:`KernelWarmer.keep`); otherwise shut
-    it down in the background and start the next kernel ahead (when the run still needs one)."""
+    it down in the background and start the next kernel ahead (when the run still needs one) once it is down."""
     if km is not None and succeeded and reuse and _WARMER is not None and _WARMER.keep(km):
         return
-    if km is not None:
-        _end_later(km)
-    start_kernel()
-
-
-def start_kernel() -> bool:
-    """In a notebook worker: start the next kernel ahead (when the run still needs one)."""
-    return _WARMER.start() if _WARMER is not None else False
+    ending = _end_later(km) if km is not None else None
+    if _WARMER is not None:
+        _WARMER.start(after=ending)
 
 
 def take_kernel(cwd: Path):
