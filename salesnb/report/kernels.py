@@ -6,8 +6,8 @@ the notebooks' import statements in it while the run validates and prepares the 
 one as soon as its notebook has executed, while it exports the page (:class:`KernelWarmer`). A run starts as
 many kernels as it has notebooks, shared by the workers through one counter, so none is started for nothing.
 In a run of a small workspace a worker's kernel runs its next notebook too (:meth:`KernelWarmer.keep`): what the
-notebook left behind is undone (:func:`restore_fresh_state`) instead of starting and importing again, which took
-about a third of the sample quarter's CPU time.
+notebook left behind is undone (:func:`restore_fresh_state`) instead of starting and importing again (four
+kernel starts were about a quarter of the sample quarter's CPU time).
 
 The notebook then runs in that kernel as in a fresh one: the imports run inside a function, silently (no name
 left in the kernel's namespace, no execution count, no history; what they print is not kept), and before the
