@@ -8,8 +8,8 @@ Content-Security-Policy (``font-src data:``).
 
 Cutting a page's glyphs from the whole font (65,535 glyphs, 16 MB) takes about 0.45 s, most of it reading the
 font's tables, and a run cuts six pages. So the font is cut once per machine to the characters Chinese text
-uses (:func:`base_chars`, GB2312's): the *base font* (:func:`base_font_file`, 3.4 MB, built by ``make setup`` or
-``python -m salesnb.webfont``, kept in :func:`font_cache_dir`). A page whose characters are all in it is cut from
+uses (:func:`base_chars`, GB2312's): the *base font* (:func:`base_font_file`, 3.4 MB, built by ``make fonts``,
+which ``make report`` and ``make test`` run, or ``python -m salesnb.webfont``; kept in :func:`font_cache_dir`). A page whose characters are all in it is cut from
 it (0.1–0.3 s), and the result is byte for byte the one cut from the whole font; any other page, or any page
 when no base font has been built, is cut from the whole font as before.
 """
@@ -161,5 +161,11 @@ def cjk_font_file() -> Path:
     return path
 
 
-if __name__ == "__main__":  # python -m salesnb.webfont: build the base font (make setup)
-    print(build_base_font())
+if __name__ == "__main__":  # python -m salesnb.webfont: build the base font (make fonts)
+    import sys
+
+    try:
+        print(build_base_font())
+    except OSError as exc:  # a read-only cache folder: runs still work, cutting each page from the whole font
+        print(f"salesnb: the base font could not be written ({exc}); each page's font is cut from the whole "
+              f"font instead (slower, the same result). Set {FONT_CACHE_ENV} to a writable folder.", file=sys.stderr)

@@ -13,7 +13,7 @@ from salesnb import webfont
 
 @pytest.fixture(scope="module")
 def base_font():
-    return webfont.build_base_font()  # built once per machine by `make setup` (about 6 s when it is not)
+    return webfont.build_base_font()  # built once per machine by `make fonts` (about 6 s when it is not)
 
 
 def _embedded_font(html: str):
