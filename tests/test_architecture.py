@@ -122,6 +122,35 @@ def test_no_hidden_state_memo_by_identity_or_monkeypatching():
     assert found == []
 
 
+#: Calls and settings that change a library for the whole process. A worker's next notebook runs in the same kernel
+#: (salesnb.report.kernels.restore_fresh_state puts back matplotlib's settings, the warning filters, the working folder,
+#: sys.path and the environment, not these), so neither the library nor a notebook uses them.
+PROCESS_WIDE = {("pd", "set_option"), ("pandas", "set_option"), ("pd", "options"), ("pandas", "options"),
+                ("np", "set_printoptions"), ("numpy", "set_printoptions"), ("np", "seterr"), ("numpy", "seterr")}
+
+
+def test_no_module_or_notebook_changes_a_librarys_process_wide_settings():
+    import json
+
+    from salesnb.installation import notebooks_dir
+
+    sources = [(str(p.relative_to(PACKAGE)), p.read_text(encoding="utf-8")) for p in _modules()]
+    for nb in sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        sources += [(f"{nb.name} cell {i}", "".join(c["source"])) for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    found, read = [], 0
+    for where, text in sources:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:  # a notebook cell with an IPython magic
+            continue
+        read += 1
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and (node.value.id, node.attr) in PROCESS_WIDE:
+                found.append(f"{where}:{node.lineno} {node.value.id}.{node.attr}")
+    assert read > len(_modules()) and found == []
+
+
 def _all_modules() -> list[str]:
     names = ["salesnb"]
     for info in pkgutil.walk_packages([str(PACKAGE)], prefix="salesnb."):
