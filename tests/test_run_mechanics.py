@@ -279,6 +279,17 @@ def _kernels_marked(mark: str) -> list[int]:
     return found
 
 
+def test_workers_told_to_end_early_are_still_waited_for_when_the_run_leaves_them():
+    """NotebookWorkers.end lets the workers end while the run writes its pages; leaving the ``with`` block waits
+    for them (the pool's own shutdown(wait=False) forgets its processes, and a later shutdown(wait=True) did not
+    wait: CI found the published run's workers still alive)."""
+    from salesnb.report.schedule import NotebookWorkers
+
+    with NotebookWorkers(parallel=True) as workers:
+        workers.end()
+    assert [c for c in _child_commands() if "resource_tracker" not in c] == []
+
+
 def test_a_refused_run_stops_its_notebook_workers_and_their_kernels_at_once(tiny, monkeypatch):
     import time
     import uuid
@@ -287,6 +298,8 @@ def test_a_refused_run_stops_its_notebook_workers_and_their_kernels_at_once(tiny
     monkeypatch.setenv("SALESNB_TEST_MARK", mark)
     run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
     assert _kernels_marked(mark) == []  # a published run shut its kernels down
+    # and its workers have ended: they start ending once the notebooks have (NotebookWorkers.end), the run waits
+    assert [c for c in _child_commands() if "resource_tracker" not in c] == []
     with pytest.raises(RunRefused, match="already exists"):
         run_period(SAMPLE, "2025Q4", "en", tiny / "out", **QUIET)
     # the two workers were warming up (importing papermill, starting a kernel): stopped, not left to finish on the

@@ -12,6 +12,7 @@ import errno
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from datetime import datetime
@@ -164,6 +165,7 @@ class NotebookWorkers:
         self._go = context.Event() if hold else None
         self._pool = ProcessPoolExecutor(max_workers=self.size, mp_context=context, initializer=init_worker,
                                          initargs=(nb_dir, wanted, self._go))
+        self._ending: threading.Thread | None = None
         for _ in range(self.size):
             self._pool.submit(_warm_up)
 
@@ -182,14 +184,19 @@ class NotebookWorkers:
 
     def end(self) -> None:
         """Every notebook has ended: the workers end (killing the kernels they kept) while the run writes its own
-        pages, instead of after it has published (0.4 s at the end of the sample quarter). Not waited for here:
-        leaving the ``with`` block waits."""
-        self._pool.shutdown(wait=False)
+        pages, instead of after it has published (0.4 s at the end of the sample quarter). Waited for in a thread
+        that leaving the ``with`` block joins: the pool's own ``shutdown(wait=False)`` forgets its processes, and a
+        later ``shutdown(wait=True)`` would then not wait for them."""
+        if self._ending is None:
+            self._ending = threading.Thread(target=self._pool.shutdown, name="salesnb-workers-end")
+            self._ending.start()
 
     def __enter__(self) -> "NotebookWorkers":
         return self
 
     def __exit__(self, exc_type, *exc) -> bool:
+        if self._ending is not None:  # every notebook had ended: the workers are ending already (end)
+            self._ending.join()
         if exc_type is not None:
             # a run refused before its notebooks (period folder exists, bad data …), or one whose notebooks have
             # ended (a failed step; an interruption drains first): the workers are stopped, their warm-up not
