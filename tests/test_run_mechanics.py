@@ -18,18 +18,23 @@ from salesnb.report import NOTEBOOKS, NotebookFailed, run_period
 QUIET = {"progress": lambda m: None}
 
 
+def _stand_in(path: Path, *code: str) -> None:
+    """Write a stand-in notebook at ``path``: the four parameters in a ``parameters`` cell, then ``code``'s cells."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('workspace = ""\nperiod = ""\nlang = "en"\noutput_dir = "."')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params] + [nbformat.v4.new_code_cell(source) for source in code]
+    nbformat.write(nb, path)
+
+
 def _write_notebooks(folder: Path, failing: str | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
     for name in NOTEBOOKS:
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        params = nbformat.v4.new_code_cell('workspace = ""\nperiod = ""\nlang = "en"\noutput_dir = "."')
-        params.metadata["tags"] = ["parameters"]
         body = f'from salesnb.artifacts import record_metrics\nrecord_metrics(output_dir, "{name}", {{"{name}_ran": 1}})\nprint(period, lang)'
         if name == failing:
             body = 'raise ValueError("planted failure in " + period)'
-        nb.cells = [params, nbformat.v4.new_code_cell(body)]
-        nbformat.write(nb, folder / f"{name}.ipynb")
+        _stand_in(folder / f"{name}.ipynb", body)
     return folder
 
 
@@ -356,17 +361,11 @@ def test_a_run_killed_outright_leaves_no_notebook_worker_or_kernel_behind(tmp_pa
 
 def _probe_notebooks(folder: Path) -> Path:
     """One stand-in notebook that reports what its kernel looks like from inside."""
-    folder.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell('workspace = ""\nperiod = ""\nlang = "en"\noutput_dir = "."')
-    params.metadata["tags"] = ["parameters"]
     probe = ('import json, os, sys\n'
              'print(json.dumps({"cwd": os.getcwd(), "path": [p for p in sys.path if p in ("", os.getcwd())],\n'
              '                  "names": sorted(n for n in globals() if not n.startswith("_")),\n'
              '                  "count": get_ipython().execution_count, "imported": "salesnb.context" in sys.modules}))')
-    nb.cells = [params, nbformat.v4.new_code_cell(probe)]
-    nbformat.write(nb, folder / "01_goals.ipynb")
+    _stand_in(folder / "01_goals.ipynb", probe)
     return folder
 
 
@@ -401,12 +400,7 @@ def test_a_notebook_runs_in_a_kernel_started_ahead_as_in_a_fresh_one(tmp_path, m
 
 def _state_notebooks(folder: Path, module_dir: Path) -> Path:
     """One notebook that reports its kernel's state, then changes all of it (for the worker's next notebook)."""
-    folder.mkdir(parents=True, exist_ok=True)
     (module_dir / "probe_warn.py").write_text('import warnings\n\ndef warn():\n    warnings.warn("salesnb probe warning")\n')
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell('workspace = ""\nperiod = ""\nlang = "en"\noutput_dir = "."')
-    params.metadata["tags"] = ["parameters"]
     probe = ('import hashlib, json, os, sys, tempfile, warnings\n'
              'import matplotlib\n'
              'import matplotlib.pyplot as plt\n'
@@ -431,8 +425,7 @@ def _state_notebooks(folder: Path, module_dir: Path) -> Path:
              'open_figure = plt.figure()\n')
     # a warning the first notebook showed is shown again in the next (IPython clears the record before each cell)
     warn = "probe_warn.warn()"
-    nb.cells = [params] + [nbformat.v4.new_code_cell(code) for code in (probe, leave, warn)]
-    nbformat.write(nb, folder / "01_goals.ipynb")
+    _stand_in(folder / "01_goals.ipynb", probe, leave, warn)
     return folder
 
 
